@@ -1,0 +1,54 @@
+"""Every setting is an environment variable (or a line in `.env`); README lists them all."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+SIMULATOR_PORT = 8060
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{ROOT / 'data' / 'brain.db'}")
+    simulator: bool = False
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = SIMULATOR_PORT
+    simulator_seed: int = 766
+    sensorthings_url: str | None = None
+    frigate_url: str | None = None
+    open311_url: str | None = None
+    indicators_url: str | None = None
+    site_file: Path = ROOT / "sites" / "quang_tho.yaml"
+    alert_rules_file: Path = ROOT / "sites" / "alert_rules.yaml"
+    ingest_interval_s: int = 60
+    backfill_days: int = 90
+    http_timeout_s: float = 20.0
+    cache_dir: Path = ROOT / "data" / "cache"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    tile_url: str | None = None
+    mbtiles_file: Path | None = None
+    log_level: str = "INFO"
+
+    def simulator_base(self) -> str:
+        return f"http://{self.simulator_host}:{self.simulator_port}"
+
+    def source_urls(self) -> dict[str, str]:
+        """The four outside systems. Unset URLs point at the simulator, as the README says."""
+        base = self.simulator_base()
+        return {
+            "sensorthings": self.sensorthings_url or f"{base}/sta/v1.1",
+            "frigate": self.frigate_url or f"{base}/frigate",
+            "open311": self.open311_url or f"{base}/open311/v2",
+            "indicators": self.indicators_url or f"{base}/feeds",
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,121 @@
+"""The site file: one YAML per commune listing villages and devices. Adding a camera is one entry.
+Errors name the entry so an operator can fix the file without reading code."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.errors import SiteConfigError
+
+DeviceKind = Literal["water_station", "air_station", "water_gauge", "rain_gauge", "camera", "wifi", "loudspeaker"]
+SourceName = Literal["sensorthings", "frigate", "open311", "indicators", "none"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Commune(_Strict):
+    id: str
+    name: str
+    name_en: str
+    parent: str = ""
+    city: str = ""
+    center: tuple[float, float]  # lat, lon
+    zoom: int = 13
+    simulated: bool = False
+
+
+class Village(_Strict):
+    id: str
+    name: str
+    center: tuple[float, float]
+    outline: list[tuple[float, float]] = Field(default_factory=list)
+    population: int | None = None
+    households: int | None = None
+
+
+class FloodLevels(_Strict):
+    """Báo động I/II/III in metres at this gauge (Decision 05/2020/QĐ-TTg); configurable, not invented."""
+    river: str
+    station: str
+    alarm_1: float
+    alarm_2: float
+    alarm_3: float
+    note: str = ""
+
+
+class Device(_Strict):
+    id: str
+    kind: DeviceKind
+    name: str
+    village: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    source: SourceName = "none"
+    external_id: str | None = None   # Thing @iot.id, Frigate camera name, ...
+    parameters: list[str] = Field(default_factory=list)
+    role: str | None = None          # cameras: security | traffic | flood_watch
+    smart: bool = False
+    zones: list[str] = Field(default_factory=list)
+    flood_levels: FloodLevels | None = None
+
+
+class Service(_Strict):
+    code: str
+    name: str
+    name_en: str
+    group: str = ""
+    deadline_working_days: int = 15
+
+
+class Site(_Strict):
+    commune: Commune
+    villages: list[Village]
+    devices: list[Device]
+    services: list[Service] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_refs(self) -> "Site":
+        village_ids = {v.id for v in self.villages}
+        seen: set[str] = set()
+        for d in self.devices:
+            if d.id in seen:
+                raise ValueError(f"device {d.id!r} listed twice")
+            seen.add(d.id)
+            if d.village is not None and d.village not in village_ids:
+                raise ValueError(f"device {d.id!r}: unknown village {d.village!r}")
+        return self
+
+    def village(self, village_id: str) -> Village | None:
+        return next((v for v in self.villages if v.id == village_id), None)
+
+    def device(self, device_id: str) -> Device | None:
+        return next((d for d in self.devices if d.id == device_id), None)
+
+    def devices_of(self, *kinds: str) -> list[Device]:
+        return [d for d in self.devices if d.kind in kinds]
+
+
+def load_site(path: Path | str) -> Site:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SiteConfigError("error.site_file", path=str(path), detail=str(err)) from err
+    try:
+        return Site.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SiteConfigError("error.site_file", path=str(path), detail=f"{where}: {first['msg']}") from err
+
+
+@lru_cache
+def get_site() -> Site:
+    from core.settings import get_settings
+    return load_site(get_settings().site_file)

@@ -1,0 +1,1 @@
+"""Translation strings, one module per area; merged by core.i18n."""

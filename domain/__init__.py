@@ -1,0 +1,1 @@
+"""What the numbers mean: parameters and units, Vietnamese indicators and thresholds. Pure functions."""

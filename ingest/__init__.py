@@ -1,0 +1,1 @@
+"""The write side: validate, normalise, upsert, roll up, evaluate alerts, record health and rejects."""

@@ -1,0 +1,137 @@
+"""What adapters hand to ingest. Adapters parse a protocol into these plain records and never touch
+the store; ingest validates, normalises units, upserts on the natural key and keeps rejects.
+Times are UTC epoch seconds (int) or None where the protocol allows it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class DatastreamInfo:
+    """A SensorThings Datastream with its Thing and Location: registers devices the site file lacks."""
+    source: str
+    datastream_id: str
+    thing_id: str
+    thing_name: str
+    parameter: str               # ObservedProperty name, lower-cased
+    unit_symbol: str | None
+    lat: float | None = None
+    lon: float | None = None
+    properties: dict = field(default_factory=dict)   # Thing properties (village, simulated, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """Natural key: (source, datastream_id, t). t = phenomenonTime (start of an interval)."""
+    source: str
+    datastream_id: str
+    t: int
+    value: float
+    result_t: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CameraEventRecord:
+    """Natural key: id. end_t None while the event is in progress."""
+    source: str
+    id: str
+    camera: str
+    label: str
+    start_t: int
+    end_t: int | None
+    score: float | None
+    top_score: float | None
+    sub_label: str | None = None
+    zones: tuple[str, ...] = ()
+    has_snapshot: bool = False
+    has_clip: bool = False
+    snapshot_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRecord:
+    source: str
+    code: str
+    name: str
+    group: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """An Open311 request. Natural key: id. status 'open' | 'closed'."""
+    source: str
+    id: str
+    status: str
+    requested_t: int
+    service_code: str | None = None
+    service_name: str | None = None
+    description: str | None = None
+    status_notes: str | None = None
+    agency: str | None = None
+    updated_t: int | None = None
+    expected_t: int | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    media_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportUpdateRecord:
+    """A FixMyStreet-style update; natural key (report_id, update_id). status is the raw server status."""
+    source: str
+    report_id: str
+    update_id: str
+    status: str
+    t: int
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRecord:
+    """Natural key (indicator, scope, period); newer generated_t wins. value None = not reported."""
+    source: str
+    indicator: str
+    scope: str
+    period: str
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str | None = None
+    generated_t: int = 0
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not be used. reason is a short code (bad_time, bad_json, out_of_range,
+    unknown_unit, missing_field, wrong_type, far_future, unknown_indicator, ...); excerpt is the raw
+    text, cut to 2 000 characters."""
+    source: str
+    kind: str
+    reason: str
+    detail: str = ""
+    excerpt: str = ""
+    record_key: str | None = None
+
+
+Record = (DatastreamInfo | Observation | CameraEventRecord | ServiceRecord | ReportRecord
+          | ReportUpdateRecord | IndicatorRecord | Rejected)
+
+EXCERPT_MAX = 2000
+
+
+def excerpt(raw: object) -> str:
+    """A bounded, printable copy of whatever was received."""
+    import json
+    if isinstance(raw, (bytes, bytearray)):
+        text = raw[:EXCERPT_MAX * 4].decode("utf-8", errors="replace")
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        try:
+            text = json.dumps(raw, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(raw)
+    return text[:EXCERPT_MAX]

@@ -1,0 +1,141 @@
+#!/usr/bin/env python
+"""Commune Digital Brain command line. `python manage.py --help` lists the commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from core.logging import configure
+from core.settings import get_settings
+
+
+def cmd_migrate(args) -> int:
+    from ingest.site_sync import sync_site
+    from store.engine import get_engine
+    from store.migrate import upgrade
+    settings = get_settings()
+    upgrade(settings.database_url)
+    sync_site(get_engine())
+    print(f"migrated {settings.database_url.split('@')[-1]}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from serve import serve
+    return serve(with_simulator=get_settings().simulator if args.simulator is None else args.simulator,
+                 backfill_days=args.backfill_days, workers=args.workers)
+
+
+def cmd_simulate(args) -> int:
+    from simulator.server import run_forever
+    settings = get_settings()
+    run_forever(host=args.host or settings.simulator_host, port=args.port or settings.simulator_port,
+                seed=settings.simulator_seed, site_file=settings.site_file)
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from ingest.runner import run_loop, run_once
+    if args.once:
+        result = run_once(sources=args.source)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0 if all(r.get("ok") for r in result.values()) else 1
+    run_loop(interval_s=get_settings().ingest_interval_s, sources=args.source)
+    return 0
+
+
+def cmd_backfill(args) -> int:
+    from ingest.runner import backfill
+    result = backfill(days=args.days, sources=args.source, progress=not args.quiet)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0 if all(r.get("ok") for r in result.values()) else 1
+
+
+def cmd_import(args) -> int:
+    from ingest.files import import_file
+    result = import_file(args.file, source=args.source, dry_run=args.dry_run)
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return 0 if result.get("ok") else 1
+
+
+def cmd_status(args) -> int:
+    from ingest.status import status_report, format_status
+    report = status_report()
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_status(report))
+    return 0
+
+
+def cmd_dump(args) -> int:
+    from queries.dump import dump
+    dump(args.kind, since=args.since, until=args.until, fmt=args.format, out=sys.stdout)
+    return 0
+
+
+def cmd_alerts(args) -> int:
+    from alerts.cli import main as alerts_main
+    return alerts_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="manage.py", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema (Alembic) and load the site file")
+
+    s = sub.add_parser("serve", help="the dashboard (and, with SIMULATOR=1, the simulator and ingest)")
+    s.add_argument("--simulator", action=argparse.BooleanOptionalAction, default=None,
+                   help="start the simulator too (default: the SIMULATOR setting)")
+    s.add_argument("--backfill-days", type=int, default=None,
+                   help="history to back-fill on first start (default: BACKFILL_DAYS, 90)")
+    s.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+
+    s = sub.add_parser("simulate", help="the simulator alone: Quảng Thọ over SensorThings, Frigate, Open311, feeds")
+    s.add_argument("--host", default=None)
+    s.add_argument("--port", type=int, default=None)
+
+    s = sub.add_parser("ingest", help="poll every source in a loop (INGEST_INTERVAL_S), or once")
+    s.add_argument("--once", action="store_true", help="one poll of each source, then exit")
+    s.add_argument("--source", action="append", help="only this source (repeatable)")
+
+    s = sub.add_parser("backfill", help="fetch N days of history from every source")
+    s.add_argument("--days", type=int, default=90)
+    s.add_argument("--source", action="append", help="only this source (repeatable)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("import", help="import indicator values from a CSV or XLSX file")
+    s.add_argument("file")
+    s.add_argument("--source", default="file", help="source name recorded with the values")
+    s.add_argument("--dry-run", action="store_true", help="validate and report, store nothing")
+
+    s = sub.add_parser("status", help="per source: records by kind, rejects by reason, last success/error, watermark, lag")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("dump", help="what the store holds, for checks and hand-offs")
+    s.add_argument("kind", choices=["readings", "hourly", "daily", "events", "reports", "report_updates",
+                                    "indicators", "devices", "rejects", "health", "alerts"])
+    s.add_argument("--since", help="ISO 8601 time or date (local time if no offset)")
+    s.add_argument("--until", help="ISO 8601 time or date (local time if no offset)")
+    s.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    s = sub.add_parser("alerts", help="list, acknowledge or resolve alerts; test notification channels")
+    s.add_argument("action", choices=["list", "ack", "resolve", "evaluate", "test-notify"])
+    s.add_argument("alert_id", nargs="?", type=int)
+    s.add_argument("--user", default="operator")
+    s.add_argument("--note", default="")
+    return p
+
+
+COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "simulate": cmd_simulate, "ingest": cmd_ingest,
+            "backfill": cmd_backfill, "import": cmd_import, "status": cmd_status, "dump": cmd_dump,
+            "alerts": cmd_alerts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure(get_settings().log_level)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

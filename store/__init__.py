@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, the engine, migrations (Alembic). Imports only core."""

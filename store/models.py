@@ -1,0 +1,254 @@
+"""Typed SQLAlchemy 2.x models. Times are UTC: readings and rollups as INTEGER epoch seconds
+(about 24 bytes a reading on SQLite, against ~108 with DateTime text; DESIGN.md), everything else as
+integer epoch seconds too so that one convention holds across SQLite and PostgreSQL.
+Natural keys are primary keys or unique constraints, so re-polling a window stores nothing twice."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Epoch = BigInteger  # UTC epoch seconds
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- the site -------------------------------------------------------------------------------------
+
+class Commune(Base):
+    __tablename__ = "communes"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    parent: Mapped[str] = mapped_column(String(200), default="")
+    center_lat: Mapped[float] = mapped_column(Float)
+    center_lon: Mapped[float] = mapped_column(Float)
+    zoom: Mapped[int] = mapped_column(Integer, default=13)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune_id: Mapped[str] = mapped_column(ForeignKey("communes.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    center_lat: Mapped[float] = mapped_column(Float)
+    center_lon: Mapped[float] = mapped_column(Float)
+    outline: Mapped[list | None] = mapped_column(JSON, nullable=True)  # [[lat, lon], ...]
+    population: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    households: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Device(Base):
+    """Everything on the map. `from_site_file` False = registered from a source's own metadata."""
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_devices_source_external"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    village_id: Mapped[str | None] = mapped_column(ForeignKey("villages.id"), nullable=True, index=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(32), default="none")
+    external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    from_site_file: Mapped[bool] = mapped_column(Boolean, default=True)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    properties: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class Series(Base):
+    """One parameter of one device (a SensorThings Datastream). Readings point here by a small integer."""
+    __tablename__ = "series"
+    __table_args__ = (
+        UniqueConstraint("device_id", "parameter", name="uq_series_device_parameter"),
+        UniqueConstraint("source", "external_id", name="uq_series_source_external"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    parameter: Mapped[str] = mapped_column(String(32), index=True)
+    unit: Mapped[str] = mapped_column(String(32))          # canonical unit as stored
+    source_unit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))  # Datastream @iot.id
+
+
+class Reading(Base):
+    __tablename__ = "readings"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    t: Mapped[int] = mapped_column(Epoch, primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class _Rollup:
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    t: Mapped[int] = mapped_column(Epoch, primary_key=True)  # bucket start, UTC epoch
+    count: Mapped[int] = mapped_column(Integer)
+    mean: Mapped[float] = mapped_column(Float)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+    last: Mapped[float] = mapped_column(Float)
+
+
+class HourlyRollup(_Rollup, Base):
+    __tablename__ = "rollup_hour"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class DailyRollup(_Rollup, Base):
+    """Local (Asia/Ho_Chi_Minh) calendar days: bucket t is the UTC epoch of local midnight."""
+    __tablename__ = "rollup_day"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+# --- cameras --------------------------------------------------------------------------------------
+
+class CameraEvent(Base):
+    """A Frigate event; updated in place while in progress (end_t null until it ends)."""
+    __tablename__ = "camera_events"
+    __table_args__ = (Index("ix_camera_events_device_start", "device_id", "start_t"),)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    label: Mapped[str] = mapped_column(String(64), index=True)
+    sub_label: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    top_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    start_t: Mapped[int] = mapped_column(Epoch, index=True)
+    end_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    zones: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    has_snapshot: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_clip: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+# --- citizens' feedback ---------------------------------------------------------------------------
+
+class Service(Base):
+    """An Open311 service (category)."""
+    __tablename__ = "services"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    group: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    deadline_working_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Report(Base):
+    """A scene report (Open311 request). `stage` is ours: open | processing | resolved (DOMAIN.md §2.3)."""
+    __tablename__ = "reports"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # service_request_id
+    source: Mapped[str] = mapped_column(String(32))
+    service_code: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    service_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))      # open | closed (Open311)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    status_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agency: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    requested_t: Mapped[int] = mapped_column(Epoch, index=True)
+    updated_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    expected_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)   # the source's due time
+    first_response_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    closed_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    deadline_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)   # ours, working days
+    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    village_id: Mapped[str | None] = mapped_column(ForeignKey("villages.id"), nullable=True, index=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    media_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class ReportUpdate(Base):
+    """Status history of a report (FixMyStreet servicerequestupdates, or our own observed changes)."""
+    __tablename__ = "report_updates"
+    __table_args__ = (UniqueConstraint("report_id", "update_id", name="uq_report_updates_natural"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    update_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(16))
+    t: Mapped[int] = mapped_column(Epoch)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- indicators -----------------------------------------------------------------------------------
+
+class Indicator(Base):
+    """The indicator catalogue (DOMAIN.md §4)."""
+    __tablename__ = "indicators"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(64))
+    pillar: Mapped[str] = mapped_column(String(32))          # government | economy | society
+    direction: Mapped[str] = mapped_column(String(8))        # up | down | none
+    target: Mapped[float | None] = mapped_column(Float, nullable=True)
+    origin: Mapped[str] = mapped_column(String(16))          # feed | open311 | frigate | derived | sta
+    link_766: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class IndicatorValue(Base):
+    __tablename__ = "indicator_values"
+    indicator: Mapped[str] = mapped_column(ForeignKey("indicators.code"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(96), primary_key=True)   # commune:<id> | village:<id>
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)  # YYYY, YYYY-Qn, YYYY-MM, YYYY-Www, YYYY-MM-DD
+    period_kind: Mapped[str] = mapped_column(String(8))                # year | quarter | month | week | day
+    period_start_t: Mapped[int] = mapped_column(Epoch, index=True)     # local start of the period, UTC epoch
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)  # null = not reported
+    numerator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(64))
+    generated_t: Mapped[int] = mapped_column(Epoch)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- the sources themselves -----------------------------------------------------------------------
+
+class SourceHealth(Base):
+    """One row per outside system: what the operator reads to see what is down and since when."""
+    __tablename__ = "source_health"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(500))
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_attempt_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    last_success_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    last_error_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    down_since_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    watermark_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    last_data_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)  # newest record time seen
+    stored_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_poll_stored: Mapped[int] = mapped_column(Integer, default=0)
+    last_poll_rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Watermark(Base):
+    """Finer watermarks inside a source (per Datastream, per open-request re-poll, ...)."""
+    __tablename__ = "watermarks"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    t: Mapped[int] = mapped_column(Epoch)
+
+
+class Reject(Base):
+    """A record that failed validation, kept with its reason; nothing is silently dropped."""
+    __tablename__ = "rejects"
+    __table_args__ = (Index("ix_rejects_source_reason", "source", "reason"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))         # reading | camera_event | report | indicator | page
+    reason: Mapped[str] = mapped_column(String(64))       # a short code, e.g. bad_time, out_of_range
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    record_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)   # at most 2 000 characters
+    received_t: Mapped[int] = mapped_column(Epoch, index=True)
