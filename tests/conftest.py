@@ -128,3 +128,21 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("CACHE_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def use_store(monkeypatch, tmp_path):
+    """use_store(url): point the process-wide settings (DATABASE_URL, CACHE_DIR) at this database,
+    as the app and the query layer read them, and clear the cached engine/settings around the test."""
+    from core.settings import get_settings
+    from store.engine import get_engine
+
+    def _use(url: str) -> str:
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        return url
+    yield _use
+    get_engine.cache_clear()
+    get_settings.cache_clear()
