@@ -1,0 +1,80 @@
+"""`make run` / `python manage.py serve`: one small server does it all.
+
+Order: migrate and load the site file -> (SIMULATOR=1) start the simulator as its own process, as an
+outside system -> back-fill history on the first start (progress bar), resume from the watermark on
+later starts -> ingest loop as its own process -> the dashboard under gunicorn. Ctrl-C stops them all."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from core.settings import ROOT, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _wait_for(url: str, timeout_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def serve(with_simulator: bool, backfill_days: int | None = None, workers: int = 2) -> int:
+    from ingest.runner import backfill
+    from ingest.site_sync import sync_site
+    from store.engine import get_engine
+    from store.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    sync_site(get_engine())
+    children: list[subprocess.Popen] = []
+    env = dict(os.environ)
+
+    def stop(*_):
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        if with_simulator:
+            children.append(subprocess.Popen([sys.executable, "manage.py", "simulate"], cwd=ROOT, env=env))
+            if not _wait_for(f"{settings.simulator_base()}/health"):
+                print("The simulator did not start; see its log above.", file=sys.stderr)
+                return 1
+            print(f"Simulator (simulated data) at {settings.simulator_base()}")
+        days = settings.backfill_days if backfill_days is None else backfill_days
+        print(f"Back-filling history (first start: {days} days; later starts resume from the watermark)...")
+        result = backfill(days=days, progress=True)
+        for source, outcome in result.items():
+            state = "ok" if outcome.get("ok") else f"FAILED: {outcome.get('error')}"
+            print(f"  {source}: {outcome.get('stored', 0)} stored, {outcome.get('rejected', 0)} rejected, {state}")
+        children.append(subprocess.Popen([sys.executable, "manage.py", "ingest"], cwd=ROOT, env=env))
+        print(f"Dashboard at http://{settings.host}:{settings.port}")
+        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                                "-w", str(workers), "-b", f"{settings.host}:{settings.port}", "app:server"],
+                               cwd=ROOT, env=env)
+        children.append(web)
+        return web.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
