@@ -1,0 +1,191 @@
+"""OGC SensorThings API v1.1, answered the way FROST-Server answers: entity sets with @iot.id and
+@iot.selfLink, $top (default 100, capped at 1000), $skip, $count, $orderby, $expand, a $filter on
+phenomenonTime, absolute @iot.nextLink, JSON errors with 400/404."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+import numpy as np
+
+from core.site import Site
+from core.timeutil import parse_time
+from simulator.sensors import Datastream, datastreams, observations
+
+DEFAULT_TOP = 100
+MAX_TOP = 1000
+_TZ7 = timezone(timedelta(hours=7))
+_COND = re.compile(r"^\s*phenomenonTime\s+(ge|gt|lt|le|eq)\s+([0-9T:.\-+Z]+)\s*$", re.I)
+
+
+class StaError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def fmt_time(t: int, style: str) -> str:
+    if style == "Z":
+        return datetime.fromtimestamp(int(t), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(t), _TZ7).isoformat()
+
+
+class SensorThings:
+    def __init__(self, site: Site, seed: int):
+        self.site, self.seed = site, seed
+        self.streams = datastreams(site)
+        self.by_id = {d.id: d for d in self.streams}
+        self.things = {int(d.external_id): d for d in site.devices
+                       if d.source == "sensorthings" and d.external_id}
+
+    # --- entities -------------------------------------------------------------------------------
+    def _thing(self, tid: int, base: str, expand: str) -> dict:
+        dev = self.things[tid]
+        out = {"@iot.id": tid, "@iot.selfLink": f"{base}/Things({tid})", "name": dev.name,
+               "description": f"{dev.kind} {dev.id}",
+               "properties": {"village": dev.village, "kind": dev.kind, "code": dev.id, "simulated": True}}
+        if "Locations" in expand:
+            loc = {"@iot.id": tid, "name": dev.name, "encodingType": "application/geo+json",
+                   "location": ({"type": "Point", "coordinates": [dev.lon, dev.lat]}
+                                if dev.lat is not None and dev.lon is not None else None)}
+            out["Locations"] = [loc] if tid % 11 != 10 else []   # one Thing without a Location
+        if "Datastreams" in expand:
+            with_op = "ObservedProperty" in expand
+            out["Datastreams"] = [self._datastream(d, base, with_op) for d in self.streams if d.thing_id == tid]
+        return out
+
+    def _datastream(self, d: Datastream, base: str, with_op: bool = False, with_thing: bool = False) -> dict:
+        out = {"@iot.id": d.id, "@iot.selfLink": f"{base}/Datastreams({d.id})",
+               "name": f"{self.things[d.thing_id].name} – {d.parameter}",
+               "description": f"{d.parameter} every {d.step // 60} min",
+               "unitOfMeasurement": {"name": d.unit_name, "symbol": d.unit_symbol,
+                                     "definition": f"http://unitsofmeasure.org/ucum.html#{d.unit_symbol}"},
+               "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+               "properties": {"simulated": True},
+               "Observations@iot.navigationLink": f"{base}/Datastreams({d.id})/Observations"}
+        if with_op:
+            out["ObservedProperty"] = {"@iot.id": d.id, "name": d.parameter,
+                                       "definition": f"https://example.invalid/def/{d.parameter}"}
+        if with_thing:
+            out["Thing"] = {"@iot.id": d.thing_id, "name": self.things[d.thing_id].name}
+        return out
+
+    # --- dispatch -------------------------------------------------------------------------------
+    def handle(self, path: str, args: dict, base: str, url_path: str, now: int) -> dict:
+        top = self._int(args.get("$top"), DEFAULT_TOP, "$top")
+        top = max(0, min(top, MAX_TOP))
+        skip = max(0, self._int(args.get("$skip"), 0, "$skip"))
+        expand = args.get("$expand", "")
+        count = args.get("$count", "false").lower() == "true"
+        if path in ("", "/"):
+            return {"value": [{"name": n, "url": f"{base}/{n}"} for n in
+                              ("Things", "Locations", "Datastreams", "ObservedProperties", "Observations")],
+                    "serverSettings": {"conformance": ["http://www.opengis.net/spec/iot_sensing/1.1/req/core"],
+                                       "simulated": True}}
+        m = re.fullmatch(r"/Things(?:\((\d+)\))?(/Datastreams)?", path)
+        if m:
+            if m.group(1):
+                tid = int(m.group(1))
+                if tid not in self.things:
+                    raise StaError(404, "Nothing found.")
+                if m.group(2):
+                    items = [self._datastream(d, base, "ObservedProperty" in expand)
+                             for d in self.streams if d.thing_id == tid]
+                    return self._page(items, top, skip, count, base, url_path, args)
+                return self._thing(tid, base, expand)
+            items = [self._thing(tid, base, expand) for tid in sorted(self.things)]
+            return self._page(items, top, skip, count, base, url_path, args)
+        m = re.fullmatch(r"/Datastreams(?:\((\d+)\))?(/Observations|/Thing|/ObservedProperty)?", path)
+        if m:
+            if not m.group(1):
+                items = [self._datastream(d, base, "ObservedProperty" in expand, "Thing" in expand)
+                         for d in self.streams]
+                return self._page(items, top, skip, count, base, url_path, args)
+            ds = self.by_id.get(int(m.group(1)))
+            if ds is None:
+                raise StaError(404, "Nothing found.")
+            if m.group(2) == "/Observations":
+                return self._observations(ds, args, top, skip, count, base, url_path, now)
+            if m.group(2) == "/Thing":
+                return self._thing(ds.thing_id, base, expand)
+            if m.group(2) == "/ObservedProperty":
+                return self._datastream(ds, base, True)["ObservedProperty"]
+            return self._datastream(ds, base, "ObservedProperty" in expand, "Thing" in expand)
+        if path == "/Locations":
+            items = [self._thing(tid, base, "Locations").get("Locations", []) for tid in sorted(self.things)]
+            return self._page([loc for locs in items for loc in locs if loc], top, skip, count, base, url_path, args)
+        if path == "/ObservedProperties":
+            seen = {}
+            for d in self.streams:
+                seen.setdefault(d.parameter, {"@iot.id": len(seen) + 1, "name": d.parameter})
+            return self._page(list(seen.values()), top, skip, count, base, url_path, args)
+        raise StaError(404, f"Not a valid path: {path}")
+
+    @staticmethod
+    def _int(raw, default: int, name: str) -> int:
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise StaError(400, f"Failed to parse {name}: {raw}") from None
+
+    def _page(self, items: list, top: int, skip: int, count: bool, base: str, url_path: str, args: dict,
+              total: int | None = None) -> dict:
+        """items is the whole set, or (total given) the page already cut."""
+        page = items[skip:skip + top] if total is None else items
+        total = len(items) if total is None else total
+        out: dict = {}
+        if count:
+            out["@iot.count"] = total
+        if skip + top < total:
+            nxt = dict(args)
+            nxt["$skip"] = str(skip + top)
+            nxt["$top"] = str(top)
+            out["@iot.nextLink"] = f"{base.removesuffix('/sta/v1.1')}{url_path}?{urlencode(nxt)}"
+        out["value"] = page
+        return out
+
+    def _observations(self, ds: Datastream, args: dict, top: int, skip: int, count: bool, base: str,
+                      url_path: str, now: int) -> dict:
+        start, end = now - 400 * 86400, now + 1
+        flt = args.get("$filter")
+        if flt:
+            for cond in re.split(r"\s+and\s+", flt.strip(), flags=re.I):
+                m = _COND.match(cond)
+                if not m:
+                    raise StaError(400, f"Failed to parse $filter: {flt[:200]}")
+                try:
+                    t = int(parse_time(m.group(2)).timestamp())
+                except ValueError:
+                    raise StaError(400, f"Failed to parse time in $filter: {m.group(2)}") from None
+                op = m.group(1).lower()
+                if op == "ge":
+                    start = max(start, t)
+                elif op == "gt":
+                    start = max(start, t + 1)
+                elif op == "lt":
+                    end = min(end, t)
+                elif op == "le":
+                    end = min(end, t + 1)
+                else:
+                    start, end = max(start, t), min(end, t + 1)
+        order = args.get("$orderby", "").lower().replace("%20", " ")
+        desc = "desc" in order
+        k, t, result, result_t = observations(self.seed, ds, start, end, now)
+        idx = np.arange(len(k))
+        if desc:
+            idx = idx[::-1]
+        sel = idx[skip:skip + top]
+        values = []
+        for i in sel:
+            pt = fmt_time(t[i], ds.offset_style)
+            if ds.interval:
+                pt = f"{pt}/{fmt_time(t[i] + ds.step, ds.offset_style)}"
+            values.append({"@iot.id": int(ds.id * 10**9 + k[i]),
+                           "@iot.selfLink": f"{base}/Observations({int(ds.id * 10**9 + k[i])})",
+                           "phenomenonTime": pt,
+                           "resultTime": None if k[i] % 97 == 0 else fmt_time(result_t[i], ds.offset_style),
+                           "result": result[i]})
+        return self._page(values, top, skip, count, base, url_path, args, total=len(k))
