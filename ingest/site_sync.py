@@ -1,0 +1,40 @@
+"""Load the site file (commune, villages, devices, services) and the indicator catalogue into the store.
+Idempotent; devices registered from a source's own metadata are left alone."""
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from core.site import Site, get_site
+from domain.catalogue import CATALOGUE
+from ingest.upsert import upsert
+from store.models import Commune, Device, Indicator, Service, Village
+
+
+def sync_site(engine: Engine, site: Site | None = None) -> dict:
+    site = site or get_site()
+    c = site.commune
+    with engine.begin() as conn:
+        upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent,
+                                          "center_lat": c.center[0], "center_lon": c.center[1], "zoom": c.zoom,
+                                          "simulated": c.simulated}], ["id"])
+        upsert(conn, Village.__table__, [{"id": v.id, "commune_id": c.id, "name": v.name, "center_lat": v.center[0],
+                                          "center_lon": v.center[1], "outline": [list(p) for p in v.outline] or None,
+                                          "population": v.population, "households": v.households}
+                                         for v in site.villages], ["id"])
+        devices = [{"id": d.id, "kind": d.kind, "name": d.name, "village_id": d.village, "lat": d.lat, "lon": d.lon,
+                    "source": d.source, "external_id": d.external_id, "role": d.role, "from_site_file": True,
+                    "simulated": c.simulated,
+                    "properties": {"parameters": d.parameters, "smart": d.smart, "zones": d.zones,
+                                   "flood_levels": d.flood_levels.model_dump() if d.flood_levels else None}}
+                   for d in site.devices]
+        upsert(conn, Device.__table__, devices, ["id"])
+        upsert(conn, Service.__table__, [{"code": s.code, "source": "site", "name": s.name, "name_en": s.name_en,
+                                          "group": s.group, "description": None,
+                                          "deadline_working_days": s.deadline_working_days} for s in site.services],
+               ["code"], update=["name", "name_en", "group", "deadline_working_days"])
+        upsert(conn, Indicator.__table__, [{"code": d.code, "name_vi": d.vi, "name_en": d.en, "unit": d.unit,
+                                            "pillar": d.pillar, "direction": d.direction, "target": d.target,
+                                            "origin": d.origin, "link_766": d.link_766}
+                                           for d in CATALOGUE.values()], ["code"])
+    return {"villages": len(site.villages), "devices": len(site.devices), "services": len(site.services),
+            "indicators": len(CATALOGUE)}

@@ -1,0 +1,474 @@
+"""Takes adapter records into the store: validates and normalises, upserts on natural keys (so a window
+polled twice stores nothing twice), keeps hourly and daily rollups current for exactly the buckets it
+touched, and keeps every rejected record with its reason."""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select, text, update
+
+from core.site import get_site
+from core.timeutil import DAY, HOUR, LOCAL_OFFSET_S
+from data_sources.indicators import BadPeriod, period_bounds
+from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
+from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
+                            ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
+from ingest.upsert import insert_ignore, upsert
+from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
+                          Service, Village)
+
+log = logging.getLogger(__name__)
+FUTURE_SLACK_S = 3600
+FLUSH_ROWS = 20_000
+PROCESSING = {"INVESTIGATING", "IN_PROGRESS", "ACTION_SCHEDULED"}
+RESOLVED = {"FIXED", "CLOSED", "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL"}
+
+
+def stage_of(status: str) -> str:
+    s = (status or "").upper()
+    if s in RESOLVED:
+        return "resolved"
+    if s in PROCESSING:
+        return "processing"
+    return "open"
+
+
+@dataclass
+class StoreStats:
+    stored: Counter = field(default_factory=Counter)      # by kind
+    rejected: Counter = field(default_factory=Counter)    # by reason
+    touched_series: set = field(default_factory=set)
+    last_data_t: int | None = None
+    simulated: bool = False
+
+    @property
+    def stored_total(self) -> int:
+        return sum(self.stored.values())
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict:
+        return {"stored": self.stored_total, "rejected": self.rejected_total, "stored_by_kind": dict(self.stored),
+                "rejected_by_reason": dict(self.rejected)}
+
+
+@dataclass
+class _SeriesInfo:
+    id: int
+    parameter: str
+    convert: object
+    low: float
+    high: float
+
+
+class Writer:
+    """One per source poll (or per process): caches series and device lookups."""
+
+    def __init__(self, engine: Engine, now: int | None = None):
+        self.engine = engine
+        self.now = int(now if now is not None else time.time())
+        self.series: dict[tuple[str, str], _SeriesInfo | str] = {}   # str = why it cannot take readings
+        self.stats = StoreStats()
+        self._obs: list[dict] = []
+        self._rejects: list[dict] = []
+        self._cameras: dict[tuple[str, str], str] = {}
+        self._villages = None
+
+    # --- entry point ------------------------------------------------------------------------------
+    def write(self, records: Iterable[Record]) -> StoreStats:
+        batch: dict[type, list] = defaultdict(list)
+        for rec in records:
+            if isinstance(rec, Observation):
+                self._observation(rec)
+                if len(self._obs) >= FLUSH_ROWS:
+                    self.flush_readings()
+            elif isinstance(rec, Rejected):
+                self.reject(rec)
+            elif isinstance(rec, DatastreamInfo):
+                self._datastream(rec)
+            else:
+                batch[type(rec)].append(rec)
+                if len(batch[type(rec)]) >= 2000:
+                    self._flush_batch(batch)
+        self._flush_batch(batch)
+        self.flush_readings()
+        self.flush_rejects()
+        return self.stats
+
+    def _flush_batch(self, batch: dict[type, list]) -> None:
+        order = (ServiceRecord, ReportRecord, ReportUpdateRecord, CameraEventRecord, IndicatorRecord)
+        handlers = {ServiceRecord: self._services, ReportRecord: self._reports, ReportUpdateRecord: self._updates,
+                    CameraEventRecord: self._events, IndicatorRecord: self._indicators}
+        for kind in order:
+            if batch.get(kind):
+                handlers[kind](batch.pop(kind))
+
+    def reject(self, rec: Rejected) -> None:
+        self._rejects.append({"source": rec.source, "kind": rec.kind, "reason": rec.reason,
+                              "detail": (rec.detail or "")[:2000], "record_key": (rec.record_key or "")[:200] or None,
+                              "excerpt": (rec.excerpt or "")[:2000], "received_t": self.now})
+        if len(self._rejects) >= 2000:
+            self.flush_rejects()
+
+    def flush_rejects(self) -> None:
+        """Keep each bad record once: the lateness overlap re-reads the same window, and a record
+        rejected last poll (same source, kind, reason, key) is not a new problem."""
+        if not self._rejects:
+            return
+        rows, self._rejects = self._rejects, []
+        table = Reject.__table__
+        keys = {r["record_key"] for r in rows if r["record_key"]}
+        with self.engine.begin() as conn:
+            known = set()
+            key_list = list(keys)
+            for i in range(0, len(key_list), 500):
+                known |= {tuple(row) for row in conn.execute(
+                    select(table.c.source, table.c.kind, table.c.reason, table.c.record_key)
+                    .where(table.c.record_key.in_(key_list[i:i + 500])))}
+            fresh, seen = [], set()
+            for r in rows:
+                ident = (r["source"], r["kind"], r["reason"], r["record_key"])
+                if r["record_key"] and (ident in known or ident in seen):
+                    continue
+                seen.add(ident)
+                fresh.append(r)
+            if fresh:
+                conn.execute(table.insert(), fresh)
+        for r in fresh:
+            self.stats.rejected[r["reason"]] += 1
+
+    def _seen(self, t: int) -> None:
+        if self.stats.last_data_t is None or t > self.stats.last_data_t:
+            self.stats.last_data_t = t
+
+    # --- sensors ----------------------------------------------------------------------------------
+    def _datastream(self, info: DatastreamInfo) -> None:
+        if info.properties.get("simulated"):
+            self.stats.simulated = True
+        key = (info.source, info.datastream_id)
+        param = PARAMETERS.get(info.parameter)
+        if param is None:
+            self.series[key] = "unknown_parameter"
+            self.reject(Rejected(info.source, "datastream", "unknown_parameter", info.parameter,
+                                 excerpt(info.__repr__()), f"ds:{info.datastream_id}"))
+            return
+        try:
+            convert = converter(info.parameter, info.unit_symbol)
+        except UnknownUnit as err:
+            self.series[key] = "unknown_unit"
+            self.reject(Rejected(info.source, "datastream", "unknown_unit", str(err), excerpt(repr(info)),
+                                 f"ds:{info.datastream_id}"))
+            return
+        with self.engine.begin() as conn:
+            device_id = conn.scalar(select(Device.id).where(Device.source == info.source,
+                                                            Device.external_id == info.thing_id))
+            if device_id is None:
+                device_id = f"{info.source}_{info.thing_id}"[:64]
+                kind = _kind_for(info.parameter)
+                village = info.properties.get("village")
+                if village and not conn.scalar(select(Village.id).where(Village.id == village)):
+                    village = None
+                upsert(conn, Device.__table__, [{
+                    "id": device_id, "kind": kind, "name": info.thing_name[:200], "village_id": village,
+                    "lat": info.lat, "lon": info.lon, "source": info.source, "external_id": info.thing_id,
+                    "role": None, "from_site_file": False, "simulated": bool(info.properties.get("simulated")),
+                    "properties": {"registered_from": "SensorThings Thing"}}], ["id"], update=["name", "lat", "lon"])
+            elif info.lat is not None:
+                conn.execute(update(Device).where(Device.id == device_id, Device.lat.is_(None))
+                             .values(lat=info.lat, lon=info.lon))
+            if info.properties.get("simulated"):
+                conn.execute(update(Device).where(Device.id == device_id).values(simulated=True))
+            row = conn.execute(select(Series.id, Series.external_id).where(
+                Series.device_id == device_id, Series.parameter == info.parameter)).first()
+            if row is None:
+                row = conn.execute(select(Series.id, Series.external_id).where(
+                    Series.source == info.source, Series.external_id == info.datastream_id)).first()
+            if row is None:
+                sid = conn.execute(Series.__table__.insert().values(
+                    device_id=device_id, parameter=info.parameter, unit=param.unit,
+                    source_unit=canonical_unit(info.unit_symbol), source=info.source,
+                    external_id=info.datastream_id)).inserted_primary_key[0]
+            else:
+                sid = row[0]
+                conn.execute(update(Series).where(Series.id == sid).values(
+                    source_unit=canonical_unit(info.unit_symbol), external_id=info.datastream_id))
+        self.series[key] = _SeriesInfo(sid, info.parameter, convert, *param.possible)
+
+    def _observation(self, obs: Observation) -> None:
+        info = self.series.get((obs.source, obs.datastream_id))
+        key = f"{obs.datastream_id}@{obs.t}"
+        if info is None or isinstance(info, str):
+            self.reject(Rejected(obs.source, "reading", info or "unknown_datastream",
+                                 f"datastream {obs.datastream_id} cannot take readings", excerpt(repr(obs)), key))
+            return
+        if obs.t > self.now + FUTURE_SLACK_S:
+            self.reject(Rejected(obs.source, "reading", "far_future", f"t={obs.t} is after now", excerpt(repr(obs)), key))
+            return
+        value = info.convert(obs.value)
+        if not (math.isfinite(value) and info.low <= value <= info.high):
+            self.reject(Rejected(obs.source, "reading", "out_of_range",
+                                 f"{info.parameter}={value:g} outside {info.low:g}..{info.high:g}",
+                                 excerpt(repr(obs)), key))
+            return
+        self._obs.append({"series_id": info.id, "t": obs.t, "value": value})
+        self._seen(obs.t)
+
+    def flush_readings(self) -> None:
+        if not self._obs:
+            return
+        rows, self._obs = self._obs, []
+        spans: dict[int, list[int]] = {}
+        for r in rows:
+            span = spans.get(r["series_id"])
+            if span is None:
+                spans[r["series_id"]] = [r["t"], r["t"]]
+            else:
+                if r["t"] < span[0]:
+                    span[0] = r["t"]
+                if r["t"] > span[1]:
+                    span[1] = r["t"]
+        with self.engine.begin() as conn:
+            before = self._count_in(conn, spans)
+            insert_ignore(conn, Reading.__table__, rows)
+            new = self._count_in(conn, spans) - before
+            self.stats.stored["readings"] += new
+            for sid, (lo, hi) in spans.items():
+                refresh_rollups(conn, sid, lo, hi)
+        self.stats.touched_series.update(spans)
+
+    @staticmethod
+    def _count_in(conn, spans: dict[int, list[int]]) -> int:
+        total = 0
+        for sid, (lo, hi) in spans.items():
+            total += conn.scalar(select(func.count()).select_from(Reading).where(
+                Reading.series_id == sid, Reading.t >= lo, Reading.t <= hi))
+        return total
+
+    # --- cameras ----------------------------------------------------------------------------------
+    def _camera_device(self, conn, source: str, camera: str) -> str:
+        key = (source, camera)
+        if key not in self._cameras:
+            device_id = conn.scalar(select(Device.id).where(Device.source == source, Device.external_id == camera))
+            if device_id is None:
+                device_id = f"{source}_{camera}"[:64]
+                upsert(conn, Device.__table__, [{
+                    "id": device_id, "kind": "camera", "name": camera, "village_id": None, "lat": None, "lon": None,
+                    "source": source, "external_id": camera, "role": None, "from_site_file": False,
+                    "simulated": False, "properties": {"registered_from": "Frigate camera name"}}], ["id"], update=[])
+            self._cameras[key] = device_id
+        return self._cameras[key]
+
+    def _events(self, recs: list[CameraEventRecord]) -> None:
+        with self.engine.begin() as conn:
+            rows = []
+            for r in recs:
+                if r.start_t > self.now + FUTURE_SLACK_S:
+                    self.reject(Rejected(r.source, "camera_event", "far_future", f"start_time {r.start_t}",
+                                         excerpt(repr(r)), r.id))
+                    continue
+                rows.append({"id": r.id, "source": r.source, "device_id": self._camera_device(conn, r.source, r.camera),
+                             "label": r.label, "sub_label": r.sub_label, "score": r.score, "top_score": r.top_score,
+                             "start_t": r.start_t, "end_t": r.end_t, "zones": list(r.zones),
+                             "has_snapshot": r.has_snapshot, "has_clip": r.has_clip, "snapshot_url": r.snapshot_url})
+                self._seen(r.start_t)
+            existing = set(conn.scalars(select(CameraEvent.id).where(CameraEvent.id.in_([r["id"] for r in rows]))))
+            upsert(conn, CameraEvent.__table__, rows, ["id"],
+                   update=["end_t", "score", "top_score", "sub_label", "zones", "has_snapshot", "has_clip", "snapshot_url"])
+        self.stats.stored["camera_events"] += len([r for r in rows if r["id"] not in existing])
+
+    # --- feedback ---------------------------------------------------------------------------------
+    def _services(self, recs: list[ServiceRecord]) -> None:
+        with self.engine.begin() as conn:
+            known = set(conn.scalars(select(Service.code)))
+            rows = [{"code": r.code, "source": r.source, "name": r.name, "name_en": None, "group": r.group,
+                     "description": r.description, "deadline_working_days": None}
+                    for r in {r.code: r for r in recs}.values()]
+            # the site file's names and deadlines win; new categories are registered from the source
+            upsert(conn, Service.__table__, [r for r in rows if r["code"] not in known], ["code"], update=[])
+        self.stats.stored["services"] += len([r for r in rows if r["code"] not in known])
+
+    def _village_for(self, rec: ReportRecord) -> str | None:
+        if self._villages is None:
+            self._villages = [(v.id, v.name.lower(), v.center) for v in get_site().villages]
+        if rec.address:
+            text_ = rec.address.lower()
+            for vid, name, _ in sorted(self._villages, key=lambda v: -len(v[1])):
+                if name in text_:
+                    return vid
+        if rec.lat is not None and rec.lon is not None and self._villages:
+            return min(self._villages, key=lambda v: (v[2][0] - rec.lat) ** 2 + (v[2][1] - rec.lon) ** 2)[0]
+        return None
+
+    def _reports(self, recs: list[ReportRecord]) -> None:
+        deadline_for = _deadline_function()
+        recs = list({r.id: r for r in recs}.values())
+        with self.engine.begin() as conn:
+            old = {row.id: row for row in conn.execute(
+                select(Report.id, Report.status, Report.stage, Report.first_response_t)
+                .where(Report.id.in_([r.id for r in recs])))}
+            rows, changes = [], []
+            for r in recs:
+                if r.requested_t > self.now + FUTURE_SLACK_S:
+                    self.reject(Rejected(r.source, "report", "far_future", "requested_datetime in the future",
+                                         excerpt(repr(r)), r.id))
+                    continue
+                prev = old.get(r.id)
+                stage = "resolved" if r.status == "closed" else (
+                    prev.stage if prev is not None and prev.stage == "processing" else "open")
+                deadline = deadline_for(r.service_code, r.requested_t) if deadline_for else r.expected_t
+                rows.append({"id": r.id, "source": r.source, "service_code": r.service_code,
+                             "service_name": r.service_name, "status": r.status, "stage": stage,
+                             "status_notes": r.status_notes, "description": r.description, "agency": r.agency,
+                             "requested_t": r.requested_t, "updated_t": r.updated_t, "expected_t": r.expected_t,
+                             "closed_t": (r.updated_t or self.now) if r.status == "closed" else None,
+                             "deadline_t": deadline or r.expected_t, "address": r.address,
+                             "village_id": self._village_for(r), "lat": r.lat, "lon": r.lon, "media_url": r.media_url})
+                if prev is not None and prev.status != r.status:
+                    t = r.updated_t or self.now
+                    changes.append({"report_id": r.id, "update_id": f"obs-{t}-{r.status}", "status": r.status.upper(),
+                                    "stage": stage, "t": t, "description": r.status_notes})
+                self._seen(r.requested_t)
+            upsert(conn, Report.__table__, rows, ["id"],
+                   update=[c for c in rows[0] if c not in ("id", "first_response_t")] if rows else None)
+            if changes:
+                insert_ignore(conn, ReportUpdate.__table__, changes)
+        self.stats.stored["reports"] += len([r for r in rows if r["id"] not in old])
+
+    def _updates(self, recs: list[ReportUpdateRecord]) -> None:
+        with self.engine.begin() as conn:
+            known = set(conn.scalars(select(Report.id).where(Report.id.in_({r.report_id for r in recs}))))
+            rows = []
+            for r in recs:
+                if r.report_id not in known:
+                    self.reject(Rejected(r.source, "report_update", "unknown_report",
+                                         f"update for {r.report_id}, which the store does not hold", excerpt(repr(r)),
+                                         r.update_id))
+                    continue
+                rows.append({"report_id": r.report_id, "update_id": r.update_id, "status": r.status,
+                             "stage": stage_of(r.status), "t": r.t, "description": r.description})
+            new = insert_ignore(conn, ReportUpdate.__table__, rows)
+            for rid in {r["report_id"] for r in rows}:
+                refresh_report(conn, rid)
+        self.stats.stored["report_updates"] += new
+
+    # --- indicators -------------------------------------------------------------------------------
+    def _indicators(self, recs: list[IndicatorRecord]) -> None:
+        rows = []
+        for r in recs:
+            try:
+                kind, start = period_bounds(r.period)
+            except BadPeriod as err:
+                self.reject(Rejected(r.source, "indicator", "bad_period", str(err), excerpt(repr(r))))
+                continue
+            if r.simulated:
+                self.stats.simulated = True
+            start_t = _local_midnight_epoch(start)
+            rows.append({"indicator": r.indicator, "scope": r.scope, "period": r.period, "period_kind": kind,
+                         "period_start_t": start_t, "value": r.value, "numerator": r.numerator,
+                         "denominator": r.denominator, "note": r.note, "source": r.source,
+                         "generated_t": r.generated_t, "simulated": r.simulated})
+        rows = list({(r["indicator"], r["scope"], r["period"]): r for r in
+                     sorted(rows, key=lambda r: r["generated_t"])}.values())
+        if not rows:
+            return
+        table = IndicatorValue.__table__
+        with self.engine.begin() as conn:
+            before = conn.scalar(select(func.count()).select_from(table))
+            upsert(conn, table, rows, ["indicator", "scope", "period"],
+                   where=lambda stmt: stmt.excluded.generated_t >= table.c.generated_t)
+            after = conn.scalar(select(func.count()).select_from(table))
+        self.stats.stored["indicator_values"] += after - before
+
+
+def _local_midnight_epoch(d) -> int:
+    from datetime import datetime, timezone
+    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp()) - LOCAL_OFFSET_S
+
+
+def _kind_for(parameter: str) -> str:
+    group = PARAMETERS[parameter].group
+    if parameter == "rainfall":
+        return "rain_gauge"
+    if parameter == "water_level":
+        return "water_gauge"
+    return {"air": "air_station", "network": "wifi"}.get(group, "water_station")
+
+
+def _deadline_function():
+    try:
+        from domain.deadlines import deadline_for
+    except ImportError:
+        return None
+    return deadline_for
+
+
+def refresh_report(conn, report_id: str) -> None:
+    """Stage and first response from the report's history (the latest update sets the stage)."""
+    updates = conn.execute(select(ReportUpdate.t, ReportUpdate.stage, ReportUpdate.status)
+                           .where(ReportUpdate.report_id == report_id).order_by(ReportUpdate.t)).all()
+    if not updates:
+        return
+    # (Row.t is SQLAlchemy's tuple accessor, so the columns are unpacked by position)
+    first_response = next((t for t, _stage, status in updates if status != "OPEN"), None)
+    last_t, last_stage, _ = updates[-1]
+    values = {"first_response_t": first_response, "stage": last_stage}
+    if last_stage == "resolved":
+        values["closed_t"] = last_t
+    conn.execute(update(Report).where(Report.id == report_id).values(**values))
+
+
+_ROLLUP_SQL = {
+    "sqlite": {
+        "hour": """
+INSERT INTO rollup_hour (series_id, t, count, mean, min, max, last)
+SELECT series_id, t - t % 3600 AS b, count(*), avg(value), min(value), max(value),
+       (SELECT r2.value FROM readings r2 WHERE r2.series_id = :sid AND r2.t < (readings.t - readings.t % 3600) + 3600
+          AND r2.t >= readings.t - readings.t % 3600 ORDER BY r2.t DESC LIMIT 1)
+FROM readings WHERE series_id = :sid AND t >= :lo AND t < :hi GROUP BY series_id, b
+ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded.mean, min = excluded.min,
+  max = excluded.max, last = excluded.last""",
+        "day": """
+INSERT INTO rollup_day (series_id, t, count, mean, min, max, last)
+SELECT series_id, t - ((t + 25200) % 86400) AS b, sum(count), sum(mean * count) / sum(count), min(min), max(max),
+       (SELECT h2.last FROM rollup_hour h2 WHERE h2.series_id = :sid
+          AND h2.t >= rollup_hour.t - ((rollup_hour.t + 25200) % 86400)
+          AND h2.t < rollup_hour.t - ((rollup_hour.t + 25200) % 86400) + 86400 ORDER BY h2.t DESC LIMIT 1)
+FROM rollup_hour WHERE series_id = :sid AND t >= :lo AND t < :hi GROUP BY series_id, b
+ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded.mean, min = excluded.min,
+  max = excluded.max, last = excluded.last""",
+    },
+    "postgresql": {
+        "hour": """
+INSERT INTO rollup_hour (series_id, t, count, mean, min, max, last)
+SELECT series_id, t - t % 3600 AS b, count(*), avg(value), min(value), max(value),
+       (array_agg(value ORDER BY t DESC))[1]
+FROM readings WHERE series_id = :sid AND t >= :lo AND t < :hi GROUP BY series_id, b
+ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded.mean, min = excluded.min,
+  max = excluded.max, last = excluded.last""",
+        "day": """
+INSERT INTO rollup_day (series_id, t, count, mean, min, max, last)
+SELECT series_id, t - ((t + 25200) % 86400) AS b, sum(count), sum(mean * count) / sum(count), min(min), max(max),
+       (array_agg(last ORDER BY t DESC))[1]
+FROM rollup_hour WHERE series_id = :sid AND t >= :lo AND t < :hi GROUP BY series_id, b
+ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded.mean, min = excluded.min,
+  max = excluded.max, last = excluded.last""",
+    },
+}
+
+
+def refresh_rollups(conn, series_id: int, lo: int, hi: int) -> None:
+    """Re-aggregate the hour and local-day buckets that [lo, hi] touches, from the rows below them:
+    right for late, out-of-order and duplicate data alike."""
+    sql = _ROLLUP_SQL["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    h_lo, h_hi = lo - lo % HOUR, hi - hi % HOUR + HOUR
+    conn.execute(text(sql["hour"]), {"sid": series_id, "lo": h_lo, "hi": h_hi})
+    d_lo = lo - (lo + LOCAL_OFFSET_S) % DAY
+    d_hi = hi - (hi + LOCAL_OFFSET_S) % DAY + DAY
+    conn.execute(text(sql["day"]), {"sid": series_id, "lo": d_lo, "hi": d_hi})
