@@ -198,6 +198,7 @@ class IndicatorFeedAdapter(Adapter):
     name = "indicators"
     protocol = "Indicator feed (JSON)"
     lateness_s = 0
+    history_days_min = 3 * 366   # monthly and yearly figures: a back-fill takes their history whole
 
     def poll(self, since: int, until: int, *, open_ids: Sequence[str] = ()):
         data = self.client.get_json(f"{self.base_url}/indicators.json", {"updated_since": iso_local(since)})
@@ -213,5 +214,6 @@ class IndicatorFeedAdapter(Adapter):
             yield validate_indicator_row(row, source, generated, simulated)
 
     def ping(self) -> dict:
-        self.client.get_json(f"{self.base_url}/indicators.json", {"updated_since": "2100-01-01T00:00:00+07:00"})
-        return {"ok": True}
+        data = self.client.get_json(f"{self.base_url}/indicators.json",
+                                    {"updated_since": "2100-01-01T00:00:00+07:00"})
+        return {"ok": True, "simulated": bool(isinstance(data, dict) and data.get("simulated"))}

@@ -146,7 +146,8 @@ class Open311Adapter(Adapter):
 
     def ping(self) -> dict:
         data = self.client.get_json(f"{self.base_url}/services.json")
-        return {"ok": True, "services": len(data) if isinstance(data, list) else 0}
+        return {"ok": True, "services": len(data) if isinstance(data, list) else 0,
+                "simulated": self.discovery_simulated()}
 
     def discovery_simulated(self) -> bool:
         try:

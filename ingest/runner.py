@@ -38,7 +38,20 @@ def _health(conn, source: str):
     return conn.execute(select(table).where(table.c.source == source)).first()
 
 
+_PINGED: dict[tuple[str, str], bool] = {}
+
+
 def _ensure_health(engine: Engine, source: str, adapter) -> None:
+    """The health row exists; once per process and URL, ask the source whether it labels itself
+    simulated (Thing properties, feed flag, Frigate stats, Open311 discovery)."""
+    key = (source, adapter.base_url)
+    if key not in _PINGED:
+        try:
+            _PINGED[key] = bool(adapter.ping().get("simulated"))
+        except SourceUnavailable:
+            pass
+    if _PINGED.get(key):
+        adapter.simulated = True
     with engine.begin() as conn:
         upsert(conn, SourceHealth.__table__, [{"source": source, "protocol": adapter.protocol,
                                                "url": adapter.base_url, "simulated": False,

@@ -369,6 +369,7 @@ class Writer:
                 continue
             if r.simulated:
                 self.stats.simulated = True
+            self._seen(r.generated_t)
             start_t = _local_midnight_epoch(start)
             rows.append({"indicator": r.indicator, "scope": r.scope, "period": r.period, "period_kind": kind,
                          "period_start_t": start_t, "value": r.value, "numerator": r.numerator,

@@ -1,0 +1,94 @@
+"""`manage.py status`: per source what the store holds, what was rejected and why, and how fresh it is."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import Engine, func, select
+
+from core.timeutil import iso_local
+from store.engine import get_engine
+from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
+                          Service, SourceHealth)
+
+STALE_AFTER_S = {"sensorthings": 3 * 3600, "frigate": 6 * 3600, "open311": 2 * 86400, "indicators": 40 * 86400}
+
+
+def state_of(row, now: int, stale_after_s: int) -> str:
+    if row["last_success_t"] is None:
+        return "never" if row["last_error_t"] is None else "down"
+    if row["down_since_t"] is not None:
+        return "down"
+    if row["last_data_t"] is None or now - row["last_data_t"] > stale_after_s:
+        return "stale"
+    return "ok"
+
+
+def _records(conn, source: str) -> dict:
+    count = lambda stmt: int(conn.scalar(stmt) or 0)  # noqa: E731
+    if source == "sensorthings":
+        sids = select(Series.id).where(Series.source == source)
+        return {"readings": count(select(func.count()).select_from(Reading).where(Reading.series_id.in_(sids))),
+                "series": count(select(func.count()).select_from(Series).where(Series.source == source)),
+                "devices": count(select(func.count(func.distinct(Series.device_id))).where(Series.source == source)),
+                "devices_registered_from_source": count(select(func.count()).select_from(Device).where(
+                    Device.source == source, Device.from_site_file.is_(False)))}
+    if source == "frigate":
+        return {"camera_events": count(select(func.count()).select_from(CameraEvent).where(CameraEvent.source == source)),
+                "in_progress": count(select(func.count()).select_from(CameraEvent).where(
+                    CameraEvent.source == source, CameraEvent.end_t.is_(None)))}
+    if source == "open311":
+        return {"reports": count(select(func.count()).select_from(Report).where(Report.source == source)),
+                "report_updates": count(select(func.count()).select_from(ReportUpdate).join(
+                    Report, Report.id == ReportUpdate.report_id).where(Report.source == source)),
+                "services": count(select(func.count()).select_from(Service))}
+    return {"indicator_values": count(select(func.count()).select_from(IndicatorValue).where(
+        IndicatorValue.source.in_([source, "mot_cua_xa"])))}
+
+
+def status_report(engine: Engine | None = None, now: int | None = None) -> dict:
+    engine = engine or get_engine()
+    now = int(now if now is not None else time.time())
+    table = SourceHealth.__table__
+    out: dict = {"generated_at": iso_local(now), "sources": {}}
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.source))]
+        rejects: dict[str, dict[str, int]] = {}
+        for source, reason, n in conn.execute(select(Reject.source, Reject.reason, func.count())
+                                              .group_by(Reject.source, Reject.reason)):
+            rejects.setdefault(source, {})[reason] = int(n)
+        for row in rows:
+            source = row["source"]
+            fmt = lambda t: iso_local(t) if t else None  # noqa: E731
+            out["sources"][source] = {
+                "protocol": row["protocol"], "url": row["url"], "simulated": bool(row["simulated"]),
+                "state": state_of(row, now, STALE_AFTER_S.get(source, 6 * 3600)),
+                "records": _records(conn, source), "rejects_by_reason": rejects.get(source, {}),
+                "rejected_total": sum(rejects.get(source, {}).values()),
+                "last_success": fmt(row["last_success_t"]), "last_attempt": fmt(row["last_attempt_t"]),
+                "last_error": row["last_error"], "last_error_at": fmt(row["last_error_t"]),
+                "down_since": fmt(row["down_since_t"]), "watermark": fmt(row["watermark_t"]),
+                "last_data": fmt(row["last_data_t"]),
+                "lag_s": (now - row["watermark_t"]) if row["watermark_t"] else None,
+                "consecutive_failures": row["consecutive_failures"]}
+        for source, reasons in rejects.items():   # rejects of sources not polled (file imports)
+            if source not in out["sources"]:
+                out["sources"][source] = {"protocol": "file", "state": "n/a", "rejects_by_reason": reasons,
+                                          "rejected_total": sum(reasons.values()),
+                                          "records": _records(conn, source)}
+    return out
+
+
+def format_status(report: dict) -> str:
+    lines = [f"Status at {report['generated_at']}"]
+    for source, s in report["sources"].items():
+        sim = " [simulated]" if s.get("simulated") else ""
+        lines.append(f"\n{source} ({s['protocol']}){sim}: {s['state'].upper()}")
+        if s.get("url"):
+            lines.append(f"  url:          {s['url']}")
+        lines.append("  records:      " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()))
+        if s["rejects_by_reason"]:
+            lines.append("  rejects:      " + ", ".join(f"{k} {v:,}" for k, v in sorted(s["rejects_by_reason"].items())))
+        for key in ("last_success", "last_error_at", "last_error", "down_since", "watermark", "lag_s"):
+            if s.get(key) is not None:
+                lines.append(f"  {key + ':':<13} {s[key]}")
+    return "\n".join(lines)
