@@ -23,6 +23,8 @@ STRINGS = {
     "error.unknown_device": ("Không có thiết bị này: {value}", "Unknown device: {value}"),
     "error.unknown_parameter": ("Không có thông số này: {value}", "Unknown parameter: {value}"),
     "error.site_file": ("Tệp cấu hình địa bàn {path} có lỗi: {detail}", "Site file {path} is wrong: {detail}"),
+    "error.bad_period": ("Khoảng thời gian không hợp lệ: {value}", "Invalid period: {value}"),
+    "error.bad_param": ("Tham số không hợp lệ: {value}", "Invalid parameter: {value}"),
     "error.internal": ("Đã xảy ra lỗi (mã {ref}). Bộ phận kỹ thuật đã được ghi nhận.",
                        "Something went wrong (reference {ref}). It has been logged."),
 }

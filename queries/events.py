@@ -1,0 +1,92 @@
+"""Camera events: counts by camera, label, village, day and hour-of-day x weekday; the latest events;
+which cameras are online."""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from core.errors import BadParam
+from core.timeutil import LOCAL_OFFSET_S
+from queries.base import frame
+from queries.cache import memoize
+from queries.windows import epoch
+from store.models import CameraEvent, Device, SourceHealth
+
+BY = ("camera", "label", "village", "day", "hour_weekday")
+
+
+def _filtered(stmt, start, end, cameras, labels, village):
+    stmt = stmt.where(CameraEvent.start_t >= epoch(start), CameraEvent.start_t < epoch(end))
+    if cameras:
+        stmt = stmt.where(CameraEvent.device_id.in_(cameras))
+    if labels:
+        stmt = stmt.where(CameraEvent.label.in_(labels))
+    if village:
+        stmt = stmt.where(Device.village_id == village)
+    return stmt
+
+
+@memoize("events", expire=60)
+def event_counts(start, end, by: str, cameras: tuple | None = None, labels: tuple | None = None,
+                 village: str | None = None) -> pd.DataFrame:
+    if by not in BY:
+        raise BadParam("error.bad_param", value=by)
+    local = CameraEvent.start_t + LOCAL_OFFSET_S
+    if by == "camera":
+        cols, keys = ["camera", "name", "village_id"], [CameraEvent.device_id, Device.name, Device.village_id]
+    elif by == "label":
+        cols, keys = ["label"], [CameraEvent.label]
+    elif by == "village":
+        cols, keys = ["village_id"], [Device.village_id]
+    elif by == "day":
+        cols, keys = ["day"], [(local - local % 86400 - LOCAL_OFFSET_S).label("day")]
+    else:
+        day_index = (local - local % 86400) / 86400
+        cols = ["weekday", "hour"]
+        keys = [((day_index + 3) % 7).label("weekday"), ((local % 86400) / 3600).label("hour")]
+    stmt = select(*keys, func.count()).select_from(CameraEvent).join(Device, Device.id == CameraEvent.device_id)
+    stmt = _filtered(stmt, start, end, cameras, labels, village).group_by(*keys)
+    df = frame(stmt, cols + ["count"])
+    if by == "day":
+        df["day"] = pd.to_datetime(df["day"], unit="s", utc=True)
+    if by == "hour_weekday":
+        df[["weekday", "hour"]] = df[["weekday", "hour"]].astype(int)
+        df = df.groupby(["weekday", "hour"], as_index=False)["count"].sum()
+    return df.sort_values(cols).reset_index(drop=True) if not df.empty else df
+
+
+@memoize("events", expire=60)
+def latest_events(limit: int = 50, start=None, end=None, cameras: tuple | None = None, labels: tuple | None = None,
+                  village: str | None = None) -> pd.DataFrame:
+    stmt = (select(CameraEvent.id, CameraEvent.start_t, CameraEvent.end_t, CameraEvent.device_id, Device.name,
+                   Device.village_id, CameraEvent.label, CameraEvent.sub_label, CameraEvent.score,
+                   CameraEvent.top_score, CameraEvent.zones, CameraEvent.has_snapshot, CameraEvent.snapshot_url)
+            .join(Device, Device.id == CameraEvent.device_id))
+    if start is not None and end is not None:
+        stmt = _filtered(stmt, start, end, cameras, labels, village)
+    stmt = stmt.order_by(CameraEvent.start_t.desc()).limit(max(1, min(int(limit), 500)))
+    return frame(stmt, ["id", "time", "end_time", "device", "camera_name", "village_id", "label", "sub_label", "score",
+                        "top_score", "zones", "has_snapshot", "snapshot_url"], ("time", "end_time"))
+
+
+@memoize("events", expire=60)
+def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None) -> pd.DataFrame:
+    """online: True when the camera reported within silent_after_s and Frigate itself answers;
+    None (unknown) when Frigate is down or was never polled: we do not guess."""
+    now = int(now or time.time())
+    last = (select(CameraEvent.device_id, func.max(CameraEvent.start_t).label("last_t"))
+            .group_by(CameraEvent.device_id).subquery())
+    stmt = (select(Device.id, Device.name, Device.village_id, Device.lat, Device.lon, Device.role, last.c.last_t)
+            .outerjoin(last, last.c.device_id == Device.id).where(Device.kind == "camera").order_by(Device.id))
+    df = frame(stmt, ["device", "name", "village_id", "lat", "lon", "role", "last_event_time"])
+    with_health = frame(select(SourceHealth.down_since_t, SourceHealth.last_success_t)
+                        .where(SourceHealth.source == "frigate"), ["down_since", "last_success"])
+    healthy = (not with_health.empty and pd.isna(with_health["down_since"].iloc[0])
+               and not pd.isna(with_health["last_success"].iloc[0]))
+    online = [(bool(now - t <= silent_after_s) if not pd.isna(t) else False) if healthy else None
+              for t in df["last_event_time"]]
+    df["online"] = pd.Series(online, dtype="object")
+    df["last_event_time"] = pd.to_datetime(df["last_event_time"], unit="s", utc=True)
+    return df

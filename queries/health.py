@@ -1,0 +1,57 @@
+"""Source health for the operator: what is down and since when, how late, what was rejected and why."""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from ingest.status import STALE_AFTER_S, state_of
+from queries.base import frame
+from queries.cache import memoize
+from store.models import Reject, SourceHealth
+
+TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
+
+
+@memoize("health", expire=30)
+def sources(now: int | None = None) -> pd.DataFrame:
+    now = int(now or time.time())
+    t = SourceHealth.__table__
+    cols = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
+            "stored_total", "rejected_total"]
+    df = frame(select(*[t.c[c] for c in cols]).order_by(t.c.source), cols)
+    df["state"] = [state_of(row, now, STALE_AFTER_S.get(row["source"], 6 * 3600)) for row in df.to_dict("records")]
+    df["lag_s"] = [now - w if not pd.isna(w) else None for w in df["watermark_t"]]
+    df["data_age_s"] = [now - w if not pd.isna(w) else None for w in df["last_data_t"]]
+    for col in TIME_COLS:
+        df[col.replace("_t", "_time")] = pd.to_datetime(df.pop(col), unit="s", utc=True)
+    return df
+
+
+@memoize("health", expire=30)
+def rejects_by_reason(source: str | None = None) -> pd.DataFrame:
+    stmt = select(Reject.source, Reject.kind, Reject.reason, func.count(), func.max(Reject.received_t)) \
+        .group_by(Reject.source, Reject.kind, Reject.reason).order_by(func.count().desc())
+    if source:
+        stmt = stmt.where(Reject.source == source)
+    return frame(stmt, ["source", "kind", "reason", "count", "last_time"], ("last_time",))
+
+
+@memoize("health", expire=30)
+def recent_rejects(limit: int = 100, source: str | None = None) -> pd.DataFrame:
+    stmt = select(Reject.received_t, Reject.source, Reject.kind, Reject.reason, Reject.detail, Reject.record_key,
+                  Reject.excerpt).order_by(Reject.id.desc()).limit(max(1, min(int(limit), 1000)))
+    if source:
+        stmt = stmt.where(Reject.source == source)
+    return frame(stmt, ["time", "source", "kind", "reason", "detail", "record_key", "excerpt"], ("time",))
+
+
+def freshness(source: str, now: int | None = None) -> dict:
+    df = sources(now)
+    row = df[df["source"] == source]
+    if row.empty:
+        return {"state": "never", "last_success_time": None, "last_data_time": None, "stale": True, "simulated": False}
+    r = row.iloc[0]
+    return {"state": r["state"], "last_success_time": r["last_success_time"], "last_data_time": r["last_data_time"],
+            "stale": r["state"] != "ok", "simulated": bool(r["simulated"]), "down_since_time": r["down_since_time"]}

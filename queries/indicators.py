@@ -1,0 +1,70 @@
+"""Indicator values: series, latest against the previous period and the target, and rates summed from
+numerators and denominators (never an average of percentages)."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import select
+
+from queries.base import frame
+from queries.cache import memoize
+from queries.windows import epoch
+from store.models import Indicator, IndicatorValue
+
+CATALOGUE_COLUMNS = ["code", "name_vi", "name_en", "unit", "pillar", "direction", "target", "origin", "link_766"]
+SERIES_COLUMNS = ["indicator", "scope", "period", "period_kind", "period_start", "value", "numerator", "denominator",
+                  "simulated", "generated_time"]
+
+
+@memoize("indicators", expire=600)
+def catalogue() -> pd.DataFrame:
+    return frame(select(*[Indicator.__table__.c[c] for c in CATALOGUE_COLUMNS]).order_by(Indicator.code),
+                 CATALOGUE_COLUMNS)
+
+
+@memoize("indicators", expire=300)
+def indicator_series(codes: tuple[str, ...], scope: str = "commune:quang_tho", start=None, end=None,
+                     period_kind: str | None = "month") -> pd.DataFrame:
+    v = IndicatorValue
+    stmt = select(v.indicator, v.scope, v.period, v.period_kind, v.period_start_t, v.value, v.numerator,
+                  v.denominator, v.simulated, v.generated_t).where(v.indicator.in_(codes), v.scope == scope)
+    if period_kind:
+        stmt = stmt.where(v.period_kind == period_kind)
+    if start is not None:
+        stmt = stmt.where(v.period_start_t >= epoch(start))
+    if end is not None:
+        stmt = stmt.where(v.period_start_t < epoch(end))
+    return frame(stmt.order_by(v.indicator, v.period_start_t), SERIES_COLUMNS, ("period_start", "generated_time"))
+
+
+@memoize("indicators", expire=300)
+def latest_values(codes: tuple[str, ...] | None = None, scope: str = "commune:quang_tho",
+                  period_kind: str = "month") -> pd.DataFrame:
+    """The newest reported period of each indicator with the one before it. A null value stays null."""
+    v, c = IndicatorValue, Indicator
+    stmt = (select(v.indicator, v.period, v.period_start_t, v.value, v.simulated, v.generated_t, c.target,
+                   c.direction, c.unit, c.pillar)
+            .join(c, c.code == v.indicator).where(v.scope == scope, v.period_kind == period_kind)
+            .order_by(v.indicator, v.period_start_t.desc()))
+    if codes:
+        stmt = stmt.where(v.indicator.in_(codes))
+    df = frame(stmt, ["indicator", "period", "period_start", "value", "simulated", "generated_time", "target",
+                      "direction", "unit", "pillar"], ("period_start", "generated_time"))
+    out = []
+    for code, part in df.groupby("indicator", sort=True):
+        row = part.iloc[0].to_dict()
+        prev = part.iloc[1] if len(part) > 1 else None
+        row["previous_period"] = prev["period"] if prev is not None else None
+        row["previous_value"] = prev["value"] if prev is not None else None
+        out.append(row)
+    cols = ["indicator", "period", "period_start", "value", "previous_period", "previous_value", "target",
+            "direction", "unit", "pillar", "simulated", "generated_time"]
+    return pd.DataFrame(out, columns=cols)
+
+
+@memoize("indicators", expire=300)
+def rate(code: str, scope: str = "commune:quang_tho", start=None, end=None, period_kind: str = "month") -> float | None:
+    """Σ numerator / Σ denominator over the periods in range; None when nothing was reported."""
+    df = indicator_series((code,), scope, start, end, period_kind)
+    df = df.dropna(subset=["numerator", "denominator"])
+    den = df["denominator"].sum()
+    return None if df.empty or den == 0 else float(100.0 * df["numerator"].sum() / den)

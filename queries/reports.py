@@ -1,0 +1,106 @@
+"""Citizens' scene reports: counts by stage, category, village and week; handling times; overdue
+against the deadline; one report with its history."""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from sqlalchemy import case, func, select
+
+from core.errors import BadParam
+from core.timeutil import LOCAL_OFFSET_S
+from queries.base import frame
+from queries.cache import memoize
+from queries.windows import epoch
+from store.models import Report, ReportUpdate
+
+BY = ("stage", "service_code", "village", "week", "day")
+DUE_SOON_S = 2 * 86400
+REPORT_COLUMNS = ["id", "requested_time", "service_code", "service_name", "stage", "status", "description",
+                  "village_id", "lat", "lon", "deadline_time", "closed_time", "first_response_time", "address",
+                  "media_url"]
+
+
+def _where(stmt, start, end, village, service_code, stage=None):
+    stmt = stmt.where(Report.requested_t >= epoch(start), Report.requested_t < epoch(end))
+    if village:
+        stmt = stmt.where(Report.village_id == village)
+    if service_code:
+        stmt = stmt.where(Report.service_code == service_code)
+    if stage:
+        stmt = stmt.where(Report.stage == stage)
+    return stmt
+
+
+@memoize("reports", expire=60)
+def report_counts(start, end, by: str, village: str | None = None, service_code: str | None = None) -> pd.DataFrame:
+    if by not in BY:
+        raise BadParam("error.bad_param", value=by)
+    local = Report.requested_t + LOCAL_OFFSET_S
+    key = {"stage": Report.stage, "service_code": Report.service_code, "village": Report.village_id,
+           "day": (local - local % 86400 - LOCAL_OFFSET_S),
+           # ISO weeks start on Monday; epoch day 0 was a Thursday, hence the +3 days
+           "week": (local - (local + 3 * 86400) % (7 * 86400) - LOCAL_OFFSET_S)}[by].label(by)
+    stmt = _where(select(key, func.count()).group_by(key), start, end, village, service_code)
+    df = frame(stmt, [by, "count"])
+    if by in ("day", "week"):
+        df[by] = pd.to_datetime(df[by], unit="s", utc=True)
+    return df.sort_values(by).reset_index(drop=True) if not df.empty else df
+
+
+@memoize("reports", expire=60)
+def report_stats(start, end, village: str | None = None, service_code: str | None = None,
+                 now: int | None = None) -> dict:
+    now = int(now or time.time())
+    due_end = func.coalesce(Report.closed_t, now)
+    stmt = _where(select(
+        func.count(),
+        func.sum(case((Report.stage == "resolved", 1), else_=0)),
+        func.sum(case((Report.stage == "open", 1), else_=0)),
+        func.sum(case((Report.stage == "processing", 1), else_=0)),
+        func.sum(case(((Report.stage != "resolved") & (Report.deadline_t < now), 1), else_=0)),
+        func.sum(case(((Report.stage != "resolved") & (Report.deadline_t >= now)
+                       & (Report.deadline_t < now + DUE_SOON_S), 1), else_=0)),
+        func.avg(case((Report.first_response_t.is_not(None), Report.first_response_t - Report.requested_t))),
+        func.avg(case((Report.closed_t.is_not(None), Report.closed_t - Report.requested_t))),
+        func.sum(case(((Report.stage == "resolved") & (Report.closed_t <= Report.deadline_t), 1), else_=0)),
+        func.sum(case((Report.deadline_t.is_not(None) & (due_end > Report.deadline_t), 1), else_=0)),
+    ), start, end, village, service_code)
+    with __import__("store.engine", fromlist=["get_engine"]).get_engine().connect() as conn:
+        row = conn.execute(stmt).first()
+    received = int(row[0] or 0)
+    resolved = int(row[1] or 0)
+    as_days = lambda s: None if s is None else float(s) / 86400  # noqa: E731
+    return {"received": received, "resolved": resolved, "open": int(row[2] or 0), "processing": int(row[3] or 0),
+            "overdue": int(row[4] or 0), "due_soon": int(row[5] or 0),
+            "avg_days_first_response": as_days(row[6]), "avg_days_resolution": as_days(row[7]),
+            "on_time_rate": (100.0 * int(row[8] or 0) / resolved) if resolved else None,
+            "late": int(row[9] or 0)}
+
+
+@memoize("reports", expire=60)
+def reports(start, end, village: str | None = None, service_code: str | None = None, stage: str | None = None,
+            limit: int = 500, now: int | None = None) -> pd.DataFrame:
+    now = int(now or time.time())
+    stmt = _where(select(Report.id, Report.requested_t, Report.service_code, Report.service_name, Report.stage,
+                         Report.status, Report.description, Report.village_id, Report.lat, Report.lon,
+                         Report.deadline_t, Report.closed_t, Report.first_response_t, Report.address,
+                         Report.media_url),
+                  start, end, village, service_code, stage if stage != "overdue" else None)
+    if stage == "overdue":
+        stmt = stmt.where(Report.stage != "resolved", Report.deadline_t < now)
+    stmt = stmt.order_by(Report.requested_t.desc()).limit(max(1, min(int(limit), 5000)))
+    df = frame(stmt, REPORT_COLUMNS)
+    deadline, closed = df["deadline_time"], df["closed_time"]
+    df["overdue"] = (df["stage"] != "resolved") & deadline.notna() & (deadline < now)
+    df["late"] = deadline.notna() & closed.fillna(now).gt(deadline)
+    for col in ("requested_time", "deadline_time", "closed_time", "first_response_time"):
+        df[col] = pd.to_datetime(df[col], unit="s", utc=True)
+    return df
+
+
+@memoize("reports", expire=60)
+def report_history(report_id: str) -> pd.DataFrame:
+    stmt = (select(ReportUpdate.t, ReportUpdate.status, ReportUpdate.stage, ReportUpdate.description)
+            .where(ReportUpdate.report_id == report_id).order_by(ReportUpdate.t))
+    return frame(stmt, ["time", "status", "stage", "description"], ("time",))
