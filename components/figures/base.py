@@ -1,0 +1,52 @@
+"""The look every chart shares: the vendored font, colours that hold on the dark wall, Vietnamese
+separators (1.234,5), dates as dd/mm, local time, and an honest empty state."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from core.formatting import plotly_separators
+from core.i18n import t
+
+PALETTE = ["#0b5cad", "#e8710a", "#1e8e3e", "#a142f4", "#d93025", "#12b5cb", "#f9ab00", "#5f6368", "#9334e6",
+           "#188038"]
+FONT = "Be Vietnam Pro, Noto Sans, DejaVu Sans, Arial, sans-serif"
+THEMES = {"light": {"paper": "rgba(0,0,0,0)", "plot": "rgba(0,0,0,0)", "text": "#202124", "grid": "#e3e6ea"},
+          "dark": {"paper": "rgba(0,0,0,0)", "plot": "rgba(0,0,0,0)", "text": "#e8eaed", "grid": "#2d3748"}}
+
+
+def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: str | None = None,
+          theme: str = "light", legend: bool = True, hover_time: bool = True) -> go.Figure:
+    c = THEMES.get(theme, THEMES["light"])
+    fig.update_layout(
+        template="plotly_white" if theme != "dark" else "plotly_dark",
+        separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 13},
+        paper_bgcolor=c["paper"], plot_bgcolor=c["plot"], colorway=PALETTE,
+        margin={"l": 56, "r": 16, "t": 40 if title else 12, "b": 40},
+        title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
+        legend={"orientation": "h", "y": -0.18, "x": 0} if legend else None, showlegend=legend,
+        hoverlabel={"font": {"family": FONT}}, autosize=True)
+    fig.update_xaxes(gridcolor=c["grid"], zerolinecolor=c["grid"])
+    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=unit or None)
+    return fig
+
+
+def time_axis(fig: go.Figure, lang: str = "vi") -> go.Figure:
+    """dd/mm dates and 24-hour times on a local-time axis."""
+    fig.update_xaxes(tickformatstops=[
+        {"dtickrange": [None, 86400000], "value": "%H:%M\n%d/%m"},
+        {"dtickrange": [86400000, None], "value": "%d/%m\n%Y"}], hoverformat="%d/%m/%Y %H:%M")
+    return fig
+
+
+def message(text: str, theme: str = "light") -> go.Figure:
+    """An empty chart that says why it is empty ("Không có dữ liệu"), never an axis at zero."""
+    fig = go.Figure()
+    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 16, "color": THEMES.get(theme, THEMES["light"])["text"]})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, legend=False, theme=theme)
+
+
+def no_data(lang: str, theme: str = "light") -> go.Figure:
+    return message(t("common.no_data", lang), theme)

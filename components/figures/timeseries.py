@@ -1,0 +1,57 @@
+"""Time series of sensor readings, with threshold bands and alarm lines drawn on them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.figures.base import PALETTE, no_data, style, time_axis
+from core.timeutil import LOCAL_TZ
+
+
+@dataclass(frozen=True)
+class Band:
+    low: float | None
+    high: float | None
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Line:
+    y: float
+    colour: str
+    label: str
+
+
+def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, str] | None = None,
+               bands: tuple[Band, ...] = (), lines: tuple[Line, ...] = (), title: str | None = None,
+               theme: str = "light", show_range: bool = True, mode: str = "lines") -> go.Figure:
+    """Columns time (UTC), device, value (+ min/max from rollups) in; one SVG trace per device out.
+    Gaps stay gaps: a missing hour is not drawn as a line through zero."""
+    if frame is None or frame.empty:
+        return no_data(lang, theme)
+    fig = go.Figure()
+    names = names or {}
+    for i, (device, part) in enumerate(frame.groupby("device", sort=True)):
+        x = part["time"].dt.tz_convert(LOCAL_TZ)
+        colour = PALETTE[i % len(PALETTE)]
+        name = names.get(device, device)
+        if show_range and "min" in part and (part["max"] - part["min"]).abs().sum() > 0:
+            fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([part["max"], part["min"][::-1]]),
+                            fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
+                            hoverinfo="skip", showlegend=False, legendgroup=name)
+        fig.add_scatter(x=x, y=part["value"], name=name, mode=mode, line={"color": colour, "width": 2},
+                        legendgroup=name, connectgaps=False,
+                        hovertemplate="%{y:,.2f} " + unit + "<extra>" + name + "</extra>")
+    for band in bands:
+        fig.add_hrect(y0=band.low, y1=band.high, fillcolor=band.colour, opacity=0.12, line_width=0, layer="below",
+                      annotation_text=band.label, annotation_position="top left",
+                      annotation_font={"size": 11, "color": band.colour})
+    for line in lines:
+        fig.add_hline(y=line.y, line={"color": line.colour, "dash": "dash", "width": 1.5},
+                      annotation_text=line.label, annotation_position="top right",
+                      annotation_font={"size": 11, "color": line.colour})
+    style(fig, lang, title=title, unit=unit, theme=theme)
+    return time_axis(fig, lang)
