@@ -1,0 +1,68 @@
+"""The Dash app: pages under pages/, the shell in layouts/, everything served from this machine."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, set_props
+from flask import Response, abort, make_response, redirect, request
+
+from core.i18n import t
+from core.logging import configure
+from core.settings import get_settings
+from layouts import shell
+from layouts.context import current_lang
+
+configure(get_settings().log_level)
+log = logging.getLogger(__name__)
+
+
+def on_error(err: Exception) -> None:
+    """Anything unexpected in a callback: logged with a reference, the user sees the reference only."""
+    ref = uuid.uuid4().hex[:8]
+    log.exception("callback error %s", ref, exc_info=err)
+    set_props("shell-error", {"children": dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger",
+                                                    dismissable=True)})
+
+
+app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exceptions=True,
+           external_stylesheets=[], title="Bộ não số – Quảng Thọ", update_title=None, on_error=on_error,
+           meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+app.layout = shell.layout
+server = app.server
+
+
+@server.route("/set")
+def set_preference():
+    """Language / theme switch: remembered in a cookie for a year, then back to the page."""
+    target = request.referrer or "/"
+    if not target.startswith(request.host_url):
+        target = "/"
+    resp = make_response(redirect(target))
+    if request.args.get("lang") in ("vi", "en"):
+        resp.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+    if request.args.get("theme") in ("light", "dark"):
+        resp.set_cookie("theme", request.args["theme"], max_age=365 * 86400, samesite="Lax")
+    return resp
+
+
+@server.route("/tiles/<int:z>/<int:x>/<int:y>.png")
+def mbtiles(z: int, x: int, y: int):
+    """Raster tiles from an .mbtiles file (TMS rows, hence the flip), for maps with no internet."""
+    path = get_settings().mbtiles_file
+    if not path:
+        abort(404)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        row = conn.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                           (z, x, (1 << z) - 1 - y)).fetchone()
+    if row is None:
+        abort(404)
+    return Response(row[0], mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
+
+if __name__ == "__main__":
+    s = get_settings()
+    app.run(host=s.host, port=s.port, debug=False)

@@ -1,0 +1,55 @@
+"""The shared filter bar. Filters live in the URL query string (a link shows the same view to someone
+else) and carry over between pages: every filter has the id {"type": "filter", "name": ...} so one
+clientside callback in the shell writes them back to the URL and onto the navigation links."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from core.i18n import t
+from queries.windows import PERIODS
+
+SHARED = ("period", "start", "end", "village")
+
+
+def fid(name: str) -> dict:
+    return {"type": "filter", "name": name}
+
+
+def read_filters(search: str | None) -> dict:
+    qs = parse_qs((search or "").lstrip("?"))
+    return {k: v[0] for k, v in qs.items() if v}
+
+
+def _select(name: str, label: str, options: list[dict], value, clearable: bool = True) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=f"filter-{name}"),
+                     dcc.Dropdown(id=fid(name), options=options, value=value, clearable=clearable,
+                                  searchable=False, className="filter-dd")], className="filter")
+
+
+def period_filter(lang: str, period: str | None, start: str | None, end: str | None) -> list:
+    opts = [{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS]
+    value = "custom" if start else (period if period in PERIODS else "7d")
+    return [
+        _select("period", t("filter.period", lang), opts, value, clearable=False),
+        html.Div([html.Label(t("filter.start", lang)),
+                  dbc.Input(id=fid("start"), type="date", value=start or None, debounce=True)], className="filter"),
+        html.Div([html.Label(t("filter.end", lang)),
+                  dbc.Input(id=fid("end"), type="date", value=end or None, debounce=True)], className="filter"),
+    ]
+
+
+def village_filter(lang: str, villages: list[tuple[str, str]], value: str | None) -> html.Div:
+    opts = [{"label": name, "value": vid} for vid, name in villages]
+    return _select("village", t("filter.village", lang), opts, value if value in dict(villages) else None)
+
+
+def extra_filter(name: str, label: str, options: list[tuple[str, str]], value: str | None) -> html.Div:
+    opts = [{"label": text, "value": key} for key, text in options]
+    return _select(name, label, opts, value if value in {k for k, _ in options} else None)
+
+
+def filter_bar(*children) -> html.Div:
+    return html.Div(list(children), className="filter-bar")

@@ -1,0 +1,49 @@
+"""A KPI card: value and unit, the trend against last week coloured by which way is better, the target,
+how fresh it is, and "Không có dữ liệu" when there is nothing behind it (never a 0)."""
+from __future__ import annotations
+
+from dash import html
+
+from components.freshness import freshness_badge
+from core.formatting import fmt_number, is_missing
+from core.i18n import t
+
+
+def trend_class(delta: float | None, direction: str) -> str:
+    if delta is None or delta == 0 or direction == "none":
+        return "trend-flat"
+    return "trend-good" if (delta > 0) == (direction == "up") else "trend-bad"
+
+
+def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *, decimals: int = 1,
+             previous: float | None = None, previous_label: str | None = None, direction: str = "up",
+             target: float | None = None, fresh: dict | None = None, note: str | None = None,
+             page: str = "overview", href: str | None = None, accent: str | None = None) -> html.Div:
+    """accent: a colour that carries meaning (the AQI band), shown as the card's left edge."""
+    stale = bool(fresh) and fresh.get("state") in ("stale", "down", "never")
+    if is_missing(value):
+        body = [html.Div(t("common.no_data", lang), className="kpi-nodata")]
+    else:
+        body = [html.Div([fmt_number(value, lang, decimals), html.Span(unit, className="kpi-unit") if unit else None],
+                         className="kpi-value")]
+    meta = []
+    if not is_missing(value) and not is_missing(previous):
+        delta = float(value) - float(previous)
+        arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
+        meta.append(html.Span(f"{arrow} {fmt_number(abs(delta), lang, decimals)} "
+                              f"{previous_label or t('kpi.vs_last_week', lang)}",
+                              className=trend_class(delta, direction)))
+    if not is_missing(target):
+        met = (not is_missing(value)) and ((value >= target) if direction != "down" else (value <= target))
+        meta.append(html.Span(t("kpi.target", lang, value=fmt_number(target, lang, decimals)) + " · "
+                              + (t("common.met", lang) if met else t("common.not_met", lang)),
+                              className="trend-good" if met else "trend-bad"))
+    if note:
+        meta.append(html.Span(note))
+    if fresh:
+        meta.extend(freshness_badge(fresh, lang))
+    inner = [html.Div(label, className="kpi-label"), *body, html.Div(meta, className="kpi-meta")]
+    card = html.Div(inner, className="kpi" + (" stale" if stale else ""),
+                    id={"type": "kpi", "page": page, "key": key},
+                    style={"borderLeft": f"0.5rem solid {accent}"} if accent else None)
+    return html.A(card, href=href, style={"textDecoration": "none", "color": "inherit"}) if href else card

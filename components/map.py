@@ -1,0 +1,70 @@
+"""The commune map (dash-leaflet): devices by kind, reports and village outlines as layers, markers
+coloured by state, popups with the latest value, clustering, and a click that drills the page down.
+Offline by default: no tiles, the commune drawn from the site file; TILE_URL or MBTILES_FILE add tiles."""
+from __future__ import annotations
+
+import html as htmlesc
+
+import dash_leaflet as dl
+
+from core.i18n import t
+from core.settings import get_settings
+
+STATE_COLOURS = {"ok": "#1e8e3e", "warning": "#f29900", "alarm": "#d93025", "offline": "#8a8f98",
+                 "unknown": "#5f6368", "none": "#9aa0a6"}
+
+
+def feature(lat: float, lon: float, *, id: str, popup: str, tooltip: str, color: str, radius: int = 8,
+            **props) -> dict:
+    return {"type": "Feature", "id": id, "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"id": id, "popup": popup, "tooltip": tooltip, "color": color, "radius": radius, **props}}
+
+
+def popup_html(title: str, lines: list[str], link: str | None = None, link_text: str = "") -> str:
+    body = "".join(f"<div>{htmlesc.escape(line)}</div>" for line in lines)
+    a = f'<div style="margin-top:4px"><a href="{htmlesc.escape(link)}">{htmlesc.escape(link_text)}</a></div>' if link else ""
+    return f"<b>{htmlesc.escape(title)}</b>{body}{a}"
+
+
+def village_layer(villages, selected: str | None, lang: str, id: str) -> dl.GeoJSON:
+    feats = []
+    for v in villages.to_dict("records"):
+        outline = v.get("outline") or []
+        if len(outline) < 3:
+            continue
+        ring = [[p[1], p[0]] for p in outline] + [[outline[0][1], outline[0][0]]]
+        feats.append({"type": "Feature", "id": v["id"], "geometry": {"type": "Polygon", "coordinates": [ring]},
+                      "properties": {"id": v["id"], "kind": "village", "tooltip": v["name"],
+                                     "selected": v["id"] == selected}})
+    return dl.GeoJSON(data={"type": "FeatureCollection", "features": feats}, id=id,
+                      style={"variable": "brain.villageStyle"}, hoverStyle={"weight": 3})
+
+
+def points_layer(features: list[dict], id: str, cluster: bool = False) -> dl.GeoJSON:
+    kw = {"cluster": True, "clusterToLayer": {"variable": "brain.clusterToLayer"},
+          "superClusterOptions": {"radius": 50, "maxZoom": 15}} if cluster else {}
+    return dl.GeoJSON(data={"type": "FeatureCollection", "features": features}, id=id,
+                      pointToLayer={"variable": "brain.pointToLayer"}, zoomToBounds=False, **kw)
+
+
+def base_layers() -> list:
+    s = get_settings()
+    if s.mbtiles_file:
+        return [dl.TileLayer(url="/tiles/{z}/{x}/{y}.png", maxZoom=19, attribution="MBTiles")]
+    if s.tile_url:
+        return [dl.TileLayer(url=s.tile_url, maxZoom=19)]
+    return []   # offline default: the commune drawn from the site file, no tiles
+
+
+def commune_map(id: str, center: tuple[float, float], zoom: int, overlays: list[tuple[str, object, bool]],
+                height_class: str = "map-box") -> dl.MapContainer:
+    """overlays: (name, layer, checked). The layer control lets the operator switch kinds on and off."""
+    children = base_layers() + [dl.LayersControl([dl.Overlay(layer, name=name, checked=checked)
+                                                  for name, layer, checked in overlays], position="topright"),
+                                dl.ScaleControl(position="bottomleft", imperial=False)]
+    return dl.MapContainer(children, id=id, center=list(center), zoom=zoom, className=height_class,
+                           style={"background": "#dfe8ef"}, attributionControl=False)
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return t(f"kind.{kind}", lang)

@@ -1,0 +1,53 @@
+"""What every page's callbacks repeat: read the shared filters, check them, say "no data" honestly."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from dash import html
+
+from core.errors import BadParam
+from core.formatting import fmt_date
+from core.i18n import t
+from queries import site
+from queries.health import freshness
+from queries.windows import PERIODS, window
+
+
+def parse_filters(period: str | None, start: str | None, end: str | None, village: str | None
+                  ) -> tuple[datetime, datetime, str | None]:
+    """(start, end, village) or BadParam: unknown village, malformed or reversed dates, huge ranges."""
+    if period not in PERIODS and period is not None:
+        raise BadParam("error.bad_period", value=str(period)[:20])
+    s, e = window(period or "7d", start if period == "custom" or (start and not period) else None,
+                  end if period == "custom" or (start and not period) else None)
+    return s, e, site.check_village(village)
+
+
+def village_options() -> list[tuple[str, str]]:
+    v = site.villages()
+    return list(zip(v["id"], v["name"]))
+
+
+def period_text(start: datetime, end: datetime, lang: str) -> str:
+    return f"{fmt_date(start)} – {fmt_date(end)}"
+
+
+def page_header(title: str, subtitle: str | None = None) -> html.Div:
+    return html.Div([html.H1(title, className="page-title"),
+                     html.Div(subtitle, className="muted mb-2") if subtitle else None])
+
+
+def fresh(source: str) -> dict:
+    try:
+        return freshness(source)
+    except Exception:  # noqa: BLE001 - a card without health still renders, marked "never"
+        return {"state": "never", "simulated": False}
+
+
+def card(title, body, *, extra=None, id=None) -> html.Div:
+    kw = {"id": id} if id else {}
+    return html.Div([html.H3([title, *(extra or [])]), body], className="card-box", **kw)
+
+
+def no_data_text(lang: str) -> html.Div:
+    return html.Div(t("common.no_data", lang), className="muted")

@@ -1,0 +1,107 @@
+"""The navigation shell for laptops and phones: the commune's name, navigation by pillar, a clock in
+Asia/Ho_Chi_Minh, the alert banner, the language and theme switches, and the page below."""
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, clientside_callback, dcc, html
+
+from core.i18n import t
+from layouts.context import current_lang, current_theme
+
+NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
+       ("services", "/services"), ("digital", "/digital"), ("alerts", "/alerts"), ("data", "/data"))
+
+
+def _commune_name(lang: str) -> tuple[str, str]:
+    try:
+        from queries.site import commune
+        c = commune()
+    except Exception:  # noqa: BLE001 - the shell must render even before the first migration
+        c = {}
+    if not c:
+        return t("app.title", lang), ""
+    return (c["name"] if lang == "vi" else c["name_en"]), c.get("parent", "")
+
+
+def _alert_slot(lang: str):
+    try:
+        from components.alert_banner import alert_banner
+    except ImportError:
+        return html.Div(id="shell-alerts")
+    return alert_banner(lang)
+
+
+def layout():
+    lang, theme = current_lang(), current_theme()
+    name, parent = _commune_name(lang)
+    other_lang = "en" if lang == "vi" else "vi"
+    other_theme = "light" if theme == "dark" else "dark"
+    return html.Div([
+        dcc.Location(id="shell-url"),
+        dcc.Interval(id="shell-tick", interval=60_000),
+        dcc.Interval(id="shell-clock-tick", interval=1_000),
+        dcc.Store(id="shell-filters-sync"),
+        html.Header([
+            html.A([f"{t('app.brain', lang)} · {name}", html.Small(f"{t('app.title', lang)} · {parent}")],
+                   href="/", className="shell-brand"),
+            html.Nav([html.A(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
+                      for key, path in NAV], className="shell-links"),
+            html.Div([
+                _alert_slot(lang),
+                html.Span(id="shell-clock", className="shell-clock"),
+                html.A(t(f"shell.lang_{other_lang}", lang), href=f"/set?lang={other_lang}", id="shell-lang-switch",
+                       title=t(f"shell.lang_{other_lang}", lang)),
+                html.A(html.I(className="bi bi-moon-stars" if theme == "light" else "bi bi-sun"),
+                       href=f"/set?theme={other_theme}", id="shell-theme-switch",
+                       title=t(f"shell.theme_{other_theme}", lang)),
+            ], className="shell-right"),
+        ], className="shell-nav d-flex align-items-center"),
+        html.Div(id="shell-error"),
+        html.Main(dash.page_container, className="page"),
+    ], id="shell", **{"data-lang": lang})
+
+
+# The clock: local time of the commune whatever the viewer's machine says.
+clientside_callback(
+    """function (_) {
+        const d = new Date();
+        const f = new Intl.DateTimeFormat('vi-VN', {timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit',
+                   year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false}).formatToParts(d);
+        const g = Object.fromEntries(f.map(p => [p.type, p.value]));
+        return `${g.day}/${g.month}/${g.year} ${g.hour}:${g.minute}`;
+    }""",
+    Output("shell-clock", "children"), Input("shell-clock-tick", "n_intervals"))
+
+# Filters -> URL query string (replaceState: no reload) and onto every navigation link.
+clientside_callback(
+    """function (values, navIds) {
+        const ctx = dash_clientside.callback_context;
+        const items = (ctx.inputs_list[0] || []);
+        const q = new URLSearchParams(window.location.search);
+        let period = null;
+        items.forEach(it => { if (it.id.name === 'period') { period = it.value; } });
+        items.forEach(it => {
+            const name = it.id.name;
+            let v = it.value;
+            if ((name === 'start' || name === 'end') && period !== 'custom') { v = null; }
+            if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) { q.delete(name); }
+            else { q.set(name, v); }
+        });
+        const qs = q.toString();
+        const url = window.location.pathname + (qs ? '?' + qs : '');
+        if (url !== window.location.pathname + window.location.search) { window.history.replaceState(null, '', url); }
+        const shared = new URLSearchParams();
+        ['period', 'start', 'end', 'village'].forEach(k => { if (q.get(k)) { shared.set(k, q.get(k)); } });
+        const s = shared.toString();
+        return [navIds.map(id => id.path + (s ? '?' + s : '')), qs];
+    }""",
+    Output({"type": "nav", "page": ALL, "path": ALL}, "href"), Output("shell-filters-sync", "data"),
+    Input({"type": "filter", "name": ALL}, "value"), State({"type": "nav", "page": ALL, "path": ALL}, "id"))
+
+# The current page's link is marked.
+clientside_callback(
+    """function (path, ids) {
+        return ids.map(id => (id.path === '/' ? path === '/' : (path || '').startsWith(id.path)) ? 'active' : '');
+    }""",
+    Output({"type": "nav", "page": ALL, "path": ALL}, "className"), Input("shell-url", "pathname"),
+    State({"type": "nav", "page": ALL, "path": ALL}, "id"))

@@ -1,0 +1,136 @@
+"""Questions the overview and the wall ask across sources: the air now (VN_AQI), river levels against
+their alarms, pond water in band, devices' states for the map. Numbers come from the store; where the
+store has nothing, the answer is None ("no data"), never 0."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+
+from core.site import get_site
+from domain import aqi, flood, pond
+from queries import readings, site
+from queries.cache import memoize
+
+OFFLINE_AFTER_S = 2 * 3600
+
+
+def _now(now) -> datetime:
+    return datetime.fromtimestamp(now, timezone.utc) if now else datetime.now(timezone.utc)
+
+
+@memoize("readings", expire=60)
+def air_now(device: str = "air_1", now: int | None = None) -> dict:
+    """Hourly VN_AQI now: NowCast over the last 12 hourly means for PM, 1-h means for gases."""
+    end = _now(now)
+    start = end - timedelta(hours=12)
+    hourly = {}
+    for p in ("pm25", "pm10", "o3", "co", "so2", "no2"):
+        df = readings.hourly((device,), p, start, end + timedelta(hours=1))
+        hourly[p] = df.sort_values("time", ascending=False)
+    if all(df.empty for df in hourly.values()):
+        return {"aqi": None, "dominant": None, "sub": {}, "time": None}
+
+    def newest_first(p):
+        df = hourly[p]
+        if df.empty:
+            return []
+        idx = pd.date_range(end=df["time"].max(), periods=12, freq="h")
+        s = df.set_index("time")["mean"].reindex(idx[::-1])
+        return [None if pd.isna(v) else float(v) for v in s]
+
+    def current(p):
+        df = hourly[p]
+        return None if df.empty else float(df.iloc[0]["mean"])
+
+    r = aqi.hourly_aqi(newest_first("pm25"), newest_first("pm10"), current("o3"), current("co"), current("so2"),
+                       current("no2"))
+    newest = max((df["time"].max() for df in hourly.values() if not df.empty), default=None)
+    return {"aqi": r.value, "dominant": r.dominant, "sub": r.sub, "time": newest}
+
+
+@memoize("readings", expire=300)
+def aqi_daily(device: str, start, end) -> pd.DataFrame:
+    """Daily VN_AQI per local day from the hourly rollups (time, aqi, dominant)."""
+    frames = {p: readings.hourly((device,), p, start, end) for p in ("pm25", "pm10", "o3", "co", "so2", "no2")}
+    rows = []
+    days = sorted({d for df in frames.values() if not df.empty
+                   for d in (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")})
+    for day in days:
+        def vals(p):
+            df = frames[p]
+            local = (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")
+            return [float(v) for v in df.loc[local == day, "mean"]]
+        r = aqi.daily_aqi(vals("pm25"), vals("pm10"), vals("o3"), vals("co"), vals("so2"), vals("no2"))
+        rows.append({"time": day - pd.Timedelta(hours=7), "aqi": r.value, "dominant": r.dominant})
+    return pd.DataFrame(rows, columns=["time", "aqi", "dominant"])
+
+
+@memoize("readings", expire=60)
+def gauges_now(now: int | None = None) -> pd.DataFrame:
+    """Each river/field gauge: level now, alarm level (0-3) from the site file, trend over 3 h."""
+    end = _now(now)
+    rows = []
+    for d in get_site().devices_of("water_gauge"):
+        df = readings.series((d.id,), "water_level", end - timedelta(hours=3), end + timedelta(minutes=1))
+        level = float(df["value"].iloc[-1]) if not df.empty else None
+        t = df["time"].iloc[-1] if not df.empty else None
+        levels = flood.Levels(d.flood_levels.alarm_1, d.flood_levels.alarm_2, d.flood_levels.alarm_3) \
+            if d.flood_levels else None
+        pts = [(int(ts.timestamp()), float(v)) for ts, v in zip(df["time"], df["value"])]
+        rows.append({"device": d.id, "name": d.name, "level": level, "time": t,
+                     "alarm": flood.alarm_level(level, levels) if levels else None,
+                     "levels": levels, "trend_m_h": flood.trend_m_per_h(pts)})
+    return pd.DataFrame(rows)
+
+
+@memoize("readings", expire=300)
+def pond_share(parameter: str, start, end) -> float | None:
+    """Share of the stations' hourly means inside the QCVN range (0-100), None if no data."""
+    ids = tuple(d.id for d in get_site().devices_of("water_station"))
+    df = readings.hourly(ids, parameter, start, end)
+    return pond.share_in_range(df["mean"], parameter) if not df.empty else None
+
+
+@memoize("readings", expire=300)
+def rain_total(device: str, start, end) -> float | None:
+    df = readings.hourly((device,), "rainfall", start, end)
+    return None if df.empty else float((df["mean"] * df["count"]).sum())
+
+
+@memoize("site", expire=60)
+def device_states(now: int | None = None) -> pd.DataFrame:
+    """Every device with its state for the map: ok / warning / alarm / offline / unknown / none."""
+    now_t = int(now or time.time())
+    devs = site.devices()
+    latest = readings.latest()
+    cams = None
+    try:
+        from queries.events import camera_status
+        cams = camera_status(now=now_t).set_index("device")
+    except Exception:  # noqa: BLE001
+        cams = pd.DataFrame()
+    gauges = gauges_now(now_t).set_index("device") if get_site().devices_of("water_gauge") else pd.DataFrame()
+    out = []
+    for d in devs.to_dict("records"):
+        state, detail = "none", []
+        mine = latest[latest["device"] == d["id"]]
+        if d["kind"] == "camera":
+            on = cams["online"].get(d["id"]) if not cams.empty and d["id"] in cams.index else None
+            state = "unknown" if on is None else ("ok" if on else "offline")
+        elif d["source"] == "none":
+            state = "none"
+        elif mine.empty:
+            state = "unknown"
+        else:
+            newest = mine["time"].max()
+            state = "offline" if now_t - newest.timestamp() > OFFLINE_AFTER_S else "ok"
+            if state == "ok" and d["kind"] == "water_station":
+                worst = max((pond.tier(p, v) or 0) for p, v in zip(mine["parameter"], mine["value"]))
+                state = "alarm" if worst >= 2 else ("warning" if worst == 1 else "ok")
+            if state == "ok" and d["kind"] == "water_gauge" and not gauges.empty and d["id"] in gauges.index:
+                alarm = gauges.loc[d["id"], "alarm"]
+                state = "alarm" if (alarm or 0) >= 2 else ("warning" if (alarm or 0) == 1 else "ok")
+        out.append({**d, "state": state})
+    return pd.DataFrame(out)
