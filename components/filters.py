@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from core.i18n import t
@@ -16,6 +15,11 @@ SHARED = ("period", "start", "end", "village")
 
 def fid(name: str) -> dict:
     return {"type": "filter", "name": name}
+
+
+def did(name: str) -> dict:
+    """Date filters (start, end) are date pickers: their property is `date`, hence their own type."""
+    return {"type": "filter-date", "name": name}
 
 
 def read_filters(search: str | None) -> dict:
@@ -35,9 +39,13 @@ def period_filter(lang: str, period: str | None, start: str | None, end: str | N
     return [
         _select("period", t("filter.period", lang), opts, value, clearable=False),
         html.Div([html.Label(t("filter.start", lang)),
-                  dbc.Input(id=fid("start"), type="date", value=start or None, debounce=True)], className="filter"),
+                  dcc.DatePickerSingle(id=did("start"), date=_iso_or_none(start), display_format="DD/MM/YYYY",
+                                       first_day_of_week=1, clearable=True, placeholder="dd/mm/yyyy")],
+                 className="filter"),
         html.Div([html.Label(t("filter.end", lang)),
-                  dbc.Input(id=fid("end"), type="date", value=end or None, debounce=True)], className="filter"),
+                  dcc.DatePickerSingle(id=did("end"), date=_iso_or_none(end), display_format="DD/MM/YYYY",
+                                       first_day_of_week=1, clearable=True, placeholder="dd/mm/yyyy")],
+                 className="filter"),
     ]
 
 
@@ -49,6 +57,12 @@ def village_filter(lang: str, villages: list[tuple[str, str]], value: str | None
 def extra_filter(name: str, label: str, options: list[tuple[str, str]], value: str | None) -> html.Div:
     opts = [{"label": text, "value": key} for key, text in options]
     return _select(name, label, opts, value if value in {k for k, _ in options} else None)
+
+
+def _iso_or_none(value: str | None) -> str | None:
+    """A date picker only takes YYYY-MM-DD; anything else is left to the page's error message."""
+    import re
+    return value if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
 
 
 def filter_bar(*children) -> html.Div:

@@ -51,3 +51,14 @@ def card(title, body, *, extra=None, id=None) -> html.Div:
 
 def no_data_text(lang: str) -> html.Div:
     return html.Div(t("common.no_data", lang), className="muted")
+
+
+GRAPH_HEIGHTS = {"sm": "17rem", "md": "23rem", "lg": "30rem"}
+
+
+def graph(id, size: str = "md", filename: str = "bieu-do"):
+    """A chart with a fixed height (so the wall and a phone both lay it out) and PNG export at 2x."""
+    from dash import dcc
+    return dcc.Graph(id=id, style={"height": GRAPH_HEIGHTS[size], "width": "100%"},
+                     config={"displaylogo": False, "responsive": True,
+                             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": filename}})

@@ -74,9 +74,9 @@ clientside_callback(
 
 # Filters -> URL query string (replaceState: no reload) and onto every navigation link.
 clientside_callback(
-    """function (values, navIds) {
+    """function (values, dates, navIds) {
         const ctx = dash_clientside.callback_context;
-        const items = (ctx.inputs_list[0] || []);
+        const items = (ctx.inputs_list[0] || []).concat(ctx.inputs_list[1] || []);
         const q = new URLSearchParams(window.location.search);
         let period = null;
         items.forEach(it => { if (it.id.name === 'period') { period = it.value; } });
@@ -96,7 +96,8 @@ clientside_callback(
         return [navIds.map(id => id.path + (s ? '?' + s : '')), qs];
     }""",
     Output({"type": "nav", "page": ALL, "path": ALL}, "href"), Output("shell-filters-sync", "data"),
-    Input({"type": "filter", "name": ALL}, "value"), State({"type": "nav", "page": ALL, "path": ALL}, "id"))
+    Input({"type": "filter", "name": ALL}, "value"), Input({"type": "filter-date", "name": ALL}, "date"),
+    State({"type": "nav", "page": ALL, "path": ALL}, "id"))
 
 # The current page's link is marked.
 clientside_callback(

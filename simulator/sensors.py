@@ -142,7 +142,7 @@ def values(seed: int, ds: Datastream, t: np.ndarray) -> np.ndarray:
         v = scale * (0.55 + 0.25 * wet + 4.6 * fl + 0.08 * n_slow) + 0.01 * n_fast
     elif p == "rainfall":  # mm in the 10-minute interval
         storm = np.clip(noise.smooth(seed, 9100, t, 6 * 3600) * (0.6 + 1.4 * wet) - 0.9 + 2.5 * fl, 0, None)
-        v = np.round(storm * 2.2 * (0.6 + 0.4 * np.abs(n_fast)), 1)
+        v = np.round(storm * 0.7 * (0.6 + 0.4 * np.abs(n_fast)), 1)
     elif p == "wifi_clients":
         evening = np.exp(-((h - 20) / 2.5) ** 2) + 0.5 * np.exp(-((h - 11.5) / 2) ** 2)
         v = np.round(np.clip(4 + 38 * evening + 5 * n_fast, 0, None))

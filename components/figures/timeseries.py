@@ -45,9 +45,15 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
         fig.add_scatter(x=x, y=part["value"], name=name, mode=mode, line={"color": colour, "width": 2},
                         legendgroup=name, connectgaps=False,
                         hovertemplate="%{y:,.2f} " + unit + "<extra>" + name + "</extra>")
-    for band in bands:
-        fig.add_hrect(y0=band.low, y1=band.high, fillcolor=band.colour, opacity=0.12, line_width=0, layer="below",
-                      annotation_text=band.label, annotation_position="top left",
+    lo_data = float(frame[["value", "min"]].min().min()) if "min" in frame else float(frame["value"].min())
+    hi_data = float(frame[["value", "max"]].max().max()) if "max" in frame else float(frame["value"].max())
+    pad = max((hi_data - lo_data) * 0.1, 1e-6)
+    for i, band in enumerate(bands):
+        # an open-ended band ("DO > 4 mg/L") is drawn to the edge of what is on the chart
+        y0 = band.low if band.low is not None else min(lo_data, band.high if band.high is not None else lo_data) - pad
+        y1 = band.high if band.high is not None else max(hi_data, band.low if band.low is not None else hi_data) + pad
+        fig.add_hrect(y0=y0, y1=y1, fillcolor=band.colour, opacity=0.12, line_width=0, layer="below",
+                      annotation_text=band.label, annotation_position="top left" if i % 2 == 0 else "bottom right",
                       annotation_font={"size": 11, "color": band.colour})
     for line in lines:
         fig.add_hline(y=line.y, line={"color": line.colour, "dash": "dash", "width": 1.5},

@@ -1,0 +1,224 @@
+"""Môi trường — pond water per station against its thresholds, air quality as VN_AQI with its colour,
+river level and rain against the flood alarms, a station comparison and the station map."""
+from __future__ import annotations
+
+import dash
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components.errors import error_alert
+from components.figures.bars import bar
+from components.figures.base import no_data, style, time_axis
+from components.figures.timeseries import Band, Line, timeseries
+from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.freshness import freshness_badge
+from components.map import STATE_COLOURS, commune_map, feature, kind_label, points_layer, popup_html, village_layer
+from components.page import card, fresh, graph, page_header, parse_filters, village_options
+from core.errors import AppError
+from core.formatting import fmt_datetime, fmt_number
+from core.i18n import t
+from core.site import get_site
+from domain import aqi as aqi_domain
+from domain import pond
+from domain.flood import ALARM_COLOURS, ROMAN, relative_text
+from domain.parameters import PARAMETERS
+from layouts.context import current_lang, current_theme
+from queries import kpis, readings, site
+
+dash.register_page(__name__, path="/environment", order=1, title="Môi trường – Bộ não số")
+P = "env"
+POND_PARAMS = ("do", "ph", "water_temp", "salinity", "nh3", "h2s", "nitrite", "transparency")
+
+
+def pname(code: str, lang: str) -> str:
+    p = PARAMETERS[code]
+    return p.vi if lang == "vi" else p.en
+
+
+def layout(period: str = "7d", start: str | None = None, end: str | None = None, village: str | None = None,
+           station: str | None = None, parameter: str = "do", **_):
+    lang = current_lang()
+    stations = [(d.id, d.name) for d in get_site().devices_of("water_station")]
+    params = [(p, pname(p, lang)) for p in POND_PARAMS]
+    return html.Div([
+        page_header(t("env.title", lang)),
+        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
+                   extra_filter("station", t("filter.station", lang), stations, station),
+                   extra_filter("parameter", t("env.parameter", lang), params, parameter if parameter in POND_PARAMS else "do")),
+        html.Div(id=f"{P}-error"),
+        html.Div([
+            card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong"),
+                 extra=[html.Span(id=f"{P}-pond-fresh")]),
+            card(t("env.stations", lang), html.Div(id=f"{P}-map")),
+        ], className="grid-2"),
+        html.Div([
+            card(t("env.air", lang), html.Div([html.Div(id=f"{P}-aqi-now"),
+                                               graph(f"{P}-aqi", "sm", "moi-truong")])),
+            card(t("env.compare", lang), graph(f"{P}-compare", "sm", "moi-truong")),
+        ], className="grid-2"),
+        html.Div([
+            card(t("env.hydro", lang), graph(f"{P}-level", "md", "moi-truong"),
+                 extra=[html.Span(id=f"{P}-gauges")]),
+            card(t("env.rain_daily", lang), graph(f"{P}-rain", "md", "moi-truong")),
+        ], className="grid-2"),
+    ])
+
+
+def pond_bands(parameter: str, lang: str) -> tuple[Band, ...]:
+    out = []
+    for lo, hi, kind in pond.bands(parameter):
+        colour = "#1e8e3e" if kind == "safe" else "#0b5cad"
+        out.append(Band(lo, hi, colour, t(f"env.band_{kind}", lang)))
+    return tuple(out)
+
+
+def _stations(station: str | None, village: str | None) -> tuple[str, ...]:
+    devs = get_site().devices_of("water_station")
+    if station:
+        return (station,)
+    return tuple(d.id for d in devs if village is None or d.village == village) or tuple(d.id for d in devs)
+
+
+FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+           Input(fid("village"), "value"), Input(fid("station"), "value"), Input(fid("parameter"), "value"),
+           Input("shell-tick", "n_intervals")]
+
+
+@callback(Output(f"{P}-pond", "figure"), Output(f"{P}-compare", "figure"), Output(f"{P}-pond-fresh", "children"),
+          Output(f"{P}-error", "children"), *FILTERS)
+def update_pond(period, start, end, village, station, parameter, _tick):
+    lang, theme = current_lang(), current_theme()
+    try:
+        s, e, village = parse_filters(period, start, end, village)
+        site.check_device(station, "water_station")
+    except AppError as err:
+        return no_data(lang, theme), no_data(lang, theme), [], error_alert(err, lang)
+    parameter = parameter if parameter in POND_PARAMS else "do"
+    ids = _stations(station, village)
+    names = dict(zip(site.devices()["id"], site.devices()["name"]))
+    df = readings.series(ids, parameter, s, e)
+    unit = PARAMETERS[parameter].unit
+    fig = timeseries(df, lang=lang, unit=unit, names=names, bands=pond_bands(parameter, lang), theme=theme,
+                     title=f"{pname(parameter, lang)} ({unit})")
+    all_ids = tuple(d.id for d in get_site().devices_of("water_station"))
+    daily = readings.daily(all_ids, parameter, s, e)
+    if daily.empty:
+        comp = no_data(lang, theme)
+    else:
+        g = daily.groupby("device").apply(lambda p: (p["mean"] * p["count"]).sum() / p["count"].sum(),
+                                          include_groups=False).reset_index(name="mean")
+        comp = bar(g, x="device", y="mean", lang=lang, labels=names, unit=unit, theme=theme,
+                   colours={i: ("#0b5cad" if i in ids else "#9aa0a6") for i in g["device"]})
+        comp.update_traces(texttemplate="%{y:,.2f}")
+    return fig, comp, freshness_badge(fresh("sensorthings"), lang), None
+
+
+@callback(Output(f"{P}-aqi-now", "children"), Output(f"{P}-aqi", "figure"), *FILTERS)
+def update_air(period, start, end, village, station, parameter, _tick):
+    lang, theme = current_lang(), current_theme()
+    try:
+        s, e, _ = parse_filters(period, start, end, village)
+    except AppError:
+        return None, no_data(lang, theme)
+    air_dev = next((d.id for d in get_site().devices_of("air_station")), None)
+    if air_dev is None:
+        return html.Div(t("common.no_data", lang), className="muted"), no_data(lang, theme)
+    now = kpis.air_now(air_dev)
+    b = aqi_domain.band(now["aqi"])
+    if b is None:
+        head = html.Div(t("common.no_data", lang), className="kpi-nodata")
+    else:
+        subs = [f"{k.upper()}: {v}" for k, v in now["sub"].items() if v is not None]
+        head = html.Div([
+            html.Span(str(now["aqi"]), className="aqi-chip me-2",
+                      style={"background": b.colour, "color": b.text_colour, "fontSize": "1.6rem"}),
+            html.Strong(b.vi if lang == "vi" else b.en), " · ",
+            html.Span(t("env.dominant", lang, p=(now["dominant"] or "").upper())), html.Br(),
+            html.Small(b.advice_vi if lang == "vi" else b.advice_en), html.Br(),
+            html.Small(" · ".join(subs) + f" · {fmt_datetime(now['time'].to_pydatetime())}", className="muted"),
+            html.Br(), html.Small(t("env.method", lang), className="muted"),
+            *freshness_badge(fresh("sensorthings"), lang)])
+    daily = kpis.aqi_daily(air_dev, s, e)
+    if daily.empty or daily["aqi"].isna().all():
+        return head, no_data(lang, theme)
+    colours = [aqi_domain.band(v).colour if v is not None and v == v else "#9aa0a6" for v in daily["aqi"]]
+    fig = go.Figure(go.Bar(x=daily["time"].dt.tz_convert("Asia/Ho_Chi_Minh"), y=daily["aqi"], marker_color=colours,
+                           marker_line={"color": "#555", "width": 0.5},
+                           hovertemplate="%{x|%d/%m/%Y}: VN_AQI %{y}<extra></extra>"))
+    style(fig, lang, title=t("env.aqi_daily", lang), theme=theme, legend=False)
+    fig.update_xaxes(tickformat="%d/%m")
+    return head, fig
+
+
+@callback(Output(f"{P}-level", "figure"), Output(f"{P}-rain", "figure"), Output(f"{P}-gauges", "children"), *FILTERS)
+def update_hydro(period, start, end, village, station, parameter, _tick):
+    lang, theme = current_lang(), current_theme()
+    try:
+        s, e, _ = parse_filters(period, start, end, village)
+    except AppError:
+        return no_data(lang, theme), no_data(lang, theme), None
+    gauges = get_site().devices_of("water_gauge")
+    names = {d.id: d.name for d in gauges}
+    df = readings.series(tuple(names), "water_level", s, e)
+    ref = next((d for d in gauges if d.flood_levels), None)
+    lines = ()
+    if ref is not None:
+        fl = ref.flood_levels
+        lines = tuple(Line(v, ALARM_COLOURS[n], f"{t('env.alarm', lang, n=ROMAN[n])} {ref.name}: "
+                                                 f"{fmt_number(v, lang, 1)} m")
+                      for n, v in ((1, fl.alarm_1), (2, fl.alarm_2), (3, fl.alarm_3)))
+    level = timeseries(df, lang=lang, unit="m", names=names, lines=lines, theme=theme, show_range=False)
+    rain_dev = next((d.id for d in get_site().devices_of("rain_gauge")), None)
+    rain = readings.daily((rain_dev,), "rainfall", s, e) if rain_dev else pd.DataFrame()
+    if rain.empty:
+        rain_fig = no_data(lang, theme)
+    else:
+        total = rain["mean"] * rain["count"]
+        rain_fig = go.Figure(go.Bar(x=rain["time"].dt.tz_convert("Asia/Ho_Chi_Minh"), y=total,
+                                    marker_color=["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
+                                                  for v in total],
+                                    hovertemplate="%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"))
+        style(rain_fig, lang, unit="mm", theme=theme, legend=False)
+        rain_fig.update_xaxes(tickformat="%d/%m")
+    chips = []
+    for r in kpis.gauges_now().to_dict("records"):
+        if r["level"] is None:
+            continue
+        colour = ALARM_COLOURS.get(r["alarm"] or 0)
+        chips.append(html.Span(f"{r['name']}: {fmt_number(r['level'], lang, 2)} m · "
+                               f"{relative_text(r['level'], r['levels'], lang)}",
+                               className="sev-pill", style={"background": colour, "color": "#fff"}))
+    return level, rain_fig, chips
+
+
+@callback(Output(f"{P}-map", "children"), Input(fid("station"), "value"), Input("shell-tick", "n_intervals"))
+def update_map(station, _tick):
+    lang = current_lang()
+    c = site.commune()
+    states = kpis.device_states()
+    latest = readings.latest()
+    feats = []
+    for d in states[states["kind"].isin(["water_station", "air_station", "water_gauge", "rain_gauge"])].to_dict("records"):
+        if d["lat"] is None or d["lat"] != d["lat"]:
+            continue
+        mine = latest[latest["device"] == d["id"]]
+        lines = [kind_label(d["kind"], lang)] + [
+            f"{pname(r['parameter'], lang)}: {fmt_number(r['value'], lang, 2)} {r['unit']}" for r in mine.to_dict("records")][:8]
+        feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
+                             popup=popup_html(d["name"], lines), color=STATE_COLOURS.get(d["state"], "#5f6368"),
+                             radius=11 if d["id"] == station else 8, kind=d["kind"]))
+    return commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 14),
+                       [(t("map.villages", lang), village_layer(site.villages(), None, lang, f"{P}-villages"), True),
+                        (t("env.stations", lang), points_layer(feats, f"{P}-stations"), True)])
+
+
+@callback(Output(fid("station"), "value"), Input(f"{P}-stations", "clickData"), State(fid("station"), "value"),
+          prevent_initial_call=True)
+def drill_down_station(click, current):
+    """A click on a pond station on the map filters the page to it."""
+    if not click:
+        return no_update
+    dev = (click.get("properties") or {}).get("id")
+    kind = (click.get("properties") or {}).get("kind")
+    return dev if kind == "water_station" and dev != current else no_update
