@@ -63,6 +63,34 @@ def mbtiles(z: int, x: int, y: int):
     return Response(row[0], mimetype="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
+PLACEHOLDER_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180"><rect width="320" height="180" '
+                   'fill="#8a8f98"/><text x="160" y="96" fill="#fff" font-family="sans-serif" font-size="15" '
+                   'text-anchor="middle">{text}</text></svg>')
+
+
+@server.route("/media/snapshot/<event_id>")
+def snapshot(event_id: str):
+    """Camera snapshots through the dashboard: the wall never talks to the NVR itself, and a source
+    that is down shows a grey "no image" card instead of a broken image."""
+    import requests
+    from sqlalchemy import select
+
+    from store.engine import get_engine
+    from store.models import CameraEvent
+    with get_engine().connect() as conn:
+        url = conn.scalar(select(CameraEvent.snapshot_url).where(CameraEvent.id == event_id))
+    if url:
+        try:
+            r = requests.get(url, timeout=3)
+            if r.ok and r.headers.get("Content-Type", "").startswith("image/"):
+                return Response(r.content, mimetype=r.headers["Content-Type"],
+                                headers={"Cache-Control": "public, max-age=3600"})
+        except requests.RequestException:
+            pass
+    text = "Không có ảnh" if current_lang() == "vi" else "No image"
+    return Response(PLACEHOLDER_SVG.format(text=text), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
 if __name__ == "__main__":
     s = get_settings()
     app.run(host=s.host, port=s.port, debug=False)

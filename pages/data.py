@@ -1,0 +1,137 @@
+"""Dữ liệu — every source's health (last success, lag, records, rejects and why), and the upload form
+for indicator CSV/XLSX: preview and errors per row first, nothing stored until the user confirms."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from components.page import card, page_header
+from core.formatting import fmt_datetime, fmt_number
+from core.i18n import t
+from ingest.files import import_bytes
+from layouts.context import current_lang
+from queries import health
+from queries.cache import invalidate
+
+dash.register_page(__name__, path="/data", order=7, title="Dữ liệu – Bộ não số")
+P = "data"
+MAX_UPLOAD = 20_000_000
+
+
+def layout(**_):
+    lang = current_lang()
+    return html.Div([
+        page_header(t("data.title", lang)),
+        card(t("data.health", lang), html.Div(id=f"{P}-health")),
+        html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
+                  card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
+        card(t("data.upload", lang), html.Div([
+            dcc.Upload(id=f"{P}-upload", children=html.Div([html.I(className="bi bi-upload me-2"), t("data.drop", lang)]),
+                       accept=".csv,.xlsx", max_size=MAX_UPLOAD, multiple=False,
+                       style={"border": "2px dashed var(--bs-border-color)", "borderRadius": ".5rem",
+                              "padding": "1.2rem", "textAlign": "center", "cursor": "pointer"}),
+            html.Div(t("data.nothing_stored", lang), className="muted mt-1"),
+            html.Div(id=f"{P}-preview", className="mt-2"),
+            dbc.Button(id=f"{P}-confirm", color="primary", className="mt-2", style={"display": "none"}),
+            html.Div(id=f"{P}-stored", className="mt-2"),
+        ])),
+    ])
+
+
+def _when(ts) -> str:
+    return fmt_datetime(ts.to_pydatetime()) if ts is not None and ts == ts else "—"
+
+
+def _lag(seconds, lang: str) -> str:
+    if seconds is None or seconds != seconds:
+        return "—"
+    return t("unit.minutes", lang, n=fmt_number(seconds / 60, lang, 0)) if seconds < 5400 else \
+        t("unit.hours", lang, n=fmt_number(seconds / 3600, lang, 1))
+
+
+@callback(Output(f"{P}-health", "children"), Output(f"{P}-rejects", "children"), Output(f"{P}-recent", "children"),
+          Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
+def update_health(_tick, _stored):
+    lang = current_lang()
+    src = health.sources()
+    badge = {"ok": "badge-ok", "stale": "badge-stale", "down": "badge-down", "never": "badge-stale"}
+    head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "protocol", "state", "last_success", "down_since",
+                                                         "lag", "records", "rejected", "last_error")])
+    rows = []
+    for r in src.to_dict("records"):
+        state = html.Span(t(f"state.{r['state']}", lang) if r["state"] != "ok" else t("state.ok", lang),
+                          className=badge.get(r["state"], "badge-stale"))
+        sim = html.Span(t("common.simulated", lang), className="badge-sim ms-1") if r["simulated"] else None
+        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(r["url"], className="muted small")]),
+                             html.Td(r["protocol"]), html.Td(state), html.Td(_when(r["last_success_time"])),
+                             html.Td(_when(r["down_since_time"])), html.Td(_lag(r["lag_s"], lang)),
+                             html.Td(fmt_number(r["stored_total"], lang, 0)), html.Td(fmt_number(r["rejected_total"], lang, 0)),
+                             html.Td(html.Small((r["last_error"] or "")[:160]))]))
+    table = html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="table table-sm table-compact"),
+                     className="table-responsive") if rows else html.Div(t("common.no_data", lang), className="muted")
+    rej = health.rejects_by_reason()
+    rej_table = html.Table([html.Thead(html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "kind", "reason", "count", "time")])),
+                            html.Tbody([html.Tr([html.Td(r["source"]), html.Td(r["kind"]), html.Td(html.Code(r["reason"])),
+                                                 html.Td(fmt_number(r["count"], lang, 0)), html.Td(_when(r["last_time"]))])
+                                        for r in rej.to_dict("records")])], className="table table-sm table-compact") \
+        if not rej.empty else html.Div(t("common.no_data", lang), className="muted")
+    rec = health.recent_rejects(50)
+    rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"), f" {r['source']} · ",
+                                 html.Code(r["reason"]), f" · {r['detail'] or ''}",
+                                 html.Div(html.Code((r["excerpt"] or "")[:200]), className="small")])
+                        for r in rec.to_dict("records")], className="small") if not rec.empty else \
+        html.Div(t("common.no_data", lang), className="muted")
+    return table, rej_table, rec_list
+
+
+def _decode(contents: str | None) -> bytes | None:
+    if not contents or "," not in contents:
+        return None
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@callback(Output(f"{P}-preview", "children"), Output(f"{P}-confirm", "children"), Output(f"{P}-confirm", "style"),
+          Output(f"{P}-stored", "children", allow_duplicate=True),
+          Input(f"{P}-upload", "contents"), State(f"{P}-upload", "filename"), prevent_initial_call=True)
+def preview_upload(contents, filename):
+    lang = current_lang()
+    content = _decode(contents)
+    if content is None:
+        return dbc.Alert(t("data.file_error", lang, detail="base64"), color="danger"), None, {"display": "none"}, None
+    result = import_bytes(content, filename or "upload.csv", dry_run=True)
+    if result["file_error"]:
+        return dbc.Alert(t("data.file_error", lang, detail=result["file_error"]), color="danger"), None, \
+            {"display": "none"}, None
+    cols = ("indicator", "scope", "period", "value")
+    preview = html.Table([html.Thead(html.Tr([html.Th(t(f"col.{c}", lang)) for c in cols])),
+                          html.Tbody([html.Tr([html.Td(fmt_number(r[c], lang, 2) if c == "value" else r[c]) for c in cols])
+                                      for r in result["preview"]])], className="table table-sm table-compact")
+    errors = html.Table([html.Thead(html.Tr([html.Th(t("col.row", lang)), html.Th(t("col.reason", lang)),
+                                             html.Th(t("col.detail", lang))])),
+                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(html.Code(e["reason"])), html.Td(e["detail"])])
+                                     for e in result["errors"]])], className="table table-sm table-compact text-danger") \
+        if result["errors"] else None
+    head = html.Div(t("data.preview", lang, valid=result["valid"], bad=result["rejected"]), className="fw-semibold")
+    show = {"display": "inline-block"} if result["valid"] else {"display": "none"}
+    return html.Div([head, preview, errors]), t("data.confirm", lang, n=result["valid"]), show, None
+
+
+@callback(Output(f"{P}-stored", "children"), Output(f"{P}-confirm", "style", allow_duplicate=True),
+          Input(f"{P}-confirm", "n_clicks"), State(f"{P}-upload", "contents"), State(f"{P}-upload", "filename"),
+          prevent_initial_call=True)
+def confirm_upload(n, contents, filename):
+    lang = current_lang()
+    content = _decode(contents)
+    if not n or content is None:
+        return no_update, no_update
+    result = import_bytes(content, filename or "upload.csv", dry_run=False)
+    invalidate("indicators", "health")
+    return dbc.Alert(t("data.stored", lang, n=result.get("stored", 0), u=result.get("updated", 0)), color="success"), \
+        {"display": "none"}

@@ -1,0 +1,157 @@
+"""Phản ánh — scene reports: counts by status for this week, last week, four weeks and the year;
+handling times; overdue against the working-day deadline; by category and village; the map; the
+list, and one report's history."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, callback, html
+
+from components.errors import error_alert
+from components.figures.bars import bar, stacked_by_time
+from components.figures.base import no_data
+from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.freshness import freshness_badge
+from components.kpi import kpi_card
+from components.map import commune_map, feature, points_layer, popup_html, village_layer
+from components.page import card, fresh, graph, page_header, parse_filters, village_options
+from core.errors import AppError
+from core.formatting import fmt_date, fmt_datetime, fmt_number
+from core.i18n import t
+from core.site import get_site
+from core.timeutil import LOCAL_TZ, local_midnight
+from layouts.context import current_lang, current_theme
+from queries import reports, site
+from queries.windows import week_bounds
+
+dash.register_page(__name__, path="/feedback", order=3, title="Phản ánh – Bộ não số")
+P = "fb"
+STAGES = ("open", "processing", "resolved", "overdue")
+STAGE_COLOURS = {"open": "#0b5cad", "processing": "#f29900", "resolved": "#1e8e3e", "overdue": "#d93025"}
+
+
+def layout(period: str = "30d", start: str | None = None, end: str | None = None, village: str | None = None,
+           category: str | None = None, stage: str | None = None, **_):
+    lang = current_lang()
+    cats = [(s.code, s.name if lang == "vi" else s.name_en) for s in get_site().services]
+    return html.Div([
+        page_header(t("fb.title", lang)),
+        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
+                   extra_filter("category", t("filter.category", lang), cats, category),
+                   extra_filter("stage", t("fb.stage_filter", lang), [(s, t(f"stage.{s}", lang)) for s in STAGES], stage)),
+        html.Div(id=f"{P}-error"),
+        html.Div(id=f"{P}-kpis", className="kpi-grid"),
+        html.Div([card(t("fb.summary", lang), html.Div(id=f"{P}-summary"), extra=[html.Span(id=f"{P}-fresh")]),
+                  card(t("fb.by_week", lang), graph(f"{P}-weeks", "sm", "phan-anh"))], className="grid-2"),
+        html.Div([card(t("fb.by_category", lang), graph(f"{P}-cats", "md", "phan-anh")),
+                  card(t("fb.by_village", lang), graph(f"{P}-villages", "md", "phan-anh"))], className="grid-2"),
+        html.Div([card(t("fb.map", lang), html.Div(id=f"{P}-map")),
+                  card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
+                 className="grid-2"),
+        card(t("fb.list", lang), dag.AgGrid(id=f"{P}-grid", columnSize="responsiveSizeToFit",
+                                            dashGridOptions={"rowSelection": {"mode": "singleRow"}, "pagination": True,
+                                                             "paginationPageSize": 20},
+                                            style={"height": "32rem"})),
+    ])
+
+
+FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+           Input(fid("village"), "value"), Input(fid("category"), "value"), Input(fid("stage"), "value"),
+           Input("shell-tick", "n_intervals")]
+
+
+def _row(label, st, lang):
+    return html.Tr([html.Th(label), *[html.Td(fmt_number(v, lang, 0)) for v in
+                                      (st["received"], st["open"], st["processing"], st["resolved"], st["overdue"])]])
+
+
+@callback(Output(f"{P}-kpis", "children"), Output(f"{P}-summary", "children"), Output(f"{P}-weeks", "figure"),
+          Output(f"{P}-cats", "figure"), Output(f"{P}-villages", "figure"), Output(f"{P}-grid", "rowData"),
+          Output(f"{P}-grid", "columnDefs"), Output(f"{P}-map", "children"), Output(f"{P}-fresh", "children"),
+          Output(f"{P}-error", "children"), *FILTERS)
+def update_feedback(period, start, end, village, category, stage, _tick):
+    lang, theme = current_lang(), current_theme()
+    try:
+        s, e, village = parse_filters(period, start, end, village)
+    except AppError as err:
+        nd = no_data(lang, theme)
+        return [], None, nd, nd, nd, [], [], None, None, error_alert(err, lang)
+    now = datetime.now(timezone.utc)
+    today = now.astimezone(LOCAL_TZ).date()
+    w0, _ = week_bounds(today)
+    year0 = local_midnight(today.replace(month=1, day=1))
+    st = reports.report_stats(s, e, village, category)
+    f = fresh("open311")
+    kp = [kpi_card("received", t("stage.received", lang), st["received"], "", lang, decimals=0, direction="none", fresh=f,
+                   page=P),
+          kpi_card("overdue", t("stage.overdue", lang), st["overdue"], "", lang, decimals=0, direction="down", page=P),
+          kpi_card("due_soon", t("fb.due_soon", lang), st["due_soon"], "", lang, decimals=0, direction="down", page=P),
+          kpi_card("first", t("fb.first_response", lang), st["avg_days_first_response"], t("common.days", lang), lang,
+                   direction="down", page=P),
+          kpi_card("resolution", t("fb.resolution", lang), st["avg_days_resolution"], t("common.days", lang), lang,
+                   direction="down", page=P),
+          kpi_card("on_time", t("fb.on_time", lang), st["on_time_rate"], "%", lang, direction="up", page=P)]
+    periods = [(t("fb.this_week", lang), w0, now), (t("fb.last_week", lang), w0 - timedelta(days=7), w0),
+               (t("fb.last_4_weeks", lang), w0 - timedelta(days=28), w0), (t("fb.year", lang), year0, now),
+               (t("fb.selected", lang), s, e)]
+    head = html.Tr([html.Th(t("fb.col_period", lang))] + [html.Th(t(f"stage.{k}", lang)) for k in
+                                                          ("received", "open", "processing", "resolved", "overdue")])
+    summary = html.Table([html.Thead(head), html.Tbody([_row(label, reports.report_stats(a, b, village, category), lang)
+                                                        for label, a, b in periods])],
+                         className="table table-sm table-compact mb-0")
+    weeks = reports.report_counts(s, e, "week", village, category)
+    weeks["stage"] = "received"
+    week_fig = stacked_by_time(weeks, time_col="week", group="stage", lang=lang, theme=theme,
+                               labels={"received": t("stage.received", lang)})
+    names = {sv.code: (sv.name if lang == "vi" else sv.name_en) for sv in get_site().services}
+    cats = reports.report_counts(s, e, "service_code", village, category).sort_values("count", ascending=False)
+    cat_fig = bar(cats, x="service_code", lang=lang, labels=names, horizontal=True, theme=theme)
+    vil = reports.report_counts(s, e, "village", village, category)
+    vil_fig = bar(vil, x="village", lang=lang, labels=dict(village_options()), theme=theme)
+    df = reports.reports(s, e, village, category, stage if stage in STAGES else None)
+    vnames = dict(village_options())
+    rows = [{"id": r["id"], "time": fmt_datetime(r["requested_time"].to_pydatetime()),
+             "category": names.get(r["service_code"], r["service_name"]), "village": vnames.get(r["village_id"], "—"),
+             "stage": t("stage.overdue", lang) if r["overdue"] else t(f"stage.{r['stage']}", lang),
+             "deadline": fmt_date(r["deadline_time"].to_pydatetime()) if r["deadline_time"] == r["deadline_time"] else "—",
+             "description": r["description"]} for r in df.to_dict("records")]
+    cols = [{"field": "id", "headerName": t("fb.col_id", lang), "maxWidth": 160},
+            {"field": "time", "headerName": t("fb.col_time", lang), "maxWidth": 150},
+            {"field": "category", "headerName": t("fb.col_category", lang)},
+            {"field": "village", "headerName": t("fb.col_village", lang), "maxWidth": 110},
+            {"field": "stage", "headerName": t("fb.col_stage", lang), "maxWidth": 140},
+            {"field": "deadline", "headerName": t("fb.col_deadline", lang), "maxWidth": 120},
+            {"field": "description", "headerName": t("fb.col_desc", lang), "flex": 2}]
+    c = site.commune()
+    feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=r["description"] or r["id"],
+                     popup=popup_html(r["id"], [names.get(r["service_code"], r["service_name"] or ""), r["description"] or "",
+                                                t("fb.deadline", lang, d=fmt_date(r["deadline_time"].to_pydatetime()))
+                                                if r["deadline_time"] == r["deadline_time"] else ""]),
+                     color=STAGE_COLOURS["overdue" if r["overdue"] else r["stage"]], radius=7)
+             for r in df.to_dict("records") if r["lat"] == r["lat"] and r["lat"] is not None]
+    m = commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 14),
+                    [(t("map.villages", lang), village_layer(site.villages(), village, lang, f"{P}-villages-map"), True),
+                     (t("map.reports", lang), points_layer(feats, f"{P}-reports", cluster=True), True)])
+    return kp, summary, week_fig, cat_fig, vil_fig, rows, cols, m, freshness_badge(f, lang), None
+
+
+@callback(Output(f"{P}-history", "children"), Input(f"{P}-grid", "selectedRows"), Input(f"{P}-reports", "clickData"),
+          prevent_initial_call=True)
+def show_history(selected, click):
+    lang = current_lang()
+    rid = None
+    if dash.ctx.triggered_id == f"{P}-reports" and click:
+        rid = (click.get("properties") or {}).get("id")
+    elif selected:
+        rid = selected[0]["id"]
+    if not rid:
+        return t("fb.pick", lang)
+    hist = reports.report_history(rid)
+    if hist.empty:
+        return html.Div([html.Strong(rid), html.Div(t("common.no_data", lang), className="muted")])
+    return html.Div([html.Strong(rid), html.Ul([
+        html.Li([html.Span(fmt_datetime(r["time"].to_pydatetime()), className="muted"), " · ",
+                 html.Strong(t(f"stage.{r['stage']}", lang)), f" ({r['status']})",
+                 html.Div(r["description"] or "")]) for r in hist.to_dict("records")])])

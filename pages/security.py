@@ -1,0 +1,129 @@
+"""An ninh — cameras on the map online or offline, events by camera, object and village, when they
+happen (hour x weekday), and the latest events with their snapshots."""
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, html, no_update
+
+from components.errors import error_alert
+from components.figures.bars import bar, hour_weekday
+from components.figures.base import no_data
+from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.freshness import freshness_badge
+from components.map import STATE_COLOURS, commune_map, feature, points_layer, popup_html, village_layer
+from components.page import card, fresh, graph, page_header, parse_filters, village_options
+from core.errors import AppError
+from core.formatting import fmt_datetime, fmt_number
+from core.i18n import t
+from core.site import get_site
+from layouts.context import current_lang, current_theme
+from queries import events, site
+
+dash.register_page(__name__, path="/security", order=2, title="An ninh – Bộ não số")
+P = "sec"
+LABELS = ("person", "car", "motorcycle", "bicycle", "truck", "dog")
+
+
+def layout(period: str = "7d", start: str | None = None, end: str | None = None, village: str | None = None,
+           camera: str | None = None, label: str | None = None, **_):
+    lang = current_lang()
+    cams = [(d.id, d.name) for d in get_site().devices_of("camera")]
+    return html.Div([
+        page_header(t("sec.title", lang)),
+        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
+                   extra_filter("camera", t("filter.camera", lang), cams, camera),
+                   extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
+        html.Div(id=f"{P}-error"),
+        html.Div([card(t("sec.map", lang), html.Div(id=f"{P}-map"), extra=[html.Span(id=f"{P}-online")]),
+                  card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh"))], className="grid-2"),
+        html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh")),
+                  html.Div([card(t("sec.by_label", lang), graph(f"{P}-labels", "sm", "an-ninh")),
+                            card(t("sec.by_village", lang), graph(f"{P}-villages", "sm", "an-ninh"))])],
+                 className="grid-2"),
+        card(t("sec.latest", lang), html.Div(id=f"{P}-latest", className="list-scroll")),
+    ])
+
+
+FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+           Input(fid("village"), "value"), Input(fid("camera"), "value"), Input(fid("label"), "value"),
+           Input("shell-tick", "n_intervals")]
+
+
+@callback(Output(f"{P}-heat", "figure"), Output(f"{P}-cams", "figure"), Output(f"{P}-labels", "figure"),
+          Output(f"{P}-villages", "figure"), Output(f"{P}-latest", "children"), Output(f"{P}-error", "children"),
+          *FILTERS)
+def update_events(period, start, end, village, camera, label, _tick):
+    lang, theme = current_lang(), current_theme()
+    try:
+        s, e, village = parse_filters(period, start, end, village)
+        site.check_device(camera, "camera")
+    except AppError as err:
+        nd = no_data(lang, theme)
+        return nd, nd, nd, nd, None, error_alert(err, lang)
+    cams = (camera,) if camera else None
+    labels = (label,) if label in LABELS else None
+    heat = hour_weekday(events.event_counts(s, e, "hour_weekday", cams, labels, village), lang=lang, theme=theme)
+    by_cam = events.event_counts(s, e, "camera", cams, labels, village).sort_values("count", ascending=False).head(15)
+    cam_fig = bar(by_cam, x="camera", lang=lang, labels=dict(zip(by_cam["camera"], by_cam["name"])), horizontal=True,
+                  theme=theme, customdata="camera")
+    by_label = events.event_counts(s, e, "label", cams, labels, village)
+    label_fig = bar(by_label, x="label", lang=lang, labels={x: t(f"label.{x}", lang) for x in LABELS}, theme=theme)
+    by_village = events.event_counts(s, e, "village", cams, labels, village)
+    vnames = dict(village_options())
+    village_fig = bar(by_village, x="village_id", lang=lang, labels=vnames, theme=theme)
+    latest = events.latest_events(30, s, e, cams, labels, village)
+    rows = []
+    for r in latest.to_dict("records"):
+        img = html.Img(src=f"/media/snapshot/{r['id']}", className="event-snap", alt="", loading="lazy") \
+            if r["has_snapshot"] else None
+        ended = t("sec.in_progress", lang) if r["end_time"] is None or r["end_time"] != r["end_time"] else \
+            fmt_datetime(r["end_time"].to_pydatetime())
+        rows.append(html.Tr([html.Td(fmt_datetime(r["time"].to_pydatetime())), html.Td(r["camera_name"]),
+                             html.Td(t(f"label.{r['label']}", lang) + (f" · {r['sub_label']}" if isinstance(r["sub_label"], str) else "")),
+                             html.Td(t("sec.score", lang, v=fmt_number((r["top_score"] or 0) * 100, lang, 0))
+                                     if r["top_score"] == r["top_score"] and r["top_score"] is not None else "—"),
+                             html.Td(ended), html.Td(img)]))
+    table = html.Table(html.Tbody(rows), className="table table-sm table-compact") if rows else \
+        html.Div(t("common.no_data", lang), className="muted")
+    return heat, cam_fig, label_fig, village_fig, table, None
+
+
+@callback(Output(f"{P}-map", "children"), Output(f"{P}-online", "children"), Input(fid("camera"), "value"),
+          Input("shell-tick", "n_intervals"))
+def update_map(camera, _tick):
+    lang = current_lang()
+    c = site.commune()
+    status = events.camera_status()
+    feats = []
+    for r in status.to_dict("records"):
+        if r["lat"] is None or r["lat"] != r["lat"]:
+            continue
+        state = "unknown" if r["online"] is None else ("ok" if r["online"] else "offline")
+        last = fmt_datetime(r["last_event_time"].to_pydatetime()) if r["last_event_time"] == r["last_event_time"] else "—"
+        feats.append(feature(r["lat"], r["lon"], id=r["device"], tooltip=r["name"],
+                             popup=popup_html(r["name"], [f"{t('role.' + (r['role'] or 'security'), lang)} · "
+                                                          f"{t('state.' + state, lang)}", last]),
+                             color=STATE_COLOURS[state], radius=11 if r["device"] == camera else 8, kind="camera"))
+    m = commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 14),
+                    [(t("map.villages", lang), village_layer(site.villages(), None, lang, f"{P}-villages-map"), True),
+                     (t("kind.camera", lang), points_layer(feats, f"{P}-cameras", cluster=True), True)])
+    if status["online"].isna().all():
+        summary = [html.Span(t("sec.unknown", lang), className="badge-stale")]
+    else:
+        summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
+                             className="muted me-2")]
+    return m, summary + freshness_badge(fresh("frigate"), lang)
+
+
+@callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(f"{P}-cams", "clickData"),
+          State(fid("camera"), "value"), prevent_initial_call=True)
+def drill_down_camera(map_click, bar_click, current):
+    """A camera clicked on the map or in the bar chart filters the page to it."""
+    trig = dash.ctx.triggered_id
+    if trig == f"{P}-cameras" and map_click:
+        dev = (map_click.get("properties") or {}).get("id")
+    elif trig == f"{P}-cams" and bar_click:
+        dev = bar_click["points"][0].get("customdata")
+    else:
+        return no_update
+    return dev if dev and dev != current else no_update
