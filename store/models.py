@@ -252,3 +252,60 @@ class Reject(Base):
     record_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)   # at most 2 000 characters
     received_t: Mapped[int] = mapped_column(Epoch, index=True)
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+class Alert(Base):
+    """One alert per (rule, subject) while it is not resolved. Severity only rises while open."""
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_rule_subject_state", "rule_id", "subject", "state"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), index=True)     # threshold | level | rate | aqi | camera | ...
+    subject: Mapped[str] = mapped_column(String(200))             # device id, source name, report id
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    village_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    severity: Mapped[str] = mapped_column(String(16), index=True)  # critical | high | medium | low | info
+    state: Mapped[str] = mapped_column(String(16), index=True)     # open | acknowledged | resolved
+    title_vi: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    opened_t: Mapped[int] = mapped_column(Epoch, index=True)
+    updated_t: Mapped[int] = mapped_column(Epoch)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    acknowledged_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    ack_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)  # a person, or "rule"
+    resolved_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    resolve_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AlertEvent(Base):
+    """The whole history of an alert: who did what, when, with which note, from which state/severity."""
+    __tablename__ = "alert_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    t: Mapped[int] = mapped_column(Epoch)
+    action: Mapped[str] = mapped_column(String(32))   # opened | escalated | acknowledged | resolved | cleared
+    actor: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    state_to: Mapped[str] = mapped_column(String(16))
+    severity_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    severity_to: Mapped[str] = mapped_column(String(16))
+
+
+class Notification(Base):
+    """What was sent where; the key makes a send for one alert event and channel happen once."""
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))   # sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    t: Mapped[int] = mapped_column(Epoch)

@@ -1,0 +1,64 @@
+"""The read side of alerts for pages and the banner (memoised, invalidated on every change)."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from queries.base import frame
+from queries.cache import memoize
+from store.models import Alert, AlertEvent
+
+COLUMNS = ["id", "rule_id", "kind", "subject", "device_id", "village_id", "severity", "state", "title_vi", "title_en",
+           "value", "opened_t", "updated_t", "acknowledged_by", "acknowledged_t", "ack_note", "resolved_by",
+           "resolved_t", "resolve_note"]
+TIMES = ("opened_t", "updated_t", "acknowledged_t", "resolved_t")
+ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def _frame(stmt) -> pd.DataFrame:
+    df = frame(stmt, COLUMNS)
+    for c in TIMES:
+        df[c.replace("_t", "_time")] = pd.to_datetime(df.pop(c), unit="s", utc=True)
+    df["rank"] = df["severity"].map(ORDER)
+    df["title"] = df["title_vi"]
+    return df
+
+
+@memoize("alerts", expire=30)
+def alerts(severity: str | None = None, kind: str | None = None, village: str | None = None,
+           state: str | None = "active", limit: int = 500) -> pd.DataFrame:
+    t = Alert.__table__
+    stmt = select(*[t.c[c] for c in COLUMNS])
+    if state == "active":
+        stmt = stmt.where(t.c.state != "resolved")
+    elif state:
+        stmt = stmt.where(t.c.state == state)
+    if severity:
+        stmt = stmt.where(t.c.severity == severity)
+    if kind:
+        stmt = stmt.where(t.c.kind == kind)
+    if village:
+        stmt = stmt.where(t.c.village_id == village)
+    df = _frame(stmt.order_by(t.c.opened_t.desc()).limit(max(1, min(int(limit), 5000))))
+    return df.sort_values(["rank", "opened_time"], ascending=[True, False]).reset_index(drop=True)
+
+
+def open_alerts(limit: int = 20) -> pd.DataFrame:
+    return alerts(state="active", limit=limit)
+
+
+@memoize("alerts", expire=30)
+def counts_by_severity() -> dict[str, int]:
+    with __import__("store.engine", fromlist=["get_engine"]).get_engine().connect() as conn:
+        rows = conn.execute(select(Alert.severity, func.count()).where(Alert.state != "resolved")
+                            .group_by(Alert.severity)).all()
+    return {sev: int(n) for sev, n in rows}
+
+
+@memoize("alerts", expire=30)
+def alert_history(alert_id: int) -> pd.DataFrame:
+    e = AlertEvent
+    stmt = (select(e.t, e.action, e.actor, e.note, e.state_from, e.state_to, e.severity_from, e.severity_to)
+            .where(e.alert_id == alert_id).order_by(e.t, e.id))
+    return frame(stmt, ["time", "action", "actor", "note", "state_from", "state_to", "severity_from", "severity_to"],
+                 ("time",))

@@ -1,0 +1,31 @@
+"""The alert banner in every page's header: open alerts counted by severity, a click opens the list."""
+from __future__ import annotations
+
+from dash import Input, Output, callback, html
+
+from core.i18n import t
+from layouts.context import current_lang
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def badges(counts: dict[str, int], lang: str) -> list:
+    shown = [html.Span(f"{t(f'severity.{s}', lang)} {counts[s]}", className=f"sev-pill sev-{s}",
+                       id={"type": "alert-count", "severity": s}) for s in SEVERITIES if counts.get(s)]
+    return shown or [html.Span(t("alerts.banner_none", lang), className="sev-pill sev-info")]
+
+
+def alert_banner(lang: str) -> html.A:
+    return html.A(html.Span(id="shell-alert-counts"), href="/alerts", id="shell-alerts", className="alert-banner",
+                  title=t("nav.alerts", lang))
+
+
+@callback(Output("shell-alert-counts", "children"), Input("shell-tick", "n_intervals"),
+          Input("shell-url", "pathname"))
+def update_alert_banner(_tick, _path):
+    from alerts.queries import counts_by_severity
+    lang = current_lang()
+    try:
+        return badges(counts_by_severity(), lang)
+    except Exception:  # noqa: BLE001 - no alerts table yet: say nothing rather than break the header
+        return []
