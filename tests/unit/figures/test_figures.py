@@ -1,0 +1,65 @@
+"""Figure builders: a frame in, a figure out, with the right traces, units, colours, Vietnamese labels,
+and an honest "no data" when the frame is empty."""
+import pandas as pd
+
+from components.figures.bars import bar, hour_weekday, indicator_trend
+from components.figures.base import no_data
+from components.figures.timeseries import Band, Line, timeseries
+from components.kpi import kpi_card, trend_class
+
+
+def frame():
+    times = pd.date_range("2025-10-01", periods=4, freq="h", tz="UTC")
+    return pd.DataFrame({"time": times.repeat(2), "device": ["water_1", "water_2"] * 4,
+                         "value": [5.0, 3.0, 5.5, 3.2, 6.0, 2.9, 6.5, 3.3],
+                         "min": [4.9, 3.0, 5.4, 3.2, 5.9, 2.9, 6.4, 3.3], "max": [5.1, 3.0, 5.6, 3.2, 6.1, 2.9, 6.6, 3.3]})
+
+
+def test_one_line_per_device_named_local_time_and_unit():
+    fig = timeseries(frame(), lang="vi", unit="mg/L", names={"water_1": "Trạm nước ao 1"})
+    lines = [tr for tr in fig.data if tr.showlegend is not False]
+    assert [tr.name for tr in lines] == ["Trạm nước ao 1", "water_2"]
+    assert str(lines[0].x[0].tz) == "Asia/Ho_Chi_Minh" and lines[0].x[0].hour == 7
+    assert fig.layout.yaxis.title.text == "mg/L"
+    assert fig.layout.separators == ",."      # 1.234,5
+
+
+def test_bands_and_alarm_lines_are_drawn_even_open_ended():
+    fig = timeseries(frame(), lang="vi", unit="mg/L", bands=(Band(4.0, None, "#1e8e3e", "An toàn"),),
+                     lines=(Line(3.5, "#d93025", "QCVN"),))
+    shapes = fig.layout.shapes
+    assert len(shapes) == 2 and shapes[0].y0 == 4.0 and shapes[0].y1 > 6.5
+    assert any(a.text == "An toàn" for a in fig.layout.annotations)
+
+
+def test_empty_frames_say_no_data_in_the_language():
+    assert no_data("vi").layout.annotations[0].text == "Không có dữ liệu"
+    assert not timeseries(frame().iloc[:0], lang="en", unit="m").data
+    assert timeseries(frame().iloc[:0], lang="en", unit="m").layout.annotations[0].text == "No data"
+    assert bar(pd.DataFrame(columns=["label", "count"]), x="label", lang="vi").layout.annotations[0].text == "Không có dữ liệu"
+
+
+def test_bar_labels_and_heatmap_weekdays_in_vietnamese():
+    fig = bar(pd.DataFrame({"label": ["person", "car"], "count": [3, 1]}), x="label", lang="vi",
+              labels={"person": "Người", "car": "Ô tô"})
+    assert list(fig.data[0].x) == ["Người", "Ô tô"] and list(fig.data[0].y) == [3, 1]
+    heat = hour_weekday(pd.DataFrame({"weekday": [0, 6], "hour": [7, 22], "count": [5, 2]}), lang="vi")
+    assert heat.data[0].y[0] == "Thứ Hai" and heat.data[0].y[6] == "Chủ nhật"
+    assert heat.data[0].z[0][7] == 5 and heat.data[0].z[6][22] == 2 and heat.data[0].z[3][3] == 0
+
+
+def test_indicator_trend_keeps_nulls_as_gaps():
+    df = pd.DataFrame({"indicator": ["x"] * 3, "value": [90.0, None, 95.0],
+                       "period_start": pd.date_range("2025-01-01", periods=3, freq="MS", tz="UTC")})
+    fig = indicator_trend(df, lang="vi", names={"x": "Hồ sơ"}, unit="%", target=100)
+    assert fig.data[0].connectgaps is False and fig.data[0].y[1] is None or pd.isna(fig.data[0].y[1])
+    assert indicator_trend(df.assign(value=None), lang="vi", names={}, unit="%").layout.annotations
+
+
+def test_kpi_card_no_data_trend_colour_and_target():
+    card = kpi_card("k", "DO", None, "%", "vi")
+    assert "Không có dữ liệu" in str(card)
+    assert trend_class(2.0, "up") == "trend-good" and trend_class(2.0, "down") == "trend-bad"
+    assert trend_class(None, "up") == "trend-flat"
+    text = str(kpi_card("k", "Hồ sơ đúng hạn", 96.7, "%", "vi", previous=97.2, target=100))
+    assert "96,7" in text and "0,5" in text and "Chưa đạt" in text
