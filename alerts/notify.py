@@ -62,7 +62,8 @@ def notify(engine: Engine, alert_id: int, event_id: int, severity: str, channels
         with engine.begin() as conn:   # claim the key first: a second process finds it taken and skips
             claimed = conn.execute(insert_for(conn, Notification.__table__).values(
                 key=key, alert_id=alert_id, event_id=event_id, channel=ch.name, target=target[:300],
-                status="sending", attempts=0, t=int(time.time())).on_conflict_do_nothing()).rowcount
+                status="sending", attempts=0, t=int(time.time())).on_conflict_do_nothing()
+                .returning(Notification.id)).first() is not None
         if not claimed:
             continue
         error, attempts = None, 0

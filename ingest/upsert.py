@@ -9,14 +9,19 @@ def insert_for(conn, table: Table):
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def insert_ignore(conn, table: Table, rows: list[dict], chunk: int = 5000) -> int:
-    """Insert rows, skipping those whose key exists; returns how many were new (when the driver says)."""
+def insert_ignore(conn, table: Table, rows: list[dict], chunk: int = 5000, count: bool = True) -> int | None:
+    """Insert rows, skipping those whose key exists. With count, returns how many were new (RETURNING:
+    drivers report rowcount -1 for these statements); without, the bulk path stays lean."""
     new = 0
     for i in range(0, len(rows), chunk):
         part = rows[i:i + chunk]
-        result = conn.execute(insert_for(conn, table).on_conflict_do_nothing(), part)
-        new += max(result.rowcount, 0)
-    return new
+        stmt = insert_for(conn, table).on_conflict_do_nothing()
+        if count:
+            first = next(iter(table.primary_key.columns))
+            new += len(conn.execute(stmt.returning(first), part).all())
+        else:
+            conn.execute(stmt, part)
+    return new if count else None
 
 
 def upsert(conn, table: Table, rows: list[dict], keys: list[str], update: list[str] | None = None,

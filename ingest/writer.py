@@ -236,7 +236,7 @@ class Writer:
                     span[1] = r["t"]
         with self.engine.begin() as conn:
             before = self._count_in(conn, spans)
-            insert_ignore(conn, Reading.__table__, rows)
+            insert_ignore(conn, Reading.__table__, rows, count=False)
             new = self._count_in(conn, spans) - before
             self.stats.stored["readings"] += new
             for sid, (lo, hi) in spans.items():
