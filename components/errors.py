@@ -8,4 +8,4 @@ from core.i18n import t
 
 
 def error_alert(err: AppError, lang: str) -> dbc.Alert:
-    return dbc.Alert(t(err.key, lang, **err.values), color="warning", className="mb-2", role="alert")
+    return dbc.Alert(t(err.key, lang, **err.values), color="warning", className="mb-2")

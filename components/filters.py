@@ -28,6 +28,9 @@ def read_filters(search: str | None) -> dict:
 
 
 def _select(name: str, label: str, options: list[dict], value, clearable: bool = True) -> html.Div:
+    if value and value not in {o["value"] for o in options}:
+        # an unknown value from a link stays visible and selected, so the page can say what is wrong
+        options = options + [{"label": f"⚠ {value}", "value": value}]
     return html.Div([html.Label(label, htmlFor=f"filter-{name}"),
                      dcc.Dropdown(id=fid(name), options=options, value=value, clearable=clearable,
                                   searchable=False, className="filter-dd")], className="filter")
@@ -51,12 +54,13 @@ def period_filter(lang: str, period: str | None, start: str | None, end: str | N
 
 def village_filter(lang: str, villages: list[tuple[str, str]], value: str | None) -> html.Div:
     opts = [{"label": name, "value": vid} for vid, name in villages]
-    return _select("village", t("filter.village", lang), opts, value if value in dict(villages) else None)
+    # an unknown value is kept (cut short), so the page can say what was wrong with the link
+    return _select("village", t("filter.village", lang), opts, str(value)[:40] if value else None)
 
 
 def extra_filter(name: str, label: str, options: list[tuple[str, str]], value: str | None) -> html.Div:
     opts = [{"label": text, "value": key} for key, text in options]
-    return _select(name, label, opts, value if value in {k for k, _ in options} else None)
+    return _select(name, label, opts, str(value)[:40] if value else None)
 
 
 def _iso_or_none(value: str | None) -> str | None:

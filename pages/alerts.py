@@ -40,7 +40,7 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
         html.Div(id=f"{P}-error"),
         html.Div([
             card(t("alerts.list", lang), dag.AgGrid(id=f"{P}-grid", columnSize="responsiveSizeToFit",
-                                                    dashGridOptions={"rowSelection": {"mode": "singleRow"},
+                                                    dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False},
                                                                      "pagination": True, "paginationPageSize": 15},
                                                     getRowId="params.data.id", style={"height": "34rem"})),
             card(t("alerts.detail", lang), html.Div([

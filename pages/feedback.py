@@ -51,7 +51,7 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
                   card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
                  className="grid-2"),
         card(t("fb.list", lang), dag.AgGrid(id=f"{P}-grid", columnSize="responsiveSizeToFit",
-                                            dashGridOptions={"rowSelection": {"mode": "singleRow"}, "pagination": True,
+                                            dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False}, "pagination": True,
                                                              "paginationPageSize": 20},
                                             style={"height": "32rem"})),
     ])

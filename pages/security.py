@@ -74,7 +74,7 @@ def update_events(period, start, end, village, camera, label, _tick):
     latest = events.latest_events(30, s, e, cams, labels, village)
     rows = []
     for r in latest.to_dict("records"):
-        img = html.Img(src=f"/media/snapshot/{r['id']}", className="event-snap", alt="", loading="lazy") \
+        img = html.Img(src=f"/media/snapshot/{r['id']}", className="event-snap", alt="") \
             if r["has_snapshot"] else None
         ended = t("sec.in_progress", lang) if r["end_time"] is None or r["end_time"] != r["end_time"] else \
             fmt_datetime(r["end_time"].to_pydatetime())

@@ -18,7 +18,7 @@ STRINGS = {
     "common.all_villages": ("Tất cả các thôn", "All villages"),
     "error.period_reversed": ("Thời điểm kết thúc phải sau thời điểm bắt đầu", "The end must come after the start"),
     "error.period_too_long": ("Khoảng thời gian quá dài (tối đa {years} năm)", "Period too long (at most {years} years)"),
-    "error.bad_date": ("Ngày không hợp lệ: {value}", "Invalid date: {value}"),
+    "error.bad_date": ("Ngày không hợp lệ: {value} (định dạng dd/mm/yyyy)", "Invalid date: {value} (format dd/mm/yyyy)"),
     "error.unknown_village": ("Không có thôn này: {value}", "Unknown village: {value}"),
     "error.unknown_device": ("Không có thiết bị này: {value}", "Unknown device: {value}"),
     "error.unknown_parameter": ("Không có thông số này: {value}", "Unknown parameter: {value}"),

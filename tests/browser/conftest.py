@@ -1,0 +1,120 @@
+"""Browser tests: the app served by gunicorn on a loopback port over a SQLite store filled by the real
+path (the simulator -> adapters -> ingest), driven by Playwright in Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "tests" / "browser" / "screenshots"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, simulator_url):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from core.settings import get_settings
+    from ingest.runner import backfill
+    from ingest.site_sync import sync_site
+    from store.engine import make_engine
+    from store.migrate import upgrade
+    base = tmp_path_factory.mktemp("app")
+    db = f"sqlite:///{base / 'brain.db'}"
+    upgrade(db)
+    engine = make_engine(db)
+    sync_site(engine)
+    urls = {"sensorthings": f"{simulator_url}/sta/v1.1", "frigate": f"{simulator_url}/frigate",
+            "open311": f"{simulator_url}/open311/v2", "indicators": f"{simulator_url}/feeds"}
+    backfill(10, engine=engine, urls=urls, progress=False)
+    from alerts.engine import evaluate_all
+    evaluate_all(engine)
+    _seed_alert(engine)
+    engine.dispose()
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(base / "cache"), SENSORTHINGS_URL=urls["sensorthings"],
+               FRIGATE_URL=urls["frigate"], OPEN311_URL=urls["open311"], INDICATORS_URL=urls["indicators"])
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "2",
+                             "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
+                            stdout=open(base / "app.log", "w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if requests.get(url, timeout=2).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"the app did not start: {(base / 'app.log').read_text()[-2000:]}")
+    get_settings.cache_clear()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _seed_alert(engine):
+    """One open high alert, as a pond station going silent would raise it, for the lifecycle test."""
+    from alerts.engine import apply
+    from alerts.rules import Rule
+    rule = Rule(id="device_silent", kind="device_silence", severity="high", title_vi="Thiết bị {device} không gửi dữ liệu",
+                title_en="Device {device} has gone silent")
+    with engine.begin() as conn:
+        apply(conn, rule, "water_4", severity="high", cleared=False, now=int(time.time()), name="Trạm nước ao 4",
+              device_id="water_4", village_id="thon_7")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Console errors and failed callbacks seen by a page."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+
+@pytest.fixture
+def page_for(browser, app_url):
+    contexts = []
+
+    def _open(path: str = "/", width: int = 1366, height: int = 768, lang: str = "vi", theme: str = "light"):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh")
+        ctx.add_cookies([{"name": "lang", "value": lang, "url": app_url},
+                         {"name": "theme", "value": theme, "url": app_url}])
+        contexts.append(ctx)
+        page = ctx.new_page()
+        watch = Watch(page)
+        page.goto(app_url + path, wait_until="networkidle")
+        settle(page)
+        return page, watch
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+
+
+def settle(page, timeout_ms: int = 90000):
+    """Wait until Dash has no callback in flight."""
+    page.wait_for_function("""() => !document.querySelector('._dash-loading')
+        && !document.querySelector('[data-dash-is-loading="true"]')""", timeout=timeout_ms)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(600)

@@ -1,0 +1,103 @@
+"""Every page in Chromium: loads with no console or callback errors, filters change what is shown, the
+language switch changes the visible strings, a map click drills down, an operator resolves an alert and
+the banner changes; screenshots at laptop, wall and phone sizes (looked at before calling it done)."""
+import pytest
+
+from tests.browser.conftest import SHOTS, settle
+
+pytestmark = pytest.mark.browser
+PAGES = ["/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_clean(page_for, path):
+    page, watch = page_for(path)
+    assert not watch.errors, watch.errors
+    assert page.locator("#shell-error").inner_text().strip() == ""
+    body = page.locator("main").inner_text()
+    assert "Traceback" not in body and "Error" not in body
+    assert page.locator("h1.page-title").count() == 1
+
+
+def test_bad_url_parameters_show_a_message(page_for):
+    page, watch = page_for("/environment?period=custom&start=2025-13-45&village=thon_99")
+    assert "Ngày không hợp lệ" in page.locator("#env-error").inner_text()
+    page, watch = page_for("/feedback?village=thon_99")
+    assert "Không có thôn này" in page.locator("#fb-error").inner_text()
+
+
+def test_filters_change_the_chart_and_the_url(page_for):
+    page, _ = page_for("/environment")
+    before = page.locator("#env-pond .gtitle").text_content()
+    page.locator("#filter-parameter, [id*='parameter']").first.click()
+    page.get_by_text("pH", exact=True).last.click()
+    settle(page)
+    assert page.locator("#env-pond .gtitle").text_content() != before
+    assert "parameter=ph" in page.url
+    # the shared period carries over on the navigation links
+    assert "parameter" not in page.locator("a[href^='/security']").first.get_attribute("href")
+
+
+def test_language_switch_changes_every_visible_string(page_for):
+    page, _ = page_for("/")
+    vi = page.locator("header").inner_text() + page.locator("main").inner_text()
+    assert "Tổng quan" in vi and "Chính quyền số" in vi
+    page.locator("#shell-lang-switch").click()
+    page.wait_for_load_state("networkidle")
+    settle(page)
+    en = page.locator("header").inner_text() + page.locator("main").inner_text()
+    assert "Overview" in en and "Digital government" in en and "Tổng quan" not in en
+    assert "Chính quyền số" not in en and "Không có dữ liệu" not in en
+
+
+def test_map_click_drills_down_to_a_station(page_for):
+    page, watch = page_for("/environment")
+    markers = page.locator("#env-map path.leaflet-interactive[fill='#1e8e3e'], #env-map path.leaflet-interactive[fill='#f29900'],"
+                           " #env-map path.leaflet-interactive[fill='#d93025']")
+    clicked = False
+    for i in range(markers.count()):
+        markers.nth(i).click(force=True)
+        settle(page)
+        if "station=water_" in page.url:
+            clicked = True
+            break
+        page.keyboard.press("Escape")
+    assert clicked, "no pond station marker drilled the page down"
+    assert "Trạm nước ao" in page.locator("#env-pond").inner_text()
+    assert not watch.errors, watch.errors
+
+
+def test_operator_resolves_an_alert_and_the_banner_changes(page_for):
+    page, watch = page_for("/alerts")
+    banner_before = page.locator("#shell-alert-counts").inner_text()
+    row = page.locator(".ag-row", has_text="Trạm nước ao 4").first
+    row.click()
+    settle(page)
+    page.locator("#al-user").fill("Nguyễn Văn An")
+    page.locator("#al-note").fill("Đã kiểm tra, trạm mất điện")
+    page.locator("#al-ack").click()
+    settle(page)
+    assert "Đã xác nhận" in page.locator("#al-action-result").inner_text()
+    page.locator("#al-resolve").click()
+    settle(page)
+    assert "Đã đóng" in page.locator("#al-action-result").inner_text()
+    history = page.locator("#al-detail").inner_text()
+    assert "Nguyễn Văn An" in history and "Xác nhận" in history and "Đóng" in history
+    page.goto(page.url.split("/alerts")[0] + "/alerts", wait_until="networkidle")
+    settle(page)
+    assert page.locator("#shell-alert-counts").inner_text() != banner_before
+    assert not watch.errors, watch.errors
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (3840, 2160), (390, 844)])
+def test_screenshot_every_page(page_for, size):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    w, h = size
+    for path in PAGES:
+        theme = "dark" if w >= 1920 else "light"
+        page, watch = page_for(path, w, h, theme=theme)
+        name = (path.strip("/") or "overview")
+        page.screenshot(path=str(SHOTS / f"{name}-{w}x{h}.png"), full_page=True)
+        assert not watch.errors, (path, watch.errors)
+        # nothing wider than the screen: no horizontal scrolling at any size
+        assert page.evaluate("document.documentElement.scrollWidth") <= w + 1, (path, w)

@@ -1,0 +1,101 @@
+"""The query layer on both engines: resolution tiers within the point budget, local days, honest
+empty frames, bad windows refused, counts, rates summed from numerators, cache invalidated by ingest."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from core.errors import BadParam
+from core.timeutil import to_epoch
+from ingest.records import DatastreamInfo, IndicatorRecord, Observation
+from ingest.site_sync import sync_site
+from ingest.writer import Writer
+from queries import indicators, readings, site
+from queries.cache import invalidate
+from queries.windows import previous_window, window
+
+T0 = to_epoch("2025-01-01T00:00:00+07:00")
+
+
+@pytest.fixture
+def store(store_url, use_store, engine_for, site):
+    use_store(store_url)
+    engine = engine_for(store_url)
+    sync_site(engine, site)
+    return engine
+
+
+def write_days(engine, days, step=600, value=lambda i: 5.0 + (i % 6)):
+    n = days * 86400 // step
+    Writer(engine, T0 + days * 86400 + 3600).write(
+        [DatastreamInfo("sensorthings", "1", "1", "Trạm", "do", "mg/L")]
+        + [Observation("sensorthings", "1", T0 + i * step, value(i)) for i in range(n)])
+    return n
+
+
+def at(epoch):
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def test_tiers_keep_every_trace_within_the_budget(store):
+    write_days(store, 40)
+    day = readings.series(("water_1",), "do", at(T0), at(T0 + 86400))
+    assert day.attrs["tier"] == "raw" and len(day) == 144
+    month = readings.series(("water_1",), "do", at(T0), at(T0 + 40 * 86400))
+    assert month.attrs["tier"] == "hour" and len(month) == 960 and (month["count"] == 6).all()
+    assert month["min"].min() == 5.0 and month["max"].max() == 10.0
+    small = readings.series(("water_1",), "do", at(T0), at(T0 + 40 * 86400), max_points=100)
+    assert small.attrs["tier"] == "day" and len(small) == 40
+    budget = readings.series(("water_1",), "do", at(T0), at(T0 + 10 * 86400), max_points=500)
+    assert len(budget) <= 500          # hourly would be 240: raw at 1,440 is downsampled or tier moved
+    daily = readings.daily(("water_1",), "do", at(T0), at(T0 + 3 * 86400))
+    assert [ts.tz_convert("Asia/Ho_Chi_Minh").hour for ts in daily["time"]] == [0, 0, 0]
+
+
+def test_no_data_is_an_empty_frame_with_columns(store):
+    df = readings.series(("water_1",), "do", at(T0), at(T0 + 3600))
+    assert df.empty and list(df.columns) == ["time", "device", "value", "min", "max", "count"]
+    assert indicators.rate("cashless_rate") is None
+
+
+@pytest.mark.parametrize("kwargs,key", [
+    ({"period": "custom", "start": "2025-13-01"}, "error.bad_date"),
+    ({"period": "custom", "start": "2025-06-10", "end": "2025-06-01"}, "error.period_reversed"),
+    ({"period": "custom", "start": "1975-01-01", "end": "2025-01-01"}, "error.period_too_long"),
+    ({"period": "fortnight"}, "error.bad_period"),
+])
+def test_bad_windows_are_refused_with_a_reason(kwargs, key):
+    with pytest.raises(BadParam) as err:
+        window(**kwargs)
+    assert err.value.key == key
+
+
+def test_windows_are_local_days():
+    s, e = window("custom", "2025-06-01", "2025-06-30", now=at(to_epoch("2025-07-15T00:00:00+07:00")))
+    assert s == at(to_epoch("2025-06-01T00:00:00+07:00")) and e == at(to_epoch("2025-07-01T00:00:00+07:00"))
+    assert previous_window(s, e)[1] == s
+
+
+def test_unknown_village_and_device_are_refused(store):
+    with pytest.raises(BadParam):
+        site.check_village("thon_99")
+    assert site.check_village("thon_3") == "thon_3"
+    with pytest.raises(BadParam):
+        readings.series(("water_1",), "not_a_parameter", at(T0), at(T0 + 60))
+
+
+def test_rates_sum_numerators_never_average_percentages(store):
+    Writer(store, T0).write([
+        IndicatorRecord("f", "online_dossier_rate", "commune:quang_tho", "2025-01", 10.0, 1, 10, generated_t=1),
+        IndicatorRecord("f", "online_dossier_rate", "commune:quang_tho", "2025-02", 90.0, 90, 100, generated_t=1)])
+    assert indicators.rate("online_dossier_rate", start=at(T0 - 86400), end=at(T0 + 90 * 86400)) == pytest.approx(
+        100 * 91 / 110)       # the mean of 10 % and 90 % would say 50 %
+
+
+def test_ingest_invalidates_the_cache(store):
+    write_days(store, 1)
+    first = readings.latest()
+    Writer(store, T0 + 3 * 86400).write([DatastreamInfo("sensorthings", "1", "1", "Trạm", "do", "mg/L"),
+                                         Observation("sensorthings", "1", T0 + 2 * 86400, 9.9)])
+    assert readings.latest()["value"].iloc[0] == first["value"].iloc[0]   # still memoised
+    invalidate("readings")
+    assert readings.latest()["value"].iloc[0] == 9.9
