@@ -1,0 +1,1 @@
+"""`make bench`: speed and size against a naive baseline on the same data in the same run."""

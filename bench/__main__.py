@@ -1,0 +1,421 @@
+"""Benchmarks, each against a naive way of doing the same thing, in one run on the same data.
+
+    python -m bench            a year of the whole site (and a 10x site for scale), a few minutes
+    python -m bench --smoke    tiny data, seconds: run by `make test` so the suite keeps it working
+
+Results: bench/results/latest.json (and a time-stamped copy) and a table on stdout."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def timed(fn, n):
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return {"median_ms": round(statistics.median(out), 2), "p95_ms": round(pct(out, 95), 2), "n": n}
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+def build_store(db: str, days: int, site_file: Path, sim_url: str, now: int) -> dict:
+    from core.site import load_site
+    from ingest.runner import backfill
+    from ingest.site_sync import sync_site
+    from store.engine import make_engine
+    from store.migrate import upgrade
+    upgrade(db)
+    engine = make_engine(db)
+    sync_site(engine, load_site(site_file))
+    urls = {"sensorthings": f"{sim_url}/sta/v1.1", "frigate": f"{sim_url}/frigate",
+            "open311": f"{sim_url}/open311/v2", "indicators": f"{sim_url}/feeds"}
+    t = time.perf_counter()
+    result = backfill(days, sources=["sensorthings"], engine=engine, urls=urls, progress=False, now=now)
+    seconds = time.perf_counter() - t
+    backfill(min(days, 120), sources=["frigate", "open311", "indicators"], engine=engine, urls=urls,
+             progress=False, now=now)
+    rows = result["sensorthings"]["stored"]
+    engine.dispose()
+    return {"readings": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+            "ok": result["sensorthings"]["ok"]}
+
+
+def bytes_per_reading(db_path: Path, rows: int) -> dict:
+    import sqlite3
+    with sqlite3.connect(db_path) as c:
+        try:
+            used = c.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'readings'").fetchone()[0]
+        except sqlite3.OperationalError:
+            used = None
+    return {"bytes_per_reading": round(used / rows, 1) if used and rows else None}
+
+
+def naive_table(db_path: Path, naive_path: Path, limit: int) -> dict:
+    """The plain ORM way: autoincrement id, device and parameter as text, DateTime as text, an index."""
+    import sqlite3
+    from sqlalchemy import Column, DateTime, Float, Index, Integer, String, create_engine
+    from sqlalchemy.orm import declarative_base
+    base = declarative_base()
+
+    class NaiveReading(base):
+        __tablename__ = "naive_readings"
+        id = Column(Integer, primary_key=True)
+        device = Column(String(64))
+        parameter = Column(String(32))
+        time = Column(DateTime)
+        value = Column(Float)
+        __table_args__ = (Index("ix_naive", "device", "parameter", "time"),)
+    eng = create_engine(f"sqlite:///{naive_path}")
+    base.metadata.create_all(eng)
+    with sqlite3.connect(db_path) as src:
+        rows = src.execute("SELECT s.device_id, s.parameter, r.t, r.value FROM readings r JOIN series s ON s.id = r.series_id "
+                           "ORDER BY s.device_id, s.parameter, r.t LIMIT ?", (limit,)).fetchall()
+    with eng.begin() as conn:
+        conn.execute(NaiveReading.__table__.insert(), [
+            {"device": d, "parameter": p, "time": datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None), "value": v}
+            for d, p, t, v in rows])
+    eng.dispose()
+    with sqlite3.connect(naive_path) as c:
+        used = c.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN ('naive_readings', 'ix_naive')").fetchone()[0]
+    return {"naive_bytes_per_reading": round(used / len(rows), 1), "naive_rows": len(rows)}
+
+
+# --- the app over HTTP -------------------------------------------------------------------------------
+
+def start_app(db: str, cache: Path, workers: int = 2):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(cache), LOG_LEVEL="WARNING")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
+                             "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if requests.get(url, timeout=2).ok:
+                return proc, url
+        except requests.RequestException:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the app did not start")
+
+
+def callback_body(output: str, outputs: list[dict], inputs: list[dict], state=None) -> dict:
+    return {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": state or []}
+
+
+def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
+    f = lambda name, prop, value: {"id": {"type": "filter" if prop == "value" else "filter-date", "name": name},  # noqa: E731
+                                   "property": prop, "value": value}
+    outs = [{"id": "env-pond", "property": "figure"}, {"id": "env-compare", "property": "figure"},
+            {"id": "env-pond-fresh", "property": "children"}, {"id": "env-error", "property": "children"}]
+    output = "..env-pond.figure...env-compare.figure...env-pond-fresh.children...env-error.children.."
+    return callback_body(output, outs, [f("period", "value", "custom"), f("start", "date", start), f("end", "date", end),
+                                        f("village", "value", None), f("station", "value", station),
+                                        f("parameter", "value", "do"), {"id": "shell-tick", "property": "n_intervals",
+                                                                        "value": 0}])
+
+
+def overview_requests() -> list[dict]:
+    tick = [{"id": "shell-tick", "property": "n_intervals", "value": 1}]
+    return [callback_body(f"{o}.children", {"id": o, "property": "children"}, tick)
+            for o in ("ov-kpis", "ov-map", "ov-alerts", "ov-changes")]
+
+
+def post(session, url, body):
+    r = session.post(f"{url}/_dash-update-component", json=body, timeout=60)
+    r.raise_for_status()
+    return r
+
+
+def trace_points(payload: dict) -> int:
+    resp = payload.get("response", {})
+    most = 0
+    for out in resp.values():
+        for prop in out.values():
+            if isinstance(prop, dict) and "data" in prop:
+                for tr in prop["data"]:
+                    x = tr.get("x")
+                    most = max(most, len(x) if isinstance(x, list) else (len(x.get("bdata", "")) // 8 if isinstance(x, dict) else 0))
+    return most
+
+
+def naive_chart_server(naive_path: Path):
+    """The naive path served over HTTP too: every raw row of the year into the figure, no rollups, no cache."""
+    import plotly.graph_objects as go
+    from flask import Flask, request
+    from sqlalchemy import create_engine, text
+    app = Flask("naive")
+    eng = create_engine(f"sqlite:///{naive_path}")
+
+    @app.route("/chart")
+    def chart():
+        with eng.connect() as c:
+            rows = c.execute(text("SELECT time, value FROM naive_readings WHERE device = :d AND parameter = :p "
+                                  "ORDER BY time"), {"d": request.args["device"], "p": request.args["parameter"]}).all()
+        fig = go.Figure(go.Scatter(x=[r[0] for r in rows], y=[r[1] for r in rows]))
+        return fig.to_json()
+    from werkzeug.serving import make_server
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def figure_values(payload: dict) -> list[float]:
+    """Every y value in a callback response; plotly sends numeric arrays as base64 typed arrays."""
+    import base64
+
+    import numpy as np
+    out = []
+    for props in payload.get("response", {}).values():
+        for prop in props.values():
+            for tr in (prop.get("data", []) if isinstance(prop, dict) else []):
+                y = tr.get("y")
+                if isinstance(y, dict) and "bdata" in y:
+                    out += np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).tolist()
+                elif isinstance(y, list):
+                    out += [v for v in y if isinstance(v, (int, float))]
+    return out
+
+
+def write_rate(n: int) -> dict:
+    """The store side alone: n observations through the writer (validation, units, upsert, rollups)."""
+    from store.engine import make_engine
+    from store.migrate import upgrade
+    from ingest.records import DatastreamInfo, Observation
+    from ingest.site_sync import sync_site
+    from ingest.writer import Writer
+    path = Path(tempfile.mkdtemp(prefix="bench-w-")) / "w.db"
+    upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    sync_site(engine)
+    t0 = 1_700_000_000
+    per = n // 8
+    records = []
+    for k in range(8):
+        records.append(DatastreamInfo("sensorthings", str(k + 1), "1", "Trạm", ("do", "ph", "salinity", "water_temp",
+                                                                               "nh3", "h2s", "nitrite", "transparency")[k], None))
+        records += [Observation("sensorthings", str(k + 1), t0 + i * 600, 5.0 + (i % 7) * 0.1) for i in range(per)]
+    t = time.perf_counter()
+    stats = Writer(engine, t0 + per * 600 + 3600).write(records)
+    seconds = time.perf_counter() - t
+    engine.dispose()
+    return {"rows": stats.stored["readings"], "seconds": round(seconds, 2),
+            "rows_per_s": round(stats.stored["readings"] / seconds)}
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for p in [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return round(total / 1024, 1)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench")
+    ap.add_argument("--smoke", action="store_true", help="tiny data, for the test suite")
+    ap.add_argument("--days", type=int, default=None)
+    args = ap.parse_args(argv)
+    days = args.days or (3 if args.smoke else 365)
+    reps = 5 if args.smoke else 30
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    db_path = work / "bench.db"
+    db = f"sqlite:///{db_path}"
+    os.environ.update(DATABASE_URL=db, CACHE_DIR=str(work / "cache"), LOG_LEVEL="WARNING")
+    from core.settings import get_settings
+    get_settings.cache_clear()
+    from simulator.server import start_in_thread
+    now = int(time.time())
+    sim, sim_url = start_in_thread(seed=766, site_file=ROOT / "sites" / "quang_tho.yaml", now_fn=lambda: now)
+    results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+                     "mode": "smoke" if args.smoke else "full", "days": days, "taken_at": datetime.now().isoformat()}
+    print(f"Back-filling {days} days of the whole site through the simulator ...", flush=True)
+    results["backfill"] = build_store(db, days, ROOT / "sites" / "quang_tho.yaml", sim_url, now)
+    results["storage"] = bytes_per_reading(db_path, results["backfill"]["readings"])
+    results["write_rate"] = write_rate(40_000 if args.smoke else 800_000)
+    results["storage"].update(naive_table(db_path, work / "naive.db", limit=200_000 if not args.smoke else 20_000))
+
+    # every query-layer function on the data (cold = cache cleared each time; warm = memoised)
+    from queries import events, indicators, kpis, readings, reports, site
+    from queries.cache import clear
+    end = datetime.fromtimestamp(now, timezone.utc)
+    start = end - timedelta(days=days)
+    calls = {"readings.series (1 station, whole range)": lambda: readings.series(("water_1",), "do", start, end),
+             "readings.series (4 stations)": lambda: readings.series(("water_1", "water_2", "water_3", "water_4"), "do", start, end),
+             "readings.hourly (whole range)": lambda: readings.hourly(("water_1",), "do", start, end),
+             "readings.daily (whole range)": lambda: readings.daily(("water_1",), "do", start, end),
+             "readings.latest": lambda: readings.latest(),
+             "events.event_counts hour_weekday": lambda: events.event_counts(start, end, "hour_weekday"),
+             "events.latest_events": lambda: events.latest_events(50),
+             "events.camera_status": lambda: events.camera_status(),
+             "reports.report_stats": lambda: reports.report_stats(start, end),
+             "reports.report_counts week": lambda: reports.report_counts(start, end, "week"),
+             "indicators.latest_values": lambda: indicators.latest_values(),
+             "kpis.device_states": lambda: kpis.device_states(),
+             "kpis.air_now (VN_AQI)": lambda: kpis.air_now(),
+             "site.devices": lambda: site.devices()}
+    q = {}
+    for name, fn in calls.items():
+        def cold(fn=fn):
+            clear()
+            fn()
+        q[name] = {"cold": timed(cold, reps), "warm": timed(fn, reps)}
+    results["queries"] = q
+    from sqlalchemy import text as sqltext
+    from store.engine import get_engine
+    hourly_sql = sqltext("SELECT h.t, h.mean FROM rollup_hour h JOIN series s ON s.id = h.series_id "
+                         "WHERE s.device_id = 'water_1' AND s.parameter = 'do' AND h.t >= :a AND h.t < :b")
+    group_sql = sqltext("SELECT r.t - r.t % 3600, avg(r.value) FROM readings r JOIN series s ON s.id = r.series_id "
+                        "WHERE s.device_id = 'water_1' AND s.parameter = 'do' AND r.t >= :a AND r.t < :b GROUP BY 1")
+    with get_engine().connect() as c:
+        results["hourly_year_query"] = {
+            "rollup": timed(lambda: c.execute(hourly_sql, {"a": now - days * 86400, "b": now}).all(), reps),
+            "group_by_at_request_time": timed(lambda: c.execute(group_sql, {"a": now - days * 86400, "b": now}).all(), reps)}
+
+    # the app over HTTP: a chart of the whole range, optimised vs naive
+    proc, url = start_app(db, work / "cache-app")
+    naive_srv, naive_url = naive_chart_server(work / "naive.db")
+    s = requests.Session()
+    d0 = (end - timedelta(days=days)).astimezone(timezone(timedelta(hours=7))).date().isoformat()
+    d1 = end.astimezone(timezone(timedelta(hours=7))).date().isoformat()
+    body = pond_chart_request(d0, d1)
+    post(s, url, body)
+    ours = timed(lambda: post(s, url, body), reps)
+    resp = post(s, url, body)
+    naive = timed(lambda: s.get(f"{naive_url}/chart", params={"device": "water_1", "parameter": "do"}, timeout=120), max(3, reps // 5))
+    naive_size = len(s.get(f"{naive_url}/chart", params={"device": "water_1", "parameter": "do"}).content)
+    results["chart_year"] = {"ours": ours, "naive": naive, "ratio": round(naive["median_ms"] / max(ours["median_ms"], 0.01), 1),
+                             "response_bytes": len(resp.content), "naive_response_bytes": naive_size,
+                             "max_points_per_trace": trace_points(resp.json())}
+    # 20 viewers refreshing the overview, bounded
+    bodies = overview_requests()
+    for b in bodies:
+        post(s, url, b)
+    sizes = [len(post(s, url, b).content) for b in bodies]
+    lat = []
+    n_req = 80 if args.smoke else 800
+
+    def viewer(i):
+        sess = requests.Session()
+        t = time.perf_counter()
+        post(sess, url, bodies[i % len(bodies)])
+        lat.append((time.perf_counter() - t) * 1000)
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(viewer, range(n_req)))
+    wall = time.perf_counter() - t0
+    results["viewers_20"] = {"requests": n_req, "req_per_s": round(n_req / wall, 1), "median_ms": round(statistics.median(lat), 1),
+                             "p95_ms": round(pct(lat, 95), 1), "largest_overview_response_bytes": max(sizes),
+                             "server_rss_mb_after": rss_mb(proc.pid)}
+    # a new reading to the screen: write it through ingest (which invalidates the cache), ask the chart again
+    from ingest.records import DatastreamInfo, Observation
+    from ingest.writer import Writer
+    from queries.cache import invalidate
+    with get_engine().connect() as c:
+        ext = c.execute(sqltext("SELECT external_id FROM series WHERE device_id='water_1' AND parameter='do'")).scalar()
+    t = time.perf_counter()
+    Writer(get_engine(), now + 120).write([DatastreamInfo("sensorthings", ext, "1", "Trạm nước ao 1", "do", "mg/L"),
+                                           Observation("sensorthings", ext, now + 60, 12.345)])
+    invalidate("readings", "site", "health")
+    today = pond_chart_request(d1, d1)
+    seen = None
+    for _ in range(600):
+        if any(abs(v - 12.345) < 1e-9 for v in figure_values(post(s, url, today).json())):
+            seen = (time.perf_counter() - t) * 1000
+            break
+        time.sleep(0.1)
+    results["new_reading_to_screen_ms"] = round(seen, 1) if seen else None
+    proc.terminate()
+    proc.wait(timeout=20)
+    naive_srv.shutdown()
+    # chart exports through kaleido 1.x and Debian's Chromium
+    from components.figures.timeseries import timeseries
+    fig = timeseries(readings.series(("water_1", "water_2"), "do", start, end), lang="vi", unit="mg/L",
+                     title="Oxy hòa tan – Dữ liệu mô phỏng")
+    exports = {}
+    for fmt in ("png", "pdf", "svg"):
+        exports[fmt] = timed(lambda fmt=fmt: fig.to_image(format=fmt, width=1600, height=900), 3 if not args.smoke else 1)
+    results["export"] = exports
+    sim.shutdown()
+    report(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / ("smoke.json" if args.smoke else "latest.json")).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    if not args.smoke:
+        (RESULTS / f"{datetime.now():%Y%m%d-%H%M}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    return 0
+
+
+def report(r: dict) -> None:
+    rows = [
+        ("one-year chart over HTTP, median", f"{r['chart_year']['ours']['median_ms']} ms", "< 30 ms",
+         r["chart_year"]["ours"]["median_ms"] < 30),
+        ("... vs naive (raw rows, no rollups, no cache)", f"{r['chart_year']['ratio']}x faster", ">= 50x",
+         r["chart_year"]["ratio"] >= 50),
+        ("points in the longest trace", r["chart_year"]["max_points_per_trace"], "<= ~2000",
+         r["chart_year"]["max_points_per_trace"] <= 2100),
+        ("heaviest callback response", f"{max(r['chart_year']['response_bytes'], r['viewers_20']['largest_overview_response_bytes']):,} B",
+         "<= 100 KB", max(r["chart_year"]["response_bytes"], r["viewers_20"]["largest_overview_response_bytes"]) <= 100_000),
+        ("20 viewers on the overview", f"{r['viewers_20']['req_per_s']} req/s, p95 {r['viewers_20']['p95_ms']} ms",
+         ">= 50 req/s, p95 < 500 ms", r["viewers_20"]["req_per_s"] >= 50 and r["viewers_20"]["p95_ms"] < 500),
+        ("slowest query (cold)", f"{max(v['cold']['median_ms'] for v in r['queries'].values())} ms", "< 25 ms",
+         max(v["cold"]["median_ms"] for v in r["queries"].values()) < 25),
+        ("hourly query over the range (rollup vs GROUP BY)",
+         f"{r['hourly_year_query']['rollup']['median_ms']} vs {r['hourly_year_query']['group_by_at_request_time']['median_ms']} ms",
+         "< 25 ms", r["hourly_year_query"]["rollup"]["median_ms"] < 25),
+        ("back-fill end to end (simulator HTTP -> store)", f"{r['backfill']['rows_per_s']:,} rows/s, {r['backfill']['seconds']} s",
+         "year <= 180 s", r["backfill"]["seconds"] * 365 / r["days"] <= 180),
+        ("store write rate (validate, upsert, rollups)", f"{r['write_rate']['rows_per_s']:,} rows/s", ">= 100,000 rows/s",
+         r["write_rate"]["rows_per_s"] >= 100_000),
+        ("new reading on screen", f"{r['new_reading_to_screen_ms']} ms", "< 60 000 ms (one refresh)",
+         r["new_reading_to_screen_ms"] is not None and r["new_reading_to_screen_ms"] < 60_000),
+        ("bytes per stored reading", f"{r['storage']['bytes_per_reading']} (naive {r['storage']['naive_bytes_per_reading']})",
+         "<= 30", (r["storage"]["bytes_per_reading"] or 999) <= 30),
+        ("server memory after the load", f"{r['viewers_20']['server_rss_mb_after']} MB", "", True),
+        ("export PNG / PDF / SVG", " / ".join(f"{r['export'][f]['median_ms']:.0f} ms" for f in ("png", "pdf", "svg")), "", True),
+    ]
+    print(f"\nBenchmark ({r['mode']}, {r['days']} days, {r['backfill']['readings']:,} readings)")
+    print(f"{'measure':<52} {'measured':<40} {'target':<28} met")
+    for name, got, target, ok in rows:
+        print(f"{name:<52} {str(got):<40} {target:<28} {'yes' if ok else 'NO'}")
+    for name, v in r["queries"].items():
+        print(f"  query {name:<46} cold {v['cold']['median_ms']:>8} ms  p95 {v['cold']['p95_ms']:>8}   warm {v['warm']['median_ms']:>6} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

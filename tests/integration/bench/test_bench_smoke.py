@@ -1,0 +1,21 @@
+"""`make bench` keeps working: the smoke mode on tiny data produces every figure (no timing asserted)."""
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_bench_smoke_produces_every_figure():
+    out = subprocess.run([sys.executable, "-m", "bench", "--smoke"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    r = json.loads((ROOT / "bench" / "results" / "smoke.json").read_text())
+    assert r["backfill"]["readings"] > 0 and r["write_rate"]["rows"] > 0
+    assert r["chart_year"]["ours"]["median_ms"] > 0 and r["chart_year"]["naive"]["median_ms"] > 0
+    assert 0 < r["chart_year"]["max_points_per_trace"] <= 2100
+    assert r["viewers_20"]["requests"] > 0 and r["viewers_20"]["server_rss_mb_after"] > 0
+    assert r["new_reading_to_screen_ms"] is not None
+    assert r["storage"]["bytes_per_reading"] < r["storage"]["naive_bytes_per_reading"]
+    assert set(r["export"]) == {"png", "pdf", "svg"} and len(r["queries"]) >= 10
+    assert "met" in out.stdout
