@@ -64,7 +64,8 @@ def update_kpis(_):
                         note=t("kpi.as_of", lang, period=r["period"]) if r.get("period") else None)
 
     rep_now = reports.report_stats(this_w0, now)
-    rep_prev = reports.report_stats(last_w0, this_w0)
+    same_time_last_week = now - timedelta(days=7)   # Monday..now against Monday..same moment last week
+    rep_prev = reports.report_stats(last_w0, same_time_last_week)
     gov = [ind_card("dossier_on_time_rate", t("kpi.dossier_on_time", lang)),
            ind_card("online_dossier_rate", t("kpi.online_dossiers", lang)),
            kpi_card("reports_week", t("kpi.reports_week", lang), rep_now["received"] if f_311["state"] != "never" else None,
@@ -102,7 +103,7 @@ def update_kpis(_):
     env.append(kpi_card("rain24", t("kpi.rain24", lang), kpis.rain_total("rain_1", now - timedelta(hours=24), now),
                         "mm", lang, direction="none", fresh=f_sta, href="/environment"))
     ev_now = events.event_counts(this_w0, now, "label")
-    ev_prev = events.event_counts(last_w0, this_w0, "label")
+    ev_prev = events.event_counts(last_w0, same_time_last_week, "label")
     sec = [kpi_card("events_week", t("kpi.events_week", lang),
                     int(ev_now["count"].sum()) if f_cam["state"] != "never" else None, t("unit.events", lang), lang,
                     decimals=0, previous=int(ev_prev["count"].sum()), direction="none", fresh=f_cam, href="/security")]

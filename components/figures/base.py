@@ -19,7 +19,7 @@ def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: s
     c = THEMES.get(theme, THEMES["light"])
     fig.update_layout(
         template="plotly_white" if theme != "dark" else "plotly_dark",
-        separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 13},
+        separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 14},
         paper_bgcolor=c["paper"], plot_bgcolor=c["plot"], colorway=PALETTE,
         margin={"l": 56, "r": 16, "t": 40 if title else 12, "b": 40},
         title={"text": title, "x": 0, "font": {"size": 15}} if title else None,

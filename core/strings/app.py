@@ -29,7 +29,7 @@ STRINGS = {
     "period.90d": ("90 ngày", "90 days"),
     "period.year": ("Năm nay", "This year"),
     "period.custom": ("Tùy chọn", "Custom"),
-    "kpi.vs_last_week": ("so với tuần trước", "vs last week"),
+    "kpi.vs_last_week": ("so với cùng kỳ tuần trước", "vs the same time last week"),
     "kpi.vs_previous": ("so với kỳ trước", "vs previous"),
     "kpi.target": ("Mục tiêu {value}", "Target {value}"),
     "kpi.as_of": ("Kỳ {period}", "Period {period}"),
