@@ -34,6 +34,12 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
 app.layout = shell.layout
 server = app.server
 
+# Dash registers the script paths it may serve while rendering the index page. Under several gunicorn
+# workers, a worker that has not rendered it yet refuses those scripts ("dash is not a registered
+# library") and the page never loads; rendering the index once at import makes every worker ready.
+with server.test_request_context("/"):
+    app.index()
+
 
 @server.route("/set")
 def set_preference():

@@ -235,6 +235,61 @@ def write_rate(n: int) -> dict:
             "rows_per_s": round(stats.stored["readings"] / seconds)}
 
 
+def scaled_site(factor: int, out: Path) -> Path:
+    """The site with every sensor, camera and hotspot repeated `factor` times (new ids and Thing ids)."""
+    import yaml
+    from core.site import load_site
+    site = load_site(ROOT / "sites" / "quang_tho.yaml")
+    raw = site.model_dump(mode="json", exclude_none=True)
+    devices = []
+    for k in range(factor):
+        for d in raw["devices"]:
+            d = dict(d, id=f"{d['id']}_x{k}" if k else d["id"])
+            if d.get("source") == "sensorthings" and k:
+                d["external_id"] = str(int(d["external_id"]) + 1000 * k)
+            elif d.get("source") == "frigate" and k:
+                d["external_id"] = f"{d['external_id']}_x{k}"
+            devices.append(d)
+    raw["devices"] = devices
+    out.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+def scale(work: Path, days: int, reps: int) -> dict:
+    """The same questions on a site ten times larger."""
+    from simulator.server import start_in_thread
+    site_file = scaled_site(10, work / "site10.yaml")
+    now = int(time.time())
+    sim, url = start_in_thread(seed=766, site_file=site_file, now_fn=lambda: now)
+    db = f"sqlite:///{work / 'scale.db'}"
+    os.environ["DATABASE_URL"] = db
+    os.environ["SITE_FILE"] = str(site_file)
+    from core.settings import get_settings
+    from core.site import get_site
+    from store.engine import get_engine
+    get_settings.cache_clear()
+    get_site.cache_clear()
+    get_engine.cache_clear()
+    built = build_store(db, days, site_file, url, now)
+    sim.shutdown()
+    from queries import kpis, readings
+    from queries.cache import clear
+    end = datetime.fromtimestamp(now, timezone.utc)
+    start = end - timedelta(days=days)
+    ids = tuple(d.id for d in get_site().devices_of("water_station"))
+
+    def cold(fn):
+        def run():
+            clear()
+            fn()
+        return run
+    out = {"devices": len(get_site().devices), "backfill": built,
+           "readings.latest": timed(cold(lambda: readings.latest()), reps),
+           "kpis.device_states": timed(cold(lambda: kpis.device_states()), reps),
+           f"readings.series ({len(ids)} stations)": timed(cold(lambda: readings.series(ids, "do", start, end)), reps)}
+    return out
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     for p in [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:
@@ -373,6 +428,7 @@ def main(argv=None) -> int:
         exports[fmt] = timed(lambda fmt=fmt: fig.to_image(format=fmt, width=1600, height=900), 3 if not args.smoke else 1)
     results["export"] = exports
     sim.shutdown()
+    results["scale_10x"] = scale(work, 2 if args.smoke else 30, reps)
     report(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / ("smoke.json" if args.smoke else "latest.json")).write_text(json.dumps(results, indent=2, ensure_ascii=False))
@@ -413,6 +469,10 @@ def report(r: dict) -> None:
     print(f"{'measure':<52} {'measured':<40} {'target':<28} met")
     for name, got, target, ok in rows:
         print(f"{name:<52} {str(got):<40} {target:<28} {'yes' if ok else 'NO'}")
+    sc = r["scale_10x"]
+    print(f"\n10x site ({sc['devices']} devices, {sc['backfill']['readings']:,} readings, "
+          f"back-fill {sc['backfill']['rows_per_s']:,} rows/s): " +
+          ", ".join(f"{k} {v['median_ms']} ms (p95 {v['p95_ms']})" for k, v in sc.items() if isinstance(v, dict) and "median_ms" in v))
     for name, v in r["queries"].items():
         print(f"  query {name:<46} cold {v['cold']['median_ms']:>8} ms  p95 {v['cold']['p95_ms']:>8}   warm {v['warm']['median_ms']:>6} ms")
 
