@@ -51,13 +51,17 @@ class Open311Adapter(Adapter):
             if isinstance(item, ReportRecord):
                 seen.add(item.id)
             yield item
-        todo = [i for i in open_ids if i not in seen]
+        updates = list(self.updates(since, until))
+        # open requests re-polled for status changes, and requests filed before this window whose
+        # updates arrived in it: fetched by id so no update is left without its request
+        wanted = list(dict.fromkeys([*open_ids, *(u.report_id for u in updates if isinstance(u, ReportUpdateRecord))]))
+        todo = [i for i in wanted if i not in seen]
         for n in range(0, len(todo), ID_CHUNK):
             chunk = todo[n:n + ID_CHUNK]
             data = self.client.get_json(f"{self.base_url}/requests.json", {"service_request_id": ",".join(chunk)})
             for raw in self._list(data, "requests"):
                 yield self.parse_request(raw)
-        yield from self.updates(since, until)
+        yield from updates
 
     def services(self) -> Iterator[ServiceRecord | Rejected]:
         data = self.client.get_json(f"{self.base_url}/services.json")

@@ -142,3 +142,15 @@ def test_open311_error_list_and_missing_updates_endpoint(fake):
                                        "requested_datetime": "2025-06-10T08:15:00+07:00"}]))
     items = list(Open311Adapter(fake.url, client()).poll(0, 100))   # no servicerequestupdates.json: carry on
     assert [type(i).__name__ for i in items] == ["ServiceRecord", "ReportRecord"]
+
+
+def test_open311_fetches_older_requests_whose_updates_arrive_now(fake):
+    old = {"service_request_id": "QT-OLD", "status": "closed", "requested_datetime": "2025-05-01T08:00:00+07:00",
+           "updated_datetime": "2025-06-10T09:00:00+07:00"}
+    fake.on("/services.json", Answer([]))
+    fake.on("/requests.json", lambda path: Answer([old] if "service_request_id" in path else []))
+    fake.on("/servicerequestupdates.json", Answer([{"update_id": "u1", "service_request_id": "QT-OLD",
+                                                    "status": "FIXED", "updated_datetime": "2025-06-10T09:00:00+07:00"}]))
+    items = list(Open311Adapter(fake.url, client()).poll(1749400000, 1749600000))
+    assert [type(i).__name__ for i in items] == ["ReportRecord", "ReportUpdateRecord"]
+    assert items[0].id == "QT-OLD" and any("service_request_id=QT-OLD" in r for r in fake.requests)
