@@ -5,10 +5,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.errors import SiteConfigError
+from core.site import load_yaml_model
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -88,15 +87,7 @@ class RulesFile(_Strict):
 
 
 def load_rules(path: Path | str) -> RulesFile:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return RulesFile.model_validate(raw)
-    except (OSError, yaml.YAMLError) as err:
-        raise SiteConfigError("error.site_file", path=str(path), detail=str(err)) from err
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SiteConfigError("error.site_file", path=str(path), detail=f"{where}: {first['msg']}") from err
+    return load_yaml_model(path, RulesFile)
 
 
 @lru_cache

@@ -101,18 +101,23 @@ class Site(_Strict):
         return [d for d in self.devices if d.kind in kinds]
 
 
-def load_site(path: Path | str) -> Site:
+def load_yaml_model(path: Path | str, model: type[BaseModel]):
+    """A YAML configuration file validated by a pydantic model; errors name the file and the entry."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise SiteConfigError("error.site_file", path=str(path), detail=str(err)) from err
     try:
-        return Site.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SiteConfigError("error.site_file", path=str(path), detail=f"{where}: {first['msg']}") from err
+
+
+def load_site(path: Path | str) -> Site:
+    return load_yaml_model(path, Site)
 
 
 @lru_cache

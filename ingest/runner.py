@@ -134,16 +134,21 @@ def _after_store(engine: Engine, source: str, stats, now: int) -> None:
         log.exception("alert evaluation failed after %s", source)
 
 
+def _prepare(source: str, engine: Engine, urls: dict | None):
+    """The source's adapter and its health row (created on first use)."""
+    adapter = _adapter(source, urls)
+    _ensure_health(engine, source, adapter)
+    with engine.connect() as conn:
+        return adapter, _health(conn, source)
+
+
 def run_once(sources: list[str] | None = None, now: int | None = None, engine: Engine | None = None,
              urls: dict | None = None) -> dict:
     engine = engine or get_engine()
     now = int(now if now is not None else time.time())
     out = {}
     for source in sources or list(ADAPTERS):
-        adapter = _adapter(source, urls)
-        _ensure_health(engine, source, adapter)
-        with engine.connect() as conn:
-            h = _health(conn, source)
+        adapter, h = _prepare(source, engine, urls)
         default_since = now - get_settings().ingest_interval_s * 10
         since = (h.watermark_t if h.watermark_t is not None else default_since) - adapter.lateness_s
         out[source] = poll_source(source, since, now, engine=engine, adapter=adapter, now=now,
@@ -162,10 +167,7 @@ def backfill(days: int, sources: list[str] | None = None, progress: bool = True,
     now = int(now if now is not None else time.time())
     out = {}
     for source in sources or list(ADAPTERS):
-        adapter = _adapter(source, urls)
-        _ensure_health(engine, source, adapter)
-        with engine.connect() as conn:
-            h = _health(conn, source)
+        adapter, h = _prepare(source, engine, urls)
         horizon = now - max(days, getattr(adapter, "history_days_min", 0)) * 86400
         since = horizon if h.watermark_t is None else max(horizon, h.watermark_t - adapter.lateness_s)
         chunk = BACKFILL_CHUNK_S.get(source, 7 * 86400)
