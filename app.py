@@ -34,11 +34,12 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
 app.layout = shell.layout
 server = app.server
 
-# Dash registers the script paths it may serve while rendering the index page. Under several gunicorn
-# workers, a worker that has not rendered it yet refuses those scripts ("dash is not a registered
-# library") and the page never loads; rendering the index once at import makes every worker ready.
+# Dash finishes its set-up (script paths, the callback map) on a worker's first request, and marks it
+# done before it is: with threaded gunicorn workers a second request arriving meanwhile finds no
+# scripts ("dash is not a registered library") or no callback ("Callback function not found").
+# Doing the set-up here, at import, makes every worker ready before it accepts a request.
 with server.test_request_context("/"):
-    app.index()
+    app._setup_server()
 
 
 @server.route("/set")

@@ -116,9 +116,9 @@ def naive_table(db_path: Path, naive_path: Path, limit: int) -> dict:
 def start_app(db: str, cache: Path, workers: int = 2):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(cache), LOG_LEVEL="WARNING")
+    log = open(cache.parent / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
-                             "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -154,7 +154,8 @@ def overview_requests() -> list[dict]:
 
 def post(session, url, body):
     r = session.post(f"{url}/_dash-update-component", json=body, timeout=60)
-    r.raise_for_status()
+    if r.status_code >= 400:
+        raise RuntimeError(f"HTTP {r.status_code} from {body['output']}: {r.text[:300]}")
     return r
 
 
@@ -321,6 +322,7 @@ def main(argv=None) -> int:
     results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
                      "mode": "smoke" if args.smoke else "full", "days": days, "taken_at": datetime.now().isoformat()}
     print(f"Back-filling {days} days of the whole site through the simulator ...", flush=True)
+    print(f"(work files and the app's log in {work})", flush=True)
     results["backfill"] = build_store(db, days, ROOT / "sites" / "quang_tho.yaml", sim_url, now)
     results["storage"] = bytes_per_reading(db_path, results["backfill"]["readings"])
     results["write_rate"] = write_rate(40_000 if args.smoke else 800_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 
+from components.alert_banner import alert_banner
 from core.i18n import t
 from layouts.context import current_lang, current_theme
 
@@ -24,10 +25,6 @@ def _commune_name(lang: str) -> tuple[str, str]:
 
 
 def _alert_slot(lang: str):
-    try:
-        from components.alert_banner import alert_banner
-    except ImportError:
-        return html.Div(id="shell-alerts")
     return alert_banner(lang)
 
 
