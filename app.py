@@ -34,12 +34,12 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
 app.layout = shell.layout
 server = app.server
 
-# Dash finishes its set-up (script paths, the callback map) on a worker's first request, and marks it
-# done before it is: with threaded gunicorn workers a second request arriving meanwhile finds no
-# scripts ("dash is not a registered library") or no callback ("Callback function not found").
+# Dash finishes its set-up (script paths, the callback map, the pages router) on a worker's first
+# request, and marks it done before it is: with threaded gunicorn workers a second request arriving
+# meanwhile finds no scripts ("dash is not a registered library") or no callback ("Callback function not found").
 # Doing the set-up here, at import, makes every worker ready before it accepts a request.
 with server.test_request_context("/"):
-    app._setup_server()
+    server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
 
 
 @server.route("/set")
