@@ -5,7 +5,6 @@ import logging
 import sqlite3
 import uuid
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, set_props
 from flask import Response, abort, make_response, redirect, request

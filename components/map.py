@@ -68,3 +68,23 @@ def commune_map(id: str, center: tuple[float, float], zoom: int, overlays: list[
 
 def kind_label(kind: str, lang: str) -> str:
     return t(f"kind.{kind}", lang)
+
+
+def empty() -> dict:
+    return {"type": "FeatureCollection", "features": []}
+
+
+def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], selected_village: str | None = None,
+             height_class: str = "map-box") -> dl.MapContainer:
+    """A page's map, built once in its layout from the site file (no database): village outlines plus one
+    empty GeoJSON layer per (key, name, checked, cluster). Callbacks then send only each layer's data,
+    so a refresh moves points, not the whole map, and the operator's zoom and layer choices stay."""
+    import pandas as pd
+
+    from core.site import get_site
+    site = get_site()
+    villages = pd.DataFrame([{"id": v.id, "name": v.name, "outline": [list(p) for p in v.outline]} for v in site.villages])
+    overlays = [(t("map.villages", lang), village_layer(villages, selected_village, lang, f"{prefix}-villages-layer"), True)]
+    for key, name, checked, cluster in layers:
+        overlays.append((name, points_layer([], f"{prefix}-{key}", cluster=cluster), checked))
+    return commune_map(f"{prefix}-leaflet", site.commune.center, site.commune.zoom, overlays, height_class)

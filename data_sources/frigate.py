@@ -4,7 +4,7 @@ older versions). end_time is null while an event is in progress: the runner re-p
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from core.errors import SourceUnavailable
 from data_sources.base import Adapter

@@ -19,8 +19,8 @@ from store.engine import get_engine
 from store.models import CameraEvent, Report, SourceHealth
 
 log = logging.getLogger(__name__)
-CACHE_TAGS = {"sensorthings": ("readings", "site", "health"), "frigate": ("events", "site", "health"),
-              "open311": ("reports", "health"), "indicators": ("indicators", "health")}
+CACHE_TAGS = {"sensorthings": ("readings", "site", "health", "pages"), "frigate": ("events", "site", "health", "pages"),
+              "open311": ("reports", "health", "pages"), "indicators": ("indicators", "health", "pages")}
 BACKFILL_CHUNK_S = {"sensorthings": 7 * 86400, "frigate": 2 * 86400, "open311": 30 * 86400,
                     "indicators": 400 * 86400}
 OPEN_EVENT_MAX_AGE_S = 86400

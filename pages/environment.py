@@ -5,15 +5,15 @@ from __future__ import annotations
 import dash
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from components.errors import error_alert
 from components.figures.bars import bar
-from components.figures.base import no_data, style, time_axis
+from components.figures.base import no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, commune_map, feature, kind_label, points_layer, popup_html, village_layer
+from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -25,6 +25,7 @@ from domain.flood import ALARM_COLOURS, ROMAN, relative_text
 from domain.parameters import PARAMETERS
 from layouts.context import current_lang, current_theme
 from queries import kpis, readings, site
+from queries.cache import memoize
 
 dash.register_page(__name__, path="/environment", order=1, title="Môi trường – Bộ não số")
 P = "env"
@@ -50,7 +51,7 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
         html.Div([
             card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong"),
                  extra=[html.Span(id=f"{P}-pond-fresh")]),
-            card(t("env.stations", lang), html.Div(id=f"{P}-map")),
+            card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),
         ], className="grid-2"),
         html.Div([
             card(t("env.air", lang), html.Div([html.Div(id=f"{P}-aqi-now"),
@@ -95,7 +96,13 @@ def update_pond(period, start, end, village, station, parameter, _tick):
     except AppError as err:
         return no_data(lang, theme), no_data(lang, theme), [], error_alert(err, lang)
     parameter = parameter if parameter in POND_PARAMS else "do"
-    ids = _stations(station, village)
+    fig, comp = pond_figures(_stations(station, village), parameter, s, e, lang, theme)
+    return fig, comp, freshness_badge(fresh("sensorthings"), lang), None
+
+
+@memoize("pages", expire=60)
+def pond_figures(ids: tuple[str, ...], parameter: str, s, e, lang: str, theme: str):
+    """The two pond charts, memoised: every viewer of the same view gets the same figures."""
     names = dict(zip(site.devices()["id"], site.devices()["name"]))
     df = readings.series(ids, parameter, s, e)
     unit = PARAMETERS[parameter].unit
@@ -111,7 +118,7 @@ def update_pond(period, start, end, village, station, parameter, _tick):
         comp = bar(g, x="device", y="mean", lang=lang, labels=names, unit=unit, theme=theme,
                    colours={i: ("#0b5cad" if i in ids else "#9aa0a6") for i in g["device"]})
         comp.update_traces(texttemplate="%{y:,.2f}")
-    return fig, comp, freshness_badge(fresh("sensorthings"), lang), None
+    return fig, comp
 
 
 @callback(Output(f"{P}-aqi-now", "children"), Output(f"{P}-aqi", "figure"), *FILTERS)
@@ -192,10 +199,9 @@ def update_hydro(period, start, end, village, station, parameter, _tick):
     return level, rain_fig, chips
 
 
-@callback(Output(f"{P}-map", "children"), Input(fid("station"), "value"), Input("shell-tick", "n_intervals"))
+@callback(Output(f"{P}-stations", "data"), Input(fid("station"), "value"), Input("shell-tick", "n_intervals"))
 def update_map(station, _tick):
     lang = current_lang()
-    c = site.commune()
     states = kpis.device_states()
     latest = readings.latest()
     feats = []
@@ -208,9 +214,7 @@ def update_map(station, _tick):
         feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
                              popup=popup_html(d["name"], lines), color=STATE_COLOURS.get(d["state"], "#5f6368"),
                              radius=11 if d["id"] == station else 8, kind=d["kind"]))
-    return commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 14),
-                       [(t("map.villages", lang), village_layer(site.villages(), None, lang, f"{P}-villages"), True),
-                        (t("env.stations", lang), points_layer(feats, f"{P}-stations"), True)])
+    return {"type": "FeatureCollection", "features": feats}
 
 
 @callback(Output(fid("station"), "value"), Input(f"{P}-stations", "clickData"), State(fid("station"), "value"),

@@ -15,7 +15,7 @@ from components.figures.base import no_data
 from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
 from components.freshness import freshness_badge
 from components.kpi import kpi_card
-from components.map import commune_map, feature, points_layer, popup_html, village_layer
+from components.map import empty, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_date, fmt_datetime, fmt_number
@@ -23,7 +23,7 @@ from core.i18n import t
 from core.site import get_site
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme
-from queries import reports, site
+from queries import reports
 from queries.windows import week_bounds
 
 dash.register_page(__name__, path="/feedback", order=3, title="Phản ánh – Bộ não số")
@@ -47,7 +47,7 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
                   card(t("fb.by_week", lang), graph(f"{P}-weeks", "sm", "phan-anh"))], className="grid-2"),
         html.Div([card(t("fb.by_category", lang), graph(f"{P}-cats", "md", "phan-anh")),
                   card(t("fb.by_village", lang), graph(f"{P}-villages", "md", "phan-anh"))], className="grid-2"),
-        html.Div([card(t("fb.map", lang), html.Div(id=f"{P}-map")),
+        html.Div([card(t("fb.map", lang), page_map(P, lang, [("reports", t("map.reports", lang), True, True)], village)),
                   card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
                  className="grid-2"),
         card(t("fb.list", lang), dag.AgGrid(id=f"{P}-grid", columnSize="responsiveSizeToFit",
@@ -69,7 +69,7 @@ def _row(label, st, lang):
 
 @callback(Output(f"{P}-kpis", "children"), Output(f"{P}-summary", "children"), Output(f"{P}-weeks", "figure"),
           Output(f"{P}-cats", "figure"), Output(f"{P}-villages", "figure"), Output(f"{P}-grid", "rowData"),
-          Output(f"{P}-grid", "columnDefs"), Output(f"{P}-map", "children"), Output(f"{P}-fresh", "children"),
+          Output(f"{P}-grid", "columnDefs"), Output(f"{P}-reports", "data"), Output(f"{P}-fresh", "children"),
           Output(f"{P}-error", "children"), *FILTERS)
 def update_feedback(period, start, end, village, category, stage, _tick):
     lang, theme = current_lang(), current_theme()
@@ -77,7 +77,7 @@ def update_feedback(period, start, end, village, category, stage, _tick):
         s, e, village = parse_filters(period, start, end, village)
     except AppError as err:
         nd = no_data(lang, theme)
-        return [], None, nd, nd, nd, [], [], None, None, error_alert(err, lang)
+        return [], None, nd, nd, nd, [], [], empty(), None, error_alert(err, lang)
     now = datetime.now(timezone.utc)
     today = now.astimezone(LOCAL_TZ).date()
     w0, _ = week_bounds(today)
@@ -124,16 +124,13 @@ def update_feedback(period, start, end, village, category, stage, _tick):
             {"field": "stage", "headerName": t("fb.col_stage", lang), "maxWidth": 140},
             {"field": "deadline", "headerName": t("fb.col_deadline", lang), "maxWidth": 120},
             {"field": "description", "headerName": t("fb.col_desc", lang), "flex": 2}]
-    c = site.commune()
     feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=r["description"] or r["id"],
                      popup=popup_html(r["id"], [names.get(r["service_code"], r["service_name"] or ""), r["description"] or "",
                                                 t("fb.deadline", lang, d=fmt_date(r["deadline_time"].to_pydatetime()))
                                                 if r["deadline_time"] == r["deadline_time"] else ""]),
                      color=STAGE_COLOURS["overdue" if r["overdue"] else r["stage"]], radius=7)
              for r in df.to_dict("records") if r["lat"] == r["lat"] and r["lat"] is not None]
-    m = commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 14),
-                    [(t("map.villages", lang), village_layer(site.villages(), village, lang, f"{P}-villages-map"), True),
-                     (t("map.reports", lang), points_layer(feats, f"{P}-reports", cluster=True), True)])
+    m = {"type": "FeatureCollection", "features": feats}
     return kp, summary, week_fig, cat_fig, vil_fig, rows, cols, m, freshness_badge(f, lang), None
 
 

@@ -8,9 +8,8 @@ from datetime import datetime, timedelta, timezone
 import dash
 from dash import Input, Output, callback, html
 
-from components.freshness import freshness_badge
 from components.kpi import kpi_card
-from components.map import STATE_COLOURS, commune_map, feature, kind_label, points_layer, popup_html, village_layer
+from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html
 from components.page import card, fresh, page_header
 from core.formatting import fmt_datetime, fmt_number, fmt_time
 from core.i18n import t
@@ -18,11 +17,13 @@ from core.site import get_site
 from domain import aqi as aqi_domain
 from domain.flood import relative_text
 from layouts.context import current_lang
-from queries import events, health, indicators, kpis, readings, reports, site
+from queries import events, health, indicators, kpis, readings, reports
+from queries.cache import memoize
 from queries.windows import week_bounds
 
 dash.register_page(__name__, path="/", order=0, title="Tổng quan – Bộ não số")
 P = "ov"
+KINDS = ("water_station", "air_station", "water_gauge", "rain_gauge", "camera", "wifi", "loudspeaker")
 
 
 def layout(**_):
@@ -31,7 +32,8 @@ def layout(**_):
         page_header(t("overview.title", lang)),
         html.Div(id=f"{P}-kpis"),
         html.Div([
-            card(t("overview.map", lang), html.Div(id=f"{P}-map")),
+            card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
+                                                              k == "camera") for k in KINDS])),
             html.Div([card(t("overview.alerts", lang), html.Div(id=f"{P}-alerts")),
                       card(t("overview.changes", lang), html.Div(id=f"{P}-changes"))]),
         ], className="grid-2"),
@@ -49,8 +51,13 @@ def _ind(latest, code):
 
 @callback(Output(f"{P}-kpis", "children"), Input("shell-tick", "n_intervals"))
 def update_kpis(_):
-    lang = current_lang()
-    now = datetime.now(timezone.utc)
+    return kpi_sections(current_lang(), int(time.time()) // 60)
+
+
+@memoize("pages", expire=60)
+def kpi_sections(lang: str, minute: int):
+    """All the overview's cards, computed once a minute (or after new data) for every viewer."""
+    now = datetime.fromtimestamp(minute * 60, timezone.utc)
     this_w0, _w1 = week_bounds(now.astimezone(timezone(timedelta(hours=7))).date())
     last_w0 = this_w0 - timedelta(days=7)
     f_ind, f_311, f_sta, f_cam = fresh("indicators"), fresh("open311"), fresh("sensorthings"), fresh("frigate")
@@ -131,19 +138,15 @@ def device_features(states, lang: str) -> dict[str, list]:
     return by_kind
 
 
-@callback(Output(f"{P}-map", "children"), Input("shell-tick", "n_intervals"))
+@callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Input("shell-tick", "n_intervals"))
 def update_map(_):
-    lang = current_lang()
-    c = site.commune()
-    states = kpis.device_states()
-    feats = device_features(states, lang)
-    overlays = [(t("map.villages", lang), village_layer(site.villages(), None, lang, f"{P}-villages"), True)]
-    for kind in ("water_station", "air_station", "water_gauge", "rain_gauge", "camera", "wifi", "loudspeaker"):
-        if feats.get(kind):
-            overlays.append((kind_label(kind, lang), points_layer(feats[kind], f"{P}-layer-{kind}",
-                                                                  cluster=kind == "camera"), kind != "loudspeaker"))
-    return commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 13),
-                       overlays)
+    return device_layers(current_lang(), int(time.time()) // 60)
+
+
+@memoize("pages", expire=60)
+def device_layers(lang: str, minute: int) -> list[dict]:
+    feats = device_features(kpis.device_states(), lang)
+    return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 
 @callback(Output(f"{P}-alerts", "children"), Input("shell-tick", "n_intervals"))
@@ -164,8 +167,12 @@ def update_alerts(_):
 
 @callback(Output(f"{P}-changes", "children"), Input("shell-tick", "n_intervals"))
 def update_changes(_):
-    lang = current_lang()
-    now = datetime.now(timezone.utc)
+    return changes(current_lang(), int(time.time()) // 60)
+
+
+@memoize("pages", expire=60)
+def changes(lang: str, minute: int):
+    now = datetime.fromtimestamp(minute * 60, timezone.utc)
     day = now - timedelta(days=1)
     items = []
     st = reports.report_stats(day, now)

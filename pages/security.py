@@ -10,7 +10,7 @@ from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
 from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, commune_map, feature, points_layer, popup_html, village_layer
+from components.map import STATE_COLOURS, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -34,7 +34,8 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
         html.Div(id=f"{P}-error"),
-        html.Div([card(t("sec.map", lang), html.Div(id=f"{P}-map"), extra=[html.Span(id=f"{P}-online")]),
+        html.Div([card(t("sec.map", lang), page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+                       extra=[html.Span(id=f"{P}-online")]),
                   card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh"))], className="grid-2"),
         html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh")),
                   html.Div([card(t("sec.by_label", lang), graph(f"{P}-labels", "sm", "an-ninh")),
@@ -88,11 +89,10 @@ def update_events(period, start, end, village, camera, label, _tick):
     return heat, cam_fig, label_fig, village_fig, table, None
 
 
-@callback(Output(f"{P}-map", "children"), Output(f"{P}-online", "children"), Input(fid("camera"), "value"),
+@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Input(fid("camera"), "value"),
           Input("shell-tick", "n_intervals"))
 def update_map(camera, _tick):
     lang = current_lang()
-    c = site.commune()
     status = events.camera_status()
     feats = []
     for r in status.to_dict("records"):
@@ -104,9 +104,7 @@ def update_map(camera, _tick):
                              popup=popup_html(r["name"], [f"{t('role.' + (r['role'] or 'security'), lang)} · "
                                                           f"{t('state.' + state, lang)}", last]),
                              color=STATE_COLOURS[state], radius=11 if r["device"] == camera else 8, kind="camera"))
-    m = commune_map(f"{P}-leaflet", (c.get("center_lat", 16.55), c.get("center_lon", 107.55)), c.get("zoom", 14),
-                    [(t("map.villages", lang), village_layer(site.villages(), None, lang, f"{P}-villages-map"), True),
-                     (t("kind.camera", lang), points_layer(feats, f"{P}-cameras", cluster=True), True)])
+    m = {"type": "FeatureCollection", "features": feats}
     if status["online"].isna().all():
         summary = [html.Span(t("sec.unknown", lang), className="badge-stale")]
     else:

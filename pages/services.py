@@ -9,7 +9,7 @@ from dash import Input, Output, callback, html
 
 from components.errors import error_alert
 from components.figures.bars import indicator_trend
-from components.figures.base import PALETTE, no_data, style
+from components.figures.base import no_data, style
 from components.filters import did, fid, filter_bar, period_filter
 from components.freshness import freshness_badge
 from components.kpi import kpi_card

@@ -114,7 +114,7 @@ def device_states(now: int | None = None) -> pd.DataFrame:
     gauges = gauges_now(now_t).set_index("device") if get_site().devices_of("water_gauge") else pd.DataFrame()
     out = []
     for d in devs.to_dict("records"):
-        state, detail = "none", []
+        state = "none"
         mine = latest[latest["device"] == d["id"]]
         if d["kind"] == "camera":
             on = cams["online"].get(d["id"]) if not cams.empty and d["id"] in cams.index else None

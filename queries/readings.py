@@ -3,8 +3,6 @@ short ranges, hourly rollups for months, daily rollups for years (kept current a
 MinMaxLTTB downsampling where even the chosen tier is still too long."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select

@@ -23,7 +23,9 @@ def _parse_day(value: str) -> date:
 
 def window(period: str | None = "7d", start: str | None = None, end: str | None = None,
            now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = (now or now_utc()).astimezone(UTC).replace(microsecond=0)
+    # whole minutes: a rolling window stays the same for a minute, so every viewer's question is the
+    # same question and the memoised answer serves them all until ingest brings something new
+    now = (now or now_utc()).astimezone(UTC).replace(second=0, microsecond=0)
     period = (period or "7d").strip().lower()
     if start or end:
         period = "custom"

@@ -52,8 +52,8 @@ def test_language_switch_changes_every_visible_string(page_for):
 
 def test_map_click_drills_down_to_a_station(page_for):
     page, watch = page_for("/environment")
-    markers = page.locator("#env-map path.leaflet-interactive[fill='#1e8e3e'], #env-map path.leaflet-interactive[fill='#f29900'],"
-                           " #env-map path.leaflet-interactive[fill='#d93025']")
+    markers = page.locator("#env-leaflet path.leaflet-interactive[fill='#1e8e3e'], #env-leaflet path.leaflet-interactive[fill='#f29900'],"
+                           " #env-leaflet path.leaflet-interactive[fill='#d93025']")
     clicked = False
     for i in range(markers.count()):
         markers.nth(i).click(force=True)
