@@ -123,6 +123,10 @@ def kpi_sections(lang: str, minute: int):
 
 def device_features(states, lang: str) -> dict[str, list]:
     latest = readings.latest()
+    from alerts.queries import open_alerts
+    open_by_device = {}
+    for a in open_alerts(limit=500).to_dict("records"):
+        open_by_device.setdefault(a["device_id"] or a["subject"], a)
     by_kind: dict[str, list] = {}
     for d in states.to_dict("records"):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:
@@ -132,8 +136,14 @@ def device_features(states, lang: str) -> dict[str, list]:
         for r in mine.head(6).to_dict("records"):
             lines.append(f"{r['parameter']}: {fmt_number(r['value'], lang, 2)} {r['unit']} ({fmt_time(r['time'].to_pydatetime())})")
         link = {"camera": f"/security?camera={d['id']}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={d['id']}")
+        popup = popup_html(d["name"], lines, link, t("map.open_device", lang))
+        alert = open_by_device.get(d["id"])
+        if alert:   # the operator goes from the marker straight to acknowledging or resolving it
+            popup += popup_html(t(f"severity.{alert['severity']}", lang),
+                                [alert["title_vi"] if lang == "vi" else alert["title_en"]],
+                                f"/alerts?alert={alert['id']}", t("map.handle_alert", lang))
         by_kind.setdefault(d["kind"], []).append(feature(
-            d["lat"], d["lon"], id=d["id"], popup=popup_html(d["name"], lines, link, t("map.open_device", lang)),
+            d["lat"], d["lon"], id=d["id"], popup=popup,
             tooltip=d["name"], color=STATE_COLOURS.get(d["state"], "#5f6368"), kind=d["kind"], state=d["state"]))
     return by_kind
 

@@ -81,3 +81,41 @@ def test_nothing_served_loads_from_outside(app):
         body = client.get(css).get_data(as_text=True)
         assert not re.search(r"url\(['\"]?https?://", body), css
         assert "@import" not in body or "http" not in body
+
+
+def test_mbtiles_are_served_from_the_app_with_the_tms_row_flipped(app, tmp_path, monkeypatch):
+    import sqlite3
+    from core.settings import get_settings
+    path = tmp_path / "commune.mbtiles"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+        c.execute("INSERT INTO tiles VALUES (14, 13085, 9664, ?)", (b"\x89PNG-fake",))   # y 6719 at z14 in XYZ
+    monkeypatch.setenv("MBTILES_FILE", str(path))
+    get_settings.cache_clear()
+    client = app.server.test_client()
+    r = client.get("/tiles/14/13085/6719.png")
+    assert r.status_code == 200 and r.data == b"\x89PNG-fake" and r.mimetype == "image/png"
+    assert client.get("/tiles/14/13085/9664.png").status_code == 404
+    from components.map import base_layers
+    assert base_layers()[0].url == "/tiles/{z}/{x}/{y}.png"
+    monkeypatch.delenv("MBTILES_FILE")
+    get_settings.cache_clear()
+    assert base_layers() == []          # offline default: no tiles at all
+
+
+def test_alerts_page_preselects_an_alert_from_a_map_link(app):
+    from pages import alerts
+    from flask import Flask
+    with Flask(__name__).test_request_context("/"):
+        layout = alerts.layout(alert="7")
+    def find(c, wanted):
+        if getattr(c, "id", None) == wanted:
+            return c
+        kids = getattr(c, "children", None)
+        for k in (kids if isinstance(kids, (list, tuple)) else [kids]):
+            if k is not None and hasattr(k, "to_plotly_json"):
+                hit = find(k, wanted)
+                if hit is not None:
+                    return hit
+        return None
+    assert find(layout, "al-selected").data == 7
