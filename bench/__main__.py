@@ -147,9 +147,13 @@ def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
 
 
 def overview_requests() -> list[dict]:
+    """The overview's live callbacks, as the browser sends them on each refresh."""
+    from components.map import DEVICE_KINDS as KINDS
     tick = [{"id": "shell-tick", "property": "n_intervals", "value": 1}]
+    layers = [{"id": f"ov-layer-{k}", "property": "data"} for k in KINDS]
+    map_output = ".." + "...".join(f"ov-layer-{k}.data" for k in KINDS) + ".."
     return [callback_body(f"{o}.children", {"id": o, "property": "children"}, tick)
-            for o in ("ov-kpis", "ov-map", "ov-alerts", "ov-changes")]
+            for o in ("ov-kpis", "ov-alerts", "ov-changes")] + [callback_body(map_output, layers, tick)]
 
 
 def post(session, url, body):

@@ -10,6 +10,7 @@ import dash_leaflet as dl
 from core.i18n import t
 from core.settings import get_settings
 
+DEVICE_KINDS = ("water_station", "air_station", "water_gauge", "rain_gauge", "camera", "wifi", "loudspeaker")
 STATE_COLOURS = {"ok": "#1e8e3e", "warning": "#f29900", "alarm": "#d93025", "offline": "#8a8f98",
                  "unknown": "#5f6368", "none": "#9aa0a6"}
 

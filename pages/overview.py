@@ -9,7 +9,7 @@ import dash
 from dash import Input, Output, callback, html
 
 from components.kpi import kpi_card
-from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html
+from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html
 from components.page import card, fresh, page_header
 from core.formatting import fmt_datetime, fmt_number, fmt_time
 from core.i18n import t
@@ -23,7 +23,7 @@ from queries.windows import week_bounds
 
 dash.register_page(__name__, path="/", order=0, title="Tổng quan – Bộ não số")
 P = "ov"
-KINDS = ("water_station", "air_station", "water_gauge", "rain_gauge", "camera", "wifi", "loudspeaker")
+KINDS = DEVICE_KINDS
 
 
 def layout(**_):
