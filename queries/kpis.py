@@ -52,17 +52,19 @@ def air_now(device: str = "air_1", now: int | None = None) -> dict:
 
 @memoize("readings", expire=300)
 def aqi_daily(device: str, start, end) -> pd.DataFrame:
-    """Daily VN_AQI per local day from the hourly rollups (time, aqi, dominant)."""
-    frames = {p: readings.hourly((device,), p, start, end) for p in ("pm25", "pm10", "o3", "co", "so2", "no2")}
+    """Daily VN_AQI per local day from the hourly rollups (time, aqi, dominant): one pass per pollutant."""
+    by_day: dict[str, dict] = {}
+    for p in ("pm25", "pm10", "o3", "co", "so2", "no2"):
+        df = readings.hourly((device,), p, start, end)
+        if df.empty:
+            by_day[p] = {}
+            continue
+        local_day = (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")
+        by_day[p] = {day: list(vals) for day, vals in df.groupby(local_day, sort=True)["mean"]}
+    days = sorted(set().union(*(d.keys() for d in by_day.values())))
     rows = []
-    days = sorted({d for df in frames.values() if not df.empty
-                   for d in (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")})
     for day in days:
-        def vals(p):
-            df = frames[p]
-            local = (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")
-            return [float(v) for v in df.loc[local == day, "mean"]]
-        r = aqi.daily_aqi(vals("pm25"), vals("pm10"), vals("o3"), vals("co"), vals("so2"), vals("no2"))
+        r = aqi.daily_aqi(*(by_day[p].get(day, []) for p in ("pm25", "pm10", "o3", "co", "so2", "no2")))
         rows.append({"time": day - pd.Timedelta(hours=7), "aqi": r.value, "dominant": r.dominant})
     return pd.DataFrame(rows, columns=["time", "aqi", "dominant"])
 

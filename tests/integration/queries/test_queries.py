@@ -99,3 +99,16 @@ def test_ingest_invalidates_the_cache(store):
     assert readings.latest()["value"].iloc[0] == first["value"].iloc[0]   # still memoised
     invalidate("readings")
     assert readings.latest()["value"].iloc[0] == 9.9
+
+
+def test_daily_aqi_per_local_day_from_hourly_means(store):
+    from domain.aqi import daily_aqi
+    from queries.kpis import aqi_daily
+    Writer(store, T0 + 3 * 86400).write(
+        [DatastreamInfo("sensorthings", "pm", "5", "Trạm không khí", "pm25", "µg/m³")]
+        + [Observation("sensorthings", "pm", T0 + h * 3600, 20.0 if h < 24 else 60.0) for h in range(48)])
+    df = aqi_daily("air_1", at(T0), at(T0 + 2 * 86400))
+    assert list(df["aqi"]) == [daily_aqi(pm25=[20.0] * 24).value, daily_aqi(pm25=[60.0] * 24).value] == [40, 117]
+    assert [ts.tz_convert("Asia/Ho_Chi_Minh").hour for ts in df["time"]] == [0, 0]
+    assert list(df["dominant"]) == ["pm25", "pm25"]
+    assert aqi_daily("air_1", at(T0 + 5 * 86400), at(T0 + 6 * 86400)).empty
