@@ -4,7 +4,8 @@ window.brain = Object.assign({}, window.brain, {
   pointToLayer: function (feature, latlng) {
     var p = feature.properties || {};
     return L.circleMarker(latlng, {radius: p.radius || 8, color: p.stroke || '#ffffff', weight: 2,
-                                   fillColor: p.color || '#0b5cad', fillOpacity: 0.92});
+                                   fillColor: p.color || '#0b5cad', fillOpacity: 0.92,
+                                   className: 'mk mk-' + (p.kind || 'point')});
   },
   clusterToLayer: function (feature, latlng, index, context) {
     var n = feature.properties.point_count;
