@@ -63,6 +63,6 @@ def resolve(engine: Engine, alert_id: int, user: str, note: str = "", now: int |
 def _invalidate() -> None:
     try:
         from queries.cache import invalidate
-        invalidate("alerts")
+        invalidate("alerts", "pages")   # pages: the memoised map layers carry alert buttons
     except Exception:  # noqa: BLE001 - a cache problem never blocks an operator's action
         pass

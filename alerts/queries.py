@@ -47,6 +47,12 @@ def open_alerts(limit: int = 20) -> pd.DataFrame:
     return alerts(state="active", limit=limit)
 
 
+def alert_by_id(alert_id: int) -> dict | None:
+    """One alert, read fresh (not memoised): the operator is about to act on it."""
+    df = _frame(select(*[Alert.__table__.c[c] for c in COLUMNS]).where(Alert.id == int(alert_id)))
+    return df.to_dict("records")[0] if not df.empty else None
+
+
 @memoize("alerts", expire=30)
 def counts_by_severity() -> dict[str, int]:
     with __import__("store.engine", fromlist=["get_engine"]).get_engine().connect() as conn:

@@ -5,7 +5,8 @@ window.brain = Object.assign({}, window.brain, {
     var p = feature.properties || {};
     return L.circleMarker(latlng, {radius: p.radius || 8, color: p.stroke || '#ffffff', weight: 2,
                                    fillColor: p.color || '#0b5cad', fillOpacity: 0.92,
-                                   className: 'mk mk-' + (p.kind || 'point')});
+                                   className: 'mk mk-' + (p.kind || 'point') +
+                                              (p.id ? ' mk-dev-' + String(p.id).replace(/[^A-Za-z0-9_-]/g, '') : '')});
   },
   clusterToLayer: function (feature, latlng, index, context) {
     var n = feature.properties.point_count;
@@ -21,3 +22,14 @@ window.brain = Object.assign({}, window.brain, {
     return {color: p.selected ? '#d93025' : '#0b5cad', weight: p.selected ? 3 : 1.5, fillOpacity: p.selected ? 0.12 : 0.04};
   }
 });
+
+/* Alert buttons inside a popup are plain HTML: hand the click to the dialog every page has
+   (components/alert_actions.py) through its store. Capture phase: Leaflet stops clicks inside a popup
+   from bubbling up to the document. */
+document.addEventListener('click', function (ev) {
+  var b = ev.target.closest ? ev.target.closest('[data-alert-act]') : null;
+  if (!b || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+  ev.preventDefault();
+  window.dash_clientside.set_props('shell-alert-request', {
+    data: {id: b.getAttribute('data-alert-id'), action: b.getAttribute('data-alert-act'), at: Date.now()}});
+}, true);

@@ -21,8 +21,8 @@ def alert_banner(lang: str) -> html.A:
 
 
 @callback(Output("shell-alert-counts", "children"), Input("shell-tick", "n_intervals"),
-          Input("shell-url", "pathname"))
-def update_alert_banner(_tick, _path):
+          Input("shell-url", "pathname"), Input("shell-alert-done", "data"))
+def update_alert_banner(_tick, _path, _done):
     from alerts.queries import counts_by_severity
     lang = current_lang()
     try:

@@ -21,10 +21,30 @@ def feature(lat: float, lon: float, *, id: str, popup: str, tooltip: str, color:
             "properties": {"id": id, "popup": popup, "tooltip": tooltip, "color": color, "radius": radius, **props}}
 
 
-def popup_html(title: str, lines: list[str], link: str | None = None, link_text: str = "") -> str:
+def popup_html(title: str, lines: list[str], link: str | None = None, link_text: str = "",
+               actions: list[tuple[str, int, str]] = ()) -> str:
+    """Escaped HTML for a Leaflet popup. actions: (acknowledge|resolve, alert id, label) buttons that
+    assets/20_map.js hands to the alert dialog (components/alert_actions.py)."""
     body = "".join(f"<div>{htmlesc.escape(line)}</div>" for line in lines)
     a = f'<div style="margin-top:4px"><a href="{htmlesc.escape(link)}">{htmlesc.escape(link_text)}</a></div>' if link else ""
-    return f"<b>{htmlesc.escape(title)}</b>{body}{a}"
+    buttons = "".join(
+        f'<button type="button" class="btn btn-sm btn-{"warning" if act == "acknowledge" else "success"} popup-act" '
+        f'data-alert-act="{act}" data-alert-id="{int(alert_id)}">{htmlesc.escape(label)}</button>'
+        for act, alert_id, label in actions)
+    return f"<b>{htmlesc.escape(title)}</b>{body}{a}" + (f'<div class="popup-acts">{buttons}</div>' if buttons else "")
+
+
+def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
+    """A device's latest readings for its popup: parameter name, value with its decimals, unit, time."""
+    from core.formatting import fmt_number, fmt_time
+    from domain.parameters import PARAMETERS
+    out = []
+    for r in latest.head(limit).to_dict("records"):
+        p = PARAMETERS.get(r["parameter"])
+        name = (p.vi if lang == "vi" else p.en) if p else r["parameter"]
+        out.append(f"{name}: {fmt_number(r['value'], lang, p.decimals if p else 2)} {r['unit'] or ''} "
+                   f"({fmt_time(r['time'].to_pydatetime())})")
+    return out
 
 
 def village_layer(villages, selected: str | None, lang: str, id: str) -> dl.GeoJSON:

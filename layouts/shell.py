@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 
+from components.alert_actions import action_dialog
 from components.alert_banner import alert_banner
 from core.i18n import t
 from layouts.context import current_lang, current_theme
@@ -54,6 +55,7 @@ def layout():
             ], className="shell-right"),
         ], className="shell-nav d-flex align-items-center"),
         html.Div(id="shell-error"),
+        action_dialog(lang),
         html.Main(dash.page_container, className="page"),
     ], id="shell", **{"data-lang": lang})
 

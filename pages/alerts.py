@@ -63,8 +63,9 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
 
 @callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-grid", "columnDefs"), Output(f"{P}-error", "children"),
           Input(fid("severity"), "value"), Input(fid("kind"), "value"), Input(fid("village"), "value"),
-          Input(fid("state"), "value"), Input("shell-tick", "n_intervals"), Input(f"{P}-action-result", "children"))
-def update_list(severity, kind, village, state, _tick, _done):
+          Input(fid("state"), "value"), Input("shell-tick", "n_intervals"), Input(f"{P}-action-result", "children"),
+          Input("shell-alert-done", "data"))
+def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
     lang = current_lang()
     try:
         village = site.check_village(village)

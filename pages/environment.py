@@ -13,7 +13,8 @@ from components.figures.base import no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html
+from components.alert_actions import alert_popup, open_alerts_by_device
+from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -199,20 +200,21 @@ def update_hydro(period, start, end, village, station, parameter, _tick):
     return level, rain_fig, chips
 
 
-@callback(Output(f"{P}-stations", "data"), Input(fid("station"), "value"), Input("shell-tick", "n_intervals"))
-def update_map(station, _tick):
+@callback(Output(f"{P}-stations", "data"), Input(fid("station"), "value"), Input("shell-tick", "n_intervals"),
+          Input("shell-alert-done", "data"))
+def update_map(station, _tick, _done):
     lang = current_lang()
     states = kpis.device_states()
     latest = readings.latest()
+    alerts_by_device = open_alerts_by_device()
     feats = []
     for d in states[states["kind"].isin(["water_station", "air_station", "water_gauge", "rain_gauge"])].to_dict("records"):
         if d["lat"] is None or d["lat"] != d["lat"]:
             continue
-        mine = latest[latest["device"] == d["id"]]
-        lines = [kind_label(d["kind"], lang)] + [
-            f"{pname(r['parameter'], lang)}: {fmt_number(r['value'], lang, 2)} {r['unit']}" for r in mine.to_dict("records")][:8]
+        lines = [kind_label(d["kind"], lang)] + reading_lines(latest[latest["device"] == d["id"]], lang)
+        popup = popup_html(d["name"], lines) + alert_popup(alerts_by_device.get(d["id"]), lang)
         feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
-                             popup=popup_html(d["name"], lines), color=STATE_COLOURS.get(d["state"], "#5f6368"),
+                             popup=popup, color=STATE_COLOURS.get(d["state"], "#5f6368"),
                              radius=11 if d["id"] == station else 8, kind=d["kind"]))
     return {"type": "FeatureCollection", "features": feats}
 

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 import dash
 from dash import Input, Output, callback, html
 
+from components.alert_actions import alert_popup, open_alerts_by_device
 from components.kpi import kpi_card
-from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html
+from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, fresh, page_header
-from core.formatting import fmt_datetime, fmt_number, fmt_time
+from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
 from domain import aqi as aqi_domain
@@ -123,33 +124,25 @@ def kpi_sections(lang: str, minute: int):
 
 def device_features(states, lang: str) -> dict[str, list]:
     latest = readings.latest()
-    from alerts.queries import open_alerts
-    open_by_device = {}
-    for a in open_alerts(limit=500).to_dict("records"):
-        open_by_device.setdefault(a["device_id"] or a["subject"], a)
+    alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
     for d in states.to_dict("records"):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:
             continue
-        mine = latest[latest["device"] == d["id"]]
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
-        for r in mine.head(6).to_dict("records"):
-            lines.append(f"{r['parameter']}: {fmt_number(r['value'], lang, 2)} {r['unit']} ({fmt_time(r['time'].to_pydatetime())})")
+        lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
         link = {"camera": f"/security?camera={d['id']}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={d['id']}")
-        popup = popup_html(d["name"], lines, link, t("map.open_device", lang))
-        alert = open_by_device.get(d["id"])
-        if alert:   # the operator goes from the marker straight to acknowledging or resolving it
-            popup += popup_html(t(f"severity.{alert['severity']}", lang),
-                                [alert["title_vi"] if lang == "vi" else alert["title_en"]],
-                                f"/alerts?alert={alert['id']}", t("map.handle_alert", lang))
+        # the operator goes from the marker straight to acknowledging or resolving its alert
+        popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang)
         by_kind.setdefault(d["kind"], []).append(feature(
             d["lat"], d["lon"], id=d["id"], popup=popup,
             tooltip=d["name"], color=STATE_COLOURS.get(d["state"], "#5f6368"), kind=d["kind"], state=d["state"]))
     return by_kind
 
 
-@callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Input("shell-tick", "n_intervals"))
-def update_map(_):
+@callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Input("shell-tick", "n_intervals"),
+          Input("shell-alert-done", "data"))
+def update_map(_tick, _done):
     return device_layers(current_lang(), int(time.time()) // 60)
 
 
@@ -159,8 +152,8 @@ def device_layers(lang: str, minute: int) -> list[dict]:
     return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 
-@callback(Output(f"{P}-alerts", "children"), Input("shell-tick", "n_intervals"))
-def update_alerts(_):
+@callback(Output(f"{P}-alerts", "children"), Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"))
+def update_alerts(_tick, _done):
     lang = current_lang()
     try:
         from alerts.queries import open_alerts

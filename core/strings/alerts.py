@@ -28,4 +28,5 @@ STRINGS = {
     "alerts.action.cleared": ("Tự đóng (điều kiện đã hết)", "Cleared by rule"),
     "alerts.banner_none": ("Không có cảnh báo", "No alerts"),
     "alerts.rule": ("hệ thống", "system"),
+    "alerts.error_request": ("Yêu cầu không hợp lệ", "Invalid request"),
 }

@@ -53,7 +53,7 @@ STRINGS = {
     "map.reports": ("Phản ánh", "Reports"),
     "map.no_live_source": ("Chưa kết nối nguồn dữ liệu", "No live data source"),
     "map.open_device": ("Xem chi tiết", "Open"),
-    "map.handle_alert": ("Xác nhận / đóng cảnh báo", "Acknowledge / resolve the alert"),
+    "map.alert_history": ("Lịch sử cảnh báo", "Alert history"),
     "state.ok": ("Bình thường", "Normal"),
     "state.warning": ("Cảnh báo", "Warning"),
     "state.offline": ("Mất kết nối", "Offline"),

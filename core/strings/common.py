@@ -1,5 +1,6 @@
 STRINGS = {
     "common.no_data": ("Không có dữ liệu", "No data"),
+    "common.close": ("Đóng", "Close"),
     "common.simulated": ("Dữ liệu mô phỏng", "Simulated data"),
     "common.source": ("Nguồn", "Source"),
     "common.online": ("Trực tuyến", "Online"),

@@ -63,7 +63,8 @@ def app_url(tmp_path_factory, simulator_url):
 
 
 def _seed_alert(engine):
-    """One open high alert, as a pond station going silent would raise it, for the lifecycle test."""
+    """Open high alerts, as pond stations going silent would raise them: water_4's for the alerts page
+    test, water_2's for the map popup test."""
     from alerts.engine import apply
     from alerts.rules import Rule
     rule = Rule(id="device_silent", kind="device_silence", severity="high", title_vi="Thiết bị {device} không gửi dữ liệu",
@@ -71,6 +72,8 @@ def _seed_alert(engine):
     with engine.begin() as conn:
         apply(conn, rule, "water_4", severity="high", cleared=False, now=int(time.time()), name="Trạm nước ao 4",
               device_id="water_4", village_id="thon_7")
+        apply(conn, rule, "water_2", severity="high", cleared=False, now=int(time.time()), name="Trạm nước ao 2",
+              device_id="water_2", village_id=None)
 
 
 @pytest.fixture(scope="session")

@@ -83,6 +83,53 @@ def test_operator_resolves_an_alert_and_the_banner_changes(page_for):
     assert not watch.errors, watch.errors
 
 
+def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
+    page, watch = page_for("/")
+    banner_before = page.locator("#shell-alert-counts").inner_text()
+
+    def popup_button(text):
+        marker = page.locator("#ov-leaflet path.mk-dev-water_2")
+        marker.wait_for(state="attached")
+        marker.dispatch_event("click")
+        button = page.locator(".leaflet-popup .popup-act", has_text=text)
+        button.wait_for(state="visible")
+        return button
+    ack = popup_button("Xác nhận")
+    alert_id = ack.get_attribute("data-alert-id")
+    ack.click()
+    page.locator("#shell-alert-modal").wait_for(state="visible")
+    assert "Trạm nước ao 2" in page.locator("#shell-alert-summary").inner_text()
+    page.locator("#shell-alert-confirm").click()          # no operator name: refused, nothing changes
+    page.locator("#shell-alert-result").get_by_text("Cần nhập tên người thao tác").wait_for()
+    page.locator("#shell-alert-user").fill("Trần Thị Bình")
+    page.locator("#shell-alert-note").fill("Đã báo kỹ thuật viên")
+    page.locator("#shell-alert-confirm").click()
+    page.locator("#shell-alert-ok").wait_for()
+    assert "Đã xác nhận cảnh báo" in page.locator("#shell-alert-result").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "alert-dialog-1366x768.png"))
+    page.locator("#shell-alert-cancel").click()
+    settle(page)
+    # acknowledged: the redrawn popup now offers only to resolve it
+    if page.locator(".leaflet-popup").count():
+        page.locator(".leaflet-popup-close-button").click()
+    resolve = popup_button("Đóng cảnh báo")
+    assert page.locator(".leaflet-popup .popup-act").count() == 1
+    resolve.click()
+    page.locator("#shell-alert-modal").wait_for(state="visible")
+    page.locator("#shell-alert-confirm").click()           # the operator's name is remembered
+    page.locator("#shell-alert-ok").wait_for()
+    settle(page)
+    assert page.locator("#shell-alert-counts").inner_text() != banner_before
+    assert not watch.errors, watch.errors
+    # the whole history, with who did what
+    page.goto(page.url.rstrip("/") + f"/alerts?state=resolved&alert={alert_id}", wait_until="networkidle")
+    settle(page)
+    history = page.locator("#al-detail").inner_text()
+    assert "Trần Thị Bình" in history and "Đã báo kỹ thuật viên" in history
+    assert "Xác nhận" in history and "Đóng" in history
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (3840, 2160), (390, 844)])
 def test_screenshot_every_page(page_for, size):
     SHOTS.mkdir(parents=True, exist_ok=True)

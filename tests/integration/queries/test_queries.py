@@ -1,6 +1,6 @@
 """The query layer on both engines: resolution tiers within the point budget, local days, honest
 empty frames, bad windows refused, counts, rates summed from numerators, cache invalidated by ingest."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
