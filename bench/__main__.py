@@ -136,25 +136,25 @@ def callback_body(output: str, outputs: list[dict], inputs: list[dict], state=No
 
 
 def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
-    f = lambda name, prop, value: {"id": {"type": "filter" if prop == "value" else "filter-date", "name": name},  # noqa: E731
-                                   "property": prop, "value": value}
+    f = lambda name, value: {"id": {"type": "filter", "name": name}, "property": "value", "value": value}  # noqa: E731
     outs = [{"id": "env-pond", "property": "figure"}, {"id": "env-compare", "property": "figure"},
             {"id": "env-pond-fresh", "property": "children"}, {"id": "env-error", "property": "children"}]
     output = "..env-pond.figure...env-compare.figure...env-pond-fresh.children...env-error.children.."
-    return callback_body(output, outs, [f("period", "value", "custom"), f("start", "date", start), f("end", "date", end),
-                                        f("village", "value", None), f("station", "value", station),
-                                        f("parameter", "value", "do"), {"id": "shell-tick", "property": "n_intervals",
-                                                                        "value": 0}])
+    return callback_body(output, outs, [f("period", "custom"),
+                                        {"id": "filter-dates", "property": "data", "value": {"start": start, "end": end}},
+                                        f("village", None), f("station", station), f("parameter", "do"),
+                                        {"id": "shell-tick", "property": "n_intervals", "value": 0}])
 
 
 def overview_requests() -> list[dict]:
     """The overview's live callbacks, as the browser sends them on each refresh."""
     from components.map import DEVICE_KINDS as KINDS
     tick = [{"id": "shell-tick", "property": "n_intervals", "value": 1}]
+    done = [{"id": "shell-alert-done", "property": "data", "value": 0}]
     layers = [{"id": f"ov-layer-{k}", "property": "data"} for k in KINDS]
     map_output = ".." + "...".join(f"ov-layer-{k}.data" for k in KINDS) + ".."
-    return [callback_body(f"{o}.children", {"id": o, "property": "children"}, tick)
-            for o in ("ov-kpis", "ov-alerts", "ov-changes")] + [callback_body(map_output, layers, tick)]
+    return [callback_body(f"{o}.children", {"id": o, "property": "children"}, tick + (done if o == "ov-alerts" else []))
+            for o in ("ov-kpis", "ov-alerts", "ov-changes")] + [callback_body(map_output, layers, tick + done)]
 
 
 def post(session, url, body):

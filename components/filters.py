@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from dash import dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 
 from core.i18n import t
 from queries.windows import PERIODS
@@ -36,10 +36,19 @@ def _select(name: str, label: str, options: list[dict], value, clearable: bool =
                                   searchable=False, className="filter-dd")], className="filter")
 
 
+DATES = "filter-dates"
+
+
+def period_inputs() -> list[Input]:
+    """What a page's callbacks listen to for the period: the dropdown and the two dates as one store."""
+    return [Input(fid("period"), "value"), Input(DATES, "data")]
+
+
 def period_filter(lang: str, period: str | None, start: str | None, end: str | None) -> list:
     opts = [{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS]
     value = "custom" if start else (period if period in PERIODS else "7d")
     return [
+        dcc.Store(id=DATES, data={"start": str(start)[:40] if start else None, "end": str(end)[:40] if end else None}),
         _select("period", t("filter.period", lang), opts, value, clearable=False),
         html.Div([html.Label(t("filter.start", lang)),
                   dcc.DatePickerSingle(id=did("start"), date=_iso_or_none(start), display_format="DD/MM/YYYY",
@@ -64,10 +73,33 @@ def extra_filter(name: str, label: str, options: list[tuple[str, str]], value: s
 
 
 def _iso_or_none(value: str | None) -> str | None:
-    """A date picker only takes YYYY-MM-DD; anything else is left to the page's error message."""
+    """A date picker only takes a real YYYY-MM-DD date; anything else is left to the page's error message."""
     import re
-    return value if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+    from datetime import date
+    if not value or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
 
 
 def filter_bar(*children) -> html.Div:
     return html.Div(list(children), className="filter-bar")
+
+
+# The date pickers report their date once after they mount; passing the dates through a store that
+# changes only when a date really does keeps every page from computing its charts twice. A malformed
+# date from a link (which the picker shows empty) stays in the store, so the page can say what is wrong.
+clientside_callback(
+    r"""function (start, end, current) {
+        const shown = x => (typeof x === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(x) && !isNaN(Date.parse(x))) ? x : null;
+        const v = {start: start || null, end: end || null};
+        if (current && shown(current.start) === v.start && shown(current.end) === v.end) {
+            return window.dash_clientside.no_update;
+        }
+        return v;
+    }""",
+    Output(DATES, "data"), Input(did("start"), "date"), Input(did("end"), "date"), State(DATES, "data"),
+    prevent_initial_call=True)

@@ -13,9 +13,13 @@ from queries.health import freshness
 from queries.windows import PERIODS, window
 
 
-def parse_filters(period: str | None, start: str | None, end: str | None, village: str | None
+def parse_filters(period: str | None, dates: dict | None, village: str | None
                   ) -> tuple[datetime, datetime, str | None]:
-    """(start, end, village) or BadParam: unknown village, malformed or reversed dates, huge ranges."""
+    """(start, end, village) or BadParam: unknown village, malformed or reversed dates, huge ranges.
+    dates: the filter-dates store, {"start": "YYYY-MM-DD" | None, "end": ...}."""
+    dates = dates if isinstance(dates, dict) else {}
+    start, end = dates.get("start"), dates.get("end")
+    start, end = (str(start) if start else None), (str(end) if end else None)
     if period not in PERIODS and period is not None:
         raise BadParam("error.bad_period", value=str(period)[:20])
     s, e = window(period or "7d", start if period == "custom" or (start and not period) else None,

@@ -12,7 +12,7 @@ from components.errors import error_alert
 from components.figures.bars import bar, indicator_trend
 from components.figures.base import no_data
 from components.figures.timeseries import timeseries
-from components.filters import did, fid, filter_bar, period_filter, village_filter
+from components.filters import fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.kpi import kpi_card
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
@@ -55,12 +55,12 @@ def name(code: str, lang: str) -> str:
 @callback(Output(f"{P}-kpis", "children"), Output(f"{P}-wifi", "figure"), Output(f"{P}-wifi-table", "children"),
           Output(f"{P}-adoption", "figure"), Output(f"{P}-villages", "figure"), Output(f"{P}-economy", "figure"),
           Output(f"{P}-pond", "figure"), Output(f"{P}-fresh", "children"), Output(f"{P}-error", "children"),
-          Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+          *period_inputs(),
           Input(fid("village"), "value"), Input("shell-tick", "n_intervals"))
-def update_digital(period, start, end, village, _tick):
+def update_digital(period, dates, village, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, start, end, village)
+        s, e, village = parse_filters(period, dates, village)
     except AppError as err:
         nd = no_data(lang, theme)
         return [], nd, None, nd, nd, nd, nd, None, error_alert(err, lang)

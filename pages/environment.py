@@ -11,7 +11,7 @@ from components.errors import error_alert
 from components.figures.bars import bar
 from components.figures.base import no_data, style
 from components.figures.timeseries import Band, Line, timeseries
-from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
@@ -82,17 +82,17 @@ def _stations(station: str | None, village: str | None) -> tuple[str, ...]:
     return tuple(d.id for d in devs if village is None or d.village == village) or tuple(d.id for d in devs)
 
 
-FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("station"), "value"), Input(fid("parameter"), "value"),
            Input("shell-tick", "n_intervals")]
 
 
 @callback(Output(f"{P}-pond", "figure"), Output(f"{P}-compare", "figure"), Output(f"{P}-pond-fresh", "children"),
           Output(f"{P}-error", "children"), *FILTERS)
-def update_pond(period, start, end, village, station, parameter, _tick):
+def update_pond(period, dates, village, station, parameter, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, start, end, village)
+        s, e, village = parse_filters(period, dates, village)
         site.check_device(station, "water_station")
     except AppError as err:
         return no_data(lang, theme), no_data(lang, theme), [], error_alert(err, lang)
@@ -123,10 +123,10 @@ def pond_figures(ids: tuple[str, ...], parameter: str, s, e, lang: str, theme: s
 
 
 @callback(Output(f"{P}-aqi-now", "children"), Output(f"{P}-aqi", "figure"), *FILTERS)
-def update_air(period, start, end, village, station, parameter, _tick):
+def update_air(period, dates, village, station, parameter, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, _ = parse_filters(period, start, end, village)
+        s, e, _ = parse_filters(period, dates, village)
     except AppError:
         return None, no_data(lang, theme)
     air_dev = next((d.id for d in get_site().devices_of("air_station")), None)
@@ -160,10 +160,10 @@ def update_air(period, start, end, village, station, parameter, _tick):
 
 
 @callback(Output(f"{P}-level", "figure"), Output(f"{P}-rain", "figure"), Output(f"{P}-gauges", "children"), *FILTERS)
-def update_hydro(period, start, end, village, station, parameter, _tick):
+def update_hydro(period, dates, village, station, parameter, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, _ = parse_filters(period, start, end, village)
+        s, e, _ = parse_filters(period, dates, village)
     except AppError:
         return no_data(lang, theme), no_data(lang, theme), None
     gauges = get_site().devices_of("water_gauge")

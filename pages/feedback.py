@@ -12,7 +12,7 @@ from dash import Input, Output, callback, html
 from components.errors import error_alert
 from components.figures.bars import bar, stacked_by_time
 from components.figures.base import no_data
-from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.kpi import kpi_card
 from components.map import empty, feature, page_map, popup_html
@@ -57,7 +57,7 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
     ])
 
 
-FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("category"), "value"), Input(fid("stage"), "value"),
            Input("shell-tick", "n_intervals")]
 
@@ -71,10 +71,10 @@ def _row(label, st, lang):
           Output(f"{P}-cats", "figure"), Output(f"{P}-villages", "figure"), Output(f"{P}-grid", "rowData"),
           Output(f"{P}-grid", "columnDefs"), Output(f"{P}-reports", "data"), Output(f"{P}-fresh", "children"),
           Output(f"{P}-error", "children"), *FILTERS)
-def update_feedback(period, start, end, village, category, stage, _tick):
+def update_feedback(period, dates, village, category, stage, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, start, end, village)
+        s, e, village = parse_filters(period, dates, village)
     except AppError as err:
         nd = no_data(lang, theme)
         return [], None, nd, nd, nd, [], [], empty(), None, error_alert(err, lang)

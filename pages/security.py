@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, html, no_update
 from components.errors import error_alert
 from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
-from components.filters import did, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.map import STATE_COLOURS, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
@@ -45,7 +45,7 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
     ])
 
 
-FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("camera"), "value"), Input(fid("label"), "value"),
            Input("shell-tick", "n_intervals")]
 
@@ -53,10 +53,10 @@ FILTERS = [Input(fid("period"), "value"), Input(did("start"), "date"), Input(did
 @callback(Output(f"{P}-heat", "figure"), Output(f"{P}-cams", "figure"), Output(f"{P}-labels", "figure"),
           Output(f"{P}-villages", "figure"), Output(f"{P}-latest", "children"), Output(f"{P}-error", "children"),
           *FILTERS)
-def update_events(period, start, end, village, camera, label, _tick):
+def update_events(period, dates, village, camera, label, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, start, end, village)
+        s, e, village = parse_filters(period, dates, village)
         site.check_device(camera, "camera")
     except AppError as err:
         nd = no_data(lang, theme)

@@ -10,7 +10,7 @@ from dash import Input, Output, callback, html
 from components.errors import error_alert
 from components.figures.bars import indicator_trend
 from components.figures.base import no_data, style
-from components.filters import did, fid, filter_bar, period_filter
+from components.filters import filter_bar, period_filter, period_inputs
 from components.freshness import freshness_badge
 from components.kpi import kpi_card
 from components.page import card, fresh, graph, page_header, parse_filters
@@ -49,12 +49,12 @@ def name(code: str, lang: str) -> str:
 
 @callback(Output(f"{P}-kpis", "children"), Output(f"{P}-dossiers", "figure"), Output(f"{P}-rates", "figure"),
           Output(f"{P}-766", "children"), Output(f"{P}-fresh", "children"), Output(f"{P}-error", "children"),
-          Input(fid("period"), "value"), Input(did("start"), "date"), Input(did("end"), "date"),
+          *period_inputs(),
           Input("shell-tick", "n_intervals"))
-def update_services(period, start, end, _tick):
+def update_services(period, dates, _tick):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, _ = parse_filters(period, start, end, None)
+        s, e, _ = parse_filters(period, dates, None)
     except AppError as err:
         nd = no_data(lang, theme)
         return [], nd, nd, None, None, error_alert(err, lang)

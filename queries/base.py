@@ -8,7 +8,9 @@ from store.engine import get_engine
 
 def frame(stmt, columns: list[str], time_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     with get_engine().connect() as conn:
-        rows = conn.execute(stmt).all()
+        # plain tuples: pandas probes each SQLAlchemy Row for namedtuple fields, which costs an
+        # exception per row inside SQLAlchemy (1.5 s for 260k rows)
+        rows = [tuple(r) for r in conn.execute(stmt)]
     df = pd.DataFrame(rows, columns=columns)
     for col in time_columns:
         df[col] = pd.to_datetime(df[col], unit="s", utc=True)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.errors import BadParam
 from core.timeutil import LOCAL_OFFSET_S
+from queries import site
 from queries.base import frame
 from queries.cache import memoize
 from queries.windows import epoch
@@ -29,32 +30,51 @@ def _filtered(stmt, start, end, cameras, labels, village):
 
 
 @memoize("events", expire=60)
+def _cube(start, end, cameras: tuple | None, labels: tuple | None, village: str | None) -> pd.DataFrame:
+    """Counts by camera, label and local hour of the week in one pass over the window (the covering
+    index (start_t, device_id, label) answers it without touching the table): every grouping the
+    pages ask for is summed from this, so a page costs one scan of a year of events, not four."""
+    how = ((CameraEvent.start_t + LOCAL_OFFSET_S) // 3600 + 72) % 168     # 1970-01-01 was a Thursday
+    stmt = select(CameraEvent.device_id, CameraEvent.label, how.label("how"), func.count()).select_from(CameraEvent)
+    if village:
+        stmt = stmt.join(Device, Device.id == CameraEvent.device_id)
+    stmt = _filtered(stmt, start, end, cameras, labels, village).group_by(CameraEvent.device_id, CameraEvent.label, how)
+    return frame(stmt, ["camera", "label", "how", "count"])
+
+
+@memoize("events", expire=60)
 def event_counts(start, end, by: str, cameras: tuple | None = None, labels: tuple | None = None,
                  village: str | None = None) -> pd.DataFrame:
     if by not in BY:
         raise BadParam("error.bad_param", value=by)
-    local = CameraEvent.start_t + LOCAL_OFFSET_S
-    if by == "camera":
-        cols, keys = ["camera", "name", "village_id"], [CameraEvent.device_id, Device.name, Device.village_id]
-    elif by == "label":
-        cols, keys = ["label"], [CameraEvent.label]
-    elif by == "village":
-        cols, keys = ["village_id"], [Device.village_id]
-    elif by == "day":
-        cols, keys = ["day"], [(local - local % 86400 - LOCAL_OFFSET_S).label("day")]
-    else:
-        day_index = (local - local % 86400) / 86400
-        cols = ["weekday", "hour"]
-        keys = [((day_index + 3) % 7).label("weekday"), ((local % 86400) / 3600).label("hour")]
-    stmt = select(*keys, func.count()).select_from(CameraEvent).join(Device, Device.id == CameraEvent.device_id)
-    stmt = _filtered(stmt, start, end, cameras, labels, village).group_by(*keys)
-    df = frame(stmt, cols + ["count"])
     if by == "day":
+        local = CameraEvent.start_t + LOCAL_OFFSET_S
+        key = (local - local % 86400 - LOCAL_OFFSET_S).label("day")
+        stmt = select(key, func.count()).select_from(CameraEvent)
+        if village:
+            stmt = stmt.join(Device, Device.id == CameraEvent.device_id)
+        df = frame(_filtered(stmt, start, end, cameras, labels, village).group_by(key), ["day", "count"])
         df["day"] = pd.to_datetime(df["day"], unit="s", utc=True)
-    if by == "hour_weekday":
-        df[["weekday", "hour"]] = df[["weekday", "hour"]].astype(int)
-        df = df.groupby(["weekday", "hour"], as_index=False)["count"].sum()
-    return df.sort_values(cols).reset_index(drop=True) if not df.empty else df
+        return df.sort_values("day").reset_index(drop=True)
+    cube = _cube(start, end, cameras, labels, village)
+    if by == "camera":
+        devs = site.devices("camera")[["id", "name", "village_id"]].rename(columns={"id": "camera"})
+        df = cube.groupby("camera", as_index=False)["count"].sum().merge(devs, on="camera", how="left")
+        df = df[["camera", "name", "village_id", "count"]]
+        df["name"] = df["name"].fillna(df["camera"])
+        cols = ["camera"]
+    elif by == "label":
+        df, cols = cube.groupby("label", as_index=False)["count"].sum(), ["label"]
+    elif by == "village":
+        where = site.devices("camera").set_index("id")["village_id"]
+        df = (cube.assign(village_id=cube["camera"].map(where)).dropna(subset=["village_id"])
+              .groupby("village_id", as_index=False)["count"].sum())
+        cols = ["village_id"]
+    else:
+        hw = cube.assign(weekday=cube["how"].astype(int) // 24, hour=cube["how"].astype(int) % 24)
+        df, cols = hw.groupby(["weekday", "hour"], as_index=False)["count"].sum(), ["weekday", "hour"]
+    df["count"] = df["count"].astype(int)
+    return df.sort_values(cols).reset_index(drop=True)
 
 
 @memoize("events", expire=60)

@@ -89,10 +89,13 @@ def gauges_now(now: int | None = None) -> pd.DataFrame:
 
 @memoize("readings", expire=300)
 def pond_share(parameter: str, start, end) -> float | None:
-    """Share of the stations' hourly means inside the QCVN range (0-100), None if no data."""
+    """Share of the stations' hourly means inside the QCVN range (0-100), None if no data
+    (pond.share_in_range's rule, counted by the database)."""
+    if parameter not in pond.QCVN:
+        return None
     ids = tuple(d.id for d in get_site().devices_of("water_station"))
-    df = readings.hourly(ids, parameter, start, end)
-    return pond.share_in_range(df["mean"], parameter) if not df.empty else None
+    inside, total = readings.hours_between(ids, parameter, *pond.QCVN[parameter], start, end)
+    return 100.0 * inside / total if total else None
 
 
 @memoize("readings", expire=300)

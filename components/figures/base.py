@@ -3,6 +3,7 @@ separators (1.234,5), dates as dd/mm, local time, and an honest empty state."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from core.formatting import plotly_separators
 from core.i18n import t
@@ -14,11 +15,23 @@ THEMES = {"light": {"paper": "rgba(0,0,0,0)", "plot": "rgba(0,0,0,0)", "text": "
           "dark": {"paper": "rgba(0,0,0,0)", "plot": "rgba(0,0,0,0)", "text": "#e8eaed", "grid": "#2d3748"}}
 
 
+def _slim(name: str) -> str:
+    """Plotly's template with its layout only, registered once. Assigning a stock template deep-copies
+    defaults for every trace type (≈40 ms a figure); our figures style their own traces."""
+    slim = f"brain_{name}"
+    if slim not in pio.templates:
+        pio.templates[slim] = go.layout.Template(layout=pio.templates[name].layout)
+    return slim
+
+
+TEMPLATES = {"light": _slim("plotly_white"), "dark": _slim("plotly_dark")}
+
+
 def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: str | None = None,
           theme: str = "light", legend: bool = True, hover_time: bool = True) -> go.Figure:
     c = THEMES.get(theme, THEMES["light"])
     fig.update_layout(
-        template="plotly_white" if theme != "dark" else "plotly_dark",
+        template=TEMPLATES["dark" if theme == "dark" else "light"],
         separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 14},
         paper_bgcolor=c["paper"], plot_bgcolor=c["plot"], colorway=PALETTE,
         margin={"l": 56, "r": 16, "t": 40 if title else 12, "b": 40},

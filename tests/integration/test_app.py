@@ -60,14 +60,17 @@ def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
     from pages import environment, feedback, security
     from flask import Flask
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
-        out = environment.update_pond("custom", "2025-13-45", None, None, None, "do", 0)
+        out = environment.update_pond("custom", {"start": "2025-13-45", "end": None}, None, None, "do", 0)
         assert "Ngày không hợp lệ" in str(out[-1])
-        out = security.update_events("7d", None, None, "thon_99", None, None, 0)
+        out = security.update_events("7d", {"start": None, "end": None}, "thon_99", None, None, 0)
         assert "Không có thôn này" in str(out[-1])
-        out = feedback.update_feedback("custom", "2025-06-10", "2025-06-01", None, None, None, 0)
+        out = feedback.update_feedback("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, 0)
         assert "kết thúc phải sau" in str(out[-1])
+        for hostile in ("not a dict", ["2025-01-01"], {"start": {"$gt": 1}, "end": 7}, {"start": "x" * 10_000}):
+            out = environment.update_pond("custom", hostile, None, None, "do", 0)
+            assert "Traceback" not in str(out) and out[-1] is not None     # a message, never an exception
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=en"}):
-        out = environment.update_pond("custom", "1900-01-01", "2025-01-01", None, None, "do", 0)
+        out = environment.update_pond("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", 0)
         assert "Period too long" in str(out[-1])
 
 

@@ -112,3 +112,35 @@ def test_daily_aqi_per_local_day_from_hourly_means(store):
     assert [ts.tz_convert("Asia/Ho_Chi_Minh").hour for ts in df["time"]] == [0, 0]
     assert list(df["dominant"]) == ["pm25", "pm25"]
     assert aqi_daily("air_1", at(T0 + 5 * 86400), at(T0 + 6 * 86400)).empty
+
+
+def test_pond_share_counted_in_the_database_follows_the_domain_rule(store):
+    from domain.pond import share_in_range
+    from queries.kpis import pond_share
+    write_days(store, 3, value=lambda i: (2.0, 3.4, 3.5, 6.0, 9.0, 1.0)[(i // 6) % 6])   # hourly means vary
+    hourly = readings.hourly(("water_1",), "do", at(T0), at(T0 + 3 * 86400))
+    expected = share_in_range(hourly["mean"], "do")
+    assert 0 < expected < 100
+    assert pond_share("do", at(T0), at(T0 + 3 * 86400)) == pytest.approx(expected)
+    assert pond_share("do", at(T0 + 10 * 86400), at(T0 + 11 * 86400)) is None     # no data, never 0 %
+    assert pond_share("nh3", at(T0), at(T0 + 3 * 86400)) is None                   # no QCVN range for it
+
+
+def test_event_counts_by_every_grouping_from_one_pass(store):
+    from ingest.records import CameraEventRecord
+    from queries import events
+    base = to_epoch("2025-01-06T00:30:00+07:00")          # a Monday, 00:30 local
+    recs = [CameraEventRecord("frigate", f"e{i}", "cam_01", "person" if i % 3 else "car", base + i * 3600,
+                              base + i * 3600 + 60, 0.8, 0.9)
+            for i in range(30)]
+    Writer(store, base + 40 * 3600).write(recs)
+    s, e = at(base - 3600), at(base + 40 * 3600)
+    hw = events.event_counts(s, e, "hour_weekday")
+    assert hw["count"].sum() == 30 and set(hw["weekday"]) == {0, 1} and hw["hour"].between(0, 23).all()
+    assert len(hw) == 30                                   # one event per local hour: integer hours, not seconds
+    assert hw.iloc[0][["weekday", "hour"]].tolist() == [0, 0]
+    labels = events.event_counts(s, e, "label").set_index("label")["count"].to_dict()
+    assert labels == {"car": 10, "person": 20}
+    assert events.event_counts(s, e, "camera")["count"].tolist() == [30]
+    days = events.event_counts(s, e, "day")
+    assert days["count"].tolist() == [24, 6]
