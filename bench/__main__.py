@@ -296,6 +296,51 @@ def scale(work: Path, days: int, reps: int) -> dict:
     return out
 
 
+PAGES = ("/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data")
+SETTLED = """() => !document.querySelector('._dash-loading') && !document.querySelector('[data-dash-is-loading="true"]')"""
+LAST_ANSWER = """t0 => Math.max(0, ...performance.getEntriesByType('resource')
+    .filter(e => e.name.includes('_dash-update-component') && e.startTime >= t0).map(e => e.responseEnd)) - t0"""
+
+
+def page_renders(url: str, cache_dir: Path, query: str, reps: int) -> dict:
+    """Each page's first render with the data cache emptied before it, in Debian's Chromium (1366x768):
+    `full` loads the page in a new browser profile (scripts fetched and compiled, then every callback);
+    `in_app` follows the navigation link from another page, as a leader moves around (dcc.Link: no
+    reload). Both end when the page's last callback has answered."""
+    import diskcache
+    from playwright.sync_api import sync_playwright
+    out: dict = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless=new", "--no-sandbox"])
+        for path in PAGES:
+            full, nav = [], []
+            for _ in range(reps):
+                diskcache.Cache(str(cache_dir)).clear()
+                ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+                page = ctx.new_page()
+                page.goto(url + path + query, wait_until="load")
+                page.wait_for_function(SETTLED, timeout=120_000)
+                page.wait_for_load_state("networkidle")
+                full.append(page.evaluate(LAST_ANSWER, 0))
+                start = "/security" if path == "/environment" else "/environment"
+                page.goto(url + start + query, wait_until="load")
+                page.wait_for_function(SETTLED, timeout=120_000)
+                page.wait_for_load_state("networkidle")
+                diskcache.Cache(str(cache_dir)).clear()
+                t0 = page.evaluate("performance.now()")
+                page.locator(f".shell-links a[href^='{path}']" if path != "/" else ".shell-links a[href='/'], "
+                             ".shell-links a[href^='/?']").first.click()
+                page.wait_for_function(f"() => location.pathname === '{path}'", timeout=30_000)
+                page.wait_for_timeout(50)
+                page.wait_for_function(SETTLED, timeout=120_000)
+                page.wait_for_load_state("networkidle")
+                nav.append(page.evaluate(LAST_ANSWER, t0))
+                ctx.close()
+            out[path] = {"full_ms": round(statistics.median(full)), "in_app_ms": round(statistics.median(nav))}
+        browser.close()
+    return out
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     for p in [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:

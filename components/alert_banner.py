@@ -1,7 +1,7 @@
 """The alert banner in every page's header: open alerts counted by severity, a click opens the list."""
 from __future__ import annotations
 
-from dash import Input, Output, callback, html
+from dash import Input, Output, callback, dcc, html
 
 from core.i18n import t
 from layouts.context import current_lang
@@ -16,7 +16,7 @@ def badges(counts: dict[str, int], lang: str) -> list:
 
 
 def alert_banner(lang: str) -> html.A:
-    return html.A(html.Span(id="shell-alert-counts"), href="/alerts", id="shell-alerts", className="alert-banner",
+    return dcc.Link(html.Span(id="shell-alert-counts"), href="/alerts", id="shell-alerts", className="alert-banner",
                   title=t("nav.alerts", lang))
 
 

@@ -2,7 +2,7 @@
 how fresh it is, and "Không có dữ liệu" when there is nothing behind it (never a 0)."""
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from components.freshness import freshness_badge
 from core.formatting import fmt_number, is_missing
@@ -46,4 +46,4 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
     card = html.Div(inner, className="kpi" + (" stale" if stale else ""),
                     id={"type": "kpi", "page": page, "key": key},
                     style={"borderLeft": f"0.5rem solid {accent}"} if accent else None)
-    return html.A(card, href=href, style={"textDecoration": "none", "color": "inherit"}) if href else card
+    return dcc.Link(card, href=href, style={"textDecoration": "none", "color": "inherit"}) if href else card

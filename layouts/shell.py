@@ -40,9 +40,10 @@ def layout():
         dcc.Interval(id="shell-clock-tick", interval=1_000),
         dcc.Store(id="shell-filters-sync"),
         html.Header([
-            html.A([f"{t('app.brain', lang)} · {name}", html.Small(f"{t('app.title', lang)} · {parent}")],
+            dcc.Link([f"{t('app.brain', lang)} · {name}", html.Small(f"{t('app.title', lang)} · {parent}")],
                    href="/", className="shell-brand"),
-            html.Nav([html.A(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
+            # dcc.Link: moving between pages swaps the page in place, with no reload of the scripts
+            html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
                       for key, path in NAV], className="shell-links"),
             html.Div([
                 _alert_slot(lang),

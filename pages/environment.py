@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, html, no_update
 
 from components.errors import error_alert
 from components.figures.bars import bar
-from components.figures.base import no_data, style
+from components.figures.base import local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
@@ -151,7 +151,7 @@ def update_air(period, dates, village, station, parameter, _tick):
     if daily.empty or daily["aqi"].isna().all():
         return head, no_data(lang, theme)
     colours = [aqi_domain.band(v).colour if v is not None and v == v else "#9aa0a6" for v in daily["aqi"]]
-    fig = go.Figure(go.Bar(x=daily["time"].dt.tz_convert("Asia/Ho_Chi_Minh"), y=daily["aqi"], marker_color=colours,
+    fig = go.Figure(go.Bar(x=local_x(daily["time"]), y=daily["aqi"], marker_color=colours,
                            marker_line={"color": "#555", "width": 0.5},
                            hovertemplate="%{x|%d/%m/%Y}: VN_AQI %{y}<extra></extra>"))
     style(fig, lang, title=t("env.aqi_daily", lang), theme=theme, legend=False)
@@ -183,7 +183,7 @@ def update_hydro(period, dates, village, station, parameter, _tick):
         rain_fig = no_data(lang, theme)
     else:
         total = rain["mean"] * rain["count"]
-        rain_fig = go.Figure(go.Bar(x=rain["time"].dt.tz_convert("Asia/Ho_Chi_Minh"), y=total,
+        rain_fig = go.Figure(go.Bar(x=local_x(rain["time"]), y=total,
                                     marker_color=["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
                                                   for v in total],
                                     hovertemplate="%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"))

@@ -53,14 +53,13 @@ def air_now(device: str = "air_1", now: int | None = None) -> dict:
 @memoize("readings", expire=300)
 def aqi_daily(device: str, start, end) -> pd.DataFrame:
     """Daily VN_AQI per local day from the hourly rollups (time, aqi, dominant): one pass per pollutant."""
-    by_day: dict[str, dict] = {}
-    for p in ("pm25", "pm10", "o3", "co", "so2", "no2"):
-        df = readings.hourly((device,), p, start, end)
-        if df.empty:
-            by_day[p] = {}
-            continue
-        local_day = (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")
-        by_day[p] = {day: list(vals) for day, vals in df.groupby(local_day, sort=True)["mean"]}
+    pollutants = ("pm25", "pm10", "o3", "co", "so2", "no2")
+    df = readings.hourly_means(device, pollutants, start, end)
+    by_day: dict[str, dict] = {p: {} for p in pollutants}
+    if not df.empty:
+        df["day"] = (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")
+        for (p, day), vals in df.groupby(["parameter", "day"], sort=True)["mean"]:
+            by_day[p][day] = vals.tolist()
     days = sorted(set().union(*(d.keys() for d in by_day.values())))
     rows = []
     for day in days:

@@ -92,6 +92,20 @@ def hourly(device_ids: tuple[str, ...], parameter: str, start, end) -> pd.DataFr
     return _rollup(HourlyRollup, device_ids, parameter, start, end)
 
 
+def hourly_means(device: str, parameters: tuple[str, ...], start, end) -> pd.DataFrame:
+    """(time, parameter, mean) of several parameters of one device in one query: the daily VN_AQI of a
+    year reads six pollutants at once instead of six round trips (and six cache entries)."""
+    for p in parameters:
+        _check(p, start, end)
+    s, e = epoch(start), epoch(end)
+    stmt = (select(HourlyRollup.t, Series.parameter, HourlyRollup.mean)
+            .join(Series, Series.id == HourlyRollup.series_id)
+            .where(Series.device_id == device, Series.parameter.in_(parameters), HourlyRollup.t >= s,
+                   HourlyRollup.t < e)
+            .order_by(Series.parameter, HourlyRollup.t))
+    return frame(stmt, ["time", "parameter", "mean"], ("time",))
+
+
 @memoize("readings", expire=300)
 def hours_between(device_ids: tuple[str, ...], parameter: str, low: float | None, high: float | None, start,
                   end) -> tuple[int, int]:

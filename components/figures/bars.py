@@ -4,8 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, no_data, style, time_axis
-from core.timeutil import LOCAL_TZ
+from components.figures.base import PALETTE, local_x, no_data, style, time_axis
 
 WEEKDAYS = {"vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"],
             "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}
@@ -38,7 +37,7 @@ def stacked_by_time(frame: pd.DataFrame, *, time_col: str, group: str, lang: str
         return no_data(lang, theme)
     fig = go.Figure()
     for i, (key, part) in enumerate(frame.groupby(group, sort=True)):
-        fig.add_bar(x=part[time_col].dt.tz_convert(LOCAL_TZ), y=part["count"], name=(labels or {}).get(key, str(key)),
+        fig.add_bar(x=local_x(part[time_col]), y=part["count"], name=(labels or {}).get(key, str(key)),
                     marker_color=(colours or {}).get(key, PALETTE[i % len(PALETTE)]))
     fig.update_layout(barmode="stack")
     return time_axis(style(fig, lang, title=title, theme=theme), lang)
@@ -65,7 +64,7 @@ def indicator_trend(frame: pd.DataFrame, *, lang: str, names: dict[str, str], un
         return no_data(lang, theme)
     fig = go.Figure()
     for i, (code, part) in enumerate(frame.groupby("indicator", sort=True)):
-        fig.add_scatter(x=part["period_start"].dt.tz_convert(LOCAL_TZ), y=part["value"], name=names.get(code, code),
+        fig.add_scatter(x=local_x(part["period_start"]), y=part["value"], name=names.get(code, code),
                         mode="lines+markers", connectgaps=False, line={"color": PALETTE[i % len(PALETTE)], "width": 2},
                         hovertemplate="%{y:,.1f} " + unit + "<extra>" + names.get(code, code) + "</extra>")
     if target is not None:

@@ -2,17 +2,26 @@
 separators (1.234,5), dates as dd/mm, local time, and an honest empty state."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from core.formatting import plotly_separators
 from core.i18n import t
+from core.timeutil import LOCAL_TZ
 
 PALETTE = ["#0b5cad", "#e8710a", "#1e8e3e", "#a142f4", "#d93025", "#12b5cb", "#f9ab00", "#5f6368", "#9334e6",
            "#188038"]
 FONT = "Be Vietnam Pro, Noto Sans, DejaVu Sans, Arial, sans-serif"
 THEMES = {"light": {"paper": "rgba(0,0,0,0)", "plot": "rgba(0,0,0,0)", "text": "#202124", "grid": "#e3e6ea"},
           "dark": {"paper": "rgba(0,0,0,0)", "plot": "rgba(0,0,0,0)", "text": "#e8eaed", "grid": "#2d3748"}}
+
+
+def local_x(times: pd.Series) -> np.ndarray:
+    """UTC times as Asia/Ho_Chi_Minh wall-clock datetime64: what the axis shows, and ~100x cheaper for
+    Plotly to take than an array of tz-aware Timestamps (which it copies object by object)."""
+    return times.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).to_numpy()
 
 
 def _slim(name: str) -> str:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, no_data, style, time_axis
-from core.timeutil import LOCAL_TZ
+from components.figures.base import PALETTE, local_x, no_data, style, time_axis
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,11 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
     fig = go.Figure()
     names = names or {}
     for i, (device, part) in enumerate(frame.groupby("device", sort=True)):
-        x = part["time"].dt.tz_convert(LOCAL_TZ)
+        x = local_x(part["time"])
         colour = PALETTE[i % len(PALETTE)]
         name = names.get(device, device)
         if show_range and "min" in part and (part["max"] - part["min"]).abs().sum() > 0:
-            fig.add_scatter(x=pd.concat([x, x[::-1]]), y=pd.concat([part["max"], part["min"][::-1]]),
+            fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([part["max"].to_numpy(), part["min"].to_numpy()[::-1]]),
                             fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
                             hoverinfo="skip", showlegend=False, legendgroup=name)
         fig.add_scatter(x=x, y=part["value"], name=name, mode=mode, line={"color": colour, "width": 2},
