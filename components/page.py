@@ -57,6 +57,22 @@ def no_data_text(lang: str) -> html.Div:
     return html.Div(t("common.no_data", lang), className="muted")
 
 
+def only_changed(values: list, seen: list | None) -> list:
+    """A live callback's outputs with `no_update` in place of every value the browser already shows, plus
+    the new fingerprints for its `-seen` store: a refresh that brings nothing new redraws nothing (no map
+    flicker, no chart re-layout on the wall), and one that does redraws only the part that changed."""
+    import hashlib
+    import json
+
+    import plotly.utils
+    from dash import no_update
+    new = [hashlib.blake2b(json.dumps(v, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True).encode(),
+                           digest_size=10).hexdigest() for v in values]
+    seen = seen if isinstance(seen, list) and len(seen) == len(values) else [None] * len(values)
+    out = [no_update if old == h else v for v, h, old in zip(values, new, seen)]
+    return out + [no_update if new == seen else new]
+
+
 GRAPH_HEIGHTS = {"sm": "17rem", "md": "23rem", "lg": "30rem"}
 
 

@@ -4,7 +4,6 @@ control comes next and will fill it from the signed-in user)."""
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
@@ -12,6 +11,7 @@ from alerts.lifecycle import TransitionError, acknowledge, resolve
 from alerts.queries import alert_history, alerts
 from components.errors import error_alert
 from components.filters import extra_filter, fid, filter_bar, village_filter
+from components.grid import list_grid
 from components.page import card, page_header, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -39,10 +39,7 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
                                 state if state in STATES else "active")),
         html.Div(id=f"{P}-error"),
         html.Div([
-            card(t("alerts.list", lang), dag.AgGrid(id=f"{P}-grid", columnSize="responsiveSizeToFit",
-                                                    dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False},
-                                                                     "pagination": True, "paginationPageSize": 15},
-                                                    getRowId="params.data.id", style={"height": "34rem"})),
+            card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "34rem", getRowId="params.data.id")),
             card(t("alerts.detail", lang), html.Div([
                 html.Div(t("alerts.pick", lang), id=f"{P}-detail", className="muted"),
                 dcc.Store(id=f"{P}-selected", data=int(alert) if (alert or "").isdigit() else None),

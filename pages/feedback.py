@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, callback, html
 
 from components.errors import error_alert
@@ -14,6 +13,7 @@ from components.figures.bars import bar, stacked_by_time
 from components.figures.base import no_data
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
+from components.grid import list_grid
 from components.kpi import kpi_card
 from components.map import empty, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
@@ -50,10 +50,7 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
         html.Div([card(t("fb.map", lang), page_map(P, lang, [("reports", t("map.reports", lang), True, True)], village)),
                   card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
                  className="grid-2"),
-        card(t("fb.list", lang), dag.AgGrid(id=f"{P}-grid", columnSize="responsiveSizeToFit",
-                                            dashGridOptions={"rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False}, "pagination": True,
-                                                             "paginationPageSize": 20},
-                                            style={"height": "32rem"})),
+        card(t("fb.list", lang), list_grid(f"{P}-grid", lang, 20, "32rem")),
     ])
 
 

@@ -6,12 +6,12 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import dash
-from dash import Input, Output, callback, html
+from dash import Input, Output, State, callback, dcc, html
 
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.kpi import kpi_card
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
-from components.page import card, fresh, page_header
+from components.page import card, fresh, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
@@ -31,6 +31,7 @@ def layout(**_):
     lang = current_lang()
     return html.Div([
         page_header(t("overview.title", lang)),
+        *[dcc.Store(id=f"{P}-{part}-seen") for part in ("kpis", "map", "alerts", "changes")],
         html.Div(id=f"{P}-kpis"),
         html.Div([
             card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
@@ -50,9 +51,10 @@ def _ind(latest, code):
     return row.iloc[0].to_dict() if not row.empty else {}
 
 
-@callback(Output(f"{P}-kpis", "children"), Input("shell-tick", "n_intervals"))
-def update_kpis(_):
-    return kpi_sections(current_lang(), int(time.time()) // 60)
+@callback(Output(f"{P}-kpis", "children"), Output(f"{P}-kpis-seen", "data"), Input("shell-tick", "n_intervals"),
+          State(f"{P}-kpis-seen", "data"))
+def update_kpis(_, seen):
+    return only_changed([kpi_sections(current_lang(), int(time.time()) // 60)], seen)
 
 
 @memoize("pages", expire=60)
@@ -73,11 +75,15 @@ def kpi_sections(lang: str, minute: int):
 
     rep_now = reports.report_stats(this_w0, now)
     same_time_last_week = now - timedelta(days=7)   # Monday..now against Monday..same moment last week
-    rep_prev = reports.report_stats(last_w0, same_time_last_week)
+
+    def last_week(first_t, value):
+        """Last week's number only where the stored history covers last week: no history is not 0."""
+        return value if first_t is not None and first_t <= last_w0.timestamp() else None
+    rep_prev = last_week(reports.first_report_t(), reports.report_stats(last_w0, same_time_last_week)["received"])
     gov = [ind_card("dossier_on_time_rate", t("kpi.dossier_on_time", lang)),
            ind_card("online_dossier_rate", t("kpi.online_dossiers", lang)),
            kpi_card("reports_week", t("kpi.reports_week", lang), rep_now["received"] if f_311["state"] != "never" else None,
-                    t("unit.reports", lang), lang, decimals=0, previous=rep_prev["received"], direction="none",
+                    t("unit.reports", lang), lang, decimals=0, previous=rep_prev, direction="none",
                     fresh=f_311, href="/feedback"),
            kpi_card("reports_overdue", t("kpi.reports_overdue", lang),
                     reports.report_stats(now - timedelta(days=365), now)["overdue"] if f_311["state"] != "never" else None,
@@ -114,7 +120,8 @@ def kpi_sections(lang: str, minute: int):
     ev_prev = events.event_counts(last_w0, same_time_last_week, "label")
     sec = [kpi_card("events_week", t("kpi.events_week", lang),
                     int(ev_now["count"].sum()) if f_cam["state"] != "never" else None, t("unit.events", lang), lang,
-                    decimals=0, previous=int(ev_prev["count"].sum()), direction="none", fresh=f_cam, href="/security")]
+                    decimals=0, previous=last_week(events.first_event_t(), int(ev_prev["count"].sum())),
+                    direction="none", fresh=f_cam, href="/security")]
     return html.Div([
         html.Div([_pillar(t("pillar.government", lang), gov), _pillar(t("pillar.economy", lang), eco)], className="grid-2"),
         html.Div([_pillar(t("pillar.society", lang), soc), _pillar(t("pillar.environment", lang), env),
@@ -140,10 +147,10 @@ def device_features(states, lang: str) -> dict[str, list]:
     return by_kind
 
 
-@callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Input("shell-tick", "n_intervals"),
-          Input("shell-alert-done", "data"))
-def update_map(_tick, _done):
-    return device_layers(current_lang(), int(time.time()) // 60)
+@callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Output(f"{P}-map-seen", "data"),
+          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
+def update_map(_tick, _done, seen):
+    return only_changed(device_layers(current_lang(), int(time.time()) // 60), seen)
 
 
 @memoize("pages", expire=60)
@@ -152,9 +159,13 @@ def device_layers(lang: str, minute: int) -> list[dict]:
     return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 
-@callback(Output(f"{P}-alerts", "children"), Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"))
-def update_alerts(_tick, _done):
-    lang = current_lang()
+@callback(Output(f"{P}-alerts", "children"), Output(f"{P}-alerts-seen", "data"), Input("shell-tick", "n_intervals"),
+          Input("shell-alert-done", "data"), State(f"{P}-alerts-seen", "data"))
+def update_alerts(_tick, _done, seen):
+    return only_changed([alert_list(current_lang())], seen)
+
+
+def alert_list(lang: str):
     try:
         from alerts.queries import open_alerts
     except ImportError:
@@ -163,14 +174,15 @@ def update_alerts(_tick, _done):
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", r["title"], html.Span(f" · {fmt_datetime(r['opened_time'].to_pydatetime())}",
+                             " ", r["title_vi"] if lang == "vi" else r["title_en"], html.Span(f" · {fmt_datetime(r['opened_time'].to_pydatetime())}",
                                                         className="muted")])
                     for r in df.to_dict("records")], className="list-unstyled mb-0")
 
 
-@callback(Output(f"{P}-changes", "children"), Input("shell-tick", "n_intervals"))
-def update_changes(_):
-    return changes(current_lang(), int(time.time()) // 60)
+@callback(Output(f"{P}-changes", "children"), Output(f"{P}-changes-seen", "data"), Input("shell-tick", "n_intervals"),
+          State(f"{P}-changes-seen", "data"))
+def update_changes(_, seen):
+    return only_changed([changes(current_lang(), int(time.time()) // 60)], seen)
 
 
 @memoize("pages", expire=60)
@@ -189,7 +201,6 @@ def changes(lang: str, minute: int):
     if not ev.empty:
         items.append(t("change.events", lang, n=fmt_number(int(ev["count"].sum()), lang, 0)))
     srcs = health.sources()
-    ind = srcs[srcs["source"] == "indicators"]
     lv = indicators.latest_values()
     n_ind = int((lv["generated_time"] >= day).sum()) if not lv.empty else 0
     if n_ind:
@@ -204,5 +215,4 @@ def changes(lang: str, minute: int):
                            rel=relative_text(r["level"], r["levels"], lang)))
     if not items:
         return html.Div(t("overview.no_changes", lang), className="muted")
-    del ind
     return html.Ul([html.Li(i) for i in items], className="mb-0")

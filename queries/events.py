@@ -13,6 +13,7 @@ from queries import site
 from queries.base import frame
 from queries.cache import memoize
 from queries.windows import epoch
+from store.engine import get_engine
 from store.models import CameraEvent, Device, SourceHealth
 
 BY = ("camera", "label", "village", "day", "hour_weekday")
@@ -75,6 +76,13 @@ def event_counts(start, end, by: str, cameras: tuple | None = None, labels: tupl
         df, cols = hw.groupby(["weekday", "hour"], as_index=False)["count"].sum(), ["weekday", "hour"]
     df["count"] = df["count"].astype(int)
     return df.sort_values(cols).reset_index(drop=True)
+
+
+@memoize("events", expire=300)
+def first_event_t() -> int | None:
+    """When the stored history of events begins: a week before it has no count to compare with."""
+    with get_engine().connect() as conn:
+        return conn.scalar(select(func.min(CameraEvent.start_t)))
 
 
 @memoize("events", expire=60)

@@ -12,6 +12,7 @@ from core.timeutil import LOCAL_OFFSET_S
 from queries.base import frame
 from queries.cache import memoize
 from queries.windows import epoch
+from store.engine import get_engine
 from store.models import Report, ReportUpdate
 
 BY = ("stage", "service_code", "village", "week", "day")
@@ -46,6 +47,13 @@ def report_counts(start, end, by: str, village: str | None = None, service_code:
     if by in ("day", "week"):
         df[by] = pd.to_datetime(df[by], unit="s", utc=True)
     return df.sort_values(by).reset_index(drop=True) if not df.empty else df
+
+
+@memoize("reports", expire=60)
+def first_report_t() -> int | None:
+    """When the stored history of reports begins (see events.first_event_t)."""
+    with get_engine().connect() as conn:
+        return conn.scalar(select(func.min(Report.requested_t)))
 
 
 @memoize("reports", expire=60)

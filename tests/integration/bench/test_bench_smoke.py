@@ -18,4 +18,6 @@ def test_bench_smoke_produces_every_figure():
     assert r["new_reading_to_screen_ms"] is not None
     assert r["storage"]["bytes_per_reading"] < r["storage"]["naive_bytes_per_reading"]
     assert set(r["export"]) == {"png", "pdf", "svg"} and len(r["queries"]) >= 10
+    assert set(r["page_render"]) == {"/", "/environment"}
+    assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
     assert "met" in out.stdout

@@ -130,10 +130,13 @@ def test_event_counts_by_every_grouping_from_one_pass(store):
     from ingest.records import CameraEventRecord
     from queries import events
     base = to_epoch("2025-01-06T00:30:00+07:00")          # a Monday, 00:30 local
+    assert events.first_event_t() is None                  # no history: the overview compares with nothing
     recs = [CameraEventRecord("frigate", f"e{i}", "cam_01", "person" if i % 3 else "car", base + i * 3600,
                               base + i * 3600 + 60, 0.8, 0.9)
             for i in range(30)]
     Writer(store, base + 40 * 3600).write(recs)
+    invalidate("events")
+    assert events.first_event_t() == base
     s, e = at(base - 3600), at(base + 40 * 3600)
     hw = events.event_counts(s, e, "hour_weekday")
     assert hw["count"].sum() == 30 and set(hw["weekday"]) == {0, 1} and hw["hour"].between(0, 23).all()
