@@ -19,7 +19,8 @@ window.brain = Object.assign({}, window.brain, {
   },
   villageStyle: function (feature) {
     var p = feature.properties || {};
-    return {color: p.selected ? '#d93025' : '#0b5cad', weight: p.selected ? 3 : 1.5, fillOpacity: p.selected ? 0.12 : 0.04};
+    return {color: p.selected ? '#d93025' : '#0b5cad', weight: p.selected ? 3 : 1.5, fillOpacity: p.selected ? 0.12 : 0.04,
+            className: 'village village-' + String(feature.id || '').replace(/[^A-Za-z0-9_-]/g, '')};
   }
 });
 

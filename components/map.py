@@ -6,7 +6,9 @@ from __future__ import annotations
 import html as htmlesc
 
 import dash_leaflet as dl
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
+from components.filters import fid
 from core.i18n import t
 from core.settings import get_settings
 
@@ -47,7 +49,7 @@ def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
     return out
 
 
-def village_layer(villages, selected: str | None, lang: str, id: str) -> dl.GeoJSON:
+def village_layer(villages, selected: str | None, lang: str, id) -> dl.GeoJSON:
     feats = []
     for v in villages.to_dict("records"):
         outline = v.get("outline") or []
@@ -96,7 +98,7 @@ def empty() -> dict:
 
 
 def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], selected_village: str | None = None,
-             height_class: str = "map-box") -> dl.MapContainer:
+             height_class: str = "map-box", drill_villages: bool = True) -> dl.MapContainer:
     """A page's map, built once in its layout from the site file (no database): village outlines plus one
     empty GeoJSON layer per (key, name, checked, cluster). Callbacks then send only each layer's data,
     so a refresh moves points, not the whole map, and the operator's zoom and layer choices stay."""
@@ -105,7 +107,31 @@ def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], 
     from core.site import get_site
     site = get_site()
     villages = pd.DataFrame([{"id": v.id, "name": v.name, "outline": [list(p) for p in v.outline]} for v in site.villages])
-    overlays = [(t("map.villages", lang), village_layer(villages, selected_village, lang, f"{prefix}-villages-layer"), True)]
+    # on a page with a village filter, a click on a village outline filters the page to that village
+    layer_id = {"type": "village-layer", "page": prefix} if drill_villages else f"{prefix}-villages-layer"
+    overlays = [(t("map.villages", lang), village_layer(villages, selected_village, lang, layer_id), True)]
     for key, name, checked, cluster in layers:
         overlays.append((name, points_layer([], f"{prefix}-{key}", cluster=cluster), checked))
     return commune_map(f"{prefix}-leaflet", site.commune.center, site.commune.zoom, overlays, height_class)
+
+
+@callback(Output(fid("village"), "value", allow_duplicate=True),
+          Input({"type": "village-layer", "page": ALL}, "clickData"), State(fid("village"), "value"),
+          prevent_initial_call=True)
+def drill_down_village(_clicks, current):
+    """A village clicked on the map filters the page to it; a second click on it shows the whole commune."""
+    click = (ctx.triggered[0] or {}).get("value") if ctx.triggered else None
+    village = ((click or {}).get("properties") or {}).get("id")
+    if not village:
+        return no_update
+    return None if village == current else village
+
+
+# The selected village is outlined in red wherever the filter changes it from.
+clientside_callback(
+    """function (village, layers) {
+        return (layers || []).map(fc => Object.assign({}, fc, {features: (fc.features || []).map(f =>
+            Object.assign({}, f, {properties: Object.assign({}, f.properties, {selected: f.id === village})}))}));
+    }""",
+    Output({"type": "village-layer", "page": ALL}, "data"), Input(fid("village"), "value"),
+    State({"type": "village-layer", "page": ALL}, "data"), prevent_initial_call=True)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import dash
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
+from components.alert_actions import alert_popup, open_alerts_by_device
 from components.errors import error_alert
 from components.figures.bars import bar
 from components.figures.base import local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.alert_actions import alert_popup, open_alerts_by_device
 from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
-from components.page import card, fresh, graph, page_header, parse_filters, village_options
+from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
@@ -48,7 +48,7 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("station", t("filter.station", lang), stations, station),
                    extra_filter("parameter", t("env.parameter", lang), params, parameter if parameter in POND_PARAMS else "do")),
-        html.Div(id=f"{P}-error"),
+        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"),
         html.Div([
             card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong"),
                  extra=[html.Span(id=f"{P}-pond-fresh")]),
@@ -200,9 +200,9 @@ def update_hydro(period, dates, village, station, parameter, _tick):
     return level, rain_fig, chips
 
 
-@callback(Output(f"{P}-stations", "data"), Input(fid("station"), "value"), Input("shell-tick", "n_intervals"),
-          Input("shell-alert-done", "data"))
-def update_map(station, _tick, _done):
+@callback(Output(f"{P}-stations", "data"), Output(f"{P}-map-seen", "data"), Input(fid("station"), "value"),
+          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
+def update_map(station, _tick, _done, seen):
     lang = current_lang()
     states = kpis.device_states()
     latest = readings.latest()
@@ -216,7 +216,7 @@ def update_map(station, _tick, _done):
         feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
                              popup=popup, color=STATE_COLOURS.get(d["state"], "#5f6368"),
                              radius=11 if d["id"] == station else 8, kind=d["kind"]))
-    return {"type": "FeatureCollection", "features": feats}
+    return only_changed([{"type": "FeatureCollection", "features": feats}], seen)
 
 
 @callback(Output(fid("station"), "value"), Input(f"{P}-stations", "clickData"), State(fid("station"), "value"),

@@ -35,7 +35,7 @@ def layout(**_):
         html.Div(id=f"{P}-kpis"),
         html.Div([
             card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
-                                                              k == "camera") for k in KINDS])),
+                                                              k == "camera") for k in KINDS], drill_villages=False)),
             html.Div([card(t("overview.alerts", lang), html.Div(id=f"{P}-alerts")),
                       card(t("overview.changes", lang), html.Div(id=f"{P}-changes"))]),
         ], className="grid-2"),

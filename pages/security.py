@@ -3,7 +3,7 @@ happen (hour x weekday), and the latest events with their snapshots."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.errors import error_alert
 from components.figures.bars import bar, hour_weekday
@@ -11,7 +11,7 @@ from components.figures.base import no_data
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.map import STATE_COLOURS, feature, page_map, popup_html
-from components.page import card, fresh, graph, page_header, parse_filters, village_options
+from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
@@ -33,7 +33,7 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
-        html.Div(id=f"{P}-error"),
+        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"),
         html.Div([card(t("sec.map", lang), page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
                        extra=[html.Span(id=f"{P}-online")]),
                   card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh"))], className="grid-2"),
@@ -89,9 +89,9 @@ def update_events(period, dates, village, camera, label, _tick):
     return heat, cam_fig, label_fig, village_fig, table, None
 
 
-@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Input(fid("camera"), "value"),
-          Input("shell-tick", "n_intervals"))
-def update_map(camera, _tick):
+@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-map-seen", "data"),
+          Input(fid("camera"), "value"), Input("shell-tick", "n_intervals"), State(f"{P}-map-seen", "data"))
+def update_map(camera, _tick, seen):
     lang = current_lang()
     status = events.camera_status()
     feats = []
@@ -110,7 +110,7 @@ def update_map(camera, _tick):
     else:
         summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
                              className="muted me-2")]
-    return m, summary + freshness_badge(fresh("frigate"), lang)
+    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang)], seen)
 
 
 @callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(f"{P}-cams", "clickData"),

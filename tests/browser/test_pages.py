@@ -61,6 +61,22 @@ def test_map_click_drills_down_to_a_station(page_for):
     assert not watch.errors, watch.errors
 
 
+def test_map_click_on_a_village_filters_the_page_and_a_second_click_clears_it(page_for):
+    page, watch = page_for("/security")
+    outline = page.locator("#sec-leaflet path.village-thon_3")
+    outline.wait_for(state="attached")
+    outline.dispatch_event("click")
+    page.wait_for_function("() => location.search.includes('village=thon_3')", timeout=30000)
+    settle(page)
+    assert "Thôn 3" in page.locator(".filter", has_text="Thôn").first.inner_text()
+    villages_chart = page.locator("#sec-villages").inner_text()
+    assert "Thôn 3" in villages_chart and "Thôn 5" not in villages_chart
+    page.locator("#sec-leaflet path.village-thon_3").dispatch_event("click")
+    page.wait_for_function("() => !location.search.includes('village=')", timeout=30000)
+    settle(page)
+    assert not watch.errors, watch.errors
+
+
 def test_operator_resolves_an_alert_and_the_banner_changes(page_for):
     page, watch = page_for("/alerts")
     banner_before = page.locator("#shell-alert-counts").inner_text()
