@@ -24,5 +24,6 @@ def grid_locale(lang: str) -> dict:
 
 def list_grid(id: str, lang: str, page_size: int, height: str, **kw) -> dag.AgGrid:
     options = {"rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False},
-               "pagination": True, "paginationPageSize": page_size, "localeText": grid_locale(lang)}
+               "pagination": True, "paginationPageSize": page_size,
+               "paginationPageSizeSelector": [page_size, page_size * 2, page_size * 5], "localeText": grid_locale(lang)}
     return dag.AgGrid(id=id, columnSize="responsiveSizeToFit", dashGridOptions=options, style={"height": height}, **kw)

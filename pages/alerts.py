@@ -80,11 +80,12 @@ def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
     cols = [{"field": "id", "headerName": "#", "maxWidth": 80},
             {"field": "severity", "headerName": t("alerts.severity", lang), "maxWidth": 130,
              "cellClassRules": {f"sev-{s}": f"params.data.sev == '{s}'" for s in SEVERITIES}},
-            {"field": "title", "headerName": t("alerts.col_title", lang), "flex": 3},
+            {"field": "title", "headerName": t("alerts.col_title", lang), "flex": 3, "minWidth": 200, "wrapText": True,
+             "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"}},
             {"field": "village", "headerName": t("alerts.col_village", lang), "maxWidth": 110},
             {"field": "value", "headerName": t("alerts.col_value", lang), "maxWidth": 110},
             {"field": "state", "headerName": t("alerts.state", lang), "maxWidth": 140},
-            {"field": "opened", "headerName": t("alerts.opened", lang), "maxWidth": 150}]
+            {"field": "opened", "headerName": t("alerts.opened", lang), "minWidth": 135, "maxWidth": 160}]
     return rows, cols, None
 
 

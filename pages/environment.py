@@ -33,6 +33,10 @@ P = "env"
 POND_PARAMS = ("do", "ph", "water_temp", "salinity", "nh3", "h2s", "nitrite", "transparency")
 
 
+# sub-indices as VN_AQI tables write them (PM2.5, not PM25)
+POLLUTANT_SYMBOLS = {"pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", "so2": "SO₂", "no2": "NO₂"}
+
+
 def pname(code: str, lang: str) -> str:
     p = PARAMETERS[code]
     return p.vi if lang == "vi" else p.en
@@ -137,16 +141,16 @@ def update_air(period, dates, village, station, parameter, _tick):
     if b is None:
         head = html.Div(t("common.no_data", lang), className="kpi-nodata")
     else:
-        subs = [f"{k.upper()}: {v}" for k, v in now["sub"].items() if v is not None]
+        subs = [f"{POLLUTANT_SYMBOLS.get(k, k)}: {v}" for k, v in now["sub"].items() if v is not None]
         head = html.Div([
             html.Span(str(now["aqi"]), className="aqi-chip me-2",
                       style={"background": b.colour, "color": b.text_colour, "fontSize": "1.6rem"}),
             html.Strong(b.vi if lang == "vi" else b.en), " · ",
-            html.Span(t("env.dominant", lang, p=(now["dominant"] or "").upper())), html.Br(),
+            html.Span(t("env.dominant", lang, p=POLLUTANT_SYMBOLS.get(now["dominant"], now["dominant"] or "—"))), html.Br(),
             html.Small(b.advice_vi if lang == "vi" else b.advice_en), html.Br(),
             html.Small(" · ".join(subs) + f" · {fmt_datetime(now['time'].to_pydatetime())}", className="muted"),
             html.Br(), html.Small(t("env.method", lang), className="muted"),
-            *freshness_badge(fresh("sensorthings"), lang)])
+            html.Div(freshness_badge(fresh("sensorthings"), lang), className="fresh-row")])
     daily = kpis.aqi_daily(air_dev, s, e)
     if daily.empty or daily["aqi"].isna().all():
         return head, no_data(lang, theme)

@@ -43,12 +43,16 @@ def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: s
         template=TEMPLATES["dark" if theme == "dark" else "light"],
         separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 14},
         paper_bgcolor=c["paper"], plot_bgcolor=c["plot"], colorway=PALETTE,
-        margin={"l": 56, "r": 16, "t": 40 if title else 12, "b": 40},
+        margin={"l": 56, "r": 16, "t": 40 if title else (40 if legend else 12), "b": 96 if title and legend else 40},
         title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
-        legend={"orientation": "h", "y": -0.18, "x": 0} if legend else None, showlegend=legend,
+        # above the plot (just below a plot it ran into the two-line date ticks); under a title it would
+        # collide with the title when it wraps, so a titled chart keeps its legend at the foot of the figure
+        legend=({"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0} if title else
+                {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}) if legend else None, showlegend=legend,
         hoverlabel={"font": {"family": FONT}}, autosize=True)
-    fig.update_xaxes(gridcolor=c["grid"], zerolinecolor=c["grid"])
-    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=unit or None)
+    # automargin: long category names (a camera, a field of reports) push the plot over instead of being cut
+    fig.update_xaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], automargin=True)
+    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=unit or None, automargin=True)
     return fig
 
 
