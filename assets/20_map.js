@@ -17,6 +17,16 @@ window.brain = Object.assign({}, window.brain, {
             n + '</div>', className: '', iconSize: L.point(size, size)});
     return L.marker(latlng, {icon: icon});
   },
+  markSelected: function (mapId, deviceId) {
+    // after dash-leaflet has drawn the layer's new data, outline the selected device's marker
+    var mark = function () {
+      document.querySelectorAll('#' + mapId + ' path.mk').forEach(function (p) {
+        p.classList.toggle('mk-selected', !!deviceId && p.classList.contains('mk-dev-' + deviceId));
+      });
+    };
+    window.requestAnimationFrame(mark);
+    window.setTimeout(mark, 250);
+  },
   villageStyle: function (feature) {
     var p = feature.properties || {};
     return {color: p.selected ? '#d93025' : '#0b5cad', weight: p.selected ? 3 : 1.5, fillOpacity: p.selected ? 0.12 : 0.04,

@@ -135,3 +135,16 @@ clientside_callback(
     }""",
     Output({"type": "village-layer", "page": ALL}, "data"), Input(fid("village"), "value"),
     State({"type": "village-layer", "page": ALL}, "data"), prevent_initial_call=True)
+
+
+
+def mark_selected(prefix: str, layer_key: str, filter_name: str) -> None:
+    """Outline, in the browser, the marker of the device a page is filtered to. Changing the layer's data
+    for it would re-create the layer and close the popup (with its alert buttons) that the operator has
+    just opened with the same click that drilled the page down. Needs a dcc.Store `{prefix}-map-mark`."""
+    clientside_callback(
+        f"""function (value, _data) {{
+            window.brain.markSelected('{prefix}-leaflet', value);
+            return window.dash_clientside.no_update;
+        }}""",
+        Output(f"{prefix}-map-mark", "data"), Input(fid(filter_name), "value"), Input(f"{prefix}-{layer_key}", "data"))

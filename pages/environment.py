@@ -14,7 +14,7 @@ from components.figures.base import local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
+from components.map import STATE_COLOURS, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -52,7 +52,7 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("station", t("filter.station", lang), stations, station),
                    extra_filter("parameter", t("env.parameter", lang), params, parameter if parameter in POND_PARAMS else "do")),
-        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"),
+        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
             card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong"),
                  extra=[html.Span(id=f"{P}-pond-fresh")]),
@@ -204,9 +204,12 @@ def update_hydro(period, dates, village, station, parameter, _tick):
     return level, rain_fig, chips
 
 
-@callback(Output(f"{P}-stations", "data"), Output(f"{P}-map-seen", "data"), Input(fid("station"), "value"),
-          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
-def update_map(station, _tick, _done, seen):
+mark_selected(P, "stations", "station")
+
+
+@callback(Output(f"{P}-stations", "data"), Output(f"{P}-map-seen", "data"), Input("shell-tick", "n_intervals"),
+          Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
+def update_map(_tick, _done, seen):
     lang = current_lang()
     states = kpis.device_states()
     latest = readings.latest()
@@ -219,7 +222,7 @@ def update_map(station, _tick, _done, seen):
         popup = popup_html(d["name"], lines) + alert_popup(alerts_by_device.get(d["id"]), lang)
         feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
                              popup=popup, color=STATE_COLOURS.get(d["state"], "#5f6368"),
-                             radius=11 if d["id"] == station else 8, kind=d["kind"]))
+                             kind=d["kind"]))
     return only_changed([{"type": "FeatureCollection", "features": feats}], seen)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from components.alert_actions import alert_popup, open_alerts_by_device
 from components.errors import error_alert
 from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, page_map, popup_html
+from components.map import STATE_COLOURS, feature, mark_selected, page_map, popup_html
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -33,7 +34,7 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
-        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"),
+        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([card(t("sec.map", lang), page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
                        extra=[html.Span(id=f"{P}-online")]),
                   card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh"))], className="grid-2"),
@@ -89,11 +90,15 @@ def update_events(period, dates, village, camera, label, _tick):
     return heat, cam_fig, label_fig, village_fig, table, None
 
 
+mark_selected(P, "cameras", "camera")
+
+
 @callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-map-seen", "data"),
-          Input(fid("camera"), "value"), Input("shell-tick", "n_intervals"), State(f"{P}-map-seen", "data"))
-def update_map(camera, _tick, seen):
+          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
+def update_map(_tick, _done, seen):
     lang = current_lang()
     status = events.camera_status()
+    alerts_by_device = open_alerts_by_device()   # a person at night, a flood-watch detection: act from the marker
     feats = []
     for r in status.to_dict("records"):
         if r["lat"] is None or r["lat"] != r["lat"]:
@@ -102,8 +107,9 @@ def update_map(camera, _tick, seen):
         last = fmt_datetime(r["last_event_time"].to_pydatetime()) if r["last_event_time"] == r["last_event_time"] else "—"
         feats.append(feature(r["lat"], r["lon"], id=r["device"], tooltip=r["name"],
                              popup=popup_html(r["name"], [f"{t('role.' + (r['role'] or 'security'), lang)} · "
-                                                          f"{t('state.' + state, lang)}", last]),
-                             color=STATE_COLOURS[state], radius=11 if r["device"] == camera else 8, kind="camera"))
+                                                          f"{t('state.' + state, lang)}", last])
+                             + alert_popup(alerts_by_device.get(r["device"]), lang),
+                             color=STATE_COLOURS[state], kind="camera"))
     m = {"type": "FeatureCollection", "features": feats}
     if status["online"].isna().all():
         summary = [html.Span(t("sec.unknown", lang), className="badge-stale")]

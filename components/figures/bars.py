@@ -26,7 +26,9 @@ def bar(frame: pd.DataFrame, *, x: str, y: str = "count", lang: str, labels: dic
                  textposition="auto")
     fig = style(go.Figure(trace), lang, title=title, unit=unit, theme=theme, legend=False)
     if horizontal:
-        fig.update_yaxes(autorange="reversed", title_text=None)
+        # automargin: long category names (a camera, a field of reports) push the plot over instead of
+        # being cut; only here: on every axis it sometimes left Plotly with an infinite title position
+        fig.update_yaxes(autorange="reversed", title_text=None, automargin=True)
         fig.update_xaxes(title_text=unit)
     return fig
 

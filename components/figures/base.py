@@ -50,9 +50,8 @@ def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: s
         legend=({"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0} if title else
                 {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}) if legend else None, showlegend=legend,
         hoverlabel={"font": {"family": FONT}}, autosize=True)
-    # automargin: long category names (a camera, a field of reports) push the plot over instead of being cut
-    fig.update_xaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], automargin=True)
-    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=unit or None, automargin=True)
+    fig.update_xaxes(gridcolor=c["grid"], zerolinecolor=c["grid"])
+    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=unit or None)
     return fig
 
 

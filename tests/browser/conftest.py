@@ -64,7 +64,7 @@ def app_url(tmp_path_factory, simulator_url):
 
 def _seed_alert(engine):
     """Open high alerts, as pond stations going silent would raise them: water_4's for the alerts page
-    test, water_2's for the map popup test."""
+    test, water_2's for the map popup test, cam_03's for the camera map (a marker not clustered at 1366x768)."""
     from alerts.engine import apply
     from alerts.rules import Rule
     rule = Rule(id="device_silent", kind="device_silence", severity="high", title_vi="Thiết bị {device} không gửi dữ liệu",
@@ -74,6 +74,8 @@ def _seed_alert(engine):
               device_id="water_4", village_id="thon_7")
         apply(conn, rule, "water_2", severity="high", cleared=False, now=int(time.time()), name="Trạm nước ao 2",
               device_id="water_2", village_id=None)
+        apply(conn, rule, "cam_03", severity="high", cleared=False, now=int(time.time()), name="Camera 03",
+              device_id="cam_03", village_id="thon_3")
 
 
 @pytest.fixture(scope="session")

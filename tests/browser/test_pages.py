@@ -146,6 +146,21 @@ def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
     assert "Xác nhận" in history and "Đóng" in history
 
 
+def test_a_camera_with_an_open_alert_offers_the_actions_in_its_popup(page_for):
+    page, watch = page_for("/security")
+    marker = page.locator("#sec-leaflet path.mk-dev-cam_03")
+    marker.wait_for(state="attached")
+    marker.dispatch_event("click")
+    # the click drills the page down to the camera, outlines its marker, and leaves its popup open
+    page.wait_for_function("() => location.search.includes('camera=cam_03')", timeout=30000)
+    settle(page)
+    page.locator("#sec-leaflet path.mk-dev-cam_03.mk-selected").wait_for(state="attached")
+    page.locator(".leaflet-popup .popup-act", has_text="Xác nhận").click()
+    page.locator("#shell-alert-modal").wait_for(state="visible")
+    assert "Camera 03" in page.locator("#shell-alert-summary").inner_text()
+    assert not watch.errors, watch.errors
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (3840, 2160), (390, 844)])
 def test_screenshot_every_page(page_for, size):
     SHOTS.mkdir(parents=True, exist_ok=True)
