@@ -62,3 +62,19 @@ def fmt_datetime(value: datetime | float | int | None, lang: str = "vi") -> str:
 def plotly_separators(lang: str) -> str:
     """Plotly's `separators` layout attribute: decimal then thousands."""
     return ",." if lang == "vi" else ".,"
+
+
+def fmt_period(period: str | None, lang: str = "vi") -> str:
+    """An indicator's reporting period as people write it: 2026-10 -> 10/2026, 2026-Q3 -> Quý 3/2026,
+    2026-W05 -> Tuần 05/2026, 2026-10-05 -> 05/10/2026; anything else as it came."""
+    import re
+    text = str(period or "").strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+        return f"{m[3]}/{m[2]}/{m[1]}"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return f"{m[2]}/{m[1]}"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.I):
+        return f"Quý {m[2]}/{m[1]}" if lang == "vi" else f"Q{m[2]} {m[1]}"
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", text, re.I):
+        return f"Tuần {m[2]}/{m[1]}" if lang == "vi" else f"Week {m[2]} {m[1]}"
+    return text

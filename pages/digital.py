@@ -17,7 +17,7 @@ from components.freshness import freshness_badge
 from components.kpi import kpi_card
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
-from core.formatting import fmt_datetime, fmt_number
+from core.formatting import fmt_datetime, fmt_number, fmt_period
 from core.i18n import t
 from core.site import get_site
 from domain.catalogue import CATALOGUE
@@ -75,7 +75,7 @@ def update_digital(period, dates, village, _tick):
         cards.append(kpi_card(code, name(code, lang), r.get("value"), unit, lang, decimals=1 if d.unit == "%" else 0,
                               previous=r.get("previous_value"), previous_label=t("kpi.vs_previous", lang),
                               direction=d.direction, target=d.target, fresh=f_ind, page=P,
-                              note=t("kpi.as_of", lang, period=r["period"]) if r.get("period") else None))
+                              note=t("kpi.as_of", lang, period=fmt_period(r["period"], lang)) if r.get("period") else None))
     hotspots = [d for d in get_site().devices_of("wifi") if village is None or d.village == village]
     names = {d.id: d.name for d in hotspots}
     wifi = readings.series(tuple(names), "wifi_clients", s, e, max_points=400)

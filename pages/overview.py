@@ -12,7 +12,7 @@ from components.alert_actions import alert_popup, open_alerts_by_device
 from components.kpi import kpi_card
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, fresh, only_changed, page_header
-from core.formatting import fmt_datetime, fmt_number
+from core.formatting import fmt_datetime, fmt_number, fmt_period
 from core.i18n import t
 from core.site import get_site
 from domain import aqi as aqi_domain
@@ -71,7 +71,7 @@ def kpi_sections(lang: str, minute: int):
         return kpi_card(code, label, r.get("value"), unit, lang, decimals=decimals, previous=r.get("previous_value"),
                         previous_label=t("kpi.vs_previous", lang), direction=r.get("direction", "up"),
                         target=r.get("target"), fresh=f_ind,
-                        note=t("kpi.as_of", lang, period=r["period"]) if r.get("period") else None)
+                        note=t("kpi.as_of", lang, period=fmt_period(r["period"], lang)) if r.get("period") else None)
 
     rep_now = reports.report_stats(this_w0, now)
     same_time_last_week = now - timedelta(days=7)   # Monday..now against Monday..same moment last week

@@ -15,7 +15,7 @@ from components.freshness import freshness_badge
 from components.kpi import kpi_card
 from components.page import card, fresh, graph, page_header, parse_filters
 from core.errors import AppError
-from core.formatting import fmt_number
+from core.formatting import fmt_number, fmt_period
 from core.i18n import t
 from domain import index766
 from domain.catalogue import CATALOGUE
@@ -68,7 +68,7 @@ def update_services(period, dates, _tick):
         unit = {"%": "%", "days": t("common.days", lang), "points": "điểm" if lang == "vi" else "points"}.get(d.unit, "")
         cards.append(kpi_card(code, name(code, lang), r.get("value"), unit, lang, previous=r.get("previous_value"),
                               previous_label=t("kpi.vs_previous", lang), direction=d.direction, target=d.target,
-                              fresh=f, page=P, note=t("kpi.as_of", lang, period=r["period"]) if r.get("period") else None))
+                              fresh=f, page=P, note=t("kpi.as_of", lang, period=fmt_period(r["period"], lang)) if r.get("period") else None))
     weekly = indicators.indicator_series(("dossiers_received", "dossier_on_time_rate"), start=s, end=e, period_kind="week")
     rec = weekly[weekly["indicator"] == "dossiers_received"].set_index("period_start")["value"]
     on_time = weekly[weekly["indicator"] == "dossier_on_time_rate"].set_index("period_start")

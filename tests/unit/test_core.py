@@ -72,3 +72,12 @@ def test_site_file_errors_name_the_entry(tmp_path):
     bad.write_text("devices: [oops", encoding="utf-8")
     with pytest.raises(SiteConfigError):
         load_site(bad)
+
+
+@pytest.mark.parametrize("raw,vi,en", [("2026-10", "10/2026", "10/2026"), ("2026-Q3", "Quý 3/2026", "Q3 2026"),
+                                       ("2026-W05", "Tuần 05/2026", "Week 05 2026"),
+                                       ("2026-10-05", "05/10/2026", "05/10/2026"), ("2026", "2026", "2026"),
+                                       ("kỳ lạ", "kỳ lạ", "kỳ lạ"), (None, "", "")])
+def test_reporting_periods_as_people_write_them(raw, vi, en):
+    from core.formatting import fmt_period
+    assert fmt_period(raw, "vi") == vi and fmt_period(raw, "en") == en
