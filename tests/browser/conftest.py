@@ -123,3 +123,11 @@ def settle(page, timeout_ms: int = 90000):
         && !document.querySelector('[data-dash-is-loading="true"]')""", timeout=timeout_ms)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(600)
+
+
+def click_on_map(page, selector: str) -> None:
+    """Click a marker or outline drawn by Leaflet (an SVG path: dispatched, since paths under others
+    cannot take a real pointer click)."""
+    shape = page.locator(selector).first
+    shape.wait_for(state="attached")
+    shape.dispatch_event("click")

@@ -3,7 +3,7 @@ language switch changes the visible strings, a map click drills down, an operato
 the banner changes; screenshots at laptop, wall and phone sizes (looked at before calling it done)."""
 import pytest
 
-from tests.browser.conftest import SHOTS, settle
+from tests.browser.conftest import SHOTS, click_on_map, settle
 
 pytestmark = pytest.mark.browser
 PAGES = ["/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data"]
@@ -52,9 +52,7 @@ def test_language_switch_changes_every_visible_string(page_for):
 
 def test_map_click_drills_down_to_a_station(page_for):
     page, watch = page_for("/environment")
-    marker = page.locator("#env-leaflet path.mk-water_station").first   # pond stations carry their kind as a class
-    marker.wait_for(state="attached")
-    marker.dispatch_event("click")
+    click_on_map(page, "#env-leaflet path.mk-water_station")
     page.wait_for_function("() => location.search.includes('station=water_')", timeout=30000)
     settle(page)
     assert "Trạm nước ao" in page.locator("#env-pond").inner_text()
@@ -63,15 +61,13 @@ def test_map_click_drills_down_to_a_station(page_for):
 
 def test_map_click_on_a_village_filters_the_page_and_a_second_click_clears_it(page_for):
     page, watch = page_for("/security")
-    outline = page.locator("#sec-leaflet path.village-thon_3")
-    outline.wait_for(state="attached")
-    outline.dispatch_event("click")
+    click_on_map(page, "#sec-leaflet path.village-thon_3")
     page.wait_for_function("() => location.search.includes('village=thon_3')", timeout=30000)
     settle(page)
     assert "Thôn 3" in page.locator(".filter", has_text="Thôn").first.inner_text()
     villages_chart = page.locator("#sec-villages").inner_text()
     assert "Thôn 3" in villages_chart and "Thôn 5" not in villages_chart
-    page.locator("#sec-leaflet path.village-thon_3").dispatch_event("click")
+    click_on_map(page, "#sec-leaflet path.village-thon_3")
     page.wait_for_function("() => !location.search.includes('village=')", timeout=30000)
     settle(page)
     assert not watch.errors, watch.errors
@@ -104,9 +100,7 @@ def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
     banner_before = page.locator("#shell-alert-counts").inner_text()
 
     def popup_button(text):
-        marker = page.locator("#ov-leaflet path.mk-dev-water_2")
-        marker.wait_for(state="attached")
-        marker.dispatch_event("click")
+        click_on_map(page, "#ov-leaflet path.mk-dev-water_2")
         button = page.locator(".leaflet-popup .popup-act", has_text=text)
         button.wait_for(state="visible")
         return button
@@ -148,9 +142,7 @@ def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
 
 def test_a_camera_with_an_open_alert_offers_the_actions_in_its_popup(page_for):
     page, watch = page_for("/security")
-    marker = page.locator("#sec-leaflet path.mk-dev-cam_03")
-    marker.wait_for(state="attached")
-    marker.dispatch_event("click")
+    click_on_map(page, "#sec-leaflet path.mk-dev-cam_03")
     # the click drills the page down to the camera, outlines its marker, and leaves its popup open
     page.wait_for_function("() => location.search.includes('camera=cam_03')", timeout=30000)
     settle(page)
