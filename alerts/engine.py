@@ -9,11 +9,13 @@ import time
 from sqlalchemy import Engine, func, insert, select, update
 
 from alerts.lifecycle import record
+from alerts.notify import deliver_due, enqueue
 from alerts.rules import SEVERITY_RANK, Rule, get_rules
 from core.site import get_site
 from core.timeutil import LOCAL_OFFSET_S
 from domain import aqi as aqi_domain
-from domain import flood
+from domain import flood, freshness
+from queries.cache import invalidate
 from store.models import Alert, CameraEvent, Device, HourlyRollup, Reading, Report, Series, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -38,14 +40,14 @@ def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool
                 updated_t=now)).inserted_primary_key[0]
             event = record(conn, alert_id, "opened", "rule", now, note=None, state_from=None, state_to="open",
                            severity_from=None, severity_to=severity)
-            _notify_later(alert_id, event, severity)
+            enqueue(conn, alert_id, event, severity, now)
             return "opened"
         alert_id, state, old = row
         if SEVERITY_RANK[severity] > SEVERITY_RANK[old]:
             conn.execute(update(Alert).where(Alert.id == alert_id).values(severity=severity, value=value, updated_t=now))
             event = record(conn, alert_id, "escalated", "rule", now, note=None, state_from=state, state_to=state,
                            severity_from=old, severity_to=severity)
-            _notify_later(alert_id, event, severity)
+            enqueue(conn, alert_id, event, severity, now)
             return "escalated"
         conn.execute(update(Alert).where(Alert.id == alert_id).values(value=value, updated_t=now))
         return None
@@ -60,24 +62,13 @@ def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool
     return None
 
 
-_PENDING: list[tuple[int, int, str]] = []
-
-
-def _notify_later(alert_id: int, event_id: int, severity: str) -> None:
-    _PENDING.append((alert_id, event_id, severity))
-
-
-def _flush_notifications(engine: Engine) -> None:
-    pending = list(_PENDING)
-    _PENDING.clear()
-    if not pending:
-        return
-    from alerts.notify import notify
-    for alert_id, event_id, severity in pending:
-        try:
-            notify(engine, alert_id, event_id, severity)
-        except Exception:  # noqa: BLE001 - a notification failure is logged in its table, never fatal
-            log.exception("notification for alert %s failed", alert_id)
+def _deliver_now(engine: Engine) -> None:
+    """Deliver what the evaluation just queued without waiting for the outbox job; what fails here
+    stays in the outbox and the job retries it."""
+    try:
+        deliver_due(engine)
+    except Exception:  # noqa: BLE001 - delivery problems are kept in the outbox, never fatal
+        log.exception("notification delivery failed; the outbox job will retry")
 
 
 # --- readings helpers -------------------------------------------------------------------------------
@@ -241,12 +232,16 @@ def _eval_camera(conn, rule: Rule, now: int, touched) -> None:
 
 
 def _eval_source_silence(conn, rule: Rule, now: int) -> None:
-    for source, last_ok, down in conn.execute(select(SourceHealth.source, SourceHealth.last_success_t,
-                                                     SourceHealth.down_since_t)).all():
-        silent = (down is not None and now - down >= rule.after_min * 60) or \
-                 (last_ok is not None and now - last_ok >= rule.after_min * 60)
-        apply(conn, rule, source, severity=rule.severity if silent else None,
-              cleared=not silent and down is None and last_ok is not None, now=now, name=source)
+    """A source is silent when its freshness (domain.freshness, the same judgement the cards, the map
+    and `status` use) is down or stale; it clears once the source is fresh again."""
+    table = SourceHealth.__table__
+    for row in conn.execute(select(table)).all():
+        state = freshness.source_state(now, last_success_t=row.last_success_t, last_attempt_t=row.last_attempt_t,
+                                       consecutive_failures=row.consecutive_failures, last_data_t=row.last_data_t,
+                                       cadence=freshness.cadence(row.source))
+        silent = state in ("down", "stale")
+        apply(conn, rule, row.source, severity=rule.severity if silent else None,
+              cleared=state in ("ok", "late"), now=now, name=row.source)
 
 
 def _eval_device_silence(conn, rule: Rule, now: int) -> None:
@@ -298,7 +293,7 @@ def evaluate_after_ingest(engine: Engine, source: str, touched_series: set[int],
             else:
                 PERIODIC[rule.kind](conn, rule, now)
             done[rule.id] = True
-    _flush_notifications(engine)
+    _deliver_now(engine)
     _invalidate()
     return done
 
@@ -314,15 +309,14 @@ def evaluate_all(engine: Engine, now: int | None = None, rules=None) -> dict:
                 EVALUATORS[rule.kind](conn, rule, now, None)
             else:
                 PERIODIC[rule.kind](conn, rule, now)
-    _flush_notifications(engine)
+    _deliver_now(engine)
     _invalidate()
     return {"rules": len(rules.rules)}
 
 
 def _invalidate() -> None:
     try:
-        from queries.cache import invalidate
         invalidate("alerts")
-    except Exception:  # noqa: BLE001
-        pass
+    except Exception:  # noqa: BLE001 - a cache problem never stops alerting
+        log.exception("cache invalidation failed")
 

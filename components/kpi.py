@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from components.freshness import freshness_badge
+from components.freshness import freshness_badge, stale_stamp
 from core.formatting import fmt_number, is_missing
 from core.i18n import t
 
@@ -42,8 +42,9 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
         meta.append(html.Span(note))
     if fresh:
         meta.extend(freshness_badge(fresh, lang))
-    inner = [html.Div(label, className="kpi-label"), *body, html.Div(meta, className="kpi-meta")]
-    card = html.Div(inner, className="kpi" + (" stale" if stale else ""),
+    inner = [stale_stamp(fresh, lang), html.Div(label, className="kpi-label"), *body, html.Div(meta, className="kpi-meta")]
+    state = (fresh or {}).get("state")
+    card = html.Div(inner, className="kpi" + (" stale" if stale else "") + (" late" if state == "late" else ""),
                     id={"type": "kpi", "page": page, "key": key},
                     style={"borderLeft": f"0.5rem solid {accent}"} if accent else None)
     return dcc.Link(card, href=href, style={"textDecoration": "none", "color": "inherit"}) if href else card

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import pandas as pd
 from babel.numbers import format_decimal
 
 from core.timeutil import to_local
@@ -14,7 +15,22 @@ NO_DATA = {"vi": "Không có dữ liệu", "en": "No data"}
 
 
 def is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT or pd.NA: what a missing value can look like once pandas 3 has touched it."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (str, bytes, int, date)) and not isinstance(value, pd.Timestamp):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):   # containers: not a missing scalar
+        return False
+
+
+def text_or(value: object, default: str = "") -> str:
+    """A source's text, or `default` where it is missing: never 'nan', never a crash on NaN[:n]."""
+    return default if is_missing(value) else str(value)
 
 
 def fmt_number(value: float | int | None, lang: str = "vi", decimals: int = 1) -> str:
@@ -40,7 +56,7 @@ def fmt_percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str
 
 
 def fmt_date(value: datetime | date | float | int | None, lang: str = "vi") -> str:
-    if value is None:
+    if is_missing(value):
         return NO_DATA.get(lang, NO_DATA["vi"])
     if not isinstance(value, date) or isinstance(value, datetime):
         value = to_local(value)
@@ -48,13 +64,13 @@ def fmt_date(value: datetime | date | float | int | None, lang: str = "vi") -> s
 
 
 def fmt_time(value: datetime | float | int | None, lang: str = "vi") -> str:
-    if value is None:
+    if is_missing(value):
         return NO_DATA.get(lang, NO_DATA["vi"])
     return to_local(value).strftime("%H:%M")
 
 
 def fmt_datetime(value: datetime | float | int | None, lang: str = "vi") -> str:
-    if value is None:
+    if is_missing(value):
         return NO_DATA.get(lang, NO_DATA["vi"])
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 

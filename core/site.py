@@ -73,11 +73,22 @@ class Service(_Strict):
     deadline_working_days: int = 15
 
 
+class Cadence(_Strict):
+    """How often a source is polled and how often its things report (seconds). Freshness is judged
+    against these: late after two intervals, stale after three, down after N failed polls in a row.
+    `data_interval_s` is left out for sources whose records are events (silence there is normal)."""
+    poll_interval_s: int | None = Field(default=None, gt=0)
+    data_interval_s: int | None = Field(default=None, gt=0)
+    down_after_failures: int = Field(default=3, ge=1)
+
+
 class Site(_Strict):
     commune: Commune
     villages: list[Village]
     devices: list[Device]
     services: list[Service] = Field(default_factory=list)
+    sources: dict[SourceName, Cadence] = Field(default_factory=dict)
+    device_kinds: dict[DeviceKind, int] = Field(default_factory=dict)   # seconds between reports
 
     @model_validator(mode="after")
     def _check_refs(self) -> "Site":

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, text, update
 from core.site import get_site
 from core.timeutil import DAY, HOUR, LOCAL_OFFSET_S
 from data_sources.indicators import BadPeriod, period_bounds
+from domain.deadlines import deadline_for
 from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
 from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
                             ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
@@ -307,7 +308,6 @@ class Writer:
         return None
 
     def _reports(self, recs: list[ReportRecord]) -> None:
-        deadline_for = _deadline_function()
         recs = list({r.id: r for r in recs}.values())
         with self.engine.begin() as conn:
             old = {row.id: row for row in conn.execute(
@@ -322,7 +322,7 @@ class Writer:
                 prev = old.get(r.id)
                 stage = "resolved" if r.status == "closed" else (
                     prev.stage if prev is not None and prev.stage == "processing" else "open")
-                deadline = deadline_for(r.service_code, r.requested_t) if deadline_for else r.expected_t
+                deadline = deadline_for(r.service_code, r.requested_t)
                 rows.append({"id": r.id, "source": r.source, "service_code": r.service_code,
                              "service_name": r.service_name, "status": r.status, "stage": stage,
                              "status_notes": r.status_notes, "description": r.description, "agency": r.agency,
@@ -400,14 +400,6 @@ def _kind_for(parameter: str) -> str:
     if parameter == "water_level":
         return "water_gauge"
     return {"air": "air_station", "network": "wifi"}.get(group, "water_station")
-
-
-def _deadline_function():
-    try:
-        from domain.deadlines import deadline_for
-    except ImportError:
-        return None
-    return deadline_for
 
 
 def refresh_report(conn, report_id: str) -> None:

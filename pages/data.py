@@ -10,11 +10,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.page import card, page_header
-from core.formatting import fmt_datetime, fmt_number
+from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
 from core.i18n import t
 from ingest.files import import_bytes
 from layouts.context import current_lang
 from queries import health
+from queries.base import records
 from queries.cache import invalidate
 
 dash.register_page(__name__, path="/data", order=7, title="Dữ liệu – Bộ não số")
@@ -43,11 +44,11 @@ def layout(**_):
 
 
 def _when(ts) -> str:
-    return fmt_datetime(ts.to_pydatetime()) if ts is not None and ts == ts else "—"
+    return "—" if is_missing(ts) else fmt_datetime(ts)
 
 
 def _lag(seconds, lang: str) -> str:
-    if seconds is None or seconds != seconds:
+    if is_missing(seconds):
         return "—"
     return t("unit.minutes", lang, n=fmt_number(seconds / 60, lang, 0)) if seconds < 5400 else \
         t("unit.hours", lang, n=fmt_number(seconds / 3600, lang, 1))
@@ -58,32 +59,32 @@ def _lag(seconds, lang: str) -> str:
 def update_health(_tick, _stored):
     lang = current_lang()
     src = health.sources()
-    badge = {"ok": "badge-ok", "stale": "badge-stale", "down": "badge-down", "never": "badge-stale"}
+    badge = {"ok": "badge-ok", "late": "badge-late", "stale": "badge-stale", "down": "badge-down", "never": "badge-stale"}
     head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "protocol", "state", "last_success", "down_since",
                                                          "lag", "records", "rejected", "last_error")])
     rows = []
-    for r in src.to_dict("records"):
-        state = html.Span(t(f"state.{r['state']}", lang) if r["state"] != "ok" else t("state.ok", lang),
-                          className=badge.get(r["state"], "badge-stale"))
+    for r in records(src):
+        state = html.Span(t(f"state.{r['state']}", lang), className=badge.get(r["state"], "badge-stale"))
+        every = html.Div(t("data.poll_every", lang, n=fmt_number(r["poll_interval_s"], lang, 0)), className="muted small")
         sim = html.Span(t("common.simulated", lang), className="badge-sim ms-1") if r["simulated"] else None
-        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(r["url"], className="muted small")]),
-                             html.Td(r["protocol"]), html.Td(state), html.Td(_when(r["last_success_time"])),
+        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(text_or(r["url"]), className="muted small")]),
+                             html.Td(text_or(r["protocol"])), html.Td([state, every]), html.Td(_when(r["last_success_time"])),
                              html.Td(_when(r["down_since_time"])), html.Td(_lag(r["lag_s"], lang)),
                              html.Td(fmt_number(r["stored_total"], lang, 0)), html.Td(fmt_number(r["rejected_total"], lang, 0)),
-                             html.Td(html.Small((r["last_error"] or "")[:160]))]))
+                             html.Td(html.Small(text_or(r["last_error"])[:160]))]))
     table = html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="table table-sm table-compact"),
                      className="table-responsive") if rows else html.Div(t("common.no_data", lang), className="muted")
     rej = health.rejects_by_reason()
     rej_table = html.Table([html.Thead(html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "kind", "reason", "count", "time")])),
                             html.Tbody([html.Tr([html.Td(r["source"]), html.Td(r["kind"]), html.Td(html.Code(r["reason"])),
                                                  html.Td(fmt_number(r["count"], lang, 0)), html.Td(_when(r["last_time"]))])
-                                        for r in rej.to_dict("records")])], className="table table-sm table-compact") \
+                                        for r in records(rej)])], className="table table-sm table-compact") \
         if not rej.empty else html.Div(t("common.no_data", lang), className="muted")
     rec = health.recent_rejects(50)
     rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"), f" {r['source']} · ",
-                                 html.Code(r["reason"]), f" · {r['detail'] or ''}",
-                                 html.Div(html.Code((r["excerpt"] or "")[:200]), className="small")])
-                        for r in rec.to_dict("records")], className="small") if not rec.empty else \
+                                 html.Code(r["reason"]), f" · {text_or(r['detail'])}",
+                                 html.Div(html.Code(text_or(r["excerpt"])[:200]), className="small")])
+                        for r in records(rec)], className="small") if not rec.empty else \
         html.Div(t("common.no_data", lang), className="muted")
     return table, rej_table, rec_list
 

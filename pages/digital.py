@@ -91,7 +91,7 @@ def update_digital(period, dates, village, _tick):
             html.Td(html.Span(t("common.online" if online else "common.offline", lang),
                               className="badge-ok" if online else "badge-down")),
             html.Td(t("dig.users_now", lang, n=fmt_number(r.iloc[0]["value"], lang, 0)) if online else
-                    (fmt_datetime(r.iloc[0]["time"].to_pydatetime()) if not r.empty else t("common.no_data", lang)))]))
+                    (fmt_datetime(r.iloc[0]["time"]) if not r.empty else t("common.no_data", lang)))]))
     wifi_table = html.Table(html.Tbody(table_rows), className="table table-sm table-compact")
     adoption = indicator_trend(indicators.indicator_series(ADOPTION, start=s - timedelta(days=365), end=e),
                                lang=lang, names={c: name(c, lang) for c in ADOPTION}, unit="%", theme=theme)

@@ -18,7 +18,9 @@ from core.site import get_site
 from domain import aqi as aqi_domain
 from domain.flood import relative_text
 from layouts.context import current_lang
+from alerts.queries import open_alerts
 from queries import events, health, indicators, kpis, readings, reports
+from queries.base import records
 from queries.cache import memoize
 from queries.windows import week_bounds
 
@@ -110,7 +112,7 @@ def kpi_sections(lang: str, minute: int):
                         note=(b.vi if lang == "vi" else b.en) if b else None, accent=b.colour if b else None)
     env = [air_card]
     g = kpis.gauges_now()
-    for row in g.to_dict("records")[:1]:
+    for row in records(g)[:1]:
         rel = relative_text(row["level"], row["levels"], lang) if row["level"] is not None and row["levels"] else None
         env.append(kpi_card(f"gauge_{row['device']}", t("kpi.river", lang, name=row["name"]), row["level"], "m", lang,
                             decimals=2, direction="down", fresh=f_sta, note=rel, href="/environment"))
@@ -133,7 +135,7 @@ def device_features(states, lang: str) -> dict[str, list]:
     latest = readings.latest()
     alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
-    for d in states.to_dict("records"):
+    for d in records(states):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
@@ -166,17 +168,13 @@ def update_alerts(_tick, _done, seen):
 
 
 def alert_list(lang: str):
-    try:
-        from alerts.queries import open_alerts
-    except ImportError:
-        return html.Div(t("overview.no_alerts", lang), className="muted")
     df = open_alerts(limit=8)
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", r["title_vi"] if lang == "vi" else r["title_en"], html.Span(f" · {fmt_datetime(r['opened_time'].to_pydatetime())}",
+                             " ", r["title_vi"] if lang == "vi" else r["title_en"], html.Span(f" · {fmt_datetime(r['opened_time'])}",
                                                         className="muted")])
-                    for r in df.to_dict("records")], className="list-unstyled mb-0")
+                    for r in records(df)], className="list-unstyled mb-0")
 
 
 @callback(Output(f"{P}-changes", "children"), Output(f"{P}-changes-seen", "data"), Input("shell-tick", "n_intervals"),
@@ -205,11 +203,11 @@ def changes(lang: str, minute: int):
     n_ind = int((lv["generated_time"] >= day).sum()) if not lv.empty else 0
     if n_ind:
         items.append(t("change.indicators", lang, n=n_ind))
-    for r in srcs.to_dict("records"):
+    for r in records(srcs):
         if r["state"] == "down":
             items.append(t("change.source_down", lang, source=r["source"],
-                           time=fmt_datetime(r["down_since_time"].to_pydatetime())))
-    for r in kpis.gauges_now().to_dict("records"):
+                           time=fmt_datetime(r["down_since_time"])))
+    for r in records(kpis.gauges_now()):
         if r["level"] is not None and r["alarm"]:
             items.append(t("change.gauge", lang, name=r["name"], level=fmt_number(r["level"], lang, 2),
                            rel=relative_text(r["level"], r["levels"], lang)))

@@ -6,9 +6,10 @@ import time
 import pandas as pd
 from sqlalchemy import func, select
 
-from ingest.status import STALE_AFTER_S, state_of
-from queries.base import frame
+from domain.freshness import cadence, state_of_row
+from queries.base import frame, none_for_missing_text, records
 from queries.cache import memoize
+from store.engine import get_engine
 from store.models import Reject, SourceHealth
 
 TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
@@ -16,17 +17,25 @@ TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t",
 
 @memoize("health", expire=30)
 def sources(now: int | None = None) -> pd.DataFrame:
+    """One row per source with its freshness state (domain.freshness), judged on the raw row before
+    pandas turns its NULLs into NaN."""
     now = int(now or time.time())
     t = SourceHealth.__table__
     cols = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
             "stored_total", "rejected_total"]
-    df = frame(select(*[t.c[c] for c in cols]).order_by(t.c.source), cols)
-    df["state"] = [state_of(row, now, STALE_AFTER_S.get(row["source"], 6 * 3600)) for row in df.to_dict("records")]
-    df["lag_s"] = [now - w if not pd.isna(w) else None for w in df["watermark_t"]]
-    df["data_age_s"] = [now - w if not pd.isna(w) else None for w in df["last_data_t"]]
+    with get_engine().connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(*[t.c[c] for c in cols]).order_by(t.c.source))]
+    for row in rows:
+        every = cadence(row["source"])
+        row["state"] = state_of_row(row, now)
+        row["poll_interval_s"] = every.poll_interval_s
+        row["lag_s"] = now - row["watermark_t"] if row["watermark_t"] is not None else None
+        row["data_age_s"] = now - row["last_data_t"] if row["last_data_t"] is not None else None
+        row["simulated"] = bool(row["simulated"])
+    df = pd.DataFrame(rows, columns=[*cols, "state", "poll_interval_s", "lag_s", "data_age_s"])
     for col in TIME_COLS:
         df[col.replace("_t", "_time")] = pd.to_datetime(df.pop(col), unit="s", utc=True)
-    return df
+    return none_for_missing_text(df)
 
 
 @memoize("health", expire=30)
@@ -48,10 +57,13 @@ def recent_rejects(limit: int = 100, source: str | None = None) -> pd.DataFrame:
 
 
 def freshness(source: str, now: int | None = None) -> dict:
+    """The card's view of one source: state, times (None where missing), simulated."""
     df = sources(now)
-    row = df[df["source"] == source]
-    if row.empty:
-        return {"state": "never", "last_success_time": None, "last_data_time": None, "stale": True, "simulated": False}
-    r = row.iloc[0]
+    rows = records(df[df["source"] == source])
+    if not rows:
+        return {"state": "never", "last_success_time": None, "last_data_time": None, "stale": True, "simulated": False,
+                "down_since_time": None}
+    r = rows[0]
     return {"state": r["state"], "last_success_time": r["last_success_time"], "last_data_time": r["last_data_time"],
-            "stale": r["state"] != "ok", "simulated": bool(r["simulated"]), "down_since_time": r["down_since_time"]}
+            "stale": r["state"] in ("stale", "down", "never"), "simulated": bool(r["simulated"]), "down_since_time": r["down_since_time"],
+            "last_attempt_time": r["last_attempt_time"], "poll_interval_s": r["poll_interval_s"]}

@@ -37,7 +37,9 @@ class Datastream:
     interval: bool       # phenomenonTime "start/end" (accumulated rain)
 
 
-def datastreams(site: Site) -> list[Datastream]:
+def datastreams(site: Site, step_s: int | None = None) -> list[Datastream]:
+    """step_s: every stream reports this often instead of its kind's cadence (soak tests want fresh
+    observations every few seconds)."""
     out: list[Datastream] = []
     n = 0
     for device in site.devices:
@@ -45,7 +47,7 @@ def datastreams(site: Site) -> list[Datastream]:
             continue
         for parameter in device.parameters:
             n += 1
-            step = 300 if device.kind == "air_station" else 600
+            step = step_s or (300 if device.kind == "air_station" else 600)
             symbol = PARAMETERS[parameter].unit
             name = UNIT_NAMES.get(symbol, symbol)
             if (device.id, parameter) in OTHER_UNITS:

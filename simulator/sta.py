@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from core.settings import get_settings
 from core.site import Site
 from core.timeutil import parse_time
 from simulator.sensors import Datastream, datastreams, observations
@@ -34,7 +35,7 @@ def fmt_time(t: int, style: str) -> str:
 class SensorThings:
     def __init__(self, site: Site, seed: int):
         self.site, self.seed = site, seed
-        self.streams = datastreams(site)
+        self.streams = datastreams(site, get_settings().simulator_step_s)
         self.by_id = {d.id: d for d in self.streams}
         self.things = {int(d.external_id): d for d in site.devices
                        if d.source == "sensorthings" and d.external_id}

@@ -299,15 +299,21 @@ class AlertEvent(Base):
 
 
 class Notification(Base):
-    """What was sent where; the key makes a send for one alert event and channel happen once."""
+    """The outbox: one row per alert event and channel, written in the alert change's transaction and
+    delivered by a separate job (pending -> sending -> sent | retry -> ... -> failed). The key makes a
+    send for one alert event and channel exist once."""
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_t"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     channel: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16))   # sent | failed
+    status: Mapped[str] = mapped_column(String(16))   # pending | sending | retry | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     t: Mapped[int] = mapped_column(Epoch)
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    next_attempt_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    lease_until_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)

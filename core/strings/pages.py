@@ -65,6 +65,8 @@ STRINGS = {
     "col.indicator": ("Chỉ tiêu", "Indicator"), "col.scope": ("Phạm vi", "Scope"), "col.period": ("Kỳ", "Period"),
     "col.value": ("Giá trị", "Value"), "col.url": ("Địa chỉ", "URL"),
     "state.never": ("Chưa kết nối", "Never polled"), "state.stale": ("Dữ liệu cũ", "Stale"),
+    "state.late": ("Trễ", "Late"),
+    "data.poll_every": ("hỏi mỗi {n} giây", "polled every {n} s"),
     "state.down": ("Mất kết nối", "Down"), "state.n/a": ("—", "—"),
     "unit.minutes": ("{n} phút", "{n} min"), "unit.hours": ("{n} giờ", "{n} h"),
 }
