@@ -1,0 +1,31 @@
+"""What a number covers (period and scope, on every card), the 766 published score against our estimate,
+and the data-quality cross-checks of the Data page."""
+STRINGS = {
+    "cover.months": ("{first}–{last} · {scope}", "{first}–{last} · {scope}"),
+    "cover.month": ("Tháng {period} · {scope}", "Month {period} · {scope}"),
+    "cover.range": ("{start}–{end} · {scope}", "{start}–{end} · {scope}"),
+    "cover.now": ("Hiện tại · {scope}", "Now · {scope}"),
+    "cover.this_week": ("Tuần này, từ Thứ Hai · {scope}", "This week, from Monday · {scope}"),
+    "cover.commune": ("toàn xã", "whole commune"),
+    "cover.village": ("{name}", "{name}"),
+    "cover.all_unresolved": ("mọi phản ánh chưa xử lý", "all unresolved reports"),
+    "cover.received_in": ("phản ánh nhận trong kỳ đã chọn", "reports received in the selected period"),
+    "cover.hotspots": ("{n} điểm Wi-Fi của xã, có số liệu trong 1 giờ qua", "the commune's {n} hotspots, data in the last hour"),
+    "svc.766_published": ("Điểm 766 (tỉnh công bố)", "766 score (published by the province)"),
+    "svc.766_estimate": ("Điểm 766 (ước tính từ số liệu xã)", "766 score (estimated from the commune's data)"),
+    "svc.766_estimate_unit": ("/ {possible} điểm có số liệu", "/ {possible} points with data"),
+    "svc.766_difference": (
+        "Tỉnh công bố {published} điểm (tháng {month}); ước tính từ số liệu của xã được {estimate} trên {possible} "
+        "điểm mà nguồn dữ liệu có ({start}–{end}). {uncovered} điểm còn lại (Công khai, minh bạch và các chỉ tiêu "
+        "thành phần xã không có số liệu) chỉ tỉnh chấm, nên hai con số khác nhau là bình thường.",
+        "The province published {published} points (month {month}); estimated from the commune's data: {estimate} of "
+        "the {possible} points our feeds cover ({start}–{end}). The other {uncovered} points (publicity and "
+        "sub-indicators we have no data for) only the province scores, so the two numbers legitimately differ."),
+    "svc.766_col_group": ("Nhóm", "Group"), "svc.766_col_max": ("Tối đa", "Max"),
+    "svc.766_col_score": ("Điểm ước tính", "Estimated"), "svc.766_col_subs": ("Chỉ tiêu thành phần: tỷ lệ / ngưỡng đủ điểm → điểm", "Sub-indicators: rate / full-marks threshold → points"),
+    "svc.766_weights": (
+        "Trọng số theo Quyết định 766/QĐ-TTg: 2.1 = 20 điểm, 5.4 = 6/18 điểm (hồ sơ TTHC: 100 % − tỷ lệ quá hạn − tỷ lệ bị "
+        "phản ánh, đủ điểm từ 90 %); phần điểm chưa công bố chia đều cho các chỉ tiêu thành phần có số liệu.",
+        "Weights per Decision 766/QĐ-TTg: 2.1 = 20 points, 5.4 = 6 of 18 (administrative dossiers: 100 % − overdue rate − "
+        "complaint rate, full marks at 90 %); points whose split is not published are shared by the sub-indicators with data."),
+}
