@@ -1,9 +1,9 @@
 """What a number covers (period and scope, on every card), the 766 published score against our estimate,
 and the data-quality cross-checks of the Data page."""
 STRINGS = {
-    "cover.months": ("{first}–{last} · {scope}", "{first}–{last} · {scope}"),
+    "cover.months": ("Các tháng {first}–{last} · {scope}", "Months {first}–{last} · {scope}"),
     "cover.month": ("Tháng {period} · {scope}", "Month {period} · {scope}"),
-    "cover.range": ("{start}–{end} · {scope}", "{start}–{end} · {scope}"),
+    "cover.range": ("Từ {start} đến {end} · {scope}", "{start} to {end} · {scope}"),
     "cover.now": ("Hiện tại · {scope}", "Now · {scope}"),
     "cover.this_week": ("Tuần này, từ Thứ Hai · {scope}", "This week, from Monday · {scope}"),
     "cover.commune": ("toàn xã", "whole commune"),
@@ -28,4 +28,32 @@ STRINGS = {
         "phản ánh, đủ điểm từ 90 %); phần điểm chưa công bố chia đều cho các chỉ tiêu thành phần có số liệu.",
         "Weights per Decision 766/QĐ-TTg: 2.1 = 20 points, 5.4 = 6 of 18 (administrative dossiers: 100 % − overdue rate − "
         "complaint rate, full marks at 90 %); points whose split is not published are shared by the sub-indicators with data."),
+    "xcheck.title": ("Kiểm tra chéo số liệu", "Data cross-checks"),
+    "xcheck.intro": (
+        "Hệ thống tự đối chiếu các con số với nhau: số của xã phải nằm trong khoảng của các thôn, chỉ số tổng hợp phải "
+        "khớp thành phần, số cộng dồn không được giảm, thiết bị không được đứng số hay ngừng gửi khi nguồn vẫn hoạt động.",
+        "The product checks its numbers against each other: a commune figure lies within its villages' range, a "
+        "composite agrees with its components, a running count never falls, a device neither sticks nor stops while "
+        "its source answers."),
+    "xcheck.none": ("Không phát hiện mâu thuẫn.", "No inconsistency found."),
+    "xcheck.col_check": ("Kiểm tra", "Check"), "xcheck.col_subject": ("Đối tượng", "Subject"),
+    "xcheck.col_when": ("Kỳ / thời điểm", "Period / time"), "xcheck.col_detail": ("Chi tiết", "Detail"),
+    "xcheck.commune_outside_villages": ("Số của xã ngoài khoảng các thôn", "Commune figure outside its villages' range"),
+    "xcheck.commune_outside_villages.detail": (
+        "Xã {value}, trong khi {villages} thôn từ {low} đến {high}",
+        "Commune {value} while its {villages} villages range {low} to {high}"),
+    "xcheck.rate_vs_parts": ("Tỷ lệ không khớp tử số/mẫu số", "Rate disagrees with its parts"),
+    "xcheck.rate_vs_parts.detail": ("Báo {value}, tính từ {numerator}/{denominator} được {computed}",
+                                     "Reported {value}, {numerator}/{denominator} gives {computed}"),
+    "xcheck.composite_766": ("Điểm 766 không khớp thành phần", "766 score disagrees with its components"),
+    "xcheck.composite_766.detail": (
+        "Công bố {value}; từ các thành phần cùng tháng phải trong khoảng {low}–{high} (ước tính {estimate}/{possible})",
+        "Published {value}; the same month's components allow {low}–{high} (estimate {estimate}/{possible})"),
+    "xcheck.counter_backwards": ("Số cộng dồn bị giảm", "Running count went down"),
+    "xcheck.counter_backwards.detail": ("{before} ({previous_period}) giảm còn {value}", "{before} ({previous_period}) down to {value}"),
+    "xcheck.flat_series": ("Số đo không đổi quá lâu", "Readings flat for too long"),
+    "xcheck.flat_series.detail": ("{parameter} = {value} suốt {hours} giờ", "{parameter} = {value} for {hours} hours"),
+    "xcheck.device_stopped": ("Thiết bị ngừng gửi khi nguồn vẫn hoạt động", "Device stopped while its source is up"),
+    "xcheck.device_stopped.detail": ("Không có số đo {hours} giờ; nguồn {source} vẫn trả lời",
+                                     "No reading for {hours} hours; source {source} still answers"),
 }
