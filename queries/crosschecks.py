@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timezone
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from domain import index766
 from domain.catalogue import CATALOGUE
@@ -31,7 +31,8 @@ RATE_TOLERANCE = 0.15       # percentage points: a rate printed with one decimal
 COMPOSITE_766_TOLERANCE = 3.0   # points: the province splits the unpublished points its own way
 # Counts that only grow (products registered so far); a fall means a reset or a wrong figure.
 CUMULATIVE = ("traceable_products", "ecommerce_products")
-FLAT_HOURS = 6              # identical readings for this many hours: a stuck sensor
+FLAT_HOURS = 6              # identical readings for this many hours: a stuck sensor...
+HISTORY_HOURS = 24          # ...if in the day before it usually moved within an hour
 # Parameters for which a constant value for hours is normal (no rain, nobody on the Wi-Fi at night).
 FLAT_IS_NORMAL = ("rainfall", "wifi_clients", "flow_speed")
 STOPPED_AFTER_S = 2 * 3600  # as the map marks a device offline (queries/kpis.py OFFLINE_AFTER_S)
@@ -127,18 +128,31 @@ def counter_backwards(values: pd.DataFrame) -> list[dict]:
 
 
 def flat_series(now: int) -> list[dict]:
-    """Series whose hourly minimum and maximum were one and the same value for the last FLAT_HOURS hours."""
+    """Series whose readings were one and the same value for the last FLAT_HOURS hours although the same
+    series usually moves within an hour (in at least half of the hours of the day before). The second
+    condition keeps a coarse source (CO sent in mg/m³ with one decimal, ammonia at the probe's floor)
+    from reading as a stuck sensor: only a change of behaviour is a finding."""
     since = now - now % 3600 - FLAT_HOURS * 3600
+    before = since - HISTORY_HOURS * 3600
     h = HourlyRollup
-    stmt = (select(Series.device_id, Series.parameter, func.count(), func.min(h.min), func.max(h.max), func.max(h.t))
-            .join(Series, Series.id == h.series_id).where(h.t >= since, h.t <= now)
+    recent = h.t >= since
+    stmt = (select(Series.device_id, Series.parameter,
+                   func.sum(case((recent, 1), else_=0)), func.min(case((recent, h.min))), func.max(case((recent, h.max))),
+                   func.sum(case((~recent, 1), else_=0)), func.sum(case(((~recent) & (h.max > h.min), 1), else_=0)),
+                   func.max(h.t))
+            .join(Series, Series.id == h.series_id).where(h.t >= before, h.t <= now)
             .group_by(Series.device_id, Series.parameter))
     with get_engine().connect() as conn:
         rows = conn.execute(stmt).all()
-    return [_finding("flat_series", dev, period=None, time_=datetime.fromtimestamp(last, timezone.utc),
-                     parameter=param, value=float(lo), hours=int(hours))
-            for dev, param, hours, lo, hi, last in rows
-            if param not in FLAT_IS_NORMAL and hours >= FLAT_HOURS and lo == hi]
+    out = []
+    for dev, param, hours, lo, hi, history, moving, last in rows:
+        if param in FLAT_IS_NORMAL or not hours or hours < FLAT_HOURS or lo is None or lo != hi:
+            continue
+        if not history or history < HISTORY_HOURS // 2 or (moving or 0) < history / 2:
+            continue
+        out.append(_finding("flat_series", dev, time_=datetime.fromtimestamp(last, timezone.utc), parameter=param,
+                            value=float(lo), hours=int(hours)))
+    return out
 
 
 def device_stopped(now: int) -> list[dict]:

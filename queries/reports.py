@@ -132,7 +132,8 @@ def overdue_now(village: str | None = None, service_code: str | None = None, now
 
 def weekly_counts(start, end, village: str | None = None, service_code: str | None = None) -> "pd.DataFrame":
     """Reports received per ISO week (Monday to Sunday, local) over [start, end), every week present
-    (a week without reports is a real 0), the current week included. Columns week (Monday, local date),
+    (a week without reports is a real 0), the current week included; weeks before the stored history are
+    left out. Columns week (Monday, local date),
     first, last (the days of that week inside the window) and count."""
     from datetime import datetime, timedelta, timezone
 
@@ -142,6 +143,11 @@ def weekly_counts(start, end, village: str | None = None, service_code: str | No
     by_monday = {} if counts.empty else {ts.tz_convert(LOCAL_TZ).date(): int(n)
                                          for ts, n in zip(counts["week"], counts["count"])}
     first_day = start.astimezone(LOCAL_TZ).date()
+    history = first_report_t()
+    if history is None:
+        return pd.DataFrame(columns=["week", "first", "last", "count"])
+    # before the stored history begins nothing is known: those weeks are left out, not drawn as 0
+    first_day = max(first_day, datetime.fromtimestamp(history, timezone.utc).astimezone(LOCAL_TZ).date())
     last_day = (end - timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
     monday = first_day - timedelta(days=first_day.weekday())
     rows = []

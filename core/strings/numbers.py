@@ -10,10 +10,10 @@ STRINGS = {
     "cover.village": ("{name}", "{name}"),
     "cover.all_unresolved": ("mọi phản ánh chưa xử lý", "all unresolved reports"),
     "cover.received_in": ("phản ánh nhận trong kỳ đã chọn", "reports received in the selected period"),
-    "cover.hotspots": ("{n} điểm Wi-Fi của xã, có số liệu trong 1 giờ qua", "the commune's {n} hotspots, data in the last hour"),
+    "cover.hotspots": ("có số liệu trong 1 giờ qua", "data in the last hour"),
     "svc.766_published": ("Điểm 766 (tỉnh công bố)", "766 score (published by the province)"),
     "svc.766_estimate": ("Điểm 766 (ước tính từ số liệu xã)", "766 score (estimated from the commune's data)"),
-    "svc.766_estimate_unit": ("/ {possible} điểm có số liệu", "/ {possible} points with data"),
+    "svc.766_estimate_unit": ("/ {possible} điểm", "/ {possible} points"),
     "svc.766_difference": (
         "Tỉnh công bố {published} điểm (tháng {month}); ước tính từ số liệu của xã được {estimate} trên {possible} "
         "điểm mà nguồn dữ liệu có ({start}–{end}). {uncovered} điểm còn lại (Công khai, minh bạch và các chỉ tiêu "

@@ -48,7 +48,7 @@ def checks(found, check):
 
 def test_clean_simulated_data_raise_no_finding(store, site):
     Writer(store, NOW).write(simulated_feed(site))
-    noisy_readings(store)
+    noisy_readings(store, start=NOW - 32 * 3600)
     source_up(store)
     found = crosschecks.findings(NOW)
     assert found.empty, found[["check", "subject", "scope", "period", "values"]].to_dict("records")
@@ -67,7 +67,9 @@ def test_planted_inconsistencies_are_all_found(store, site):
         IndicatorRecord("x", "traceable_products", C, "2026-07", 3.0, generated_t=NOW),
     ]
     Writer(store, NOW).write(rows + planted)
-    noisy_readings(store, "1", value=lambda i: 4.2)                         # water_1 DO stuck at 4.2
+    noisy_readings(store, "1", start=NOW - 32 * 3600,                       # water_1 DO moved, then stuck at 4.2
+                   value=lambda i: 4.2 if i >= 24 * 6 else 5.0 + (i % 7) * 0.1)
+    noisy_readings(store, "3", start=NOW - 32 * 3600, value=lambda i: 0.2)  # a coarse source, flat all along
     noisy_readings(store, "2", start=NOW - 8 * 3600, end=NOW - 4 * 3600)    # a station silent for 4 hours
     source_up(store)
     found = crosschecks.findings(NOW)
@@ -89,3 +91,18 @@ def test_a_stopped_device_is_not_blamed_when_its_source_is_down(store):
     assert checks(crosschecks.findings(NOW), "device_stopped").empty        # no health row: source not known up
     source_up(store, t=NOW - 5 * 3600)                                         # the source itself is silent
     assert checks(crosschecks.findings(NOW + 1), "device_stopped").empty
+
+
+def test_simulated_readings_ingested_by_the_real_path_raise_no_flat_series(store):
+    from ingest.runner import backfill
+    from simulator.server import start_in_thread
+    server, base = start_in_thread(port=0, seed=766, site_file="sites/quang_tho.yaml", now_fn=lambda: NOW)
+    try:
+        urls = {"sensorthings": f"{base}/sta/v1.1", "frigate": f"{base}/frigate", "open311": f"{base}/open311/v2",
+                "indicators": f"{base}/feeds"}
+        assert all(r["ok"] for r in backfill(2, engine=store, urls=urls, progress=False, now=NOW).values())
+    finally:
+        server.shutdown()
+    found = crosschecks.findings(NOW)
+    assert checks(found, "flat_series").empty and found[found["check"] != "device_stopped"].empty, \
+        found[["check", "subject", "values"]].to_dict("records")
