@@ -15,6 +15,8 @@ _PERCENT = ("value", "low", "high", "computed")
 
 def _subject(row: dict, lang: str) -> str:
     code = row["subject"]
+    if (row["values"] or {}).get("name"):
+        return str(row["values"]["name"])
     d = CATALOGUE.get(code)
     name = (d.vi if lang == "vi" else d.en) if d else str(code)
     scope = row.get("scope")

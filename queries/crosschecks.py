@@ -136,22 +136,22 @@ def flat_series(now: int) -> list[dict]:
     before = since - HISTORY_HOURS * 3600
     h = HourlyRollup
     recent = h.t >= since
-    stmt = (select(Series.device_id, Series.parameter,
+    stmt = (select(Series.device_id, Device.name, Series.parameter,
                    func.sum(case((recent, 1), else_=0)), func.min(case((recent, h.min))), func.max(case((recent, h.max))),
                    func.sum(case((~recent, 1), else_=0)), func.sum(case(((~recent) & (h.max > h.min), 1), else_=0)),
                    func.max(h.t))
-            .join(Series, Series.id == h.series_id).where(h.t >= before, h.t <= now)
-            .group_by(Series.device_id, Series.parameter))
+            .join(Series, Series.id == h.series_id).join(Device, Device.id == Series.device_id)
+            .where(h.t >= before, h.t <= now).group_by(Series.device_id, Device.name, Series.parameter))
     with get_engine().connect() as conn:
         rows = conn.execute(stmt).all()
     out = []
-    for dev, param, hours, lo, hi, history, moving, last in rows:
+    for dev, name, param, hours, lo, hi, history, moving, last in rows:
         if param in FLAT_IS_NORMAL or not hours or hours < FLAT_HOURS or lo is None or lo != hi:
             continue
         if not history or history < HISTORY_HOURS // 2 or (moving or 0) < history / 2:
             continue
-        out.append(_finding("flat_series", dev, time_=datetime.fromtimestamp(last, timezone.utc), parameter=param,
-                            value=float(lo), hours=int(hours)))
+        out.append(_finding("flat_series", dev, time_=datetime.fromtimestamp(last, timezone.utc), name=name,
+                            parameter=param, value=float(lo), hours=int(hours)))
     return out
 
 
@@ -159,19 +159,19 @@ def device_stopped(now: int) -> list[dict]:
     """Devices whose newest reading is older than STOPPED_AFTER_S while their source answered the last poll:
     the device (or its link) is down, not the source."""
     newest = select(func.max(Reading.t)).where(Reading.series_id == Series.id).correlate(Series).scalar_subquery()
-    stmt = (select(Device.id, Device.source, func.max(newest)).join(Series, Series.device_id == Device.id)
-            .group_by(Device.id, Device.source))
+    stmt = (select(Device.id, Device.name, Device.source, func.max(newest)).join(Series, Series.device_id == Device.id)
+            .group_by(Device.id, Device.name, Device.source))
     with get_engine().connect() as conn:
         last_by_device = conn.execute(stmt).all()
         sources = {s: (ok, down) for s, ok, down in conn.execute(
             select(SourceHealth.source, SourceHealth.last_success_t, SourceHealth.down_since_t)).all()}
     out = []
-    for dev, source, last in last_by_device:
+    for dev, name, source, last in last_by_device:
         ok, down = sources.get(source, (None, None))
         source_up = ok is not None and down is None and now - ok < STOPPED_AFTER_S
         if last is not None and source_up and now - last >= STOPPED_AFTER_S:
             out.append(_finding("device_stopped", dev, time_=datetime.fromtimestamp(last, timezone.utc),
-                                source=source, hours=(now - last) / 3600))
+                                name=name, source=source, hours=(now - last) / 3600))
     return out
 
 
