@@ -26,8 +26,11 @@ SOURCE_RULE_KINDS = {"sensorthings": ("threshold", "level", "rate", "aqi", "devi
 # --- applying a condition to the alert table ---------------------------------------------------------
 
 def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool, now: int, name: str,
-          device_id: str | None = None, village_id: str | None = None, value: float | None = None) -> str | None:
+          device_id: str | None = None, village_id: str | None = None, value: float | None = None,
+          since: int | None = None) -> str | None:
     """severity: the condition is active at that severity. cleared: gone for the hold time.
+    since: when the condition began, if known and earlier than this evaluation (a report became overdue
+    at its deadline, not when the engine first looked): the alert opens at that time.
     Returns what happened: opened | escalated | cleared | None."""
     row = conn.execute(select(Alert.id, Alert.state, Alert.severity).where(
         Alert.rule_id == rule.id, Alert.subject == subject, Alert.state != "resolved")).first()
@@ -36,9 +39,10 @@ def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool
             alert_id = conn.execute(insert(Alert).values(
                 rule_id=rule.id, kind=rule.kind, subject=subject, device_id=device_id, village_id=village_id,
                 severity=severity, state="open", title_vi=rule.title_vi.format(device=name)[:300],
-                title_en=rule.title_en.format(device=name)[:300], value=value, opened_t=now,
+                title_en=rule.title_en.format(device=name)[:300], value=value, opened_t=min(since or now, now),
                 updated_t=now)).inserted_primary_key[0]
-            event = record(conn, alert_id, "opened", "rule", now, note=None, state_from=None, state_to="open",
+            event = record(conn, alert_id, "opened", "rule", min(since or now, now), note=None, state_from=None,
+                           state_to="open",
                            severity_from=None, severity_to=severity)
             enqueue(conn, alert_id, event, severity, now)
             return "opened"
@@ -257,14 +261,15 @@ def _eval_device_silence(conn, rule: Rule, now: int) -> None:
 
 
 def _eval_deadline(conn, rule: Rule, now: int) -> None:
-    overdue = conn.execute(select(Report.id, Report.village_id).where(
+    overdue = conn.execute(select(Report.id, Report.village_id, Report.deadline_t).where(
         Report.stage != "resolved", Report.deadline_t < now)).all()
-    for rid, village in overdue:
-        apply(conn, rule, rid, severity=rule.severity, cleared=False, now=now, name=rid, village_id=village)
+    for rid, village, deadline in overdue:   # overdue since its deadline, not since this evaluation
+        apply(conn, rule, rid, severity=rule.severity, cleared=False, now=now, name=rid, village_id=village,
+              since=deadline)
     open_ids = [s for (s,) in conn.execute(select(Alert.subject).where(Alert.rule_id == rule.id,
                                                                         Alert.state != "resolved"))]
     if open_ids:
-        still = {rid for rid, _ in overdue}
+        still = {rid for rid, _, _ in overdue}
         for rid in open_ids:
             if rid not in still:
                 apply(conn, rule, rid, severity=None, cleared=True, now=now, name=rid)

@@ -2,6 +2,7 @@
 Errors name the entry so an operator can fix the file without reading code."""
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,11 +67,36 @@ class Device(_Strict):
 
 
 class Service(_Strict):
+    """A scene-report category. The reply deadline counts working days unless the law behind the category
+    counts calendar days (complaints, denunciations: DOMAIN.md §3.5); then `deadline_calendar_days` is set."""
     code: str
     name: str
     name_en: str
     group: str = ""
-    deadline_working_days: int = 15
+    deadline_working_days: int = Field(15, ge=0)
+    deadline_calendar_days: int | None = Field(None, ge=0)
+
+    def deadline(self) -> tuple[int, str]:
+        """(days, "working" | "calendar")."""
+        if self.deadline_calendar_days is not None:
+            return self.deadline_calendar_days, "calendar"
+        return self.deadline_working_days, "working"
+
+
+class WorkCalendar(_Strict):
+    """Corrections to the national holiday schedule of the `holidays` package for this site: days off it
+    does not know yet (a late Government decision, a provincial day) and days worked (a make-up Saturday).
+    A listed day wins over the package; `note` says which decision the lines come from."""
+    days_off: list[date] = Field(default_factory=list)
+    working_days: list[date] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _no_day_twice(self) -> "WorkCalendar":
+        both = set(self.days_off) & set(self.working_days)
+        if both:
+            raise ValueError(f"calendar: {sorted(both)[0].isoformat()} is both a day off and a working day")
+        return self
 
 
 class Cadence(_Strict):
@@ -89,6 +115,7 @@ class Site(_Strict):
     services: list[Service] = Field(default_factory=list)
     sources: dict[SourceName, Cadence] = Field(default_factory=dict)
     device_kinds: dict[DeviceKind, int] = Field(default_factory=dict)   # seconds between reports
+    calendar: WorkCalendar = Field(default_factory=WorkCalendar)
 
     @model_validator(mode="after")
     def _check_refs(self) -> "Site":

@@ -9,12 +9,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from components.crosschecks import crosscheck_table
 from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
 from core.i18n import t
 from ingest.files import import_bytes
 from layouts.context import current_lang
-from queries import health
+from queries import crosschecks, health
 from queries.base import records
 from queries.cache import invalidate
 
@@ -28,6 +29,7 @@ def layout(**_):
     return html.Div([
         page_header(t("data.title", lang)),
         card(t("data.health", lang), html.Div(id=f"{P}-health")),
+        card(t("xcheck.title", lang), html.Div(id=f"{P}-checks")),
         html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
                   card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
         card(t("data.upload", lang), html.Div([
@@ -87,6 +89,11 @@ def update_health(_tick, _stored):
                         for r in records(rec)], className="small") if not rec.empty else \
         html.Div(t("common.no_data", lang), className="muted")
     return table, rej_table, rec_list
+
+
+@callback(Output(f"{P}-checks", "children"), Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
+def update_crosschecks(_tick, _stored):
+    return crosscheck_table(crosschecks.findings(), current_lang())
 
 
 def _decode(contents: str | None) -> bytes | None:

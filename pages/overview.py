@@ -9,7 +9,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from components.alert_actions import alert_popup, open_alerts_by_device
-from components.kpi import kpi_card
+from components.kpi import covers_text, kpi_card
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, fresh, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number, fmt_period
@@ -88,8 +88,9 @@ def kpi_sections(lang: str, minute: int):
                     t("unit.reports", lang), lang, decimals=0, previous=rep_prev, direction="none",
                     fresh=f_311, href="/feedback"),
            kpi_card("reports_overdue", t("kpi.reports_overdue", lang),
-                    reports.report_stats(now - timedelta(days=365), now)["overdue"] if f_311["state"] != "never" else None,
-                    t("unit.reports", lang), lang, decimals=0, direction="down", fresh=f_311, href="/feedback?stage=overdue")]
+                    reports.overdue_now(now=int(now.timestamp())) if f_311["state"] != "never" else None,
+                    t("unit.reports", lang), lang, decimals=0, direction="down", fresh=f_311, href="/feedback?stage=overdue",
+                    covers=covers_text(lang, now=True, scope=f"{t('cover.commune', lang)}, {t('cover.all_unresolved', lang)}"))]
     do_now = kpis.pond_share("do", now - timedelta(days=7), now)
     do_prev = kpis.pond_share("do", now - timedelta(days=14), now - timedelta(days=7))
     eco = [ind_card("cashless_rate", t("kpi.cashless", lang)),

@@ -120,6 +120,18 @@ def test_overdue_report_alert_clears_when_the_report_is_resolved(engine):
     assert alerts(engine)[0].state == "resolved"
 
 
+def test_overdue_report_alerts_carry_when_each_report_became_overdue(engine):
+    t1, t2 = to_epoch("2025-06-02T08:00:00+07:00"), to_epoch("2025-06-04T09:00:00+07:00")
+    Writer(engine, t2).write([ReportRecord("open311", "QT-1", "open", t1, "an_ninh_trat_tu"),
+                              ReportRecord("open311", "QT-2", "open", t2, "an_ninh_trat_tu")])
+    with engine.connect() as c:
+        deadlines = dict(c.execute(select(Report.id, Report.deadline_t)).all())
+    late_look = max(deadlines.values()) + 30 * 86400          # the engine starts long after both deadlines
+    evaluate_all(engine, late_look, rules=RULES)
+    opened = {a.subject: a.opened_t for a in alerts(engine)}
+    assert opened == {"QT-1": deadlines["QT-1"], "QT-2": deadlines["QT-2"]} and len(set(opened.values())) == 2
+
+
 def test_lifecycle_records_who_and_refuses_wrong_transitions(engine):
     touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
     evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)
