@@ -149,7 +149,7 @@ class SensorThingsAdapter(Adapter):
             log.info("no samples for datastream %s: %s", ds_id, err)
             return ()
         items = page.get("value") if isinstance(page, dict) else None
-        return tuple((plain(o.get("phenomenonTime"), 60), plain(o.get("result"), 40))
+        return tuple((plain(o.get("phenomenonTime"), 60), "null" if o.get("result") is None else plain(o["result"], 40))
                      for o in (items or [])[:SAMPLES] if isinstance(o, dict))
 
     def _pages(self, url: str, params: dict | None) -> Iterator[dict]:

@@ -11,12 +11,13 @@ from sqlalchemy import Engine, select, update
 
 from core.errors import SourceUnavailable
 from core.settings import get_settings
+from core.site import get_site
 from data_sources import ADAPTERS
 from data_sources.http import HttpClient
 from ingest.upsert import upsert
 from ingest.writer import Writer
 from store.engine import get_engine
-from store.models import CameraEvent, Report, SourceHealth
+from store.models import CameraEvent, Report, SourceHealth, Watermark
 
 log = logging.getLogger(__name__)
 CACHE_TAGS = {"sensorthings": ("readings", "site", "health", "pages"), "frigate": ("events", "site", "health", "pages"),
@@ -29,7 +30,8 @@ OPEN_EVENT_MAX_AGE_S = 86400
 def _adapter(source: str, urls: dict | None):
     urls = urls or get_settings().source_urls()
     settings = get_settings()
-    return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s))
+    extra = {"mappings": get_site().datastreams} if source == "sensorthings" else {}
+    return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s), **extra)
 
 
 def _health(conn, source: str):
@@ -78,12 +80,16 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
     step = adapter.max_window_s or (until - since)
     start = since
     done_until = since
+    with engine.connect() as conn:
+        had_watermark = (h0 := _health(conn, source)) is not None and h0.watermark_t is not None
     try:
         while start < until:
             end = min(until, start + step)
             writer.write(adapter.poll(start, end, open_ids=open_ids if start == since else ()))
             done_until = end
             start = end
+        if writer.mapped and advance:
+            _catch_up_streams(engine, source, adapter, writer, since, until, now, backfill_new=had_watermark)
     except SourceUnavailable as err:
         error = str(err)[:1000]
         log.warning("%s unavailable: %s", source, error)
@@ -114,6 +120,41 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
         conn.execute(update(SourceHealth).where(SourceHealth.source == source).values(**values))
     _after_store(engine, source, stats, now)
     return {"ok": error is None, "error": error, "window": [since, until], **stats.as_dict()}
+
+
+STREAM_KEY = "ds:"
+
+
+def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, since: int, until: int, now: int,
+                      backfill_new: bool) -> None:
+    """A watermark per Datastream. One that has none was just seen or just mapped (the site file can map
+    a Datastream months after the server started it): its history is fetched from the back-fill horizon
+    up to this window, chunk by chunk, before its watermark is set, so mapping it later loses nothing.
+    On a source's very first window there is no history to catch up beyond what back-fill reads."""
+    keys = {f"{STREAM_KEY}{ds_id}": ds_id for (_src, ds_id) in writer.mapped}
+    with engine.connect() as conn:
+        known = set(conn.scalars(select(Watermark.key).where(Watermark.source == source,
+                                                             Watermark.key.in_(list(keys)))))
+    horizon = now - get_settings().backfill_days * 86400
+    chunk = BACKFILL_CHUNK_S.get(source, 7 * 86400)
+    table = Watermark.__table__
+
+    def _mark(keys_done: list[str]) -> None:
+        with engine.begin() as conn:
+            upsert(conn, table, [{"source": source, "key": k, "t": until} for k in keys_done], ["source", "key"],
+                   update=["t"], where=lambda stmt: stmt.excluded.t > table.c.t)
+
+    _mark([k for k in keys if k in known or not backfill_new or since <= horizon])
+    for key, ds_id in keys.items():
+        if key in known or not backfill_new or since <= horizon or not hasattr(adapter, "observations"):
+            continue
+        log.info("%s: datastream %s is new or newly mapped, fetching its history", source, ds_id)
+        start = horizon
+        while start < since:
+            end = min(since, start + chunk)
+            writer.write(adapter.observations(ds_id, start, end))
+            start = end
+        _mark([key])   # only once its history is in: a failure above retries it next poll
 
 
 def _after_store(engine: Engine, source: str, stats, now: int) -> None:

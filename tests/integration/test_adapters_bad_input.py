@@ -42,13 +42,19 @@ def sta(fake, **kw):
     return SensorThingsAdapter(f"{fake.url}/v1.1", client(**kw))
 
 
-def test_discovery_reads_longitude_first_and_rejects_unknown_parameters(fake):
+def test_discovery_reads_longitude_first_and_reports_unknown_parameters_with_samples(fake):
     fake.on("/v1.1/Things", Answer(THINGS))
     fake.on("/v1.1/Datastreams(7)/Observations", Answer({"value": []}))
+    fake.on("/v1.1/Datastreams(8)/Observations", Answer({"value": [obs(3), obs(2, result=None)]}))
     items = list(sta(fake).poll(0, 1749700000))
-    info = [i for i in items if isinstance(i, DatastreamInfo)]
-    assert len(info) == 1 and info[0].parameter == "do" and (info[0].lat, info[0].lon) == (16.55, 107.54)
-    assert [r.reason for r in items if isinstance(r, Rejected)] == ["unknown_parameter"]
+    mapped, unmapped = [i for i in items if isinstance(i, DatastreamInfo)]
+    assert mapped.parameter == "do" and (mapped.lat, mapped.lon) == (16.55, 107.54)
+    assert unmapped.parameter is None and unmapped.unmapped_reason == "unknown_parameter"
+    assert unmapped.property_name == "radiation" and unmapped.samples == (("2025-06-11T17:03:00Z", "4.3"),
+                                                                          ("2025-06-11T17:02:00Z", "null"))
+    # the unmapped one is sampled (newest first), never polled for a window
+    assert sum("Datastreams(8)" in r for r in fake.requests) == 1 and "desc" in next(
+        r for r in fake.requests if "Datastreams(8)" in r)
 
 
 def test_paging_follows_relative_and_absolute_next_links_and_drops_in_page_duplicates(fake):
