@@ -152,7 +152,7 @@ def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, sinc
         start = horizon
         while start < since:
             end = min(since, start + chunk)
-            writer.write(adapter.observations(ds_id, start, end))
+            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end))
             start = end
         _mark([key])   # only once its history is in: a failure above retries it next poll
 
@@ -219,7 +219,10 @@ def backfill(days: int, sources: list[str] | None = None, progress: bool = True,
         first = True
         while start < now:
             end = min(now, start + chunk)
-            result = poll_source(source, start, end, engine=engine, adapter=adapter, now=now,
+            # chunks overlap by the lateness: an interval phenomenonTime straddling a chunk boundary is
+            # outside both windows where the server compares interval ends with `lt` (as FROST does)
+            result = poll_source(source, start if first else max(since, start - adapter.lateness_s), end,
+                                 engine=engine, adapter=adapter, now=now,
                                  open_ids=_open_ids(engine, source, now) if first else ())
             first = False
             total["stored"] += result["stored"]
