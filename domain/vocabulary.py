@@ -35,7 +35,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
             "terms": ("nh3", "ammonia")},
     "h2s": {"names": ("Hydro sunfua", "Hydrogen sulphide", "Hydrogen sulfide", "H2S", "Khí H2S"),
             "terms": ("h2s", "hydrogen_sulfide", "hydrogen_sulphide")},
-    "nitrite": {"names": ("Nitrit", "Nitrite", "NO2-", "NO2⁻", "Nitơ nitrit"),
+    "nitrite": {"names": ("Nitrit", "Nitrite", "Nitơ nitrit", "Nitrit NO2-"),
                 "terms": ("nitrite", "NTRIAAZX")},
     "flow_speed": {"names": ("Tốc độ dòng chảy", "Vận tốc dòng chảy", "Flow speed", "Flow velocity", "Current speed"),
                    "terms": ("flow_speed", "flow_velocity", "current_speed", "FlowSpeed")},
@@ -135,7 +135,9 @@ def _build() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, str]]:
         if code in PARAMETERS:
             words += [code, PARAMETERS[code].vi, PARAMETERS[code].en]
         for word in words:
-            for key in _name_keys(word):
+            # the whole name and the name without its parentheses; an abbreviation is registered only
+            # where listed on its own ("DO"), as "Nitrit (NO₂⁻)" would otherwise claim NO₂ the gas
+            for key in _name_keys(word)[:2]:
                 names.setdefault(key, set()).update(targets)
         for term in (*entry["terms"], *( (code,) if code in PARAMETERS else ())):
             terms.setdefault(fold(term), set()).update(targets)
