@@ -89,3 +89,23 @@ def test_a_datastream_mapped_later_gets_its_history(store_url, engine_for, site,
         marks = set(c.scalars(select(Watermark.key).where(Watermark.source == "sensorthings")))
     assert tuple(series) == ("water_4", "water_temp") and row.mapped_t is not None
     assert "ds:402" in marks and "ds:401" not in marks
+
+
+def test_the_data_page_lists_unmapped_datastreams_with_the_line_to_add(sqlite_url, use_store, engine_for, site, sta,
+                                                                       monkeypatch):
+    use_store(sqlite_url)
+    use_mappings(monkeypatch, site)
+    engine = engine_for(sqlite_url)
+    sync_site(engine, site)
+    backfill(2, sources=["sensorthings"], engine=engine, urls={"sensorthings": sta.url}, progress=False, now=NOW)
+    import app  # noqa: F401 - registers the pages
+    from flask import Flask
+
+    from pages import data
+    from queries.health import unmapped_datastreams
+    lines = dict(zip(unmapped_datastreams()["datastream_id"], unmapped_datastreams()["yaml_line"]))
+    assert lines["402"] == '  - {datastream: "402", device: "<device id>", parameter: "<air_temp|water_temp>"}'
+    with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
+        text = str(data.update_unmapped(0))
+    for shown in ("Điện áp pin (V)", "Bộ ghi dữ liệu <b>#4</b>", "12.5", "Có thể là nhiều thông số", lines["401"]):
+        assert shown in text, shown
