@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from core.errors import SourceUnavailable
 from core.settings import get_settings
@@ -90,6 +90,7 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
             start = end
         if writer.mapped and advance:
             _catch_up_streams(engine, source, adapter, writer, since, until, now, backfill_new=had_watermark)
+        _forget_unmapped_streams(engine, source, writer)
     except SourceUnavailable as err:
         error = str(err)[:1000]
         log.warning("%s unavailable: %s", source, error)
@@ -155,6 +156,16 @@ def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, sinc
             writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end))
             start = end
         _mark([key])   # only once its history is in: a failure above retries it next poll
+
+
+def _forget_unmapped_streams(engine: Engine, source: str, writer: Writer) -> None:
+    """A Datastream that cannot take readings (its mapping removed, its unit changed) loses its watermark,
+    so that once it is mapped again the months it was unmapped are fetched, not skipped."""
+    keys = [f"{STREAM_KEY}{ds_id}" for (src, ds_id), state in writer.series.items()
+            if src == source and isinstance(state, str)]
+    if keys:
+        with engine.begin() as conn:
+            conn.execute(delete(Watermark).where(Watermark.source == source, Watermark.key.in_(keys)))
 
 
 def _after_store(engine: Engine, source: str, stats, now: int) -> None:

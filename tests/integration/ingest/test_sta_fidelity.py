@@ -89,6 +89,14 @@ def test_a_datastream_mapped_later_gets_its_history(store_url, engine_for, site,
         marks = set(c.scalars(select(Watermark.key).where(Watermark.source == "sensorthings")))
     assert tuple(series) == ("water_4", "water_temp") and row.mapped_t is not None
     assert "ds:402" in marks and "ds:401" not in marks
+    # the line is removed again: the Datastream is listed once more and loses its watermark, so that a
+    # later mapping fetches the months it spent unmapped
+    use_mappings(monkeypatch, site)
+    run_once(sources=["sensorthings"], engine=engine, urls={"sensorthings": sta.url}, now=NOW + 21 * 3600)
+    with engine.connect() as c:
+        row = c.execute(select(UnmappedDatastream.__table__).where(UnmappedDatastream.datastream_id == "402")).one()
+        marks = set(c.scalars(select(Watermark.key).where(Watermark.source == "sensorthings")))
+    assert row.mapped_t is None and "ds:402" not in marks and "ds:101" in marks
 
 
 def test_the_data_page_lists_unmapped_datastreams_with_the_line_to_add(sqlite_url, use_store, engine_for, site, sta,
