@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 
 import dash
 import dash_bootstrap_components as dbc
@@ -109,7 +110,7 @@ def update_unmapped(_tick):
         rows.append(html.Tr([
             html.Td([html.Div(r["thing_name"]), html.Div(f"Datastream {r['datastream_id']}", className="muted small")]),
             html.Td(prop), html.Td(r["unit"] if isinstance(r["unit"], str) else "—"),
-            html.Td(" · ".join(str(v) for _t, v in samples[:5]) or "—"),
+            html.Td(" · ".join(_sample(v, lang) for _t, v in samples[:5]) or "—"),
             html.Td(_when(r["since_time"])),
             html.Td(t(f"unmapped.{r['reason']}", lang) if f"unmapped.{r['reason']}" in _REASONS else r["reason"]),
             html.Td(html.Code(r["yaml_line"], className="small text-break"))]))
@@ -120,6 +121,18 @@ def update_unmapped(_tick):
 
 
 _REASONS = {k for k in TABLE if k.startswith("unmapped.")}
+
+
+def _sample(text: str, lang: str) -> str:
+    """A sample result as the viewer writes numbers (13,18 in Vietnamese); anything else as it came."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return str(text)
+    if not math.isfinite(value):
+        return str(text)
+    decimals = len(str(text).partition(".")[2]) if "e" not in str(text).lower() else 3
+    return fmt_number(value, lang, min(decimals, 6))
 
 
 def _decode(contents: str | None) -> bytes | None:

@@ -115,5 +115,5 @@ def test_the_data_page_lists_unmapped_datastreams_with_the_line_to_add(sqlite_ur
     assert lines["402"] == '  - {datastream: "402", device: "<device id>", parameter: "<air_temp|water_temp>"}'
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
         text = str(data.update_unmapped(0))
-    for shown in ("Điện áp pin (V)", "Bộ ghi dữ liệu <b>#4</b>", "12.5", "Có thể là nhiều thông số", lines["401"]):
+    for shown in ("Điện áp pin (V)", "Bộ ghi dữ liệu <b>#4</b>", "12,5", "Có thể là nhiều thông số", lines["401"]):
         assert shown in text, shown
