@@ -108,6 +108,33 @@ class Cadence(_Strict):
     down_after_failures: int = Field(default=3, ge=1)
 
 
+class DatastreamMapping(_Strict):
+    """An operator's word on a SensorThings Datastream, overriding the vocabulary's guess: either the
+    Datastream @iot.id, or the Thing (its name or @iot.id) with the ObservedProperty name.
+    `unit` replaces the server's declared unitOfMeasurement symbol where that one is wrong or missing."""
+    datastream: str | None = None
+    thing: str | None = None
+    observed_property: str | None = None
+    device: str
+    parameter: str
+    unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids_as_text(cls, data):
+        # YAML reads `datastream: 12` as a number; an @iot.id is compared as text
+        if isinstance(data, dict):
+            return {k: (str(v) if k in ("datastream", "thing") and isinstance(v, (int, float)) else v)
+                    for k, v in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _one_way_to_find_it(self) -> "DatastreamMapping":
+        if self.datastream is None and not (self.thing and self.observed_property):
+            raise ValueError("give `datastream` (its @iot.id), or `thing` and `observed_property`")
+        return self
+
+
 class Site(_Strict):
     commune: Commune
     villages: list[Village]
@@ -116,6 +143,7 @@ class Site(_Strict):
     sources: dict[SourceName, Cadence] = Field(default_factory=dict)
     device_kinds: dict[DeviceKind, int] = Field(default_factory=dict)   # seconds between reports
     calendar: WorkCalendar = Field(default_factory=WorkCalendar)
+    datastreams: list[DatastreamMapping] = Field(default_factory=list)   # SensorThings mappings
 
     @model_validator(mode="after")
     def _check_refs(self) -> "Site":
@@ -127,6 +155,9 @@ class Site(_Strict):
             seen.add(d.id)
             if d.village is not None and d.village not in village_ids:
                 raise ValueError(f"device {d.id!r}: unknown village {d.village!r}")
+        for i, m in enumerate(self.datastreams):
+            if m.device not in seen:
+                raise ValueError(f"datastreams[{i}]: unknown device {m.device!r}")
         return self
 
     def village(self, village_id: str) -> Village | None:

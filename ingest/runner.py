@@ -7,12 +7,13 @@ import logging
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from alerts.engine import evaluate_after_ingest, evaluate_all
 from alerts.notify import deliver_due
 from core.errors import SourceUnavailable
 from core.settings import get_settings
+from core.site import get_site
 from data_sources import ADAPTERS
 from data_sources.http import HttpClient
 from domain.freshness import cadence
@@ -20,7 +21,7 @@ from ingest.upsert import upsert
 from ingest.writer import Writer
 from queries.cache import invalidate
 from store.engine import get_engine
-from store.models import CameraEvent, Report, SourceHealth
+from store.models import CameraEvent, Report, SourceHealth, Watermark
 
 log = logging.getLogger(__name__)
 CACHE_TAGS = {"sensorthings": ("readings", "site", "health", "pages"), "frigate": ("events", "site", "health", "pages"),
@@ -33,7 +34,8 @@ OPEN_EVENT_MAX_AGE_S = 86400
 def _adapter(source: str, urls: dict | None):
     urls = urls or get_settings().source_urls()
     settings = get_settings()
-    return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s))
+    extra = {"mappings": get_site().datastreams} if source == "sensorthings" else {}
+    return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s), **extra)
 
 
 def _health(conn, source: str):
@@ -82,12 +84,17 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
     step = adapter.max_window_s or (until - since)
     start = since
     done_until = since
+    with engine.connect() as conn:
+        had_watermark = (h0 := _health(conn, source)) is not None and h0.watermark_t is not None
     try:
         while start < until:
             end = min(until, start + step)
             writer.write(adapter.poll(start, end, open_ids=open_ids if start == since else ()))
             done_until = end
             start = end
+        if writer.mapped and advance:
+            _catch_up_streams(engine, source, adapter, writer, since, until, now, backfill_new=had_watermark)
+        _forget_unmapped_streams(engine, source, writer)
     except SourceUnavailable as err:
         error = str(err)[:1000]
         log.warning("%s unavailable: %s", source, error)
@@ -122,6 +129,51 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
         conn.execute(update(SourceHealth).where(SourceHealth.source == source).values(**values))
     _after_store(engine, source, stats, now)
     return {"ok": error is None, "error": error, "window": [since, until], **stats.as_dict()}
+
+
+STREAM_KEY = "ds:"
+
+
+def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, since: int, until: int, now: int,
+                      backfill_new: bool) -> None:
+    """A watermark per Datastream. One that has none was just seen or just mapped (the site file can map
+    a Datastream months after the server started it): its history is fetched from the back-fill horizon
+    up to this window, chunk by chunk, before its watermark is set, so mapping it later loses nothing.
+    On a source's very first window there is no history to catch up beyond what back-fill reads."""
+    keys = {f"{STREAM_KEY}{ds_id}": ds_id for (_src, ds_id) in writer.mapped}
+    with engine.connect() as conn:
+        known = set(conn.scalars(select(Watermark.key).where(Watermark.source == source,
+                                                             Watermark.key.in_(list(keys)))))
+    horizon = now - get_settings().backfill_days * 86400
+    chunk = BACKFILL_CHUNK_S.get(source, 7 * 86400)
+    table = Watermark.__table__
+
+    def _mark(keys_done: list[str]) -> None:
+        with engine.begin() as conn:
+            upsert(conn, table, [{"source": source, "key": k, "t": until} for k in keys_done], ["source", "key"],
+                   update=["t"], where=lambda stmt: stmt.excluded.t > table.c.t)
+
+    _mark([k for k in keys if k in known or not backfill_new or since <= horizon])
+    for key, ds_id in keys.items():
+        if key in known or not backfill_new or since <= horizon or not hasattr(adapter, "observations"):
+            continue
+        log.info("%s: datastream %s is new or newly mapped, fetching its history", source, ds_id)
+        start = horizon
+        while start < since:
+            end = min(since, start + chunk)
+            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end))
+            start = end
+        _mark([key])   # only once its history is in: a failure above retries it next poll
+
+
+def _forget_unmapped_streams(engine: Engine, source: str, writer: Writer) -> None:
+    """A Datastream that cannot take readings (its mapping removed, its unit changed) loses its watermark,
+    so that once it is mapped again the months it was unmapped are fetched, not skipped."""
+    keys = [f"{STREAM_KEY}{ds_id}" for (src, ds_id), state in writer.series.items()
+            if src == source and isinstance(state, str)]
+    if keys:
+        with engine.begin() as conn:
+            conn.execute(delete(Watermark).where(Watermark.source == source, Watermark.key.in_(keys)))
 
 
 def _after_store(engine: Engine, source: str, stats, now: int) -> None:
@@ -179,7 +231,10 @@ def backfill(days: int, sources: list[str] | None = None, progress: bool = True,
         first = True
         while start < now:
             end = min(now, start + chunk)
-            result = poll_source(source, start, end, engine=engine, adapter=adapter, now=now,
+            # chunks overlap by the lateness: an interval phenomenonTime straddling a chunk boundary is
+            # outside both windows where the server compares interval ends with `lt` (as FROST does)
+            result = poll_source(source, start if first else max(since, start - adapter.lateness_s), end,
+                                 engine=engine, adapter=adapter, now=now,
                                  open_ids=_open_ids(engine, source, now) if first else ())
             first = False
             total["stored"] += result["stored"]

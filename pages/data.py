@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 
 import dash
 import dash_bootstrap_components as dbc
@@ -12,7 +13,8 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from components.crosschecks import crosscheck_table
 from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
-from core.i18n import t
+from core.i18n import TABLE, t
+from core.settings import get_settings
 from ingest.files import import_bytes
 from layouts.context import current_lang
 from queries import crosschecks, health
@@ -32,6 +34,7 @@ def layout(**_):
         card(t("xcheck.title", lang), html.Div(id=f"{P}-checks")),
         html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
                   card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
+        card(t("data.unmapped", lang), html.Div(id=f"{P}-unmapped")),
         card(t("data.upload", lang), html.Div([
             dcc.Upload(id=f"{P}-upload", children=html.Div([html.I(className="bi bi-upload me-2"), t("data.drop", lang)]),
                        accept=".csv,.xlsx", max_size=MAX_UPLOAD, multiple=False,
@@ -94,6 +97,50 @@ def update_health(_tick, _stored):
 @callback(Output(f"{P}-checks", "children"), Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
 def update_crosschecks(_tick, _stored):
     return crosscheck_table(crosschecks.findings(), current_lang())
+
+
+@callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"))
+def update_unmapped(_tick):
+    """Datastreams the server has and the dashboard cannot place, with the site-file line that maps
+    them. Every string here comes from the server: Dash renders it as text, never as HTML."""
+    lang = current_lang()
+    df = health.unmapped_datastreams()
+    if df.empty:
+        return html.Div(t("data.unmapped_none", lang), className="muted")
+    head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("thing", "property", "unit", "samples", "since", "reason",
+                                                         "site_line")])
+    rows = []
+    for r in records(df):
+        samples = r["samples"] if isinstance(r["samples"], list) else []
+        prop = [html.Div(r["property_name"] if isinstance(r["property_name"], str) else "—")]
+        if isinstance(r["definition"], str):
+            prop.append(html.Div(r["definition"], className="muted small text-break"))
+        rows.append(html.Tr([
+            html.Td([html.Div(r["thing_name"]), html.Div(f"Datastream {r['datastream_id']}", className="muted small")]),
+            html.Td(prop), html.Td(r["unit"] if isinstance(r["unit"], str) else "—"),
+            html.Td(" · ".join(_sample(v, lang) for _t, v in samples[:5]) or "—"),
+            html.Td(_when(r["since_time"])),
+            html.Td(t(f"unmapped.{r['reason']}", lang) if f"unmapped.{r['reason']}" in _REASONS else r["reason"]),
+            html.Td(html.Code(r["yaml_line"], className="small text-break"))]))
+    hint = html.Div(t("data.unmapped_hint", lang, path=str(get_settings().site_file)), className="muted small mb-1")
+    return html.Div([hint, html.Div(html.Table([html.Thead(head), html.Tbody(rows)],
+                                               className="table table-sm table-compact"),
+                                    className="table-responsive")])
+
+
+_REASONS = {k for k in TABLE if k.startswith("unmapped.")}
+
+
+def _sample(text: str, lang: str) -> str:
+    """A sample result as the viewer writes numbers (13,18 in Vietnamese); anything else as it came."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return str(text)
+    if not math.isfinite(value):
+        return str(text)
+    decimals = len(str(text).partition(".")[2]) if "e" not in str(text).lower() else 3
+    return fmt_number(value, lang, min(decimals, 6))
 
 
 def _decode(contents: str | None) -> bytes | None:

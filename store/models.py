@@ -317,3 +317,24 @@ class Notification(Base):
     severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
     next_attempt_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
     lease_until_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+
+
+class UnmappedDatastream(Base):
+    """A SensorThings Datastream the store cannot place (what it measures, or in which unit): shown on
+    the Data page with the site-file line that maps it. mapped_t is set once a mapping takes it."""
+    __tablename__ = "unmapped_datastreams"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    datastream_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    thing_id: Mapped[str] = mapped_column(String(128))
+    thing_name: Mapped[str] = mapped_column(String(200))
+    property_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    definition: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(String(64))   # unknown_parameter | ambiguous_parameter | unit_mismatch | ...
+    candidates: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    samples: Mapped[list | None] = mapped_column(JSON, nullable=True)    # [[phenomenonTime, result], ...]
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)   # the device its Thing is, if known
+    phenomenon_since_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    first_seen_t: Mapped[int] = mapped_column(Epoch)
+    last_seen_t: Mapped[int] = mapped_column(Epoch)
+    mapped_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
