@@ -24,6 +24,7 @@ from core.i18n import t
 from core.site import get_site
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme
+from panels.feedback import weekly_bars
 from queries.base import records
 from queries import reports
 from queries.windows import week_bounds
@@ -135,19 +136,6 @@ def update_feedback(period, dates, village, category, stage, _tick):
              for r in records(df) if r["lat"] == r["lat"] and r["lat"] is not None]
     m = {"type": "FeatureCollection", "features": feats}
     return kp, summary, week_fig, cat_fig, vil_fig, rows, cols, m, freshness_badge(f, lang), None
-
-
-def weekly_bars(weeks, lang: str, theme: str):
-    """One bar per ISO week (Monday–Sunday), labelled by the days it covers, the current week included."""
-    if weeks.empty or weeks["count"].sum() == 0:
-        return no_data(lang, theme)
-    labels = [f"{a:%d/%m}–{b:%d/%m}" for a, b in zip(weeks["first"], weeks["last"])]
-    name = t("stage.received", lang)
-    fig = go.Figure(go.Bar(x=labels, y=weeks["count"], name=name, marker_color=STAGE_COLOURS["open"],
-                           hovertemplate="%{x}: %{y:,} " + t("unit.reports", lang) + "<extra></extra>"))
-    style(fig, lang, theme=theme, legend=False, hover_time=False)
-    fig.update_xaxes(type="category")
-    return fig
 
 
 @callback(Output(f"{P}-history", "children"), Input(f"{P}-grid", "selectedRows"), Input(f"{P}-reports", "clickData"),
