@@ -2,11 +2,11 @@
 Missing values read "no data", never 0."""
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
 from babel.numbers import format_decimal
 
+from core.text import is_missing as _is_missing
 from core.timeutil import to_local
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
@@ -14,7 +14,8 @@ NO_DATA = {"vi": "Không có dữ liệu", "en": "No data"}
 
 
 def is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT, pd.NA (core/text.py)."""
+    return _is_missing(value)
 
 
 def fmt_number(value: float | int | None, lang: str = "vi", decimals: int = 1) -> str:
@@ -40,7 +41,7 @@ def fmt_percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str
 
 
 def fmt_date(value: datetime | date | float | int | None, lang: str = "vi") -> str:
-    if value is None:
+    if is_missing(value):
         return NO_DATA.get(lang, NO_DATA["vi"])
     if not isinstance(value, date) or isinstance(value, datetime):
         value = to_local(value)
@@ -48,13 +49,13 @@ def fmt_date(value: datetime | date | float | int | None, lang: str = "vi") -> s
 
 
 def fmt_time(value: datetime | float | int | None, lang: str = "vi") -> str:
-    if value is None:
+    if is_missing(value):
         return NO_DATA.get(lang, NO_DATA["vi"])
     return to_local(value).strftime("%H:%M")
 
 
 def fmt_datetime(value: datetime | float | int | None, lang: str = "vi") -> str:
-    if value is None:
+    if is_missing(value):
         return NO_DATA.get(lang, NO_DATA["vi"])
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 

@@ -21,6 +21,7 @@ from core.errors import AppError
 from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
+from core.text import is_missing, source_text
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme
 from queries import reports
@@ -109,11 +110,12 @@ def update_feedback(period, dates, village, category, stage, _tick):
     vil_fig = bar(vil, x="village", lang=lang, labels=dict(village_options()), theme=theme)
     df = reports.reports(s, e, village, category, stage if stage in STAGES else None)
     vnames = dict(village_options())
-    rows = [{"id": r["id"], "time": fmt_datetime(r["requested_time"].to_pydatetime()),
-             "category": names.get(r["service_code"], r["service_name"]), "village": vnames.get(r["village_id"], "—"),
+    rows = [{"id": source_text(r["id"]), "time": fmt_datetime(r["requested_time"]),
+             "category": names.get(r["service_code"], source_text(r["service_name"])),
+             "village": vnames.get(r["village_id"], "—"),
              "stage": t("stage.overdue", lang) if r["overdue"] else t(f"stage.{r['stage']}", lang),
-             "deadline": fmt_date(r["deadline_time"].to_pydatetime()) if r["deadline_time"] == r["deadline_time"] else "—",
-             "description": r["description"]} for r in df.to_dict("records")]
+             "deadline": fmt_date(r["deadline_time"].to_pydatetime()) if not is_missing(r["deadline_time"]) else "—",
+             "description": source_text(r["description"])} for r in df.to_dict("records")]
     cols = [{"field": "id", "headerName": t("fb.col_id", lang), "maxWidth": 160},
             {"field": "time", "headerName": t("fb.col_time", lang), "maxWidth": 150},
             {"field": "category", "headerName": t("fb.col_category", lang)},
@@ -121,12 +123,14 @@ def update_feedback(period, dates, village, category, stage, _tick):
             {"field": "stage", "headerName": t("fb.col_stage", lang), "maxWidth": 140},
             {"field": "deadline", "headerName": t("fb.col_deadline", lang), "maxWidth": 120},
             {"field": "description", "headerName": t("fb.col_desc", lang), "flex": 2}]
-    feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=r["description"] or r["id"],
-                     popup=popup_html(r["id"], [names.get(r["service_code"], r["service_name"] or ""), r["description"] or "",
+    feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=source_text(r["description"], source_text(r["id"])),
+                     popup=popup_html(r["id"], [names.get(r["service_code"], source_text(r["service_name"])),
+                                                source_text(r["description"], t("fb.no_description", lang)),
+                                                source_text(r.get("address"), ""),
                                                 t("fb.deadline", lang, d=fmt_date(r["deadline_time"].to_pydatetime()))
-                                                if r["deadline_time"] == r["deadline_time"] else ""]),
+                                                if not is_missing(r["deadline_time"]) else ""]),
                      color=STAGE_COLOURS["overdue" if r["overdue"] else r["stage"]], radius=7)
-             for r in df.to_dict("records") if r["lat"] == r["lat"] and r["lat"] is not None]
+             for r in df.to_dict("records") if not is_missing(r["lat"]) and not is_missing(r["lon"])]
     m = {"type": "FeatureCollection", "features": feats}
     return kp, summary, week_fig, cat_fig, vil_fig, rows, cols, m, freshness_badge(f, lang), None
 
@@ -147,5 +151,5 @@ def show_history(selected, click):
         return html.Div([html.Strong(rid), html.Div(t("common.no_data", lang), className="muted")])
     return html.Div([html.Strong(rid), html.Ul([
         html.Li([html.Span(fmt_datetime(r["time"].to_pydatetime()), className="muted"), " · ",
-                 html.Strong(t(f"stage.{r['stage']}", lang)), f" ({r['status']})",
-                 html.Div(r["description"] or "")]) for r in hist.to_dict("records")])])
+                 html.Strong(t(f"stage.{r['stage']}", lang)), f" ({source_text(r['status'])})",
+                 html.Div(source_text(r["description"], ""))]) for r in hist.to_dict("records")])])

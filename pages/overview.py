@@ -2,6 +2,8 @@
 against last week and its target; every device on the map by state; open alerts; what changed."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -138,7 +140,8 @@ def device_features(states, lang: str) -> dict[str, list]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
         lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
-        link = {"camera": f"/security?camera={d['id']}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={d['id']}")
+        dev = quote(str(d["id"]), safe="")
+        link = {"camera": f"/security?camera={dev}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={dev}")
         # the operator goes from the marker straight to acknowledging or resolving its alert
         popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang)
         by_kind.setdefault(d["kind"], []).append(feature(
