@@ -41,6 +41,14 @@ def popup_html(title: object, lines: list[object], link: str | None = None, link
     return f"<b>{esc(title, limit=200)}</b>{body}{a}" + (f'<div class="popup-acts">{buttons}</div>' if buttons else "")
 
 
+def clicked_id(click, key: str = "id") -> str | None:
+    """A property (the id, by default) of the feature a map click reports, if it is plain text: the
+    clickData comes from the browser and is taken on trust by nothing."""
+    props = click.get("properties") if isinstance(click, dict) else None
+    value = props.get(key) if isinstance(props, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 200 else None
+
+
 def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
     """A device's latest readings for its popup: parameter name, value with its decimals, unit, time."""
     from core.formatting import fmt_number, fmt_time
@@ -126,7 +134,7 @@ def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], 
 def drill_down_village(_clicks, current):
     """A village clicked on the map filters the page to it; a second click on it shows the whole commune."""
     click = (ctx.triggered[0] or {}).get("value") if ctx.triggered else None
-    village = ((click or {}).get("properties") or {}).get("id")
+    village = clicked_id(click)
     if not village:
         return no_update
     return None if village == current else village

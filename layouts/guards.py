@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 
+from dash.exceptions import DashException
 from flask import Response, request
 
 from core.i18n import t
 from core.text import source_text
 from layouts.context import current_lang
 
+log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
 MAX_CALLBACK_BYTES = 1_000_000          # the largest ordinary callback body is a few kilobytes
 MAX_UPLOAD_BYTES = 28_000_000           # a 20 MB file (pages/data.py MAX_UPLOAD) in base64, plus the envelope
@@ -57,10 +60,36 @@ def _read_body(limit: int, prefix: bytes, stream) -> bytes | None:
     return None if len(body) > limit else body
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _text_or_none(v) -> bool:
+    return v is None or isinstance(v, str)
+
+
+# What the components on these pages can send for a property; a value no component could send is refused
+# here (400) instead of reaching a callback that would trip over it. Properties not listed carry anything.
+PROPERTY_TYPES = {
+    "n_clicks": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
+    "n_intervals": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
+    "pathname": lambda v: v is None or (isinstance(v, str) and v.startswith("/")),
+    "search": _text_or_none, "hash": _text_or_none, "href": _text_or_none,
+    "contents": _text_or_none, "filename": _text_or_none, "date": _text_or_none,
+    "value": lambda v: v is None or isinstance(v, str) or _number(v) or
+    (isinstance(v, list) and all(isinstance(i, str) or _number(i) for i in v)),
+    "clickData": lambda v: v is None or isinstance(v, dict),
+    "selectedRows": lambda v: v is None or (isinstance(v, list) and all(isinstance(r, dict) for r in v)),
+}
+
+
 def _is_dependency(item) -> bool:
     if isinstance(item, list):   # pattern-matching ALL: a list of dependencies
         return all(_is_dependency(i) for i in item)
-    return isinstance(item, dict) and isinstance(item.get("id"), (str, dict)) and isinstance(item.get("property"), str)
+    if not (isinstance(item, dict) and isinstance(item.get("id"), (str, dict)) and isinstance(item.get("property"), str)):
+        return False
+    check = PROPERTY_TYPES.get(item["property"])
+    return check is None or check(item.get("value"))
 
 
 def check_callback(callback_map: dict) -> Response | None:
@@ -111,6 +140,13 @@ def install(app) -> None:
         if request.path == CALLBACK_PATH and request.method == "POST":
             return check_callback(app.callback_map)
         return None
+
+    @server.errorhandler(DashException)
+    def dash_refused(err):
+        """Dash's own checks (outputs not matching the callback, ...) fail on a request that the renderer
+        would never send: a 400 for the sender, not a 500 in the log."""
+        log.warning("callback request refused by Dash: %s", str(err)[:200])
+        return _message(400, "error.bad_request")
 
     @server.errorhandler(413)
     def too_large(_err):

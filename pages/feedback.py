@@ -15,7 +15,7 @@ from components.filters import extra_filter, fid, filter_bar, period_filter, per
 from components.freshness import freshness_badge
 from components.grid import list_grid
 from components.kpi import kpi_card
-from components.map import empty, feature, page_map, popup_html
+from components.map import clicked_id, empty, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_date, fmt_datetime, fmt_number
@@ -140,12 +140,13 @@ def update_feedback(period, dates, village, category, stage, _tick):
 def show_history(selected, click):
     lang = current_lang()
     rid = None
-    if dash.ctx.triggered_id == f"{P}-reports" and click:
-        rid = (click.get("properties") or {}).get("id")
-    elif selected:
-        rid = selected[0]["id"]
-    if not rid:
+    if dash.ctx.triggered_id == f"{P}-reports" and isinstance(click, dict):
+        rid = clicked_id(click)
+    elif isinstance(selected, list) and selected and isinstance(selected[0], dict):
+        rid = selected[0].get("id")
+    if not isinstance(rid, str) or not rid or len(rid) > 200:
         return t("fb.pick", lang)
+    rid = source_text(rid)
     hist = reports.report_history(rid)
     if hist.empty:
         return html.Div([html.Strong(rid), html.Div(t("common.no_data", lang), className="muted")])

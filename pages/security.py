@@ -11,7 +11,7 @@ from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, mark_selected, page_map, popup_html
+from components.map import STATE_COLOURS, clicked_id, feature, mark_selected, page_map, popup_html
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -125,9 +125,11 @@ def drill_down_camera(map_click, bar_click, current):
     """A camera clicked on the map or in the bar chart filters the page to it."""
     trig = dash.ctx.triggered_id
     if trig == f"{P}-cameras" and map_click:
-        dev = (map_click.get("properties") or {}).get("id")
-    elif trig == f"{P}-cams" and bar_click:
-        dev = bar_click["points"][0].get("customdata")
+        dev = clicked_id(map_click)
+    elif trig == f"{P}-cams" and isinstance(bar_click, dict):
+        points = bar_click.get("points")
+        dev = points[0].get("customdata") if isinstance(points, list) and points and isinstance(points[0], dict) else None
+        dev = dev if isinstance(dev, str) and len(dev) <= 200 else None
     else:
         return no_update
     return dev if dev and dev != current else no_update
