@@ -105,7 +105,7 @@ def _fetch_snapshot(url: str) -> tuple[bytes, str] | None:
     return (body, kind) if kind else None
 
 
-@server.route("/media/snapshot/<event_id>")
+@server.route("/media/snapshot/<path:event_id>")
 def snapshot(event_id: str):
     """Camera snapshots through the dashboard: the wall never talks to the NVR itself, and a source
     that is down (or sends anything but a JPEG/PNG/WebP: an SVG would run its script here) shows a grey

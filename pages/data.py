@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
+from core.text import source_text
 from ingest.files import import_bytes
 from layouts.context import current_lang
 from queries import health
@@ -66,11 +67,11 @@ def update_health(_tick, _stored):
         state = html.Span(t(f"state.{r['state']}", lang) if r["state"] != "ok" else t("state.ok", lang),
                           className=badge.get(r["state"], "badge-stale"))
         sim = html.Span(t("common.simulated", lang), className="badge-sim ms-1") if r["simulated"] else None
-        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(r["url"], className="muted small")]),
+        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(source_text(r["url"], ""), className="muted small")]),
                              html.Td(r["protocol"]), html.Td(state), html.Td(_when(r["last_success_time"])),
                              html.Td(_when(r["down_since_time"])), html.Td(_lag(r["lag_s"], lang)),
                              html.Td(fmt_number(r["stored_total"], lang, 0)), html.Td(fmt_number(r["rejected_total"], lang, 0)),
-                             html.Td(html.Small((r["last_error"] or "")[:160]))]))
+                             html.Td(html.Small(source_text(r["last_error"], "", limit=160)))]))
     table = html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="table table-sm table-compact"),
                      className="table-responsive") if rows else html.Div(t("common.no_data", lang), className="muted")
     rej = health.rejects_by_reason()
@@ -81,8 +82,8 @@ def update_health(_tick, _stored):
         if not rej.empty else html.Div(t("common.no_data", lang), className="muted")
     rec = health.recent_rejects(50)
     rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"), f" {r['source']} · ",
-                                 html.Code(r["reason"]), f" · {r['detail'] or ''}",
-                                 html.Div(html.Code((r["excerpt"] or "")[:200]), className="small")])
+                                 html.Code(source_text(r["reason"])), f" · {source_text(r['detail'], '')}",
+                                 html.Div(html.Code(source_text(r["excerpt"], "", limit=200)), className="small")])
                         for r in rec.to_dict("records")], className="small") if not rec.empty else \
         html.Div(t("common.no_data", lang), className="muted")
     return table, rej_table, rec_list
@@ -102,6 +103,7 @@ def _decode(contents: str | None) -> bytes | None:
           Input(f"{P}-upload", "contents"), State(f"{P}-upload", "filename"), prevent_initial_call=True)
 def preview_upload(contents, filename):
     lang = current_lang()
+    filename = source_text(filename, "upload.csv", limit=200)
     content = _decode(contents)
     if content is None:
         return dbc.Alert(t("data.file_error", lang, detail="base64"), color="danger"), None, {"display": "none"}, None
@@ -115,10 +117,12 @@ def preview_upload(contents, filename):
                                       for r in result["preview"]])], className="table table-sm table-compact")
     errors = html.Table([html.Thead(html.Tr([html.Th(t("col.row", lang)), html.Th(t("col.reason", lang)),
                                              html.Th(t("col.detail", lang))])),
-                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(html.Code(e["reason"])), html.Td(e["detail"])])
+                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(html.Code(e["reason"])), html.Td(source_text(e["detail"], ""))])
                                      for e in result["errors"]])], className="table table-sm table-compact text-danger") \
         if result["errors"] else None
-    head = html.Div(t("data.preview", lang, valid=result["valid"], bad=result["rejected"]), className="fw-semibold")
+    head = html.Div([t("data.preview", lang, valid=result["valid"], bad=result["rejected"]),
+                     html.Div(t("data.duplicates", lang, n=result["duplicates"]), className="text-warning small")
+                     if result.get("duplicates") else None], className="fw-semibold")
     show = {"display": "inline-block"} if result["valid"] else {"display": "none"}
     return html.Div([head, preview, errors]), t("data.confirm", lang, n=result["valid"]), show, None
 
@@ -128,6 +132,7 @@ def preview_upload(contents, filename):
           prevent_initial_call=True)
 def confirm_upload(n, contents, filename):
     lang = current_lang()
+    filename = source_text(filename, "upload.csv", limit=200)
     content = _decode(contents)
     if not n or content is None:
         return no_update, no_update

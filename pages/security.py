@@ -2,6 +2,8 @@
 happen (hour x weekday), and the latest events with their snapshots."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
@@ -17,6 +19,7 @@ from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
+from core.text import source_text
 from layouts.context import current_lang, current_theme
 from queries import events, site
 
@@ -76,18 +79,24 @@ def update_events(period, dates, village, camera, label, _tick):
     latest = events.latest_events(30, s, e, cams, labels, village)
     rows = []
     for r in latest.to_dict("records"):
-        img = html.Img(src=f"/media/snapshot/{r['id']}", className="event-snap", alt="") \
+        img = html.Img(src=f"/media/snapshot/{quote(str(r['id']), safe='')}", className="event-snap", alt="") \
             if r["has_snapshot"] else None
         ended = t("sec.in_progress", lang) if r["end_time"] is None or r["end_time"] != r["end_time"] else \
             fmt_datetime(r["end_time"].to_pydatetime())
-        rows.append(html.Tr([html.Td(fmt_datetime(r["time"].to_pydatetime())), html.Td(r["camera_name"]),
-                             html.Td(t(f"label.{r['label']}", lang) + (f" · {r['sub_label']}" if isinstance(r["sub_label"], str) else "")),
+        rows.append(html.Tr([html.Td(fmt_datetime(r["time"].to_pydatetime())), html.Td(source_text(r["camera_name"])),
+                             html.Td(label_text(r["label"], lang) + (f" · {source_text(r['sub_label'], limit=80)}"
+                                                                     if isinstance(r["sub_label"], str) else "")),
                              html.Td(t("sec.score", lang, v=fmt_number((r["top_score"] or 0) * 100, lang, 0))
                                      if r["top_score"] == r["top_score"] and r["top_score"] is not None else "—"),
                              html.Td(ended), html.Td(img)]))
     table = html.Table(html.Tbody(rows), className="table table-sm table-compact") if rows else \
         html.Div(t("common.no_data", lang), className="muted")
     return heat, cam_fig, label_fig, village_fig, table, None
+
+
+def label_text(label, lang: str) -> str:
+    """Frigate's label in words when we know it; another NVR's own label as it came (as text)."""
+    return t(f"label.{label}", lang) if label in LABELS else source_text(label, limit=80)
 
 
 mark_selected(P, "cameras", "camera")
