@@ -2,8 +2,8 @@
 STRINGS = {
     "error.body_too_large": ("Yêu cầu quá lớn, máy chủ không nhận.", "The request is too large; the server refused it."),
     "error.bad_request": ("Yêu cầu không hợp lệ, máy chủ không xử lý.", "The request is malformed; the server did not process it."),
-    "error.repeated_param": ("Tham số \"{name}\" xuất hiện nhiều lần trong địa chỉ; đã dùng giá trị mặc định.",
-                             "Parameter \"{name}\" appears more than once in the address; the default is used."),
+    "error.repeated_param": ("Tham số “{name}” xuất hiện nhiều lần trong địa chỉ; đã dùng giá trị mặc định.",
+                             "Parameter “{name}” appears more than once in the address; the default is used."),
     "error.bad_alert_id": ("Mã cảnh báo không hợp lệ: {value}", "Invalid alert number: {value}"),
     "notfound.title": ("Không tìm thấy trang", "Page not found"),
     "notfound.body": ("Địa chỉ này không có trang nào. Hãy kiểm tra lại đường dẫn hoặc quay về trang tổng quan.",
