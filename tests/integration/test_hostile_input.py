@@ -328,3 +328,38 @@ def test_fuzzing_every_pages_url_parameters_gives_no_500_and_no_unhandled_except
     one()
     print(f"\nfuzzed {tried} page URLs over {len(paths)} pages")
     assert client.get("/").status_code == 200
+
+
+# --- what the project writes, and what an upload stores -----------------------------------------------
+
+def test_dump_escapes_cells_a_spreadsheet_would_run(sqlite_url, use_store, engine_for, site):
+    import csv
+    import io
+
+    from ingest.records import IndicatorRecord
+    from ingest.site_sync import sync_site
+    from ingest.writer import Writer
+    from queries.dump import dump
+    use_store(sqlite_url)
+    engine = engine_for(sqlite_url)
+    sync_site(engine, site)
+    notes = ["=cmd|' /C calc'!A0", "@SUM(1+1)", "+1", "-1+2", "\t=1", "ordinary"]
+    Writer(engine).write([IndicatorRecord("file", "online_dossier_rate", "commune:quang_tho", f"2026-{m:02d}", 10.0 + m,
+                                          None, None, note, 1) for m, note in enumerate(notes, start=1)])
+    out = io.StringIO()
+    assert dump("indicators", out=out) == len(notes)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    written = {r["note"] for r in rows}
+    assert written == {"'=cmd|' /C calc'!A0", "'@SUM(1+1)", "'+1", "'-1+2", "'\t=1", "ordinary"}
+    assert {r["value"] for r in rows} >= {"11.0", "16.0"}          # numbers stay numbers
+
+
+def test_an_upload_with_100000_rows_over_12_keys_stores_12_and_reports_duplicates(sqlite_url, engine_for, site):
+    from ingest.files import import_bytes
+    from ingest.site_sync import sync_site
+    engine = engine_for(sqlite_url)
+    sync_site(engine, site)
+    lines = ["indicator,scope,period,value"] + [f"online_dossier_rate,commune:quang_tho,2025-{1 + n % 12:02d},{n % 100}"
+                                               for n in range(100_000)]
+    result = import_bytes("\n".join(lines).encode(), "many.csv", dry_run=False, engine=engine)
+    assert result["stored"] == 12 and result["updated"] == 0 and result["duplicates"] == 100_000 - 12
