@@ -56,8 +56,10 @@ def _clean(value, depth: int = 0):
     return value
 
 
-def _read_body(limit: int, prefix: bytes, stream) -> bytes | None:
-    rest = stream.read(limit + 1 - len(prefix))
+def _read_body(limit: int, prefix: bytes, stream, length: int | None) -> bytes | None:
+    """The body, never more than limit + 1 bytes read; never past Content-Length (a raw socket would wait)."""
+    want = (limit + 1 if length is None else min(length, limit + 1)) - len(prefix)
+    rest = stream.read(want) if want > 0 else b""
     body = prefix + rest
     return None if len(body) > limit else body
 
@@ -106,7 +108,7 @@ def check_callback(callback_map: dict) -> Response | None:
     limit = MAX_UPLOAD_BYTES if any(o in output for o in UPLOAD_OUTPUTS) else MAX_CALLBACK_BYTES
     if length is not None and length > limit:
         return _message(413, "error.body_too_large")
-    body = _read_body(limit, prefix, stream) if length is None or length > len(prefix) else prefix
+    body = _read_body(limit, prefix, stream, length) if length is None or length > len(prefix) else prefix
     if body is None:
         return _message(413, "error.body_too_large")
     try:

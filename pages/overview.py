@@ -17,6 +17,7 @@ from components.page import card, fresh, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number, fmt_period
 from core.i18n import t
 from core.site import get_site
+from core.text import source_text
 from domain import aqi as aqi_domain
 from domain.flood import relative_text
 from layouts.context import current_lang
@@ -177,7 +178,7 @@ def alert_list(lang: str):
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", r["title_vi"] if lang == "vi" else r["title_en"], html.Span(f" · {fmt_datetime(r['opened_time'].to_pydatetime())}",
+                             " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'].to_pydatetime())}",
                                                         className="muted")])
                     for r in df.to_dict("records")], className="list-unstyled mb-0")
 

@@ -115,7 +115,7 @@ def update_map(_tick, _done, seen):
         state = "unknown" if r["online"] is None else ("ok" if r["online"] else "offline")
         last = fmt_datetime(r["last_event_time"].to_pydatetime()) if r["last_event_time"] == r["last_event_time"] else "—"
         feats.append(feature(r["lat"], r["lon"], id=r["device"], tooltip=r["name"],
-                             popup=popup_html(r["name"], [f"{t('role.' + (r['role'] or 'security'), lang)} · "
+                             popup=popup_html(r["name"], [f"{t('role.' + source_text(r['role'], 'security'), lang)} · "
                                                           f"{t('state.' + state, lang)}", last])
                              + alert_popup(alerts_by_device.get(r["device"]), lang),
                              color=STATE_COLOURS[state], kind="camera"))
