@@ -176,3 +176,17 @@ def test_an_unknown_page_answers_404_in_vietnamese(tab, hostile_url):
     response = page.goto(hostile_url + "/khong-co-trang-nay", wait_until="networkidle")
     assert response.status == 404
     page.get_by_text("Không tìm thấy trang").first.wait_for(timeout=30000)
+
+
+def test_the_live_server_refuses_huge_and_deep_bodies_and_stays_up(hostile_url):
+    """Through gunicorn, as a hostile client would: a 5 MB body to an ordinary callback is refused before it is read, JSON nested
+    3 000 deep is a 400, and the app still answers."""
+    url = hostile_url + "/_dash-update-component"
+    big = b'{"output": "shell-alert-counts.children", "inputs": [], "pad": "' + b"x" * 5_000_000 + b'"}'
+    r = requests.post(url, data=big, headers={"Content-Type": "application/json"}, timeout=60)
+    assert r.status_code == 413 and "quá lớn" in r.json()["error"]
+    deep = '{"output": "shell-alert-counts.children", "inputs": [' + "[" * 3000 + "]" * 3000 + "]}"
+    r = requests.post(url, data=deep, headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 400
+    assert requests.get(hostile_url + "/alerts?alert=" + "9" * 30, timeout=30).status_code == 200
+    assert requests.get(hostile_url + "/", timeout=30).status_code == 200
