@@ -43,6 +43,14 @@ with server.test_request_context("/"):
     server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
 
 
+@server.route("/healthz")
+def healthz():
+    """The connection watchdog's ping: answers while this web server runs; no database work, so a wall
+    of screens pinging it costs nothing."""
+    import time
+    return {"ok": True, "time": int(time.time())}, 200, {"Cache-Control": "no-store"}
+
+
 @server.route("/set")
 def set_preference():
     """Language / theme switch: remembered in a cookie for a year, then back to the page."""

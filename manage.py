@@ -41,7 +41,7 @@ def cmd_ingest(args) -> int:
         result = run_once(sources=args.source)
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0 if all(r.get("ok") for r in result.values()) else 1
-    run_loop(interval_s=get_settings().ingest_interval_s, sources=args.source)
+    run_loop(sources=args.source)
     return 0
 
 
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
 
-    s = sub.add_parser("ingest", help="poll every source in a loop (INGEST_INTERVAL_S), or once")
+    s = sub.add_parser("ingest", help="poll every source in a loop, each at its own interval (site file `sources:`; INGEST_INTERVAL_S overrides), or once")
     s.add_argument("--once", action="store_true", help="one poll of each source, then exit")
     s.add_argument("--source", action="append", help="only this source (repeatable)")
 

@@ -9,11 +9,13 @@ import time
 from sqlalchemy import Engine, func, insert, select, update
 
 from alerts.lifecycle import record
+from alerts.notify import deliver_due, enqueue
 from alerts.rules import SEVERITY_RANK, Rule, get_rules
 from core.site import get_site
 from core.timeutil import LOCAL_OFFSET_S
 from domain import aqi as aqi_domain
-from domain import flood
+from domain import flood, freshness
+from queries.cache import invalidate
 from store.models import Alert, CameraEvent, Device, HourlyRollup, Reading, Report, Series, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -24,8 +26,11 @@ SOURCE_RULE_KINDS = {"sensorthings": ("threshold", "level", "rate", "aqi", "devi
 # --- applying a condition to the alert table ---------------------------------------------------------
 
 def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool, now: int, name: str,
-          device_id: str | None = None, village_id: str | None = None, value: float | None = None) -> str | None:
+          device_id: str | None = None, village_id: str | None = None, value: float | None = None,
+          since: int | None = None) -> str | None:
     """severity: the condition is active at that severity. cleared: gone for the hold time.
+    since: when the condition began, if known and earlier than this evaluation (a report became overdue
+    at its deadline, not when the engine first looked): the alert opens at that time.
     Returns what happened: opened | escalated | cleared | None."""
     row = conn.execute(select(Alert.id, Alert.state, Alert.severity).where(
         Alert.rule_id == rule.id, Alert.subject == subject, Alert.state != "resolved")).first()
@@ -34,18 +39,19 @@ def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool
             alert_id = conn.execute(insert(Alert).values(
                 rule_id=rule.id, kind=rule.kind, subject=subject, device_id=device_id, village_id=village_id,
                 severity=severity, state="open", title_vi=rule.title_vi.format(device=name)[:300],
-                title_en=rule.title_en.format(device=name)[:300], value=value, opened_t=now,
+                title_en=rule.title_en.format(device=name)[:300], value=value, opened_t=min(since or now, now),
                 updated_t=now)).inserted_primary_key[0]
-            event = record(conn, alert_id, "opened", "rule", now, note=None, state_from=None, state_to="open",
+            event = record(conn, alert_id, "opened", "rule", min(since or now, now), note=None, state_from=None,
+                           state_to="open",
                            severity_from=None, severity_to=severity)
-            _notify_later(alert_id, event, severity)
+            enqueue(conn, alert_id, event, severity, now)
             return "opened"
         alert_id, state, old = row
         if SEVERITY_RANK[severity] > SEVERITY_RANK[old]:
             conn.execute(update(Alert).where(Alert.id == alert_id).values(severity=severity, value=value, updated_t=now))
             event = record(conn, alert_id, "escalated", "rule", now, note=None, state_from=state, state_to=state,
                            severity_from=old, severity_to=severity)
-            _notify_later(alert_id, event, severity)
+            enqueue(conn, alert_id, event, severity, now)
             return "escalated"
         conn.execute(update(Alert).where(Alert.id == alert_id).values(value=value, updated_t=now))
         return None
@@ -60,24 +66,13 @@ def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool
     return None
 
 
-_PENDING: list[tuple[int, int, str]] = []
-
-
-def _notify_later(alert_id: int, event_id: int, severity: str) -> None:
-    _PENDING.append((alert_id, event_id, severity))
-
-
-def _flush_notifications(engine: Engine) -> None:
-    pending = list(_PENDING)
-    _PENDING.clear()
-    if not pending:
-        return
-    from alerts.notify import notify
-    for alert_id, event_id, severity in pending:
-        try:
-            notify(engine, alert_id, event_id, severity)
-        except Exception:  # noqa: BLE001 - a notification failure is logged in its table, never fatal
-            log.exception("notification for alert %s failed", alert_id)
+def _deliver_now(engine: Engine) -> None:
+    """Deliver what the evaluation just queued without waiting for the outbox job; what fails here
+    stays in the outbox and the job retries it."""
+    try:
+        deliver_due(engine)
+    except Exception:  # noqa: BLE001 - delivery problems are kept in the outbox, never fatal
+        log.exception("notification delivery failed; the outbox job will retry")
 
 
 # --- readings helpers -------------------------------------------------------------------------------
@@ -241,12 +236,16 @@ def _eval_camera(conn, rule: Rule, now: int, touched) -> None:
 
 
 def _eval_source_silence(conn, rule: Rule, now: int) -> None:
-    for source, last_ok, down in conn.execute(select(SourceHealth.source, SourceHealth.last_success_t,
-                                                     SourceHealth.down_since_t)).all():
-        silent = (down is not None and now - down >= rule.after_min * 60) or \
-                 (last_ok is not None and now - last_ok >= rule.after_min * 60)
-        apply(conn, rule, source, severity=rule.severity if silent else None,
-              cleared=not silent and down is None and last_ok is not None, now=now, name=source)
+    """A source is silent when its freshness (domain.freshness, the same judgement the cards, the map
+    and `status` use) is down or stale; it clears once the source is fresh again."""
+    table = SourceHealth.__table__
+    for row in conn.execute(select(table)).all():
+        state = freshness.source_state(now, last_success_t=row.last_success_t, last_attempt_t=row.last_attempt_t,
+                                       consecutive_failures=row.consecutive_failures, last_data_t=row.last_data_t,
+                                       cadence=freshness.cadence(row.source))
+        silent = state in ("down", "stale")
+        apply(conn, rule, row.source, severity=rule.severity if silent else None,
+              cleared=state in ("ok", "late"), now=now, name=row.source)
 
 
 def _eval_device_silence(conn, rule: Rule, now: int) -> None:
@@ -262,14 +261,15 @@ def _eval_device_silence(conn, rule: Rule, now: int) -> None:
 
 
 def _eval_deadline(conn, rule: Rule, now: int) -> None:
-    overdue = conn.execute(select(Report.id, Report.village_id).where(
+    overdue = conn.execute(select(Report.id, Report.village_id, Report.deadline_t).where(
         Report.stage != "resolved", Report.deadline_t < now)).all()
-    for rid, village in overdue:
-        apply(conn, rule, rid, severity=rule.severity, cleared=False, now=now, name=rid, village_id=village)
+    for rid, village, deadline in overdue:   # overdue since its deadline, not since this evaluation
+        apply(conn, rule, rid, severity=rule.severity, cleared=False, now=now, name=rid, village_id=village,
+              since=deadline)
     open_ids = [s for (s,) in conn.execute(select(Alert.subject).where(Alert.rule_id == rule.id,
                                                                         Alert.state != "resolved"))]
     if open_ids:
-        still = {rid for rid, _ in overdue}
+        still = {rid for rid, _, _ in overdue}
         for rid in open_ids:
             if rid not in still:
                 apply(conn, rule, rid, severity=None, cleared=True, now=now, name=rid)
@@ -298,7 +298,7 @@ def evaluate_after_ingest(engine: Engine, source: str, touched_series: set[int],
             else:
                 PERIODIC[rule.kind](conn, rule, now)
             done[rule.id] = True
-    _flush_notifications(engine)
+    _deliver_now(engine)
     _invalidate()
     return done
 
@@ -314,15 +314,14 @@ def evaluate_all(engine: Engine, now: int | None = None, rules=None) -> dict:
                 EVALUATORS[rule.kind](conn, rule, now, None)
             else:
                 PERIODIC[rule.kind](conn, rule, now)
-    _flush_notifications(engine)
+    _deliver_now(engine)
     _invalidate()
     return {"rules": len(rules.rules)}
 
 
 def _invalidate() -> None:
     try:
-        from queries.cache import invalidate
         invalidate("alerts")
-    except Exception:  # noqa: BLE001
-        pass
+    except Exception:  # noqa: BLE001 - a cache problem never stops alerting
+        log.exception("cache invalidation failed")
 

@@ -2,11 +2,13 @@
 who did it, when and why. Only these transitions exist; anything else is refused with a reason."""
 from __future__ import annotations
 
+import logging
 import time
 
 from sqlalchemy import Engine, insert, select, update
 
 from core.errors import AppError
+from queries.cache import invalidate
 from store.models import Alert, AlertEvent
 
 ALLOWED = {"acknowledge": {"open"}, "resolve": {"open", "acknowledged"}}
@@ -62,7 +64,6 @@ def resolve(engine: Engine, alert_id: int, user: str, note: str = "", now: int |
 
 def _invalidate() -> None:
     try:
-        from queries.cache import invalidate
         invalidate("alerts", "pages")   # pages: the memoised map layers carry alert buttons
     except Exception:  # noqa: BLE001 - a cache problem never blocks an operator's action
-        pass
+        logging.getLogger(__name__).exception("cache invalidation failed")

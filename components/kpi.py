@@ -1,10 +1,11 @@
 """A KPI card: value and unit, the trend against last week coloured by which way is better, the target,
-how fresh it is, and "Không có dữ liệu" when there is nothing behind it (never a 0)."""
+how fresh it is, and "Không có dữ liệu" when there is nothing behind it (never a 0). `covers` says which
+period and scope the number is about, so two cards that differ say why."""
 from __future__ import annotations
 
 from dash import dcc, html
 
-from components.freshness import freshness_badge
+from components.freshness import freshness_badge, stale_stamp
 from core.formatting import fmt_number, is_missing
 from core.i18n import t
 
@@ -18,7 +19,8 @@ def trend_class(delta: float | None, direction: str) -> str:
 def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *, decimals: int = 1,
              previous: float | None = None, previous_label: str | None = None, direction: str = "up",
              target: float | None = None, fresh: dict | None = None, note: str | None = None,
-             page: str = "overview", href: str | None = None, accent: str | None = None) -> html.Div:
+             page: str = "overview", href: str | None = None, accent: str | None = None,
+             covers: str | None = None) -> html.Div:
     """accent: a colour that carries meaning (the AQI band), shown as the card's left edge."""
     stale = bool(fresh) and fresh.get("state") in ("stale", "down", "never")
     if is_missing(value):
@@ -42,8 +44,31 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
         meta.append(html.Span(note))
     if fresh:
         meta.extend(freshness_badge(fresh, lang))
-    inner = [html.Div(label, className="kpi-label"), *body, html.Div(meta, className="kpi-meta")]
-    card = html.Div(inner, className="kpi" + (" stale" if stale else ""),
+    inner = [stale_stamp(fresh, lang), html.Div(label, className="kpi-label"), *body,
+             html.Div(covers, className="kpi-covers") if covers else None, html.Div(meta, className="kpi-meta")]
+    state = (fresh or {}).get("state")
+    card = html.Div(inner, className="kpi" + (" stale" if stale else "") + (" late" if state == "late" else ""),
                     id={"type": "kpi", "page": page, "key": key},
                     style={"borderLeft": f"0.5rem solid {accent}"} if accent else None)
     return dcc.Link(card, href=href, style={"textDecoration": "none", "color": "inherit"}) if href else card
+
+
+def covers_text(lang: str, *, scope: str | None = None, first: str | None = None, last: str | None = None,
+                start=None, end=None, now: bool = False, this_week: bool = False) -> str:
+    """"Tháng 10/2026 · toàn xã", "01/2026–10/2026 · toàn xã", "01/01/2026–30/11/2026 · …", "Hiện tại · …".
+    first/last are indicator periods ("2026-10"); start/end datetimes (end exclusive)."""
+    from datetime import timedelta
+
+    from core.formatting import fmt_date, fmt_period
+    scope = scope or t("cover.commune", lang)
+    if now:
+        return t("cover.now", lang, scope=scope)
+    if this_week:
+        return t("cover.this_week", lang, scope=scope)
+    if first and last:
+        if first == last:
+            return t("cover.month", lang, period=fmt_period(first, lang), scope=scope)
+        return t("cover.months", lang, first=fmt_period(first, lang), last=fmt_period(last, lang), scope=scope)
+    if start is not None and end is not None:
+        return t("cover.range", lang, start=fmt_date(start), end=fmt_date(end - timedelta(seconds=1)), scope=scope)
+    return scope

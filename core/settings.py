@@ -19,13 +19,14 @@ class Settings(BaseSettings):
     simulator_host: str = "127.0.0.1"
     simulator_port: int = SIMULATOR_PORT
     simulator_seed: int = 766
+    simulator_step_s: int | None = None   # every simulated sensor reports this often (soak tests)
     sensorthings_url: str | None = None
     frigate_url: str | None = None
     open311_url: str | None = None
     indicators_url: str | None = None
     site_file: Path = ROOT / "sites" / "quang_tho.yaml"
     alert_rules_file: Path = ROOT / "sites" / "alert_rules.yaml"
-    ingest_interval_s: int = 60
+    ingest_interval_s: int | None = None   # set: every source polled this often (tests, soak runs)
     backfill_days: int = 90
     http_timeout_s: float = 20.0
     cache_dir: Path = ROOT / "data" / "cache"

@@ -2,6 +2,7 @@
 Errors name the entry so an operator can fix the file without reading code."""
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,11 +67,72 @@ class Device(_Strict):
 
 
 class Service(_Strict):
+    """A scene-report category. The reply deadline counts working days unless the law behind the category
+    counts calendar days (complaints, denunciations: DOMAIN.md §3.5); then `deadline_calendar_days` is set."""
     code: str
     name: str
     name_en: str
     group: str = ""
-    deadline_working_days: int = 15
+    deadline_working_days: int = Field(15, ge=0)
+    deadline_calendar_days: int | None = Field(None, ge=0)
+
+    def deadline(self) -> tuple[int, str]:
+        """(days, "working" | "calendar")."""
+        if self.deadline_calendar_days is not None:
+            return self.deadline_calendar_days, "calendar"
+        return self.deadline_working_days, "working"
+
+
+class WorkCalendar(_Strict):
+    """Corrections to the national holiday schedule of the `holidays` package for this site: days off it
+    does not know yet (a late Government decision, a provincial day) and days worked (a make-up Saturday).
+    A listed day wins over the package; `note` says which decision the lines come from."""
+    days_off: list[date] = Field(default_factory=list)
+    working_days: list[date] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _no_day_twice(self) -> "WorkCalendar":
+        both = set(self.days_off) & set(self.working_days)
+        if both:
+            raise ValueError(f"calendar: {sorted(both)[0].isoformat()} is both a day off and a working day")
+        return self
+
+
+class Cadence(_Strict):
+    """How often a source is polled and how often its things report (seconds). Freshness is judged
+    against these: late after two intervals, stale after three, down after N failed polls in a row.
+    `data_interval_s` is left out for sources whose records are events (silence there is normal)."""
+    poll_interval_s: int | None = Field(default=None, gt=0)
+    data_interval_s: int | None = Field(default=None, gt=0)
+    down_after_failures: int = Field(default=3, ge=1)
+
+
+class DatastreamMapping(_Strict):
+    """An operator's word on a SensorThings Datastream, overriding the vocabulary's guess: either the
+    Datastream @iot.id, or the Thing (its name or @iot.id) with the ObservedProperty name.
+    `unit` replaces the server's declared unitOfMeasurement symbol where that one is wrong or missing."""
+    datastream: str | None = None
+    thing: str | None = None
+    observed_property: str | None = None
+    device: str
+    parameter: str
+    unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ids_as_text(cls, data):
+        # YAML reads `datastream: 12` as a number; an @iot.id is compared as text
+        if isinstance(data, dict):
+            return {k: (str(v) if k in ("datastream", "thing") and isinstance(v, (int, float)) else v)
+                    for k, v in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _one_way_to_find_it(self) -> "DatastreamMapping":
+        if self.datastream is None and not (self.thing and self.observed_property):
+            raise ValueError("give `datastream` (its @iot.id), or `thing` and `observed_property`")
+        return self
 
 
 class Site(_Strict):
@@ -78,6 +140,10 @@ class Site(_Strict):
     villages: list[Village]
     devices: list[Device]
     services: list[Service] = Field(default_factory=list)
+    sources: dict[SourceName, Cadence] = Field(default_factory=dict)
+    device_kinds: dict[DeviceKind, int] = Field(default_factory=dict)   # seconds between reports
+    calendar: WorkCalendar = Field(default_factory=WorkCalendar)
+    datastreams: list[DatastreamMapping] = Field(default_factory=list)   # SensorThings mappings
 
     @model_validator(mode="after")
     def _check_refs(self) -> "Site":
@@ -89,6 +155,9 @@ class Site(_Strict):
             seen.add(d.id)
             if d.village is not None and d.village not in village_ids:
                 raise ValueError(f"device {d.id!r}: unknown village {d.village!r}")
+        for i, m in enumerate(self.datastreams):
+            if m.device not in seen:
+                raise ValueError(f"datastreams[{i}]: unknown device {m.device!r}")
         return self
 
     def village(self, village_id: str) -> Village | None:

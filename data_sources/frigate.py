@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from core.errors import SourceUnavailable
 from data_sources.base import Adapter
+from data_sources.http import shape
 from ingest.records import CameraEventRecord, Rejected, excerpt
 
 PAGE_LIMIT = 500
@@ -37,7 +38,7 @@ class FrigateAdapter(Adapter):
                                         {"after": since, "before": f"{before:.6f}", "limit": PAGE_LIMIT,
                                          "include_thumbnails": 0})
             if not isinstance(page, list):
-                raise SourceUnavailable(f"Frigate /api/events did not return a list: {excerpt(page)[:200]}")
+                raise SourceUnavailable(f"Frigate /api/events did not return a list but {shape(page)}")
             oldest = before
             fresh = 0
             for raw in page:

@@ -1,10 +1,17 @@
 """HTTP with the manners real servers need: timeouts, retries with exponential backoff on timeouts,
 refused connections, 5xx and 429 (Retry-After honoured, capped), bounded bodies, and a clear
-SourceUnavailable when it still fails — never a crash."""
+SourceUnavailable when it still fails — never a crash.
+
+Error messages end up in source_health.last_error, on the Data page and in `status`: they are of our
+own making (status code, the URL without its query or credentials, what kind of body came and how big),
+never a copy of what the server sent. Only a protocol's own error message (Open311's `description`,
+FROST's `message`) is quoted, cut short and reduced to letters, digits and plain punctuation."""
 from __future__ import annotations
 
 import logging
+import re
 import time
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -44,7 +51,7 @@ class HttpClient:
                 self.requests_made += 1
                 response = self.session.get(url, params=params, timeout=self.timeout_s, stream=True)
                 if response.status_code in RETRY_STATUS:
-                    last = f"HTTP {response.status_code} from {url}"
+                    last = f"HTTP {response.status_code} from {safe_url(url)}"
                     response.close()
                     if attempt < self.retries:
                         self._wait(attempt, response)
@@ -52,16 +59,16 @@ class HttpClient:
                     raise SourceUnavailable(last)
                 body = self._read(response, url)
                 if response.status_code >= 400:
-                    raise SourceUnavailable(f"HTTP {response.status_code} from {url}: {_error_text(body)}")
+                    raise SourceUnavailable(f"HTTP {response.status_code} from {safe_url(url)}: {describe_body(body)}")
                 return body, response.headers.get("Content-Type", "")
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-                last = f"{type(err).__name__} on {url}: {str(err)[:200]}"
+                last = f"{type(err).__name__} on {safe_url(url)}"
                 if attempt < self.retries:
                     self._wait(attempt, None)
                     continue
                 raise SourceUnavailable(last) from err
             except requests.RequestException as err:
-                raise SourceUnavailable(f"{type(err).__name__} on {url}: {str(err)[:200]}") from err
+                raise SourceUnavailable(f"{type(err).__name__} on {safe_url(url)}") from err
         raise SourceUnavailable(last)
 
     def _read(self, response: requests.Response, url: str) -> bytes:
@@ -70,7 +77,7 @@ class HttpClient:
             size += len(chunk)
             if size > self.max_bytes:
                 response.close()
-                raise SourceUnavailable(f"response from {url} is over {self.max_bytes} bytes")
+                raise SourceUnavailable(f"response from {safe_url(url)} is over {self.max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -78,21 +85,66 @@ class HttpClient:
         body, ctype = self.get_bytes(url, params)
         head = body.lstrip()[:20].lower()
         if head.startswith(b"<") or "html" in ctype:
-            raise SourceUnavailable(f"HTML instead of JSON from {url}: {_error_text(body)}")
+            raise SourceUnavailable(f"HTML instead of JSON from {safe_url(url)} ({len(body)} bytes)")
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as err:
-            raise SourceUnavailable(f"malformed JSON from {url} ({len(body)} bytes): {err}") from err
+            raise SourceUnavailable(f"malformed JSON from {safe_url(url)} ({len(body)} bytes)") from err
 
 
-def _error_text(body: bytes) -> str:
-    text = body[:400].decode("utf-8", errors="replace")
+_PLAIN = re.compile(r"[^\w .,:;()'%/+\-]+")
+
+
+def plain(text: object, limit: int = 120) -> str:
+    """A short quote safe to store and show: letters (any script), digits, spaces, plain punctuation."""
+    return " ".join(_PLAIN.sub(" ", str(text)).split())[:limit]
+
+
+def safe_url(url: str) -> str:
+    """scheme://host:port/path of a URL we called: no credentials, no query (tokens live there)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unreadable URL)"
+    return plain(f"{parts.scheme}://{host}{port}{parts.path}", 160).replace(" ", "%20")
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in; ValueError if unreadable."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def shape(data: object) -> str:
+    """What a JSON document is, in our words: 'an object with 3 keys', 'a list of 2', 'a string'."""
+    if isinstance(data, dict):
+        return f"an object with {len(data)} keys"
+    if isinstance(data, list):
+        return f"a list of {len(data)}"
+    return {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(data), "null")
+
+
+def describe_body(body: bytes) -> str:
+    """An error body described, not copied: its kind and size, plus the protocol's own error message
+    (Open311 `description`, FROST/JSON `message`) reduced by `plain`."""
+    size = f"{len(body)} bytes"
+    head = body.lstrip()[:20].lower()
+    if not body.strip():
+        return "empty body"
+    if head.startswith(b"<"):
+        return f"HTML or XML page ({size})"
     try:
         data = orjson.loads(body)
-        if isinstance(data, list) and data and isinstance(data[0], dict) and "description" in data[0]:
-            return str(data[0]["description"])[:300]
-        if isinstance(data, dict):
-            return str(data.get("message") or data.get("description") or data)[:300]
     except orjson.JSONDecodeError:
-        pass
-    return " ".join(text.split())[:300]
+        return f"text ({size})"
+    message = None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        message = data[0].get("description")
+    elif isinstance(data, dict):
+        message = data.get("message") or data.get("description") or data.get("error")
+    if isinstance(message, str) and plain(message):
+        return f"JSON error ({size}): {plain(message)}"
+    return f"JSON, {shape(data)} ({size})"

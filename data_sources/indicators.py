@@ -14,6 +14,7 @@ from pathlib import Path
 from core.errors import SourceUnavailable
 from core.timeutil import iso_local, parse_time
 from data_sources.base import Adapter
+from data_sources.http import shape
 from domain.catalogue import CATALOGUE
 from ingest.records import IndicatorRecord, Rejected, excerpt
 
@@ -239,7 +240,7 @@ class IndicatorFeedAdapter(Adapter):
     def poll(self, since: int, until: int, *, open_ids: Sequence[str] = ()):
         data = self.client.get_json(f"{self.base_url}/indicators.json", {"updated_since": iso_local(since)})
         if not isinstance(data, dict) or not isinstance(data.get("values"), list):
-            raise SourceUnavailable(f"indicator feed: expected {{values: [...]}}, got {excerpt(data)[:200]}")
+            raise SourceUnavailable(f"indicator feed: expected {{values: [...]}}, got {shape(data)}")
         try:
             generated = int(parse_time(data.get("generated_at")).timestamp()) if data.get("generated_at") else until
         except ValueError:

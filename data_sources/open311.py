@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from core.errors import SourceUnavailable
 from core.timeutil import iso_local, parse_time
 from data_sources.base import Adapter
+from data_sources.http import plain, shape
 from ingest.records import ReportRecord, ReportUpdateRecord, Rejected, ServiceRecord, excerpt
 
 PAGE_SIZE = 1000
@@ -119,9 +120,9 @@ class Open311Adapter(Adapter):
                 if isinstance(data.get(key), list):
                     return data[key]
         if not isinstance(data, list):
-            raise SourceUnavailable(f"Open311 {what}: expected a list, got {excerpt(data)[:200]}")
+            raise SourceUnavailable(f"Open311 {what}: expected a list, got {shape(data)}")
         if data and isinstance(data[0], dict) and set(data[0]) <= {"code", "description"} and "code" in data[0]:
-            raise SourceUnavailable(f"Open311 error {data[0].get('code')}: {data[0].get('description')}")
+            raise SourceUnavailable(f"Open311 error {plain(data[0].get('code'), 10)}: {plain(data[0].get('description'))}")
         return data
 
     def parse_request(self, raw) -> ReportRecord | Rejected:

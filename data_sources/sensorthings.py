@@ -1,5 +1,11 @@
 """OGC SensorThings API v1.1 (FROST-Server is the reference): discover Things/Locations/Datastreams,
-then page each Datastream's Observations by @iot.nextLink with a $filter on phenomenonTime."""
+then page each Datastream's Observations by @iot.nextLink with a $filter on phenomenonTime.
+
+Servers configured by other people name ObservedProperties freely: what a Datastream measures is read
+by domain/vocabulary.py (definition URI, normalised name, declared unit), and an explicit mapping in the
+site file (`datastreams:`) overrides that guess. A Datastream nobody can place is still reported, with a
+few sample values, so the operator can map it; its history is fetched once it is mapped (ingest keeps a
+watermark per Datastream)."""
 from __future__ import annotations
 
 import logging
@@ -7,13 +13,16 @@ import math
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 from core.errors import SourceUnavailable
 from core.timeutil import parse_time
 from data_sources.base import Adapter
-from domain.parameters import PARAMETERS
+from data_sources.http import origin, plain, safe_url, shape
+from domain.parameters import canonical_unit
+from domain.vocabulary import fold, match_parameter, unit_symbol
 from ingest.records import DatastreamInfo, Observation, Rejected, excerpt
 
 log = logging.getLogger(__name__)
@@ -21,28 +30,29 @@ PAGE_SIZE = 1000
 MAX_PAGES = 10_000          # per datastream and poll: a guard against servers that never stop
 DISCOVERY_TTL_S = 1800
 FUTURE_SLACK_S = 3600
-
-# ObservedProperty names as other servers write them -> our parameter codes.
-ALIASES = {"pm2.5": "pm25", "pm2_5": "pm25", "pm 2.5": "pm25", "pm10": "pm10", "dissolved oxygen": "do",
-           "dissolved_oxygen": "do", "oxy hòa tan": "do", "temperature": "water_temp", "water temperature": "water_temp",
-           "nhiệt độ nước": "water_temp", "salinity": "salinity", "độ mặn": "salinity", "ph": "ph", "ozone": "o3",
-           "carbon monoxide": "co", "sulfur dioxide": "so2", "sulphur dioxide": "so2", "nitrogen dioxide": "no2",
-           "ammonia": "nh3", "hydrogen sulfide": "h2s", "nitrite": "nitrite", "water level": "water_level",
-           "mực nước": "water_level", "rainfall": "rainfall", "precipitation": "rainfall", "lượng mưa": "rainfall",
-           "air temperature": "air_temp", "relative humidity": "humidity", "humidity": "humidity"}
+SAMPLES = 5                 # newest results shown for an unmapped Datastream
+MAX_SAMPLED = 50            # unmapped Datastreams sampled per discovery
+# "No data" sentinels loggers write in place of a value (-9999 is the commonest); never a reading.
+NO_DATA_VALUES = frozenset({-9999.0, -999.0, -99999.0, -9999.9, 9999.0, -32768.0})
 
 
-def parameter_code(name: str | None) -> str | None:
-    if not name:
-        return None
-    key = unicodedata.normalize("NFC", str(name)).strip().lower()
-    if key in PARAMETERS:
-        return key
-    return ALIASES.get(key)
+def parameter_code(name: str | None, definition: str | None = None, unit: str | None = None) -> str | None:
+    """Our parameter for an ObservedProperty (see domain/vocabulary.py), or None."""
+    return match_parameter(name, definition, unit).parameter
 
 
 def iso(t: int) -> str:
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def entity_key(ident) -> str:
+    """How an @iot.id goes into a URL: numbers bare, strings quoted (OData), quotes doubled."""
+    text = str(ident)
+    return text if text.isdigit() else "'" + text.replace("'", "''") + "'"
+
+
+def _text(value) -> str | None:
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) and value.strip() else None
 
 
 class SensorThingsAdapter(Adapter):
@@ -50,13 +60,27 @@ class SensorThingsAdapter(Adapter):
     protocol = "OGC SensorThings API v1.1"
     lateness_s = 6 * 3600
 
-    def __init__(self, base_url, client=None, source=None):
+    def __init__(self, base_url, client=None, source=None, mappings: Sequence = ()):
         super().__init__(base_url, client, source)
         self._streams: dict[str, DatastreamInfo] = {}
         self._discovered_at = 0.0
         self.simulated = False
+        self.mappings = list(mappings or ())
+        self.origin = origin(self.base_url)
 
     # --- discovery --------------------------------------------------------------------------------
+    def _mapping_for(self, ds_id: str, thing_id: str, thing_name: str | None, op_name: str | None):
+        """The site file's entry for this Datastream: by its @iot.id first, else Thing + ObservedProperty."""
+        for m in self.mappings:
+            if m.datastream is not None and str(m.datastream) == ds_id:
+                return m
+        for m in self.mappings:
+            if m.datastream is None and m.thing is not None and op_name is not None \
+                    and (str(m.thing) == thing_id or fold(m.thing) == fold(thing_name)) \
+                    and fold(m.observed_property) == fold(op_name):
+                return m
+        return None
+
     def discover(self, force: bool = False) -> list[DatastreamInfo | Rejected]:
         if self._streams and not force and time.monotonic() - self._discovered_at < DISCOVERY_TTL_S:
             return list(self._streams.values())
@@ -64,6 +88,7 @@ class SensorThingsAdapter(Adapter):
         streams: dict[str, DatastreamInfo] = {}
         url = f"{self.base_url}/Things"
         params = {"$expand": "Locations,Datastreams($expand=ObservedProperty)", "$top": "100"}
+        sampled = 0
         for thing in self._pages(url, params):
             if not isinstance(thing, dict) or "@iot.id" not in thing:
                 out.append(Rejected(self.source, "thing", "missing_field", "Thing without @iot.id", excerpt(thing)))
@@ -73,122 +98,207 @@ class SensorThingsAdapter(Adapter):
                 props = {}
             if props.get("simulated"):
                 self.simulated = True
-            lat = lon = None
-            for loc in thing.get("Locations") or []:
-                geo = (loc or {}).get("location") or {}
-                coords = geo.get("coordinates") if isinstance(geo, dict) else None
-                if geo.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
-                    try:
-                        lon, lat = float(coords[0]), float(coords[1])   # GeoJSON: longitude first
-                    except (TypeError, ValueError):
-                        lat = lon = None
-                    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                        lat = lon = None
-                    break
+            lat, lon = _point(thing.get("Locations"))
+            thing_id = str(thing["@iot.id"])
+            thing_name = _text(thing.get("name")) or f"Thing {thing_id}"
             for ds in thing.get("Datastreams") or []:
-                ds_id = (ds or {}).get("@iot.id")
-                op = (ds or {}).get("ObservedProperty") or {}
-                parameter = parameter_code(op.get("name") if isinstance(op, dict) else None)
-                if ds_id is None:
+                if not isinstance(ds, dict) or ds.get("@iot.id") is None:
                     out.append(Rejected(self.source, "datastream", "missing_field", "Datastream without @iot.id",
                                         excerpt(ds)))
                     continue
-                if parameter is None:
-                    out.append(Rejected(self.source, "datastream", "unknown_parameter",
-                                        f"ObservedProperty {op.get('name') if isinstance(op, dict) else op!r}",
-                                        excerpt(ds), record_key=f"ds:{ds_id}"))
-                    continue
-                uom = ds.get("unitOfMeasurement") or {}
-                info = DatastreamInfo(self.source, str(ds_id), str(thing["@iot.id"]),
-                                      unicodedata.normalize("NFC", str(thing.get("name") or f"Thing {thing['@iot.id']}")),
-                                      parameter, uom.get("symbol") if isinstance(uom, dict) else None, lat, lon,
-                                      dict(props))
+                info = self._describe(ds, thing_id, thing_name, lat, lon, props)
+                if info.parameter is None and sampled < MAX_SAMPLED:
+                    sampled += 1
+                    info = _with(info, samples=self._samples(info.datastream_id))
                 streams[info.datastream_id] = info
                 out.append(info)
         self._streams, self._discovered_at = streams, time.monotonic()
         return out
 
+    def _describe(self, ds: dict, thing_id: str, thing_name: str, lat, lon, props: dict) -> DatastreamInfo:
+        ds_id = str(ds["@iot.id"])
+        op = ds.get("ObservedProperty") if isinstance(ds.get("ObservedProperty"), dict) else {}
+        op_name, definition = _text(op.get("name")), _text(op.get("definition"))
+        uom = ds.get("unitOfMeasurement") if isinstance(ds.get("unitOfMeasurement"), dict) else {}
+        unit = unit_symbol(_text(uom.get("symbol")), _text(uom.get("name")), _text(uom.get("definition")))
+        since = None
+        pt = ds.get("phenomenonTime")
+        if isinstance(pt, str) and pt:
+            try:
+                since = int(parse_time(pt.split("/")[0]).timestamp())
+            except ValueError:
+                since = None
+        common = dict(properties=dict(props), property_name=op_name, definition=definition, phenomenon_since=since)
+        mapping = self._mapping_for(ds_id, thing_id, thing_name, op_name)
+        if mapping is not None:
+            if mapping.unit:
+                unit = canonical_unit(mapping.unit)
+            return DatastreamInfo(self.source, ds_id, thing_id, thing_name, mapping.parameter, unit, lat, lon,
+                                  device_id=mapping.device, mapped_by="site_file", **common)
+        match = match_parameter(op_name, definition, unit)
+        return DatastreamInfo(self.source, ds_id, thing_id, thing_name, match.parameter, unit, lat, lon,
+                              unmapped_reason=match.reason, candidates=match.candidates, **common)
+
+    def _samples(self, ds_id: str) -> tuple[tuple[str, str], ...]:
+        """A few of the newest results, for the operator deciding what an unmapped Datastream is."""
+        try:
+            page = self.client.get_json(f"{self.base_url}/Datastreams({entity_key(ds_id)})/Observations",
+                                        {"$top": str(SAMPLES), "$orderby": "phenomenonTime desc",
+                                         "$select": "phenomenonTime,result"})
+        except SourceUnavailable as err:
+            log.info("no samples for datastream %s: %s", ds_id, err)
+            return ()
+        items = page.get("value") if isinstance(page, dict) else None
+        return tuple((plain(o.get("phenomenonTime"), 60), "null" if o.get("result") is None else plain(o["result"], 40))
+                     for o in (items or [])[:SAMPLES] if isinstance(o, dict))
+
     def _pages(self, url: str, params: dict | None) -> Iterator[dict]:
-        """Every item of an entity set, following @iot.nextLink (absolute or relative) until absent."""
+        """Every item of an entity set, following @iot.nextLink (absolute or relative) until absent,
+        and only within the configured server's origin (scheme, host, port): a link elsewhere stops
+        paging with SourceUnavailable, so nothing is fetched from, or stored of, another host."""
         seen: set[str] = set()
         pages = 0
         while url:
             page = self.client.get_json(url, params)
             if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-                raise SourceUnavailable(f"not a SensorThings collection at {url}: {excerpt(page)[:200]}")
+                raise SourceUnavailable(f"not a SensorThings collection at {_path(url)}: got {shape(page)}")
             yield from page["value"]
             nxt = page.get("@iot.nextLink")
             if not nxt:
                 return
-            nxt = urljoin(url, nxt)
+            if not isinstance(nxt, str):
+                raise SourceUnavailable(f"@iot.nextLink at {_path(url)} is {shape(nxt)}, not a URL; paging stopped")
+            try:
+                nxt = urljoin(url, nxt)
+                there = origin(nxt)
+            except ValueError:
+                raise SourceUnavailable(f"@iot.nextLink at {_path(url)} is not a readable URL; paging stopped") from None
+            if there != self.origin:
+                raise SourceUnavailable(
+                    f"@iot.nextLink leaves {_origin_text(self.origin)} (points to {_origin_text(there)}); "
+                    "paging stopped. Check the server's serviceRootUrl.")
             if nxt in seen:
-                raise SourceUnavailable(f"@iot.nextLink loops at {nxt[:200]}")
+                raise SourceUnavailable(f"@iot.nextLink loops at {_path(nxt)}")
             seen.add(nxt)
             pages += 1
             if pages >= MAX_PAGES:
-                raise SourceUnavailable(f"more than {MAX_PAGES} pages at {url[:200]}")
+                raise SourceUnavailable(f"more than {MAX_PAGES} pages at {_path(url)}")
             url, params = nxt, None
 
     # --- observations -----------------------------------------------------------------------------
     def poll(self, since: int, until: int, *, open_ids: Sequence[str] = ()):
         infos = self.discover()
         yield from infos
-        for info in [i for i in infos if isinstance(i, DatastreamInfo)]:
+        for info in [i for i in infos if isinstance(i, DatastreamInfo) and i.parameter is not None]:
             yield from self.observations(info.datastream_id, since, until)
 
     def observations(self, datastream_id: str, since: int, until: int) -> Iterator[Observation | Rejected]:
-        url = f"{self.base_url}/Datastreams({datastream_id})/Observations"
+        """One Datastream's observations with phenomenonTime (its start, as servers filter) in [since, until).
+        Two items at the same time are one observation twice (same @iot.id or none, same value: a
+        `duplicate`) or two observations the store cannot both hold at one time (`time_conflict`): the
+        first is kept, the second is rejected with both values, never silently merged."""
+        url = f"{self.base_url}/Datastreams({entity_key(datastream_id)})/Observations"
         params = {"$filter": f"phenomenonTime ge {iso(since)} and phenomenonTime lt {iso(until)}",
                   "$orderby": "phenomenonTime asc", "$top": str(PAGE_SIZE),
                   "$select": "@iot.id,phenomenonTime,resultTime,result"}
-        seen: set[int] = set()
+        seen: dict[int, Observation] = {}
         horizon = max(until, int(time.time())) + FUTURE_SLACK_S
         for raw in self._pages(url, params):
             item = self.parse_observation(datastream_id, raw, horizon)
             if isinstance(item, Observation):
-                if item.t in seen:
-                    yield Rejected(self.source, "reading", "duplicate", "same phenomenonTime twice in one poll",
-                                   excerpt(raw), f"{datastream_id}@{item.t}")
+                first = seen.get(item.t)
+                if first is not None:
+                    same = item.value == first.value and (item.obs_id == first.obs_id or None in (item.obs_id, first.obs_id))
+                    if same:
+                        yield Rejected(self.source, "reading", "duplicate", "the same observation twice in one poll",
+                                       excerpt(raw), f"{datastream_id}@{item.t}")
+                    else:
+                        yield Rejected(self.source, "reading", "time_conflict",
+                                       f"two observations at one time: @iot.id {first.obs_id} = {first.value:g} (kept), "
+                                       f"@iot.id {item.obs_id} = {item.value:g}", excerpt(raw),
+                                       f"{datastream_id}@{item.t}#{item.obs_id}")
                     continue
-                seen.add(item.t)
+                seen[item.t] = item
             yield item
 
     def parse_observation(self, datastream_id: str, raw, horizon: int) -> Observation | Rejected:
-        key = f"{datastream_id}@{raw.get('phenomenonTime') if isinstance(raw, dict) else '?'}"
+        """An interval phenomenonTime "start/end" is keyed on its END: an averaged or accumulated value
+        (10-minute rain, hourly PM2.5) is known only when the interval closes, and keying on the start
+        would collide with the instant before it and date the value too early."""
+        key = f"{datastream_id}@{raw.get('phenomenonTime') if isinstance(raw, dict) else '?'}"[:200]
         if not isinstance(raw, dict):
             return Rejected(self.source, "reading", "wrong_type", "observation is not an object", excerpt(raw), key)
         pt = raw.get("phenomenonTime")
         if not isinstance(pt, str) or not pt:
             return Rejected(self.source, "reading", "bad_time", "phenomenonTime missing", excerpt(raw), key)
         try:
-            t = int(parse_time(pt.split("/")[0]).timestamp())   # interval "start/end": key on the start
+            parts = [int(parse_time(p).timestamp()) for p in pt.split("/")]
         except ValueError as err:
-            return Rejected(self.source, "reading", "bad_time", str(err), excerpt(raw), key)
-        if t > horizon:
-            return Rejected(self.source, "reading", "far_future", f"phenomenonTime {pt} is in the future",
+            return Rejected(self.source, "reading", "bad_time", plain(err, 200), excerpt(raw), key)
+        if len(parts) > 2 or (len(parts) == 2 and parts[1] < parts[0]):
+            return Rejected(self.source, "reading", "bad_time", "phenomenonTime is not an instant or a forward interval",
                             excerpt(raw), key)
+        t = parts[-1]
+        if t > horizon:
+            return Rejected(self.source, "reading", "far_future", "phenomenonTime is in the future", excerpt(raw), key)
         result = raw.get("result")
         if result is None:
             return Rejected(self.source, "reading", "null_result", "result is null (not reported)", excerpt(raw), key)
         if isinstance(result, bool) or isinstance(result, (dict, list)):
             return Rejected(self.source, "reading", "wrong_type", f"result is {type(result).__name__}", excerpt(raw), key)
         if isinstance(result, str):
+            text = result.strip()
             try:
-                result = float(result.strip().replace(",", ".")) if result.strip().lower() != "nan" else math.nan
+                result = float(text.replace(",", ".")) if text.lower() != "nan" else math.nan
             except ValueError:
-                return Rejected(self.source, "reading", "wrong_type", f"result {result[:40]!r} is not a number",
-                                excerpt(raw), key)
-        value = float(result)
+                return Rejected(self.source, "reading", "wrong_type", "result is text, not a number", excerpt(raw), key)
+        try:
+            value = float(result)
+        except (OverflowError, ValueError):
+            return Rejected(self.source, "reading", "wrong_type", "result is not a number", excerpt(raw), key)
         if not math.isfinite(value):
             return Rejected(self.source, "reading", "nan_result", "result is NaN or infinite", excerpt(raw), key)
+        if value in NO_DATA_VALUES:
+            return Rejected(self.source, "reading", "no_data_value", f"result {value:g} is a logger's no-data mark",
+                            excerpt(raw), key)
         rt = raw.get("resultTime")
         try:
             result_t = int(parse_time(rt).timestamp()) if rt else None
         except ValueError:
             result_t = None
-        return Observation(self.source, datastream_id, t, value, result_t)
+        obs_id = raw.get("@iot.id")
+        return Observation(self.source, datastream_id, t, value, result_t,
+                           None if obs_id is None or isinstance(obs_id, (dict, list)) else str(obs_id)[:100])
 
     def ping(self) -> dict:
         data = self.client.get_json(self.base_url)
         return {"ok": True, "simulated": bool((data.get("serverSettings") or {}).get("simulated"))
                 if isinstance(data, dict) else False}
+
+
+def _point(locations) -> tuple[float | None, float | None]:
+    """The first GeoJSON Point of a Thing's Locations (longitude first), or (None, None)."""
+    for loc in locations if isinstance(locations, list) else []:
+        geo = (loc or {}).get("location") if isinstance(loc, dict) else None
+        coords = geo.get("coordinates") if isinstance(geo, dict) else None
+        if isinstance(geo, dict) and geo.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+            try:
+                lon, lat = float(coords[0]), float(coords[1])
+            except (TypeError, ValueError):
+                return None, None
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return lat, lon
+            return None, None
+    return None, None
+
+
+def _with(info: DatastreamInfo, **changes) -> DatastreamInfo:
+    return replace(info, **changes)
+
+
+def _path(url: str) -> str:
+    return safe_url(url)
+
+
+def _origin_text(o: tuple[str, str, int | None]) -> str:
+    return plain(f"{o[0]}://{o[1]}:{o[2]}", 120)

@@ -1,61 +1,93 @@
 """Pond water against QCVN 02-19:2014/BNNPTNT (brackish shrimp farms) and the Quảng Thọ portal's
-warning tiers (DOMAIN.md §3.2). The portal's table has gaps and overlaps, so tiers are data: the worst
-tier is tested first, and a value between "safe" and tier 1 counts as tier 1."""
+warning tiers (DOMAIN.md §3.2). The portal's table has gaps and overlaps, so tiers are data
+(pond_tiers.yaml, with the printed text beside each reading of it): "<x" and ">x" are strict, "a–b"
+includes both ends, the worst tier is tested first, and a value between "safe" and tier 1 is tier 1."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, model_validator
 
 # QCVN 02-19:2014 ranges (≈): the "in range" test for the daily share-of-time indicators.
 QCVN = {"water_temp": (18.0, 33.0), "ph": (7.0, 9.0), "salinity": (5.0, 35.0), "do": (3.5, None)}
 SOURCE_QCVN = "QCVN 02-19:2014/BNNPTNT"
-SOURCE_PORTAL = "Cổng thông tin xã Quảng Thọ – ngưỡng cảnh báo nuôi cá"
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Value is in this tier when below `below` or above `above` (either may be None)."""
-    below: float | None = None
-    above: float | None = None
+TIERS_FILE = Path(__file__).with_name("pond_tiers.yaml")
+
+
+class Condition(BaseModel):
+    """One printed condition: "<x" (lt), ">x" (gt) or "a–b" (between, both ends included)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lt: float | None = None
+    gt: float | None = None
+    between: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Condition":
+        if sum(x is not None for x in (self.lt, self.gt, self.between)) != 1:
+            raise ValueError("a condition is exactly one of lt, gt, between")
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError(f"between {self.between}: low end above high end")
+        return self
 
     def hit(self, v: float) -> bool:
-        return (self.below is not None and v < self.below) or (self.above is not None and v > self.above)
+        if self.lt is not None:
+            return v < self.lt
+        if self.gt is not None:
+            return v > self.gt
+        lo, hi = self.between
+        return lo <= v <= hi
 
 
-@dataclass(frozen=True)
-class Tiers:
-    safe: tuple[float | None, float | None]      # inclusive safe range
-    tier3: Rule | None
-    tier2: Rule | None
-    tier1: Rule | None
-    text_vi: str
+class Tier(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: str                 # the cell as printed by the source
+    when: tuple[Condition, ...]
+
+    def hit(self, v: float) -> bool:
+        return any(c.hit(v) for c in self.when)
 
 
-TIERS: dict[str, Tiers] = {
-    "ph": Tiers((6.5, 8.5), Rule(5.0, 9.5), Rule(5.5, 9.5), Rule(6.0, 9.0), "An toàn 6,5–8,5"),
-    "do": Tiers((4.0, None), None, Rule(2.0), Rule(3.0), "An toàn > 4 mg/L"),
-    "nh3": Tiers((None, 0.03), Rule(above=2.0), Rule(above=1.0), Rule(above=0.05), "An toàn < 0,03 mg/L"),
-    "h2s": Tiers((None, 0.01), Rule(above=0.1), Rule(above=0.03), Rule(above=0.01), "An toàn < 0,01 mg/L"),
-    "nitrite": Tiers((None, 0.5), Rule(above=3.0), Rule(above=1.0), Rule(above=0.5), "An toàn < 0,5 mg/L"),
-    "water_temp": Tiers((20.0, 33.0), Rule(below=15.0), Rule(below=15.0), Rule(20.0, 33.0), "An toàn 20–33 °C"),
-    "flow_speed": Tiers((0.2, 0.3), Rule(above=2.0), Rule(0.1, 1.0), Rule(0.2, 0.5), "An toàn 0,2–0,3 m/s"),
-    "transparency": Tiers((40.0, None), Rule(below=20.0), Rule(below=25.0), Rule(below=35.0), "An toàn > 40 cm"),
-}
+class Tiers(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    safe: Tier
+    tier1: Tier | None = None
+    tier2: Tier | None = None
+    tier3: Tier | None = None
+
+    def safe_bounds(self) -> tuple[float | None, float | None]:
+        """The safe range as (low, high) for charts; None where it is open."""
+        c = self.safe.when[0]
+        return c.between if c.between is not None else (c.gt, c.lt)
 
 
-def tier(parameter: str, value: float | None) -> int | None:
-    """0 safe, 1-3 warning tiers, None when there is no rule or no value."""
-    rules = TIERS.get(parameter)
+class TierFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    source_en: str
+    parameters: dict[str, Tiers]
+
+
+@lru_cache(maxsize=4)
+def load_tiers(path: Path | str = TIERS_FILE) -> TierFile:
+    from core.site import load_yaml_model
+    return load_yaml_model(path, TierFile)
+
+
+def tier(parameter: str, value: float | None, tiers: TierFile | None = None) -> int | None:
+    """0 safe, 1-3 warning tiers, None when there is no rule or no value. Worst tier first; a value that
+    is neither safe nor in a tier is tier 1 (DOMAIN.md §3.2)."""
+    rules = (tiers or load_tiers()).parameters.get(parameter)
     if rules is None or value is None or pd.isna(value):
         return None
+    v = float(value)
     for level, rule in ((3, rules.tier3), (2, rules.tier2), (1, rules.tier1)):
-        if rule is not None and rule.hit(value):
+        if rule is not None and rule.hit(v):
             return level
-    lo, hi = rules.safe
-    if (lo is None or value >= lo) and (hi is None or value <= hi):
-        return 0
-    return 1
+    return 0 if rules.safe.hit(v) else 1
 
 
 def in_range(parameter: str, value: float | None) -> bool | None:
@@ -83,8 +115,9 @@ def share_in_range(values: pd.Series, parameter: str) -> float | None:
 def bands(parameter: str) -> list[tuple[float | None, float | None, str]]:
     """(low, high, kind) bands to draw: the safe range and QCVN limits, for the chart."""
     out = []
-    if parameter in TIERS:
-        lo, hi = TIERS[parameter].safe
+    tiers = load_tiers().parameters
+    if parameter in tiers:
+        lo, hi = tiers[parameter].safe_bounds()
         out.append((lo, hi, "safe"))
     if parameter in QCVN:
         lo, hi = QCVN[parameter]

@@ -8,26 +8,38 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class DatastreamInfo:
-    """A SensorThings Datastream with its Thing and Location: registers devices the site file lacks."""
+    """A SensorThings Datastream with its Thing and Location: registers devices the site file lacks.
+    parameter None = unmapped (neither the vocabulary nor the site file says what it measures):
+    `unmapped_reason` says why, `samples` holds a few of its newest results for the operator."""
     source: str
     datastream_id: str
     thing_id: str
     thing_name: str
-    parameter: str               # ObservedProperty name, lower-cased
-    unit_symbol: str | None
+    parameter: str | None        # our parameter code, or None when unmapped
+    unit_symbol: str | None      # as declared (or as the site file corrects it)
     lat: float | None = None
     lon: float | None = None
     properties: dict = field(default_factory=dict)   # Thing properties (village, simulated, ...)
+    property_name: str | None = None     # ObservedProperty.name as the server writes it
+    definition: str | None = None        # ObservedProperty.definition
+    device_id: str | None = None         # set by an explicit mapping in the site file
+    mapped_by: str = "vocabulary"        # vocabulary | site_file
+    unmapped_reason: str | None = None
+    candidates: tuple[str, ...] = ()
+    samples: tuple[tuple[str, str], ...] = ()   # (phenomenonTime, result as text), newest first
+    phenomenon_since: int | None = None  # start of the Datastream's phenomenonTime (FROST keeps it)
 
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """Natural key: (source, datastream_id, t). t = phenomenonTime (start of an interval)."""
+    """Natural key: (source, datastream_id, t). t = phenomenonTime, the END of an interval (an averaged
+    or accumulated value is known only when its interval closes). obs_id is the server's @iot.id."""
     source: str
     datastream_id: str
     t: int
     value: float
     result_t: int | None = None
+    obs_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

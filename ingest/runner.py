@@ -7,16 +7,21 @@ import logging
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
+from alerts.engine import evaluate_after_ingest, evaluate_all
+from alerts.notify import deliver_due
 from core.errors import SourceUnavailable
 from core.settings import get_settings
+from core.site import get_site
 from data_sources import ADAPTERS
 from data_sources.http import HttpClient
+from domain.freshness import cadence
 from ingest.upsert import upsert
 from ingest.writer import Writer
+from queries.cache import invalidate
 from store.engine import get_engine
-from store.models import CameraEvent, Report, SourceHealth
+from store.models import CameraEvent, Report, SourceHealth, Watermark
 
 log = logging.getLogger(__name__)
 CACHE_TAGS = {"sensorthings": ("readings", "site", "health", "pages"), "frigate": ("events", "site", "health", "pages"),
@@ -29,7 +34,8 @@ OPEN_EVENT_MAX_AGE_S = 86400
 def _adapter(source: str, urls: dict | None):
     urls = urls or get_settings().source_urls()
     settings = get_settings()
-    return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s))
+    extra = {"mappings": get_site().datastreams} if source == "sensorthings" else {}
+    return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s), **extra)
 
 
 def _health(conn, source: str):
@@ -78,15 +84,23 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
     step = adapter.max_window_s or (until - since)
     start = since
     done_until = since
+    with engine.connect() as conn:
+        had_watermark = (h0 := _health(conn, source)) is not None and h0.watermark_t is not None
     try:
         while start < until:
             end = min(until, start + step)
             writer.write(adapter.poll(start, end, open_ids=open_ids if start == since else ()))
             done_until = end
             start = end
+        if writer.mapped and advance:
+            _catch_up_streams(engine, source, adapter, writer, since, until, now, backfill_new=had_watermark)
+        _forget_unmapped_streams(engine, source, writer)
     except SourceUnavailable as err:
         error = str(err)[:1000]
         log.warning("%s unavailable: %s", source, error)
+    except Exception as err:  # noqa: BLE001 - a bug or a broken record must cost one poll, not the loop
+        log.exception("poll of %s failed", source)
+        error = f"internal error ({type(err).__name__}); see the ingest log"
     finally:
         writer.flush_readings()
         writer.flush_rejects()
@@ -103,7 +117,8 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
         if stats.last_data_t and (h.last_data_t is None or stats.last_data_t > h.last_data_t):
             values["last_data_t"] = stats.last_data_t
         if error is None:
-            values.update(last_success_t=now, down_since_t=None, consecutive_failures=0)
+            values.update(last_success_t=now, down_since_t=None, consecutive_failures=0, last_error=None,
+                          last_error_t=None)
             if advance and (h.watermark_t is None or until > h.watermark_t):
                 values["watermark_t"] = until
         else:
@@ -116,18 +131,56 @@ def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter,
     return {"ok": error is None, "error": error, "window": [since, until], **stats.as_dict()}
 
 
+STREAM_KEY = "ds:"
+
+
+def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, since: int, until: int, now: int,
+                      backfill_new: bool) -> None:
+    """A watermark per Datastream. One that has none was just seen or just mapped (the site file can map
+    a Datastream months after the server started it): its history is fetched from the back-fill horizon
+    up to this window, chunk by chunk, before its watermark is set, so mapping it later loses nothing.
+    On a source's very first window there is no history to catch up beyond what back-fill reads."""
+    keys = {f"{STREAM_KEY}{ds_id}": ds_id for (_src, ds_id) in writer.mapped}
+    with engine.connect() as conn:
+        known = set(conn.scalars(select(Watermark.key).where(Watermark.source == source,
+                                                             Watermark.key.in_(list(keys)))))
+    horizon = now - get_settings().backfill_days * 86400
+    chunk = BACKFILL_CHUNK_S.get(source, 7 * 86400)
+    table = Watermark.__table__
+
+    def _mark(keys_done: list[str]) -> None:
+        with engine.begin() as conn:
+            upsert(conn, table, [{"source": source, "key": k, "t": until} for k in keys_done], ["source", "key"],
+                   update=["t"], where=lambda stmt: stmt.excluded.t > table.c.t)
+
+    _mark([k for k in keys if k in known or not backfill_new or since <= horizon])
+    for key, ds_id in keys.items():
+        if key in known or not backfill_new or since <= horizon or not hasattr(adapter, "observations"):
+            continue
+        log.info("%s: datastream %s is new or newly mapped, fetching its history", source, ds_id)
+        start = horizon
+        while start < since:
+            end = min(since, start + chunk)
+            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end))
+            start = end
+        _mark([key])   # only once its history is in: a failure above retries it next poll
+
+
+def _forget_unmapped_streams(engine: Engine, source: str, writer: Writer) -> None:
+    """A Datastream that cannot take readings (its mapping removed, its unit changed) loses its watermark,
+    so that once it is mapped again the months it was unmapped are fetched, not skipped."""
+    keys = [f"{STREAM_KEY}{ds_id}" for (src, ds_id), state in writer.series.items()
+            if src == source and isinstance(state, str)]
+    if keys:
+        with engine.begin() as conn:
+            conn.execute(delete(Watermark).where(Watermark.source == source, Watermark.key.in_(keys)))
+
+
 def _after_store(engine: Engine, source: str, stats, now: int) -> None:
     try:
-        from queries.cache import invalidate
         invalidate(*CACHE_TAGS.get(source, ("health",)))
-    except ImportError:
-        pass
     except Exception:  # noqa: BLE001 - the cache must never stop ingest
         log.exception("cache invalidation failed for %s", source)
-    try:
-        from alerts.engine import evaluate_after_ingest
-    except ImportError:
-        return
     try:
         evaluate_after_ingest(engine, source=source, touched_series=set(stats.touched_series), now=now)
     except Exception:  # noqa: BLE001 - alert rules must never stop ingest
@@ -149,7 +202,7 @@ def run_once(sources: list[str] | None = None, now: int | None = None, engine: E
     out = {}
     for source in sources or list(ADAPTERS):
         adapter, h = _prepare(source, engine, urls)
-        default_since = now - get_settings().ingest_interval_s * 10
+        default_since = now - cadence(source).poll_interval_s * 10
         since = (h.watermark_t if h.watermark_t is not None else default_since) - adapter.lateness_s
         out[source] = poll_source(source, since, now, engine=engine, adapter=adapter, now=now,
                                   open_ids=_open_ids(engine, source, now))
@@ -178,7 +231,10 @@ def backfill(days: int, sources: list[str] | None = None, progress: bool = True,
         first = True
         while start < now:
             end = min(now, start + chunk)
-            result = poll_source(source, start, end, engine=engine, adapter=adapter, now=now,
+            # chunks overlap by the lateness: an interval phenomenonTime straddling a chunk boundary is
+            # outside both windows where the server compares interval ends with `lt` (as FROST does)
+            result = poll_source(source, start if first else max(since, start - adapter.lateness_s), end,
+                                 engine=engine, adapter=adapter, now=now,
                                  open_ids=_open_ids(engine, source, now) if first else ())
             first = False
             total["stored"] += result["stored"]
@@ -194,19 +250,73 @@ def backfill(days: int, sources: list[str] | None = None, progress: bool = True,
     return out
 
 
-def run_loop(interval_s: int, sources: list[str] | None = None) -> None:
-    """One job per source; a poll never piles up on the one before it (max_instances=1, coalesce)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    scheduler = BlockingScheduler(timezone="UTC")
-    for source in sources or list(ADAPTERS):
-        scheduler.add_job(run_once, "interval", seconds=interval_s, kwargs={"sources": [source]},
-                          id=f"poll-{source}", max_instances=1, coalesce=True, next_run_time=None)
-        scheduler.add_job(run_once, kwargs={"sources": [source]}, id=f"first-{source}")
+def poll_job(source: str, engine: Engine | None = None, urls: dict | None = None) -> None:
+    """What the scheduler runs for one source: never raises, so the job keeps its schedule whatever
+    happens; a failure that escapes poll_source (the store itself, say) is logged and counted."""
+    engine = engine or get_engine()
     try:
-        from alerts.engine import evaluate_all
-        scheduler.add_job(lambda: evaluate_all(get_engine(), int(time.time())), "interval", seconds=interval_s,
-                          id="alerts-periodic", max_instances=1, coalesce=True)
-    except ImportError:
+        run_once([source], engine=engine, urls=urls)
+    except Exception:  # noqa: BLE001 - the loop must outlive any single poll
+        log.exception("poll job of %s failed", source)
+        now = int(time.time())
+        try:
+            with engine.begin() as conn:
+                h = _health(conn, source)
+                if h is not None:
+                    conn.execute(update(SourceHealth).where(SourceHealth.source == source).values(
+                        last_attempt_t=now, last_error_t=now, last_error="internal error; see the ingest log",
+                        consecutive_failures=(h.consecutive_failures or 0) + 1, down_since_t=h.down_since_t or now))
+        except Exception:  # noqa: BLE001
+            log.exception("could not record the failure of %s", source)
+
+
+def periodic_job(engine: Engine | None = None) -> None:
+    """Rules that depend on time passing (silence, deadlines), then the notification outbox."""
+    engine = engine or get_engine()
+    try:
+        evaluate_all(engine, int(time.time()))
+    except Exception:  # noqa: BLE001
+        log.exception("periodic alert evaluation failed")
+    try:
+        deliver_due(engine)
+    except Exception:  # noqa: BLE001
+        log.exception("notification delivery failed")
+
+
+def build_scheduler(sources: list[str] | None = None, scheduler=None, engine: Engine | None = None,
+                    urls: dict | None = None, start_in_s: float = 0.0):
+    """One interval job per source at its own cadence, first run now (staggered by a second each, so
+    they do not all hit the store at once), plus the periodic alert and outbox job.
+
+    APScheduler 3.x semantics that matter here: `next_run_time=None` adds a job *paused* (the bug that
+    once left every source polled once and never again), so the first run time is always given;
+    `max_instances=1` + `coalesce=True` mean a slow poll is never piled on by the next one, and runs
+    missed meanwhile collapse into one; `misfire_grace_time=None` runs a late job however late."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from datetime import datetime, timedelta, timezone
+    scheduler = scheduler or BlockingScheduler(timezone="UTC")
+    first = datetime.now(timezone.utc) + timedelta(seconds=start_in_s)
+    chosen = sources or list(ADAPTERS)
+    for i, source in enumerate(chosen):
+        every = cadence(source).poll_interval_s
+        scheduler.add_job(poll_job, "interval", seconds=every, args=[source],
+                          kwargs={"engine": engine, "urls": urls}, id=f"poll-{source}",
+                          next_run_time=first + timedelta(seconds=i), max_instances=1, coalesce=True,
+                          misfire_grace_time=None, replace_existing=True)
+    periodic = min(cadence(s).poll_interval_s for s in chosen)
+    scheduler.add_job(periodic_job, "interval", seconds=periodic, kwargs={"engine": engine}, id="alerts-periodic",
+                      next_run_time=first + timedelta(seconds=len(chosen)), max_instances=1, coalesce=True,
+                      misfire_grace_time=None, replace_existing=True)
+    return scheduler
+
+
+def run_loop(sources: list[str] | None = None) -> None:
+    """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+    import signal
+    scheduler = build_scheduler(sources)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("ingest loop: %s", ", ".join(f"{s} every {cadence(s).poll_interval_s} s" for s in sources or ADAPTERS))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
         pass
-    log.info("ingest loop: every %s s for %s", interval_s, ", ".join(sources or ADAPTERS))
-    scheduler.start()

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from core.errors import SiteConfigError
+from core.settings import get_settings
 from core.site import Site, get_site
 from domain.catalogue import CATALOGUE
+from domain.parameters import PARAMETERS
 from ingest.upsert import upsert
 from store.models import Commune, Device, Indicator, Service, Village
 
 
 def sync_site(engine: Engine, site: Site | None = None) -> dict:
     site = site or get_site()
+    check_mappings(site)
     c = site.commune
     with engine.begin() as conn:
         upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent,
@@ -38,3 +42,13 @@ def sync_site(engine: Engine, site: Site | None = None) -> dict:
                                            for d in CATALOGUE.values()], ["code"])
     return {"villages": len(site.villages), "devices": len(site.devices), "services": len(site.services),
             "indicators": len(CATALOGUE)}
+
+
+def check_mappings(site: Site) -> None:
+    """The site file's Datastream mappings name parameters the dashboard knows (core cannot check:
+    the parameter table lives in domain)."""
+    for i, m in enumerate(site.datastreams):
+        if m.parameter not in PARAMETERS:
+            raise SiteConfigError("error.site_file", path=str(get_settings().site_file),
+                                  detail=f"datastreams.{i}.parameter: unknown parameter {m.parameter!r} "
+                                         f"(one of {', '.join(PARAMETERS)})")

@@ -6,21 +6,21 @@ import time
 from sqlalchemy import Engine, func, select
 
 from core.timeutil import iso_local
+from domain import freshness
 from store.engine import get_engine
 from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
-                          Service, SourceHealth)
-
-STALE_AFTER_S = {"sensorthings": 3 * 3600, "frigate": 6 * 3600, "open311": 2 * 86400, "indicators": 40 * 86400}
+                          Service, SourceHealth, Notification)
 
 
-def state_of(row, now: int, stale_after_s: int) -> str:
-    if row["last_success_t"] is None:
-        return "never" if row["last_error_t"] is None else "down"
-    if row["down_since_t"] is not None:
-        return "down"
-    if row["last_data_t"] is None or now - row["last_data_t"] > stale_after_s:
-        return "stale"
-    return "ok"
+
+def loop_running(rows: list[dict], now: int) -> bool | None:
+    """Whether an ingest loop is polling: some source was attempted within three of its intervals.
+    None when nothing was ever polled."""
+    attempts = [(r["last_attempt_t"], freshness.cadence(r["source"]).poll_interval_s) for r in rows
+                if r.get("last_attempt_t") is not None]
+    if not attempts:
+        return None
+    return any(now - t <= 3 * every for t, every in attempts)
 
 
 def _records(conn, source: str) -> dict:
@@ -50,6 +50,7 @@ def status_report(engine: Engine | None = None, now: int | None = None) -> dict:
     now = int(now if now is not None else time.time())
     table = SourceHealth.__table__
     out: dict = {"generated_at": iso_local(now), "sources": {}}
+    notification_table = Notification.__table__
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.source))]
         rejects: dict[str, dict[str, int]] = {}
@@ -59,9 +60,12 @@ def status_report(engine: Engine | None = None, now: int | None = None) -> dict:
         for row in rows:
             source = row["source"]
             fmt = lambda t: iso_local(t) if t else None  # noqa: E731
+            every = freshness.cadence(source)
             out["sources"][source] = {
                 "protocol": row["protocol"], "url": row["url"], "simulated": bool(row["simulated"]),
-                "state": state_of(row, now, STALE_AFTER_S.get(source, 6 * 3600)),
+                "state": freshness.state_of_row(row, now), "poll_interval_s": every.poll_interval_s,
+                "data_interval_s": every.data_interval_s,
+                "last_attempt_age_s": (now - row["last_attempt_t"]) if row["last_attempt_t"] else None,
                 "records": _records(conn, source), "rejects_by_reason": rejects.get(source, {}),
                 "rejected_total": sum(rejects.get(source, {}).values()),
                 "last_success": fmt(row["last_success_t"]), "last_attempt": fmt(row["last_attempt_t"]),
@@ -75,11 +79,19 @@ def status_report(engine: Engine | None = None, now: int | None = None) -> dict:
                 out["sources"][source] = {"protocol": "file", "state": "n/a", "rejects_by_reason": reasons,
                                           "rejected_total": sum(reasons.values()),
                                           "records": _records(conn, source)}
+        out["ingest_loop_running"] = loop_running(rows, now)
+        out["notifications"] = {status: int(n) for status, n in conn.execute(
+            select(notification_table.c.status, func.count()).group_by(notification_table.c.status))}
     return out
 
 
 def format_status(report: dict) -> str:
     lines = [f"Status at {report['generated_at']}"]
+    running = report.get("ingest_loop_running")
+    if running is False:
+        lines.append("WARNING: no source was polled within three of its intervals: is the ingest loop running?")
+    if report.get("notifications"):
+        lines.append("notifications: " + ", ".join(f"{k} {v}" for k, v in sorted(report["notifications"].items())))
     for source, s in report["sources"].items():
         sim = " [simulated]" if s.get("simulated") else ""
         lines.append(f"\n{source} ({s['protocol']}){sim}: {s['state'].upper()}")
@@ -88,7 +100,8 @@ def format_status(report: dict) -> str:
         lines.append("  records:      " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()))
         if s["rejects_by_reason"]:
             lines.append("  rejects:      " + ", ".join(f"{k} {v:,}" for k, v in sorted(s["rejects_by_reason"].items())))
-        for key in ("last_success", "last_error_at", "last_error", "down_since", "watermark", "lag_s"):
+        for key in ("poll_interval_s", "last_attempt_age_s", "last_success", "last_error_at", "last_error",
+                    "down_since", "watermark", "lag_s"):
             if s.get(key) is not None:
                 lines.append(f"  {key + ':':<13} {s[key]}")
     return "\n".join(lines)

@@ -10,17 +10,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, String, cast, func, select, text, update
 
 from core.site import get_site
 from core.timeutil import DAY, HOUR, LOCAL_OFFSET_S
 from data_sources.indicators import BadPeriod, period_bounds
+from domain.deadlines import deadline_for
 from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
 from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
                             ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
 from ingest.upsert import insert_ignore, upsert
 from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
-                          Service, Village)
+                          Service, UnmappedDatastream, Village)
 
 log = logging.getLogger(__name__)
 FUTURE_SLACK_S = 3600
@@ -75,6 +76,7 @@ class Writer:
         self.engine = engine
         self.now = int(now if now is not None else time.time())
         self.series: dict[tuple[str, str], _SeriesInfo | str] = {}   # str = why it cannot take readings
+        self.mapped: dict[tuple[str, str], int] = {}   # Datastreams that took readings this poll -> series id
         self.stats = StoreStats()
         self._obs: list[dict] = []
         self._rejects: list[dict] = []
@@ -153,38 +155,30 @@ class Writer:
         if info.properties.get("simulated"):
             self.stats.simulated = True
         key = (info.source, info.datastream_id)
+        if info.parameter is None:
+            why = info.unmapped_reason or "unknown_parameter"
+            hint = f" (could be {', '.join(info.candidates)})" if info.candidates else ""
+            self._unmapped(info, why, f"ObservedProperty {info.property_name!r}, unit {info.unit_symbol!r}{hint}")
+            return
         param = PARAMETERS.get(info.parameter)
         if param is None:
-            self.series[key] = "unknown_parameter"
-            self.reject(Rejected(info.source, "datastream", "unknown_parameter", info.parameter,
-                                 excerpt(info.__repr__()), f"ds:{info.datastream_id}"))
+            self._unmapped(info, "unknown_parameter", f"the site file names parameter {info.parameter!r}, which "
+                                                      "the dashboard does not know")
             return
         try:
             convert = converter(info.parameter, info.unit_symbol)
         except UnknownUnit as err:
-            self.series[key] = "unknown_unit"
-            self.reject(Rejected(info.source, "datastream", "unknown_unit", str(err), excerpt(repr(info)),
-                                 f"ds:{info.datastream_id}"))
+            self._unmapped(info, "unknown_unit", str(err))
             return
         with self.engine.begin() as conn:
-            device_id = conn.scalar(select(Device.id).where(Device.source == info.source,
-                                                            Device.external_id == info.thing_id))
-            if device_id is None:
-                device_id = f"{info.source}_{info.thing_id}"[:64]
-                kind = _kind_for(info.parameter)
-                village = info.properties.get("village")
-                if village and not conn.scalar(select(Village.id).where(Village.id == village)):
-                    village = None
-                upsert(conn, Device.__table__, [{
-                    "id": device_id, "kind": kind, "name": info.thing_name[:200], "village_id": village,
-                    "lat": info.lat, "lon": info.lon, "source": info.source, "external_id": info.thing_id,
-                    "role": None, "from_site_file": False, "simulated": bool(info.properties.get("simulated")),
-                    "properties": {"registered_from": "SensorThings Thing"}}], ["id"], update=["name", "lat", "lon"])
-            elif info.lat is not None:
-                conn.execute(update(Device).where(Device.id == device_id, Device.lat.is_(None))
-                             .values(lat=info.lat, lon=info.lon))
-            if info.properties.get("simulated"):
-                conn.execute(update(Device).where(Device.id == device_id).values(simulated=True))
+            if info.device_id is not None:     # the site file says which device this is
+                device_id = conn.scalar(select(Device.id).where(Device.id == info.device_id))
+                if device_id is None:
+                    self._unmapped(info, "unknown_device", f"the site file maps it to device {info.device_id!r}, "
+                                                           "which the store does not hold", conn=conn)
+                    return
+            else:
+                device_id = self._device_for_thing(conn, info)
             row = conn.execute(select(Series.id, Series.external_id).where(
                 Series.device_id == device_id, Series.parameter == info.parameter)).first()
             if row is None:
@@ -197,9 +191,66 @@ class Writer:
                     external_id=info.datastream_id)).inserted_primary_key[0]
             else:
                 sid = row[0]
+                if row[1] != info.datastream_id:   # remapped: the series it fed before lets go of the id
+                    conn.execute(update(Series).where(Series.source == info.source,
+                                                      Series.external_id == info.datastream_id, Series.id != sid)
+                                 .values(external_id=Series.external_id + "~" + cast(Series.id, String)))
                 conn.execute(update(Series).where(Series.id == sid).values(
                     source_unit=canonical_unit(info.unit_symbol), external_id=info.datastream_id))
+            conn.execute(update(UnmappedDatastream).where(
+                UnmappedDatastream.source == info.source, UnmappedDatastream.datastream_id == info.datastream_id,
+                UnmappedDatastream.mapped_t.is_(None)).values(mapped_t=self.now))
         self.series[key] = _SeriesInfo(sid, info.parameter, convert, *param.possible)
+        self.mapped[key] = sid
+
+    def _device_for_thing(self, conn, info: DatastreamInfo) -> str:
+        """The device whose external_id is this Thing; registered from the Thing when the site file lacks it."""
+        device_id = conn.scalar(select(Device.id).where(Device.source == info.source,
+                                                        Device.external_id == info.thing_id))
+        if device_id is None:
+            device_id = f"{info.source}_{info.thing_id}"[:64]
+            village = info.properties.get("village")
+            if village and not conn.scalar(select(Village.id).where(Village.id == village)):
+                village = None
+            upsert(conn, Device.__table__, [{
+                "id": device_id, "kind": _kind_for(info.parameter), "name": info.thing_name[:200],
+                "village_id": village, "lat": info.lat, "lon": info.lon, "source": info.source,
+                "external_id": info.thing_id, "role": None, "from_site_file": False,
+                "simulated": bool(info.properties.get("simulated")),
+                "properties": {"registered_from": "SensorThings Thing"}}], ["id"], update=["name", "lat", "lon"])
+        elif info.lat is not None:
+            conn.execute(update(Device).where(Device.id == device_id, Device.lat.is_(None))
+                         .values(lat=info.lat, lon=info.lon))
+        if info.properties.get("simulated"):
+            conn.execute(update(Device).where(Device.id == device_id).values(simulated=True))
+        return device_id
+
+    def _unmapped(self, info: DatastreamInfo, reason: str, detail: str, conn=None) -> None:
+        """Not taken, and visible: a reject (once) and a row on the Data page's list of unmapped
+        Datastreams, with what the server says about it and a few of its values."""
+        self.series[(info.source, info.datastream_id)] = reason
+        self.reject(Rejected(info.source, "datastream", reason, detail, excerpt(repr(info)), f"ds:{info.datastream_id}"))
+        row = {"source": info.source, "datastream_id": info.datastream_id[:128], "thing_id": info.thing_id[:128],
+               "thing_name": info.thing_name[:200], "property_name": (info.property_name or None) and info.property_name[:200],
+               "definition": (info.definition or None) and info.definition[:500],
+               "unit": (info.unit_symbol or None) and info.unit_symbol[:64], "reason": reason,
+               "candidates": list(info.candidates), "samples": [list(s) for s in info.samples],
+               "device_id": info.device_id, "phenomenon_since_t": info.phenomenon_since,
+               "first_seen_t": self.now, "last_seen_t": self.now, "mapped_t": None}
+        keep = [c for c in row if c not in ("source", "datastream_id", "first_seen_t", "samples")]
+        if info.samples:
+            keep.append("samples")
+
+        def _store(c):
+            if row["device_id"] is None:
+                row["device_id"] = c.scalar(select(Device.id).where(Device.source == info.source,
+                                                                    Device.external_id == info.thing_id))
+            upsert(c, UnmappedDatastream.__table__, [row], ["source", "datastream_id"], update=keep)
+        if conn is not None:
+            _store(conn)
+        else:
+            with self.engine.begin() as c:
+                _store(c)
 
     def _observation(self, obs: Observation) -> None:
         info = self.series.get((obs.source, obs.datastream_id))
@@ -307,7 +358,6 @@ class Writer:
         return None
 
     def _reports(self, recs: list[ReportRecord]) -> None:
-        deadline_for = _deadline_function()
         recs = list({r.id: r for r in recs}.values())
         with self.engine.begin() as conn:
             old = {row.id: row for row in conn.execute(
@@ -322,7 +372,7 @@ class Writer:
                 prev = old.get(r.id)
                 stage = "resolved" if r.status == "closed" else (
                     prev.stage if prev is not None and prev.stage == "processing" else "open")
-                deadline = deadline_for(r.service_code, r.requested_t) if deadline_for else r.expected_t
+                deadline = deadline_for(r.service_code, r.requested_t)
                 rows.append({"id": r.id, "source": r.source, "service_code": r.service_code,
                              "service_name": r.service_name, "status": r.status, "stage": stage,
                              "status_notes": r.status_notes, "description": r.description, "agency": r.agency,
@@ -400,14 +450,6 @@ def _kind_for(parameter: str) -> str:
     if parameter == "water_level":
         return "water_gauge"
     return {"air": "air_station", "network": "wifi"}.get(group, "water_station")
-
-
-def _deadline_function():
-    try:
-        from domain.deadlines import deadline_for
-    except ImportError:
-        return None
-    return deadline_for
 
 
 def refresh_report(conn, report_id: str) -> None:

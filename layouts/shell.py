@@ -56,6 +56,7 @@ def layout():
             ], className="shell-right"),
         ], className="shell-nav d-flex align-items-center"),
         html.Div(id="shell-error"),
+        html.Div(id="shell-watchdog", className="watchdog", hidden=True, role="alert"),
         action_dialog(lang),
         html.Main(dash.page_container, className="page"),
     ], id="shell", **{"data-lang": lang})

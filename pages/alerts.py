@@ -20,6 +20,7 @@ from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.text import source_text
 from layouts.context import current_lang
+from queries.base import records
 from queries import site
 from store.engine import get_engine
 
@@ -95,9 +96,9 @@ def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
     rows = [{"id": int(r["id"]), "severity": t(f"severity.{r['severity']}", lang), "sev": r["severity"],
              "title": source_text(r["title_vi"] if lang == "vi" else r["title_en"]),
              "village": vnames.get(r["village_id"], "—"), "state": t(f"alert_state.{r['state']}", lang),
-             "opened": fmt_datetime(r["opened_time"].to_pydatetime()),
+             "opened": fmt_datetime(r["opened_time"]),
              "value": fmt_number(r["value"], lang, 2) if r["value"] == r["value"] and r["value"] is not None else "—"}
-            for r in df.to_dict("records")]
+            for r in records(df)]
     cols = [{"field": "id", "headerName": "#", "maxWidth": 80},
             {"field": "severity", "headerName": t("alerts.severity", lang), "maxWidth": 130,
              "cellClassRules": {f"sev-{s}": f"params.data.sev == '{s}'" for s in SEVERITIES}},
@@ -127,10 +128,10 @@ def show_detail(alert_id, _done):
     if hist.empty:
         return t("alerts.error_unknown", lang, id=alert_id)
     items = []
-    for r in hist.to_dict("records"):
+    for r in records(hist):
         actor = t("alerts.rule", lang) if r["actor"] == "rule" else source_text(r["actor"])
         sev = t(f"severity.{r['severity_to']}", lang)
-        items.append(html.Li([html.Span(fmt_datetime(r["time"].to_pydatetime()), className="muted"), " · ",
+        items.append(html.Li([html.Span(fmt_datetime(r["time"]), className="muted"), " · ",
                               html.Strong(t(f"alerts.action.{r['action']}", lang)), f" · {sev} · ",
                               t("alerts.by", lang, who=actor), html.Div(source_text(r["note"], ""), className="small")]))
     return html.Div([html.Strong(f"#{alert_id}"), html.Ul(items, id=f"{P}-history")])

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from components.crosschecks import crosscheck_table
 from components.page import card, page_header
-from core.formatting import fmt_datetime, fmt_number
-from core.i18n import t
+from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
+from core.i18n import TABLE, t
+from core.settings import get_settings
 from core.text import source_text
 from ingest.files import import_bytes
 from layouts.context import current_lang
-from queries import health
+from queries import crosschecks, health
+from queries.base import records
 from queries.cache import invalidate
 
 dash.register_page(__name__, path="/data", order=7, title="Dữ liệu – Bộ não số")
@@ -28,8 +32,10 @@ def layout(**_):
     return html.Div([
         page_header(t("data.title", lang)),
         card(t("data.health", lang), html.Div(id=f"{P}-health")),
+        card(t("xcheck.title", lang), html.Div(id=f"{P}-checks")),
         html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
                   card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
+        card(t("data.unmapped", lang), html.Div(id=f"{P}-unmapped")),
         card(t("data.upload", lang), html.Div([
             dcc.Upload(id=f"{P}-upload", children=html.Div([html.I(className="bi bi-upload me-2"), t("data.drop", lang)]),
                        accept=".csv,.xlsx", max_size=MAX_UPLOAD, multiple=False,
@@ -44,11 +50,11 @@ def layout(**_):
 
 
 def _when(ts) -> str:
-    return fmt_datetime(ts.to_pydatetime()) if ts is not None and ts == ts else "—"
+    return "—" if is_missing(ts) else fmt_datetime(ts)
 
 
 def _lag(seconds, lang: str) -> str:
-    if seconds is None or seconds != seconds:
+    if is_missing(seconds):
         return "—"
     return t("unit.minutes", lang, n=fmt_number(seconds / 60, lang, 0)) if seconds < 5400 else \
         t("unit.hours", lang, n=fmt_number(seconds / 3600, lang, 1))
@@ -59,34 +65,83 @@ def _lag(seconds, lang: str) -> str:
 def update_health(_tick, _stored):
     lang = current_lang()
     src = health.sources()
-    badge = {"ok": "badge-ok", "stale": "badge-stale", "down": "badge-down", "never": "badge-stale"}
+    badge = {"ok": "badge-ok", "late": "badge-late", "stale": "badge-stale", "down": "badge-down", "never": "badge-stale"}
     head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "protocol", "state", "last_success", "down_since",
                                                          "lag", "records", "rejected", "last_error")])
     rows = []
-    for r in src.to_dict("records"):
-        state = html.Span(t(f"state.{r['state']}", lang) if r["state"] != "ok" else t("state.ok", lang),
-                          className=badge.get(r["state"], "badge-stale"))
+    for r in records(src):
+        state = html.Span(t(f"state.{r['state']}", lang), className=badge.get(r["state"], "badge-stale"))
+        every = html.Div(t("data.poll_every", lang, n=fmt_number(r["poll_interval_s"], lang, 0)), className="muted small")
         sim = html.Span(t("common.simulated", lang), className="badge-sim ms-1") if r["simulated"] else None
-        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(source_text(r["url"], ""), className="muted small")]),
-                             html.Td(r["protocol"]), html.Td(state), html.Td(_when(r["last_success_time"])),
+        rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(text_or(r["url"]), className="muted small")]),
+                             html.Td(text_or(r["protocol"])), html.Td([state, every]), html.Td(_when(r["last_success_time"])),
                              html.Td(_when(r["down_since_time"])), html.Td(_lag(r["lag_s"], lang)),
                              html.Td(fmt_number(r["stored_total"], lang, 0)), html.Td(fmt_number(r["rejected_total"], lang, 0)),
-                             html.Td(html.Small(source_text(r["last_error"], "", limit=160)))]))
+                             html.Td(html.Small(text_or(r["last_error"])[:160]))]))
     table = html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="table table-sm table-compact"),
                      className="table-responsive") if rows else html.Div(t("common.no_data", lang), className="muted")
     rej = health.rejects_by_reason()
     rej_table = html.Table([html.Thead(html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "kind", "reason", "count", "time")])),
                             html.Tbody([html.Tr([html.Td(r["source"]), html.Td(r["kind"]), html.Td(html.Code(r["reason"])),
                                                  html.Td(fmt_number(r["count"], lang, 0)), html.Td(_when(r["last_time"]))])
-                                        for r in rej.to_dict("records")])], className="table table-sm table-compact") \
+                                        for r in records(rej)])], className="table table-sm table-compact") \
         if not rej.empty else html.Div(t("common.no_data", lang), className="muted")
     rec = health.recent_rejects(50)
     rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"), f" {r['source']} · ",
-                                 html.Code(source_text(r["reason"])), f" · {source_text(r['detail'], '')}",
-                                 html.Div(html.Code(source_text(r["excerpt"], "", limit=200)), className="small")])
-                        for r in rec.to_dict("records")], className="small") if not rec.empty else \
+                                 html.Code(r["reason"]), f" · {text_or(r['detail'])}",
+                                 html.Div(html.Code(text_or(r["excerpt"])[:200]), className="small")])
+                        for r in records(rec)], className="small") if not rec.empty else \
         html.Div(t("common.no_data", lang), className="muted")
     return table, rej_table, rec_list
+
+
+@callback(Output(f"{P}-checks", "children"), Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
+def update_crosschecks(_tick, _stored):
+    return crosscheck_table(crosschecks.findings(), current_lang())
+
+
+@callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"))
+def update_unmapped(_tick):
+    """Datastreams the server has and the dashboard cannot place, with the site-file line that maps
+    them. Every string here comes from the server: Dash renders it as text, never as HTML."""
+    lang = current_lang()
+    df = health.unmapped_datastreams()
+    if df.empty:
+        return html.Div(t("data.unmapped_none", lang), className="muted")
+    head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("thing", "property", "unit", "samples", "since", "reason",
+                                                         "site_line")])
+    rows = []
+    for r in records(df):
+        samples = r["samples"] if isinstance(r["samples"], list) else []
+        prop = [html.Div(r["property_name"] if isinstance(r["property_name"], str) else "—")]
+        if isinstance(r["definition"], str):
+            prop.append(html.Div(r["definition"], className="muted small text-break"))
+        rows.append(html.Tr([
+            html.Td([html.Div(r["thing_name"]), html.Div(f"Datastream {r['datastream_id']}", className="muted small")]),
+            html.Td(prop), html.Td(r["unit"] if isinstance(r["unit"], str) else "—"),
+            html.Td(" · ".join(_sample(v, lang) for _t, v in samples[:5]) or "—"),
+            html.Td(_when(r["since_time"])),
+            html.Td(t(f"unmapped.{r['reason']}", lang) if f"unmapped.{r['reason']}" in _REASONS else r["reason"]),
+            html.Td(html.Code(r["yaml_line"], className="small text-break"))]))
+    hint = html.Div(t("data.unmapped_hint", lang, path=str(get_settings().site_file)), className="muted small mb-1")
+    return html.Div([hint, html.Div(html.Table([html.Thead(head), html.Tbody(rows)],
+                                               className="table table-sm table-compact"),
+                                    className="table-responsive")])
+
+
+_REASONS = {k for k in TABLE if k.startswith("unmapped.")}
+
+
+def _sample(text: str, lang: str) -> str:
+    """A sample result as the viewer writes numbers (13,18 in Vietnamese); anything else as it came."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return str(text)
+    if not math.isfinite(value):
+        return str(text)
+    decimals = len(str(text).partition(".")[2]) if "e" not in str(text).lower() else 3
+    return fmt_number(value, lang, min(decimals, 6))
 
 
 def _decode(contents: str | None) -> bytes | None:

@@ -14,10 +14,10 @@ from components.figures.base import no_data
 from components.figures.timeseries import timeseries
 from components.filters import fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.kpi import kpi_card
+from components.kpi import covers_text, kpi_card
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
-from core.formatting import fmt_datetime, fmt_number, fmt_period
+from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
 from domain.catalogue import CATALOGUE
@@ -67,7 +67,7 @@ def update_digital(period, dates, village, _tick):
     f_ind, f_sta = fresh("indicators"), fresh("sensorthings")
     latest = indicators.latest_values()
     cards = []
-    for code in ADOPTION + ECONOMY + ("hightech_income_per_ha", "wifi_hotspots_online"):
+    for code in ADOPTION + ECONOMY + ("hightech_income_per_ha",):
         row = latest[latest["indicator"] == code]
         r = row.iloc[0].to_dict() if not row.empty else {}
         d = CATALOGUE[code]
@@ -75,7 +75,7 @@ def update_digital(period, dates, village, _tick):
         cards.append(kpi_card(code, name(code, lang), r.get("value"), unit, lang, decimals=1 if d.unit == "%" else 0,
                               previous=r.get("previous_value"), previous_label=t("kpi.vs_previous", lang),
                               direction=d.direction, target=d.target, fresh=f_ind, page=P,
-                              note=t("kpi.as_of", lang, period=fmt_period(r["period"], lang)) if r.get("period") else None))
+                              covers=covers_text(lang, first=r.get("period"), last=r.get("period"))))
     hotspots = [d for d in get_site().devices_of("wifi") if village is None or d.village == village]
     names = {d.id: d.name for d in hotspots}
     wifi = readings.series(tuple(names), "wifi_clients", s, e, max_points=400)
@@ -91,8 +91,16 @@ def update_digital(period, dates, village, _tick):
             html.Td(html.Span(t("common.online" if online else "common.offline", lang),
                               className="badge-ok" if online else "badge-down")),
             html.Td(t("dig.users_now", lang, n=fmt_number(r.iloc[0]["value"], lang, 0)) if online else
-                    (fmt_datetime(r.iloc[0]["time"].to_pydatetime()) if not r.empty else t("common.no_data", lang)))]))
+                    (fmt_datetime(r.iloc[0]["time"]) if not r.empty else t("common.no_data", lang)))]))
     wifi_table = html.Table(html.Tbody(table_rows), className="table table-sm table-compact")
+    # the card counts what the table lists (a reading in the last hour), not last month's reported figure
+    all_hotspots = get_site().devices_of("wifi")
+    live = now_rows[now_rows["time"] > now - timedelta(hours=1)] if not now_rows.empty else now_rows
+    n_live = None if now_rows.empty else int(live["device"].isin([d.id for d in all_hotspots]).sum())
+    cards.append(kpi_card("wifi_hotspots_online", name("wifi_hotspots_online", lang), n_live,
+                          t("unit.hotspots", lang, n=len(all_hotspots)), lang, decimals=0, direction="up",
+                          target=CATALOGUE["wifi_hotspots_online"].target, fresh=f_sta, page=P,
+                          covers=covers_text(lang, now=True, scope=t("cover.hotspots", lang, n=len(all_hotspots)))))
     adoption = indicator_trend(indicators.indicator_series(ADOPTION, start=s - timedelta(days=365), end=e),
                                lang=lang, names={c: name(c, lang) for c in ADOPTION}, unit="%", theme=theme)
     vill = []

@@ -25,6 +25,7 @@ from domain import pond
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
 from domain.parameters import PARAMETERS
 from layouts.context import current_lang, current_theme
+from queries.base import records
 from queries import kpis, readings, site
 from queries.cache import memoize
 
@@ -148,7 +149,7 @@ def update_air(period, dates, village, station, parameter, _tick):
             html.Strong(b.vi if lang == "vi" else b.en), " · ",
             html.Span(t("env.dominant", lang, p=POLLUTANT_SYMBOLS.get(now["dominant"], now["dominant"] or "—"))), html.Br(),
             html.Small(b.advice_vi if lang == "vi" else b.advice_en), html.Br(),
-            html.Small(" · ".join(subs) + f" · {fmt_datetime(now['time'].to_pydatetime())}", className="muted"),
+            html.Small(" · ".join(subs) + f" · {fmt_datetime(now['time'])}", className="muted"),
             html.Br(), html.Small(t("env.method", lang), className="muted"),
             html.Div(freshness_badge(fresh("sensorthings"), lang), className="fresh-row")])
     daily = kpis.aqi_daily(air_dev, s, e)
@@ -194,7 +195,7 @@ def update_hydro(period, dates, village, station, parameter, _tick):
         style(rain_fig, lang, unit="mm", theme=theme, legend=False)
         rain_fig.update_xaxes(tickformat="%d/%m")
     chips = []
-    for r in kpis.gauges_now().to_dict("records"):
+    for r in records(kpis.gauges_now()):
         if r["level"] is None:
             continue
         colour = ALARM_COLOURS.get(r["alarm"] or 0)
@@ -215,7 +216,7 @@ def update_map(_tick, _done, seen):
     latest = readings.latest()
     alerts_by_device = open_alerts_by_device()
     feats = []
-    for d in states[states["kind"].isin(["water_station", "air_station", "water_gauge", "rain_gauge"])].to_dict("records"):
+    for d in records(states[states["kind"].isin(["water_station", "air_station", "water_gauge", "rain_gauge"])]):
         if d["lat"] is None or d["lat"] != d["lat"]:
             continue
         lines = [kind_label(d["kind"], lang)] + reading_lines(latest[latest["device"] == d["id"]], lang)

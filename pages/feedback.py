@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import dash
+import plotly.graph_objects as go
 from dash import Input, Output, callback, html
 
 from components.errors import error_alert
-from components.figures.bars import bar, stacked_by_time
-from components.figures.base import no_data
+from components.figures.bars import bar
+from components.figures.base import no_data, style
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.grid import list_grid
-from components.kpi import kpi_card
+from components.kpi import covers_text, kpi_card
 from components.map import clicked_id, empty, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
@@ -24,6 +25,7 @@ from core.site import get_site
 from core.text import is_missing, source_text
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme
+from queries.base import records
 from queries import reports
 from queries.windows import week_bounds
 
@@ -82,15 +84,22 @@ def update_feedback(period, dates, village, category, stage, _tick):
     year0 = local_midnight(today.replace(month=1, day=1))
     st = reports.report_stats(s, e, village, category)
     f = fresh("open311")
+    vname = dict(village_options()).get(village) if village else None
+    scope = t("cover.village", lang, name=vname) if vname else t("cover.commune", lang)
+    in_period = covers_text(lang, start=s, end=e, scope=scope)
+    overdue = reports.overdue_now(village, category)
     kp = [kpi_card("received", t("stage.received", lang), st["received"], "", lang, decimals=0, direction="none", fresh=f,
-                   page=P),
-          kpi_card("overdue", t("stage.overdue", lang), st["overdue"], "", lang, decimals=0, direction="down", page=P),
-          kpi_card("due_soon", t("fb.due_soon", lang), st["due_soon"], "", lang, decimals=0, direction="down", page=P),
+                   page=P, covers=in_period),
+          kpi_card("overdue", t("stage.overdue", lang), overdue, "", lang, decimals=0, direction="down", page=P,
+                   covers=covers_text(lang, now=True, scope=f"{scope}, {t('cover.all_unresolved', lang)}")),
+          kpi_card("due_soon", t("fb.due_soon", lang), st["due_soon"], "", lang, decimals=0, direction="down", page=P,
+                   covers=in_period),
           kpi_card("first", t("fb.first_response", lang), st["avg_days_first_response"], t("common.days", lang), lang,
-                   direction="down", page=P),
+                   direction="down", page=P, covers=in_period),
           kpi_card("resolution", t("fb.resolution", lang), st["avg_days_resolution"], t("common.days", lang), lang,
-                   direction="down", page=P),
-          kpi_card("on_time", t("fb.on_time", lang), st["on_time_rate"], "%", lang, direction="up", page=P)]
+                   direction="down", page=P, covers=in_period),
+          kpi_card("on_time", t("fb.on_time", lang), st["on_time_rate"], "%", lang, direction="up", page=P,
+                   covers=in_period)]
     periods = [(t("fb.this_week", lang), w0, now), (t("fb.last_week", lang), w0 - timedelta(days=7), w0),
                (t("fb.last_4_weeks", lang), w0 - timedelta(days=28), w0), (t("fb.year", lang), year0, now),
                (t("fb.selected", lang), s, e)]
@@ -99,10 +108,7 @@ def update_feedback(period, dates, village, category, stage, _tick):
     summary = html.Table([html.Thead(head), html.Tbody([_row(label, reports.report_stats(a, b, village, category), lang)
                                                         for label, a, b in periods])],
                          className="table table-sm table-compact mb-0")
-    weeks = reports.report_counts(s, e, "week", village, category)
-    weeks["stage"] = "received"
-    week_fig = stacked_by_time(weeks, time_col="week", group="stage", lang=lang, theme=theme,
-                               labels={"received": t("stage.received", lang)})
+    week_fig = weekly_bars(reports.weekly_counts(s, e, village, category), lang, theme)
     names = {sv.code: (sv.name if lang == "vi" else sv.name_en) for sv in get_site().services}
     cats = reports.report_counts(s, e, "service_code", village, category).sort_values("count", ascending=False)
     cat_fig = bar(cats, x="service_code", lang=lang, labels=names, horizontal=True, theme=theme)
@@ -114,8 +120,8 @@ def update_feedback(period, dates, village, category, stage, _tick):
              "category": names.get(r["service_code"], source_text(r["service_name"])),
              "village": vnames.get(r["village_id"], "—"),
              "stage": t("stage.overdue", lang) if r["overdue"] else t(f"stage.{r['stage']}", lang),
-             "deadline": fmt_date(r["deadline_time"].to_pydatetime()) if not is_missing(r["deadline_time"]) else "—",
-             "description": source_text(r["description"])} for r in df.to_dict("records")]
+             "deadline": fmt_date(r["deadline_time"]) if not is_missing(r["deadline_time"]) else "—",
+             "description": source_text(r["description"])} for r in records(df)]
     cols = [{"field": "id", "headerName": t("fb.col_id", lang), "maxWidth": 160},
             {"field": "time", "headerName": t("fb.col_time", lang), "maxWidth": 150},
             {"field": "category", "headerName": t("fb.col_category", lang)},
@@ -127,12 +133,25 @@ def update_feedback(period, dates, village, category, stage, _tick):
                      popup=popup_html(r["id"], [names.get(r["service_code"], source_text(r["service_name"])),
                                                 source_text(r["description"], t("fb.no_description", lang)),
                                                 source_text(r.get("address"), ""),
-                                                t("fb.deadline", lang, d=fmt_date(r["deadline_time"].to_pydatetime()))
+                                                t("fb.deadline", lang, d=fmt_date(r["deadline_time"]))
                                                 if not is_missing(r["deadline_time"]) else ""]),
                      color=STAGE_COLOURS["overdue" if r["overdue"] else r["stage"]], radius=7)
-             for r in df.to_dict("records") if not is_missing(r["lat"]) and not is_missing(r["lon"])]
+             for r in records(df) if not is_missing(r["lat"]) and not is_missing(r["lon"])]
     m = {"type": "FeatureCollection", "features": feats}
     return kp, summary, week_fig, cat_fig, vil_fig, rows, cols, m, freshness_badge(f, lang), None
+
+
+def weekly_bars(weeks, lang: str, theme: str):
+    """One bar per ISO week (Monday–Sunday), labelled by the days it covers, the current week included."""
+    if weeks.empty or weeks["count"].sum() == 0:
+        return no_data(lang, theme)
+    labels = [f"{a:%d/%m}–{b:%d/%m}" for a, b in zip(weeks["first"], weeks["last"])]
+    name = t("stage.received", lang)
+    fig = go.Figure(go.Bar(x=labels, y=weeks["count"], name=name, marker_color=STAGE_COLOURS["open"],
+                           hovertemplate="%{x}: %{y:,} " + t("unit.reports", lang) + "<extra></extra>"))
+    style(fig, lang, theme=theme, legend=False, hover_time=False)
+    fig.update_xaxes(type="category")
+    return fig
 
 
 @callback(Output(f"{P}-history", "children"), Input(f"{P}-grid", "selectedRows"), Input(f"{P}-reports", "clickData"),
@@ -151,6 +170,6 @@ def show_history(selected, click):
     if hist.empty:
         return html.Div([html.Strong(rid), html.Div(t("common.no_data", lang), className="muted")])
     return html.Div([html.Strong(rid), html.Ul([
-        html.Li([html.Span(fmt_datetime(r["time"].to_pydatetime()), className="muted"), " · ",
+        html.Li([html.Span(fmt_datetime(r["time"]), className="muted"), " · ",
                  html.Strong(t(f"stage.{r['stage']}", lang)), f" ({source_text(r['status'])})",
-                 html.Div(source_text(r["description"], ""))]) for r in hist.to_dict("records")])])
+                 html.Div(source_text(r["description"], ""))]) for r in records(hist)])])

@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from components.alert_actions import alert_popup, open_alerts_by_device
-from components.kpi import kpi_card
+from components.kpi import covers_text, kpi_card
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, fresh, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number, fmt_period
@@ -21,7 +21,9 @@ from core.text import source_text
 from domain import aqi as aqi_domain
 from domain.flood import relative_text
 from layouts.context import current_lang
+from alerts.queries import open_alerts
 from queries import events, health, indicators, kpis, readings, reports
+from queries.base import records
 from queries.cache import memoize
 from queries.windows import week_bounds
 
@@ -89,8 +91,9 @@ def kpi_sections(lang: str, minute: int):
                     t("unit.reports", lang), lang, decimals=0, previous=rep_prev, direction="none",
                     fresh=f_311, href="/feedback"),
            kpi_card("reports_overdue", t("kpi.reports_overdue", lang),
-                    reports.report_stats(now - timedelta(days=365), now)["overdue"] if f_311["state"] != "never" else None,
-                    t("unit.reports", lang), lang, decimals=0, direction="down", fresh=f_311, href="/feedback?stage=overdue")]
+                    reports.overdue_now(now=int(now.timestamp())) if f_311["state"] != "never" else None,
+                    t("unit.reports", lang), lang, decimals=0, direction="down", fresh=f_311, href="/feedback?stage=overdue",
+                    covers=covers_text(lang, now=True, scope=f"{t('cover.commune', lang)}, {t('cover.all_unresolved', lang)}"))]
     do_now = kpis.pond_share("do", now - timedelta(days=7), now)
     do_prev = kpis.pond_share("do", now - timedelta(days=14), now - timedelta(days=7))
     eco = [ind_card("cashless_rate", t("kpi.cashless", lang)),
@@ -113,7 +116,7 @@ def kpi_sections(lang: str, minute: int):
                         note=(b.vi if lang == "vi" else b.en) if b else None, accent=b.colour if b else None)
     env = [air_card]
     g = kpis.gauges_now()
-    for row in g.to_dict("records")[:1]:
+    for row in records(g)[:1]:
         rel = relative_text(row["level"], row["levels"], lang) if row["level"] is not None and row["levels"] else None
         env.append(kpi_card(f"gauge_{row['device']}", t("kpi.river", lang, name=row["name"]), row["level"], "m", lang,
                             decimals=2, direction="down", fresh=f_sta, note=rel, href="/environment"))
@@ -136,7 +139,7 @@ def device_features(states, lang: str) -> dict[str, list]:
     latest = readings.latest()
     alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
-    for d in states.to_dict("records"):
+    for d in records(states):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
@@ -170,17 +173,13 @@ def update_alerts(_tick, _done, seen):
 
 
 def alert_list(lang: str):
-    try:
-        from alerts.queries import open_alerts
-    except ImportError:
-        return html.Div(t("overview.no_alerts", lang), className="muted")
     df = open_alerts(limit=8)
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'].to_pydatetime())}",
+                             " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'])}",
                                                         className="muted")])
-                    for r in df.to_dict("records")], className="list-unstyled mb-0")
+                    for r in records(df)], className="list-unstyled mb-0")
 
 
 @callback(Output(f"{P}-changes", "children"), Output(f"{P}-changes-seen", "data"), Input("shell-tick", "n_intervals"),
@@ -209,11 +208,11 @@ def changes(lang: str, minute: int):
     n_ind = int((lv["generated_time"] >= day).sum()) if not lv.empty else 0
     if n_ind:
         items.append(t("change.indicators", lang, n=n_ind))
-    for r in srcs.to_dict("records"):
+    for r in records(srcs):
         if r["state"] == "down":
             items.append(t("change.source_down", lang, source=r["source"],
-                           time=fmt_datetime(r["down_since_time"].to_pydatetime())))
-    for r in kpis.gauges_now().to_dict("records"):
+                           time=fmt_datetime(r["down_since_time"])))
+    for r in records(kpis.gauges_now()):
         if r["level"] is not None and r["alarm"]:
             items.append(t("change.gauge", lang, name=r["name"], level=fmt_number(r["level"], lang, 2),
                            rel=relative_text(r["level"], r["levels"], lang)))

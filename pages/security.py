@@ -21,6 +21,7 @@ from core.i18n import t
 from core.site import get_site
 from core.text import source_text
 from layouts.context import current_lang, current_theme
+from queries.base import records
 from queries import events, site
 
 dash.register_page(__name__, path="/security", order=2, title="An ninh – Bộ não số")
@@ -78,12 +79,12 @@ def update_events(period, dates, village, camera, label, _tick):
     village_fig = bar(by_village, x="village_id", lang=lang, labels=vnames, theme=theme)
     latest = events.latest_events(30, s, e, cams, labels, village)
     rows = []
-    for r in latest.to_dict("records"):
+    for r in records(latest):
         img = html.Img(src=f"/media/snapshot/{quote(str(r['id']), safe='')}", className="event-snap", alt="") \
             if r["has_snapshot"] else None
         ended = t("sec.in_progress", lang) if r["end_time"] is None or r["end_time"] != r["end_time"] else \
-            fmt_datetime(r["end_time"].to_pydatetime())
-        rows.append(html.Tr([html.Td(fmt_datetime(r["time"].to_pydatetime())), html.Td(source_text(r["camera_name"])),
+            fmt_datetime(r["end_time"])
+        rows.append(html.Tr([html.Td(fmt_datetime(r["time"])), html.Td(source_text(r["camera_name"])),
                              html.Td(label_text(r["label"], lang) + (f" · {source_text(r['sub_label'], limit=80)}"
                                                                      if isinstance(r["sub_label"], str) else "")),
                              html.Td(t("sec.score", lang, v=fmt_number((r["top_score"] or 0) * 100, lang, 0))
@@ -109,11 +110,11 @@ def update_map(_tick, _done, seen):
     status = events.camera_status()
     alerts_by_device = open_alerts_by_device()   # a person at night, a flood-watch detection: act from the marker
     feats = []
-    for r in status.to_dict("records"):
+    for r in records(status):
         if r["lat"] is None or r["lat"] != r["lat"]:
             continue
         state = "unknown" if r["online"] is None else ("ok" if r["online"] else "offline")
-        last = fmt_datetime(r["last_event_time"].to_pydatetime()) if r["last_event_time"] == r["last_event_time"] else "—"
+        last = fmt_datetime(r["last_event_time"]) if r["last_event_time"] == r["last_event_time"] else "—"
         feats.append(feature(r["lat"], r["lon"], id=r["device"], tooltip=r["name"],
                              popup=popup_html(r["name"], [f"{t('role.' + source_text(r['role'], 'security'), lang)} · "
                                                           f"{t('state.' + state, lang)}", last])

@@ -2,8 +2,9 @@
 with digital signatures; the Decision 766 groups estimated from the data."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dash
-import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, callback, html
 
@@ -12,15 +13,16 @@ from components.figures.bars import indicator_trend
 from components.figures.base import no_data, style
 from components.filters import filter_bar, period_filter, period_inputs
 from components.freshness import freshness_badge
-from components.kpi import kpi_card
+from components.kpi import covers_text, kpi_card
 from components.page import card, fresh, graph, page_header, parse_filters
 from core.errors import AppError
-from core.formatting import fmt_number, fmt_period
+from core.formatting import fmt_date, fmt_number, fmt_period
 from core.i18n import t
 from domain import index766
 from domain.catalogue import CATALOGUE
 from layouts.context import current_lang, current_theme
 from queries import indicators, reports
+from queries.windows import previous_window
 
 dash.register_page(__name__, path="/services", order=4, title="Dịch vụ công – Bộ não số")
 P = "svc"
@@ -44,6 +46,8 @@ def layout(period: str = "year", start: str | None = None, end: str | None = Non
 
 def name(code: str, lang: str) -> str:
     d = CATALOGUE[code]
+    if code == "index_766_score":
+        return t("svc.766_published", lang)
     return d.vi if lang == "vi" else d.en
 
 
@@ -59,16 +63,17 @@ def update_services(period, dates, _tick):
         nd = no_data(lang, theme)
         return [], nd, nd, None, None, error_alert(err, lang)
     f = fresh("indicators")
-    latest = indicators.latest_values(KPI_CODES)
-    cards = []
+    ps, pe = previous_window(s, e)
+    cards, summaries = [], {}
     for code in KPI_CODES:
-        row = latest[latest["indicator"] == code]
-        r = row.iloc[0].to_dict() if not row.empty else {}
+        now_ = summaries[code] = indicators.period_summary(code, s, e)
+        before = indicators.period_summary(code, ps, pe)
         d = CATALOGUE[code]
+        label = t("svc.766_published", lang) if code == "index_766_score" else name(code, lang)
         unit = {"%": "%", "days": t("common.days", lang), "points": "điểm" if lang == "vi" else "points"}.get(d.unit, "")
-        cards.append(kpi_card(code, name(code, lang), r.get("value"), unit, lang, previous=r.get("previous_value"),
+        cards.append(kpi_card(code, label, now_["value"], unit, lang, previous=before["value"],
                               previous_label=t("kpi.vs_previous", lang), direction=d.direction, target=d.target,
-                              fresh=f, page=P, note=t("kpi.as_of", lang, period=fmt_period(r["period"], lang)) if r.get("period") else None))
+                              fresh=f, page=P, covers=covers_text(lang, first=now_["first"], last=now_["last"])))
     weekly = indicators.indicator_series(("dossiers_received", "dossier_on_time_rate"), start=s, end=e, period_kind="week")
     rec = weekly[weekly["indicator"] == "dossiers_received"].set_index("period_start")["value"]
     on_time = weekly[weekly["indicator"] == "dossier_on_time_rate"].set_index("period_start")
@@ -86,22 +91,44 @@ def update_services(period, dates, _tick):
     rate_codes = ("online_dossier_rate", "dossier_on_time_rate", "online_payment_rate", "dossier_digitised_rate")
     monthly = indicators.indicator_series(rate_codes, start=s, end=e, period_kind="month")
     rates = indicator_trend(monthly, lang=lang, names={c: name(c, lang) for c in rate_codes}, unit="%", theme=theme)
-    values = {c: indicators.rate(c, start=s, end=e) for c in rate_codes}
+    # the 766 estimate uses the very numbers of the cards above: the same period, the same rule
+    values = {c: summaries[c]["value"] if c in summaries else indicators.period_summary(c, s, e)["value"]
+              for c in rate_codes + ("online_service_rate", "dossier_complaint_rate", "report_satisfaction_rate")}
     values["report_on_time_rate"] = reports.report_stats(s, e)["on_time_rate"]   # 5.2, from Open311
-    for c in ("online_service_rate", "report_satisfaction_rate"):
-        row = indicators.latest_values((c,))
-        values[c] = None if row.empty or pd.isna(row.iloc[0]["value"]) else float(row.iloc[0]["value"])
     sc = index766.score(values)
-    rows = [html.Tr([html.Td(f"{g['code']} – {g['vi'] if lang == 'vi' else g['en']}"),
-                     html.Td(fmt_number(g["weight"], lang, 0)),
-                     html.Td("N/A" if g["score"] is None else fmt_number(g["score"], lang, 1)),
-                     html.Td(", ".join(f"{s_['code']}: " + ("N/A" if s_["achievement"] is None
-                                                           else fmt_number(100 * s_["achievement"], lang, 0) + "%")
-                                       for s_ in g["subs"]) or "N/A")]) for g in sc["groups"]]
-    total = "N/A" if sc["total"] is None else f"{fmt_number(sc['total'], lang, 1)} / {fmt_number(sc['possible'], lang, 0)}"
-    head = html.Thead(html.Tr([html.Th(x) for x in (("Nhóm", "Tối đa", "Điểm ước tính", "Chỉ tiêu thành phần")
-                                                    if lang == "vi" else ("Group", "Max", "Estimated", "Sub-indicators"))]))
-    tbl = html.Div([html.Table([head, html.Tbody(rows + [html.Tr([html.Th("Σ"), html.Th("100"), html.Th(total), html.Td()])])],
-                               className="table table-sm table-compact"),
-                    html.Small(t("svc.766_note", lang), className="muted")])
+    cards.insert(len(cards), kpi_card(
+        "index_766_estimate", t("svc.766_estimate", lang), sc["total"],
+        t("svc.766_estimate_unit", lang, possible=fmt_number(sc["possible"], lang, 0)), lang, direction="up",
+        page=P, covers=covers_text(lang, start=s, end=e)))
+    tbl = index_766_table(sc, summaries["index_766_score"], s, e, lang)
     return cards, dossiers, rates, tbl, freshness_badge(f, lang), None
+
+
+def _pct(x, lang: str) -> str:
+    return "N/A" if x is None or x != x else fmt_number(x, lang, 1) + "%"
+
+
+def index_766_table(sc: dict, published: dict, s, e, lang: str) -> html.Div:
+    """Our estimate per group and sub-indicator (rate / threshold -> points), the province's published
+    score beside it and why the two differ."""
+    rows = []
+    for g in sc["groups"]:
+        subs = [f"{x['code']}: {_pct(x['rate'], lang)} / {fmt_number(x['threshold'], lang, 0)}% → "
+                + ("N/A" if x["score"] is None else f"{fmt_number(x['score'], lang, 1)}/{fmt_number(x['points'], lang, 1)}")
+                for x in g["subs"]]
+        rows.append(html.Tr([html.Td(f"{g['code']} – {g['vi'] if lang == 'vi' else g['en']}"),
+                             html.Td(fmt_number(g["weight"], lang, 0)),
+                             html.Td("N/A" if g["score"] is None else fmt_number(g["score"], lang, 1)),
+                             html.Td("; ".join(subs) or "N/A")]))
+    total = "N/A" if sc["total"] is None else \
+        f"{fmt_number(sc['total'], lang, 1)} / {fmt_number(sc['possible'], lang, 0)}"
+    head = html.Thead(html.Tr([html.Th(t(f"svc.766_col_{k}", lang)) for k in ("group", "max", "score", "subs")]))
+    foot = [html.Tr([html.Th("Σ"), html.Th("100"), html.Th(total), html.Td()])]
+    notes = [html.Small(t("svc.766_weights", lang), className="muted d-block")]
+    if published["value"] is not None and sc["total"] is not None:
+        notes.insert(0, html.P(t("svc.766_difference", lang, published=fmt_number(published["value"], lang, 1),
+                                 month=fmt_period(published["last"], lang), estimate=fmt_number(sc["total"], lang, 1),
+                                 possible=fmt_number(sc["possible"], lang, 0),
+                                 uncovered=fmt_number(index766.uncovered_points(sc), lang, 0),
+                                 start=fmt_date(s), end=fmt_date(e - timedelta(seconds=1))), className="mb-1"))
+    return html.Div([html.Table([head, html.Tbody(rows + foot)], className="table table-sm table-compact"), *notes])

@@ -1,9 +1,27 @@
-"""Small helpers every query module shares: run a statement into a frame, epoch columns to UTC times."""
+"""Small helpers every query module shares: run a statement into a frame, epoch columns to UTC times,
+and the one rule for missing values at the boundary of this layer.
+
+The NULL rule: pandas 3 reads SQL NULL as NaN (text) or NaT (times), and `x is not None`, `x or ""`,
+`x[:160]` or `x.astimezone()` then go wrong on them. Frames that leave `queries/` therefore carry
+missing text as `None` (object columns), missing numbers as NaN (what figures need), missing times as NaT;
+`records(df)` hands rows to components with every missing value as `None`, so a component can test
+`is None` and call string or datetime methods on anything else."""
 from __future__ import annotations
 
 import pandas as pd
+from pandas.api import types as ptypes
 
 from store.engine import get_engine
+
+
+def none_for_missing_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Text and mixed columns as object with None for missing (in place; returns df)."""
+    for col in df.columns:
+        series = df[col]
+        if ptypes.is_numeric_dtype(series) or ptypes.is_datetime64_any_dtype(series) or ptypes.is_bool_dtype(series):
+            continue
+        df[col] = series.astype(object).where(series.notna(), None)
+    return df
 
 
 def frame(stmt, columns: list[str], time_columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -14,7 +32,21 @@ def frame(stmt, columns: list[str], time_columns: tuple[str, ...] = ()) -> pd.Da
     df = pd.DataFrame(rows, columns=columns)
     for col in time_columns:
         df[col] = pd.to_datetime(df[col], unit="s", utc=True)
-    return df
+    return none_for_missing_text(df)
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with every missing value (NaN, NaT, pd.NA) as None."""
+    out = df.to_dict("records")
+    for row in out:
+        for key, value in row.items():
+            if value is not None and not isinstance(value, (str, bool, list, dict, tuple)):
+                try:
+                    if pd.isna(value):
+                        row[key] = None
+                except (TypeError, ValueError):
+                    pass
+    return out
 
 
 def to_time(series: pd.Series) -> pd.Series:

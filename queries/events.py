@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.errors import BadParam
 from core.timeutil import LOCAL_OFFSET_S
+from domain import freshness
 from queries import site
 from queries.base import frame
 from queries.cache import memoize
@@ -109,10 +110,10 @@ def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None) -> pd.
     stmt = (select(Device.id, Device.name, Device.village_id, Device.lat, Device.lon, Device.role, last.c.last_t)
             .outerjoin(last, last.c.device_id == Device.id).where(Device.kind == "camera").order_by(Device.id))
     df = frame(stmt, ["device", "name", "village_id", "lat", "lon", "role", "last_event_time"])
-    with_health = frame(select(SourceHealth.down_since_t, SourceHealth.last_success_t)
-                        .where(SourceHealth.source == "frigate"), ["down_since", "last_success"])
-    healthy = (not with_health.empty and pd.isna(with_health["down_since"].iloc[0])
-               and not pd.isna(with_health["last_success"].iloc[0]))
+    with get_engine().connect() as conn:
+        row = conn.execute(select(SourceHealth.__table__).where(SourceHealth.source == "frigate")).first()
+    # the same freshness judgement as the Data page: a Frigate that is down or stale tells us nothing
+    healthy = row is not None and freshness.state_of_row(row._mapping, now) in ("ok", "late")
     online = [(bool(now - t <= silent_after_s) if not pd.isna(t) else False) if healthy else None
               for t in df["last_event_time"]]
     df["online"] = pd.Series(online, dtype="object")

@@ -1,32 +1,42 @@
 """Source health for the operator: what is down and since when, how late, what was rejected and why."""
 from __future__ import annotations
 
+import json
 import time
 
 import pandas as pd
 from sqlalchemy import func, select
 
-from ingest.status import STALE_AFTER_S, state_of
-from queries.base import frame
+from domain.freshness import cadence, state_of_row
+from queries.base import frame, none_for_missing_text, records, to_time
 from queries.cache import memoize
-from store.models import Reject, SourceHealth
+from store.engine import get_engine
+from store.models import Reject, SourceHealth, UnmappedDatastream
 
 TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
 
 
 @memoize("health", expire=30)
 def sources(now: int | None = None) -> pd.DataFrame:
+    """One row per source with its freshness state (domain.freshness), judged on the raw row before
+    pandas turns its NULLs into NaN."""
     now = int(now or time.time())
     t = SourceHealth.__table__
     cols = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
             "stored_total", "rejected_total"]
-    df = frame(select(*[t.c[c] for c in cols]).order_by(t.c.source), cols)
-    df["state"] = [state_of(row, now, STALE_AFTER_S.get(row["source"], 6 * 3600)) for row in df.to_dict("records")]
-    df["lag_s"] = [now - w if not pd.isna(w) else None for w in df["watermark_t"]]
-    df["data_age_s"] = [now - w if not pd.isna(w) else None for w in df["last_data_t"]]
+    with get_engine().connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(*[t.c[c] for c in cols]).order_by(t.c.source))]
+    for row in rows:
+        every = cadence(row["source"])
+        row["state"] = state_of_row(row, now)
+        row["poll_interval_s"] = every.poll_interval_s
+        row["lag_s"] = now - row["watermark_t"] if row["watermark_t"] is not None else None
+        row["data_age_s"] = now - row["last_data_t"] if row["last_data_t"] is not None else None
+        row["simulated"] = bool(row["simulated"])
+    df = pd.DataFrame(rows, columns=[*cols, "state", "poll_interval_s", "lag_s", "data_age_s"])
     for col in TIME_COLS:
         df[col.replace("_t", "_time")] = pd.to_datetime(df.pop(col), unit="s", utc=True)
-    return df
+    return none_for_missing_text(df)
 
 
 @memoize("health", expire=30)
@@ -48,10 +58,42 @@ def recent_rejects(limit: int = 100, source: str | None = None) -> pd.DataFrame:
 
 
 def freshness(source: str, now: int | None = None) -> dict:
+    """The card's view of one source: state, times (None where missing), simulated."""
     df = sources(now)
-    row = df[df["source"] == source]
-    if row.empty:
-        return {"state": "never", "last_success_time": None, "last_data_time": None, "stale": True, "simulated": False}
-    r = row.iloc[0]
+    rows = records(df[df["source"] == source])
+    if not rows:
+        return {"state": "never", "last_success_time": None, "last_data_time": None, "stale": True, "simulated": False,
+                "down_since_time": None}
+    r = rows[0]
     return {"state": r["state"], "last_success_time": r["last_success_time"], "last_data_time": r["last_data_time"],
-            "stale": r["state"] != "ok", "simulated": bool(r["simulated"]), "down_since_time": r["down_since_time"]}
+            "stale": r["state"] in ("stale", "down", "never"), "simulated": bool(r["simulated"]), "down_since_time": r["down_since_time"],
+            "last_attempt_time": r["last_attempt_time"], "poll_interval_s": r["poll_interval_s"]}
+
+
+@memoize("health", expire=30)
+def unmapped_datastreams(source: str = "sensorthings") -> pd.DataFrame:
+    """SensorThings Datastreams the store could not place and still cannot: what the server says
+    about each (Thing, property, definition, unit), a few of its values, since when it exists (the
+    Datastream's own phenomenonTime, else when we first saw it), and the site-file line that maps it."""
+    u = UnmappedDatastream.__table__
+    cols = ["source", "datastream_id", "thing_id", "thing_name", "property_name", "definition", "unit", "reason",
+            "candidates", "samples", "device_id", "phenomenon_since_t", "first_seen_t", "last_seen_t"]
+    df = frame(select(*[u.c[c] for c in cols]).where(u.c.source == source, u.c.mapped_t.is_(None))
+               .order_by(u.c.thing_name, u.c.datastream_id), cols)
+    df["since_time"] = to_time(df["phenomenon_since_t"].where(df["phenomenon_since_t"].notna(), df["first_seen_t"]))
+    df["last_seen_time"] = to_time(df.pop("last_seen_t"))
+    df["yaml_line"] = [mapping_line(r) for r in df.to_dict("records")]
+    return df.drop(columns=["phenomenon_since_t", "first_seen_t"])
+
+
+def mapping_line(row: dict) -> str:
+    """The entry to add under `datastreams:` in the site file. The device is the Thing's if known and
+    the parameter the best candidate; otherwise a placeholder the operator must replace (the site file
+    refuses to load with an unknown device or parameter, so a placeholder cannot slip through)."""
+    device = row.get("device_id")
+    candidates = row.get("candidates")
+    candidates = list(candidates) if isinstance(candidates, (list, tuple)) else []
+    parameter = candidates[0] if len(candidates) == 1 else "<" + ("|".join(candidates) or "parameter") + ">"
+    device = device if isinstance(device, str) and device else "<device id>"
+    return (f"  - {{datastream: {json.dumps(str(row['datastream_id']), ensure_ascii=False)}, "
+            f"device: {json.dumps(device, ensure_ascii=False)}, parameter: {json.dumps(parameter)}}}")

@@ -68,3 +68,24 @@ def rate(code: str, scope: str = "commune:quang_tho", start=None, end=None, peri
     df = df.dropna(subset=["numerator", "denominator"])
     den = df["denominator"].sum()
     return None if df.empty or den == 0 else float(100.0 * df["numerator"].sum() / den)
+
+
+@memoize("indicators", expire=300)
+def period_summary(code: str, start, end, scope: str = "commune:quang_tho", period_kind: str = "month") -> dict:
+    """One number for a card that follows the selected period, with what it covers: a rate reported with
+    numerator and denominator is Σ numerator / Σ denominator over the period's months ("sum"); anything
+    else is its newest reported month in the period ("latest"). {value, how, first, last} with the
+    periods ("2026-01") it covers; value None when nothing was reported."""
+    df = indicator_series((code,), scope, start, end, period_kind)
+    if df.empty:
+        return {"value": None, "how": None, "first": None, "last": None}
+    parts = df.dropna(subset=["numerator", "denominator"])
+    if not parts.empty and len(parts) == len(df):
+        den = parts["denominator"].sum()
+        value = None if den == 0 else float(100.0 * parts["numerator"].sum() / den)
+        return {"value": value, "how": "sum", "first": str(df["period"].iloc[0]), "last": str(df["period"].iloc[-1])}
+    reported = df.dropna(subset=["value"])
+    if reported.empty:
+        return {"value": None, "how": "latest", "first": None, "last": str(df["period"].iloc[-1])}
+    row = reported.iloc[-1]
+    return {"value": float(row["value"]), "how": "latest", "first": str(row["period"]), "last": str(row["period"])}

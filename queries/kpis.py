@@ -9,12 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 
 from core.site import get_site
-from domain import aqi, flood, pond
-from queries import readings, site
+from domain import aqi, flood, freshness, pond
+from queries import health, readings, site
+from queries.base import records
 from queries.cache import memoize
-
-OFFLINE_AFTER_S = 2 * 3600
-
 
 def _now(now) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc) if now else datetime.now(timezone.utc)
@@ -116,25 +114,33 @@ def device_states(now: int | None = None) -> pd.DataFrame:
     except Exception:  # noqa: BLE001
         cams = pd.DataFrame()
     gauges = gauges_now(now_t).set_index("device") if get_site().devices_of("water_gauge") else pd.DataFrame()
+    sources = health.sources(now_t)
+    source_states = dict(zip(sources["source"], sources["state"]))
     out = []
-    for d in devs.to_dict("records"):
-        state = "none"
+    for d in records(devs):
+        state, fresh = "none", None
         mine = latest[latest["device"] == d["id"]]
         if d["kind"] == "camera":
             on = cams["online"].get(d["id"]) if not cams.empty and d["id"] in cams.index else None
             state = "unknown" if on is None else ("ok" if on else "offline")
+            fresh = source_states.get("frigate", "never")
         elif d["source"] == "none":
             state = "none"
         elif mine.empty:
-            state = "unknown"
+            state, fresh = "unknown", "never"
         else:
             newest = mine["time"].max()
-            state = "offline" if now_t - newest.timestamp() > OFFLINE_AFTER_S else "ok"
+            # the device's own cadence: late after 2 of its intervals, offline (stale) after 3; a source
+            # that is down makes every device it feeds read "down", whatever its last value was
+            fresh = freshness.worst(freshness.age_state(now_t - newest.timestamp(), freshness.device_interval_s(d["kind"])),
+                                    "down" if source_states.get(d["source"]) == "down" else "ok")
+            state = "offline" if fresh in ("stale", "down") else "ok"
             if state == "ok" and d["kind"] == "water_station":
                 worst = max((pond.tier(p, v) or 0) for p, v in zip(mine["parameter"], mine["value"]))
                 state = "alarm" if worst >= 2 else ("warning" if worst == 1 else "ok")
             if state == "ok" and d["kind"] == "water_gauge" and not gauges.empty and d["id"] in gauges.index:
                 alarm = gauges.loc[d["id"], "alarm"]
-                state = "alarm" if (alarm or 0) >= 2 else ("warning" if (alarm or 0) == 1 else "ok")
-        out.append({**d, "state": state})
+                alarm = 0 if alarm is None or alarm != alarm else alarm
+                state = "alarm" if alarm >= 2 else ("warning" if alarm == 1 else "ok")
+        out.append({**d, "state": state, "freshness": fresh})
     return pd.DataFrame(out)

@@ -112,3 +112,47 @@ def report_history(report_id: str) -> pd.DataFrame:
     stmt = (select(ReportUpdate.t, ReportUpdate.status, ReportUpdate.stage, ReportUpdate.description)
             .where(ReportUpdate.report_id == report_id).order_by(ReportUpdate.t))
     return frame(stmt, ["time", "status", "stage", "description"], ("time",))
+
+
+@memoize("reports", expire=60)
+def overdue_now(village: str | None = None, service_code: str | None = None, now: int | None = None) -> int | None:
+    """Reports past their deadline and not resolved at this moment, whenever they were filed: a state of
+    now, the same number on the overview and the feedback page. None when no report was ever stored."""
+    now = int(now or time.time())
+    if first_report_t() is None:
+        return None
+    stmt = select(func.count()).where(Report.stage != "resolved", Report.deadline_t < now)
+    if village:
+        stmt = stmt.where(Report.village_id == village)
+    if service_code:
+        stmt = stmt.where(Report.service_code == service_code)
+    with get_engine().connect() as conn:
+        return int(conn.scalar(stmt) or 0)
+
+
+def weekly_counts(start, end, village: str | None = None, service_code: str | None = None) -> "pd.DataFrame":
+    """Reports received per ISO week (Monday to Sunday, local) over [start, end), every week present
+    (a week without reports is a real 0), the current week included; weeks before the stored history are
+    left out. Columns week (Monday, local date),
+    first, last (the days of that week inside the window) and count."""
+    from datetime import datetime, timedelta, timezone
+
+    from core.timeutil import LOCAL_TZ
+    end = min(end, datetime.now(timezone.utc) + timedelta(seconds=1))
+    counts = report_counts(start, end, "week", village, service_code)
+    by_monday = {} if counts.empty else {ts.tz_convert(LOCAL_TZ).date(): int(n)
+                                         for ts, n in zip(counts["week"], counts["count"])}
+    first_day = start.astimezone(LOCAL_TZ).date()
+    history = first_report_t()
+    if history is None:
+        return pd.DataFrame(columns=["week", "first", "last", "count"])
+    # before the stored history begins nothing is known: those weeks are left out, not drawn as 0
+    first_day = max(first_day, datetime.fromtimestamp(history, timezone.utc).astimezone(LOCAL_TZ).date())
+    last_day = (end - timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
+    monday = first_day - timedelta(days=first_day.weekday())
+    rows = []
+    while monday <= last_day:
+        rows.append({"week": monday, "first": max(monday, first_day), "last": min(monday + timedelta(days=6), last_day),
+                     "count": by_monday.get(monday, 0)})
+        monday += timedelta(days=7)
+    return pd.DataFrame(rows, columns=["week", "first", "last", "count"])

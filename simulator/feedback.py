@@ -32,6 +32,19 @@ def iso7(t: float) -> str:
     return datetime.fromtimestamp(int(t), _TZ7).isoformat()
 
 
+def office_hours(t: int, u: float) -> int:
+    """t moved to the next office moment (Monday–Friday 07:30–17:00 local) when it falls outside one."""
+    local = datetime.fromtimestamp(t, _TZ7)
+    minutes = local.hour * 60 + local.minute
+    if local.weekday() < 5 and 450 <= minutes < 1020:
+        return t
+    day = local.date() + timedelta(days=1 if minutes >= 1020 else 0)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    opening = datetime(day.year, day.month, day.day, 7, 30, tzinfo=_TZ7) + timedelta(minutes=int(480 * u))
+    return int(opening.timestamp())
+
+
 class Open311:
     def __init__(self, site: Site, seed: int):
         self.seed, self.site = seed, site
@@ -50,9 +63,11 @@ class Open311:
             svc = self.services[int(u[0] * len(self.services))]
             vil = self.villages[int(u[1] * len(self.villages))]
             requested = day * DAY - LOCAL + 7 * 3600 + int(u[2] * 12 * 3600)
-            first = requested + int((0.15 + 2.5 * u[3] ** 2) * DAY)
+            # the commune assigns a report in office hours: one filed on Friday evening waits for Monday,
+            # so at any moment some reports are still "Mới tiếp nhận" (not yet assigned)
+            first = office_hours(requested + int((0.15 + 2.5 * u[3] ** 2) * DAY), u[3])
             days_to_fix = svc.deadline_working_days * (0.25 + 1.1 * u[4] ** 1.5)
-            closed = requested + int(days_to_fix * 1.4 * DAY) if u[5] > 0.04 else None
+            closed = max(requested + int(days_to_fix * 1.4 * DAY), first + 3600) if u[5] > 0.04 else None
             texts = TEXTS.get(svc.code, ["Phản ánh của người dân"])
             desc = unicodedata.normalize("NFC", f"{texts[int(u[6] * len(texts))]} tại {vil.name}")
             has_loc = u[7] > 0.1

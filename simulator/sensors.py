@@ -1,6 +1,8 @@
 """Simulated environment sensors: plausible physics for Quảng Thọ (Huế climate: dry season Jan–Aug,
 rainy season Sep–Dec with floods in Oct–Nov), plus what real deployments do: outages, gaps, a drifting
-sensor, late records, nulls, "NaN", spikes, another unit, mixed time offsets, interval times."""
+sensor, late records, nulls, "NaN", -9999, spikes, another unit, mixed time offsets, interval times, and
+ObservedProperties named as a Vietnamese integrator names them (free text, abbreviations in parentheses,
+a definition URI on some, an unqualified "Nhiệt độ" the site file must map, a battery voltage nobody maps)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +21,29 @@ YEAR = 365.2425 * DAY
 OTHER_UNITS = {("air_1", "co"): ("mg/m³", "milligram per cubic metre", 0.001),
                ("gauge_nga_tu", "water_level"): ("cm", "centimetre", 100.0),
                ("water_2", "water_temp"): ("degF", "degree Fahrenheit", None)}
+# ObservedProperty (name, definition) as the integrator typed them; None = no definition given.
+_OP = "https://quantrac.quangtho.invalid/def/op/"
+PROPERTY_NAMES = {
+    "water_temp": ("Nhiệt độ nước", None), "ph": ("Độ pH", _OP + "ph"), "salinity": ("Độ mặn (‰)", None),
+    "do": ("Oxy hòa tan (DO)", _OP + "do"), "nh3": ("Amoniac (NH₃)", None), "h2s": ("Hydro sunfua (H₂S)", None),
+    "nitrite": ("Nitrit (NO₂⁻)", None), "transparency": ("Độ trong", None), "flow_speed": ("Tốc độ dòng chảy", None),
+    "pm25": ("Bụi PM2.5", "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/6001"),
+    "pm10": ("Bụi PM10", "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/5"),
+    "o3": ("Ozon (O₃)", None), "co": ("Cacbon monoxit (CO)", None), "so2": ("Lưu huỳnh đioxit (SO₂)", None),
+    "no2": ("Nitơ đioxit (NO₂)", None),
+    "air_temp": ("Nhiệt độ không khí", "http://www.qudt.org/qudt/owl/1.0.0/quantity/Instances.html#AreaTemperature"),
+    "humidity": ("Độ ẩm không khí", "https://qudt.org/vocab/quantitykind/RelativeHumidity"),
+    "water_level": ("Mực nước sông", None), "rainfall": ("Lượng mưa (10 phút)", "urn:ogc:def:property:OGC:rainfall"),
+    "wifi_clients": ("Số người dùng Wi-Fi", None),
+}
+# Per device: names that differ from the table above.
+PROPERTY_OVERRIDES = {("water_4", "water_temp"): ("Nhiệt độ", None),          # mapped in the site file
+                      ("gauge_nga_tu", "water_level"): ("Mực nước kênh", None)}
+# Averaging particle sensors report "start/end" intervals, like the rain gauge's 10-minute totals.
+INTERVAL_PARAMETERS = {"rainfall", "pm25", "pm10"}
+# A Datastream that is none of our parameters: the air station's battery, left for the Data page.
+EXTRA = {"air_1": [("battery_v", "Điện áp pin (V)", None, "V", "volt")]}
+
 UNIT_NAMES = {"°C": "degree Celsius", "pH": "pH", "‰": "parts per thousand", "mg/L": "milligram per litre",
               "m/s": "metre per second", "cm": "centimetre", "µg/m³": "microgram per cubic metre",
               "%": "percent", "m": "metre", "mm": "millimetre", "người": "users"}
@@ -34,24 +59,37 @@ class Datastream:
     unit_symbol: str
     unit_name: str
     offset_style: str    # "Z" or "+07:00": real servers differ
-    interval: bool       # phenomenonTime "start/end" (accumulated rain)
+    interval: bool       # phenomenonTime "start/end" (accumulated rain, hourly means)
+    property_name: str = ""
+    definition: str | None = None
 
 
-def datastreams(site: Site) -> list[Datastream]:
+def datastreams(site: Site, step_s: int | None = None) -> list[Datastream]:
+    """Ids 1..n in site-file order (as before), then the extra ones, so existing ids never move.
+    step_s: every stream reports this often instead of its kind's cadence (soak tests want fresh
+    observations every minute or faster)."""
     out: list[Datastream] = []
+    extra: list[tuple] = []
     n = 0
     for device in site.devices:
         if device.source != "sensorthings" or not device.external_id:
             continue
         for parameter in device.parameters:
             n += 1
-            step = 300 if device.kind == "air_station" else 600
+            step = step_s or (300 if device.kind == "air_station" else 600)
             symbol = PARAMETERS[parameter].unit
             name = UNIT_NAMES.get(symbol, symbol)
             if (device.id, parameter) in OTHER_UNITS:
                 symbol, name, _ = OTHER_UNITS[(device.id, parameter)]
+            op_name, definition = PROPERTY_OVERRIDES.get((device.id, parameter), PROPERTY_NAMES[parameter])
+            interval = parameter in INTERVAL_PARAMETERS
             out.append(Datastream(n, int(device.external_id), device.id, parameter, step, symbol, name,
-                                  "+07:00" if n % 3 == 0 else "Z", parameter == "rainfall"))
+                                  "+07:00" if n % 3 == 0 else "Z", interval, op_name, definition))
+        for code, op_name, definition, symbol, unit_name in EXTRA.get(device.id, ()):
+            extra.append((int(device.external_id), device.id, code, op_name, definition, symbol, unit_name))
+    for thing, device_id, code, op_name, definition, symbol, unit_name in extra:
+        n += 1
+        out.append(Datastream(n, thing, device_id, code, 600, symbol, unit_name, "Z", False, op_name, definition))
     return out
 
 
@@ -143,6 +181,8 @@ def values(seed: int, ds: Datastream, t: np.ndarray) -> np.ndarray:
     elif p == "rainfall":  # mm in the 10-minute interval
         storm = np.clip(noise.smooth(seed, 9100, t, 6 * 3600) * (0.6 + 1.4 * wet) - 0.9 + 2.5 * fl, 0, None)
         v = np.round(storm * 0.7 * (0.6 + 0.4 * np.abs(n_fast)), 1)
+    elif p == "battery_v":   # a 12 V lead-acid battery on a solar charger
+        v = 12.4 + 0.9 * np.clip(day_cycle, 0, None) - 0.15 * np.clip(-day_cycle, 0, None) + 0.05 * n_fast
     elif p == "wifi_clients":
         evening = np.exp(-((h - 20) / 2.5) ** 2) + 0.5 * np.exp(-((h - 11.5) / 2) ** 2)
         v = np.round(np.clip(4 + 38 * evening + 5 * n_fast, 0, None))
@@ -185,11 +225,13 @@ def observations(seed: int, ds: Datastream, start: int, end: int, now: int):
     result_t = t + delay
     keep = (~np.isnan(v)) & (result_t <= now)   # outages send nothing; late records wait
     k, t, v, u, result_t = k[keep], t[keep], v[keep], u[keep], result_t[keep]
-    digits = PARAMETERS[ds.parameter].decimals + 1
+    param = PARAMETERS.get(ds.parameter)
+    digits = param.decimals + 1 if param else 2
     result = np.round(v, digits).astype(object)
     result[u < 0.002] = None           # the sensor reported, with no value
     result[(u >= 0.002) & (u < 0.003)] = "NaN"
     spike = (u >= 0.003) & (u < 0.0035)
-    if spike.any():                    # a physically impossible spike
-        result[spike] = PARAMETERS[ds.parameter].possible[1] * 3 + 1
+    if spike.any() and param:          # a physically impossible spike
+        result[spike] = param.possible[1] * 3 + 1
+    result[(u >= 0.0035) & (u < 0.0045)] = -9999   # the logger's "no data" mark
     return k, t, result, result_t

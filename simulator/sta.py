@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from core.settings import get_settings
 from core.site import Site
 from core.timeutil import parse_time
 from simulator.sensors import Datastream, datastreams, observations
@@ -34,10 +35,11 @@ def fmt_time(t: int, style: str) -> str:
 class SensorThings:
     def __init__(self, site: Site, seed: int):
         self.site, self.seed = site, seed
-        self.streams = datastreams(site)
+        self.streams = datastreams(site, get_settings().simulator_step_s)
         self.by_id = {d.id: d for d in self.streams}
         self.things = {int(d.external_id): d for d in site.devices
                        if d.source == "sensorthings" and d.external_id}
+        self._now = 0
 
     # --- entities -------------------------------------------------------------------------------
     def _thing(self, tid: int, base: str, expand: str) -> dict:
@@ -57,22 +59,26 @@ class SensorThings:
 
     def _datastream(self, d: Datastream, base: str, with_op: bool = False, with_thing: bool = False) -> dict:
         out = {"@iot.id": d.id, "@iot.selfLink": f"{base}/Datastreams({d.id})",
-               "name": f"{self.things[d.thing_id].name} – {d.parameter}",
-               "description": f"{d.parameter} every {d.step // 60} min",
+               "name": f"{self.things[d.thing_id].name} – {d.property_name}",
+               "description": f"{d.property_name}, {d.step // 60} phút/lần",
                "unitOfMeasurement": {"name": d.unit_name, "symbol": d.unit_symbol,
                                      "definition": f"http://unitsofmeasure.org/ucum.html#{d.unit_symbol}"},
                "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
                "properties": {"simulated": True},
+               # FROST keeps a Datastream's phenomenonTime as the span of its observations
+               "phenomenonTime": f"{fmt_time(self._now - 400 * 86400, 'Z')}/{fmt_time(self._now, 'Z')}",
                "Observations@iot.navigationLink": f"{base}/Datastreams({d.id})/Observations"}
         if with_op:
-            out["ObservedProperty"] = {"@iot.id": d.id, "name": d.parameter,
-                                       "definition": f"https://example.invalid/def/{d.parameter}"}
+            out["ObservedProperty"] = {"@iot.id": d.id, "name": d.property_name, "description": ""}
+            if d.definition:
+                out["ObservedProperty"]["definition"] = d.definition
         if with_thing:
             out["Thing"] = {"@iot.id": d.thing_id, "name": self.things[d.thing_id].name}
         return out
 
     # --- dispatch -------------------------------------------------------------------------------
     def handle(self, path: str, args: dict, base: str, url_path: str, now: int) -> dict:
+        self._now = now
         top = self._int(args.get("$top"), DEFAULT_TOP, "$top")
         top = max(0, min(top, MAX_TOP))
         skip = max(0, self._int(args.get("$skip"), 0, "$skip"))
@@ -118,7 +124,7 @@ class SensorThings:
         if path == "/ObservedProperties":
             seen = {}
             for d in self.streams:
-                seen.setdefault(d.parameter, {"@iot.id": len(seen) + 1, "name": d.parameter})
+                seen.setdefault(d.property_name, {"@iot.id": len(seen) + 1, "name": d.property_name})
             return self._page(list(seen.values()), top, skip, count, base, url_path, args)
         raise StaError(404, f"Not a valid path: {path}")
 

@@ -299,15 +299,42 @@ class AlertEvent(Base):
 
 
 class Notification(Base):
-    """What was sent where; the key makes a send for one alert event and channel happen once."""
+    """The outbox: one row per alert event and channel, written in the alert change's transaction and
+    delivered by a separate job (pending -> sending -> sent | retry -> ... -> failed). The key makes a
+    send for one alert event and channel exist once."""
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_t"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     channel: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16))   # sent | failed
+    status: Mapped[str] = mapped_column(String(16))   # pending | sending | retry | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     t: Mapped[int] = mapped_column(Epoch)
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    next_attempt_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    lease_until_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+
+
+class UnmappedDatastream(Base):
+    """A SensorThings Datastream the store cannot place (what it measures, or in which unit): shown on
+    the Data page with the site-file line that maps it. mapped_t is set once a mapping takes it."""
+    __tablename__ = "unmapped_datastreams"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    datastream_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    thing_id: Mapped[str] = mapped_column(String(128))
+    thing_name: Mapped[str] = mapped_column(String(200))
+    property_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    definition: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(String(64))   # unknown_parameter | ambiguous_parameter | unit_mismatch | ...
+    candidates: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    samples: Mapped[list | None] = mapped_column(JSON, nullable=True)    # [[phenomenonTime, result], ...]
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)   # the device its Thing is, if known
+    phenomenon_since_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    first_seen_t: Mapped[int] = mapped_column(Epoch)
+    last_seen_t: Mapped[int] = mapped_column(Epoch)
+    mapped_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)

@@ -40,26 +40,33 @@ def app_url(tmp_path_factory, simulator_url):
     evaluate_all(engine)
     _seed_alert(engine)
     engine.dispose()
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(base / "cache"), SENSORTHINGS_URL=urls["sensorthings"],
-               FRIGATE_URL=urls["frigate"], OPEN311_URL=urls["open311"], INDICATORS_URL=urls["indicators"])
+    extra = {"SENSORTHINGS_URL": urls["sensorthings"], "FRIGATE_URL": urls["frigate"], "OPEN311_URL": urls["open311"],
+             "INDICATORS_URL": urls["indicators"]}
+    proc, url = start_app(db, base, extra_env=extra)
+    get_settings.cache_clear()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def start_app(db: str, base: Path, port: int | None = None, extra_env: dict | None = None):
+    """The dashboard under gunicorn on a loopback port, as `make run` serves it; waits until it answers."""
+    port = port or free_port()
+    env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(base / "cache"), **(extra_env or {}))
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "2",
                              "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                            stdout=open(base / "app.log", "w"), stderr=subprocess.STDOUT)
+                            stdout=open(base / "app.log", "a"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
-            if requests.get(url, timeout=2).ok:
+            if requests.get(url + "/healthz", timeout=2).ok:
                 break
         except requests.RequestException:
             time.sleep(0.5)
     else:
         proc.kill()
         pytest.fail(f"the app did not start: {(base / 'app.log').read_text()[-2000:]}")
-    get_settings.cache_clear()
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    return proc, url
 
 
 def _seed_alert(engine):

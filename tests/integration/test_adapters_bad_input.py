@@ -42,13 +42,19 @@ def sta(fake, **kw):
     return SensorThingsAdapter(f"{fake.url}/v1.1", client(**kw))
 
 
-def test_discovery_reads_longitude_first_and_rejects_unknown_parameters(fake):
+def test_discovery_reads_longitude_first_and_reports_unknown_parameters_with_samples(fake):
     fake.on("/v1.1/Things", Answer(THINGS))
     fake.on("/v1.1/Datastreams(7)/Observations", Answer({"value": []}))
+    fake.on("/v1.1/Datastreams(8)/Observations", Answer({"value": [obs(3), obs(2, result=None)]}))
     items = list(sta(fake).poll(0, 1749700000))
-    info = [i for i in items if isinstance(i, DatastreamInfo)]
-    assert len(info) == 1 and info[0].parameter == "do" and (info[0].lat, info[0].lon) == (16.55, 107.54)
-    assert [r.reason for r in items if isinstance(r, Rejected)] == ["unknown_parameter"]
+    mapped, unmapped = [i for i in items if isinstance(i, DatastreamInfo)]
+    assert mapped.parameter == "do" and (mapped.lat, mapped.lon) == (16.55, 107.54)
+    assert unmapped.parameter is None and unmapped.unmapped_reason == "unknown_parameter"
+    assert unmapped.property_name == "radiation" and unmapped.samples == (("2025-06-11T17:03:00Z", "4.3"),
+                                                                          ("2025-06-11T17:02:00Z", "null"))
+    # the unmapped one is sampled (newest first), never polled for a window
+    assert sum("Datastreams(8)" in r for r in fake.requests) == 1 and "desc" in next(
+        r for r in fake.requests if "Datastreams(8)" in r)
 
 
 def test_paging_follows_relative_and_absolute_next_links_and_drops_in_page_duplicates(fake):
@@ -154,3 +160,56 @@ def test_open311_fetches_older_requests_whose_updates_arrive_now(fake):
     items = list(Open311Adapter(fake.url, client()).poll(1749400000, 1749600000))
     assert [type(i).__name__ for i in items] == ["ReportRecord", "ReportUpdateRecord"]
     assert items[0].id == "QT-OLD" and any("service_request_id=QT-OLD" in r for r in fake.requests)
+
+
+def test_next_link_is_followed_only_within_the_configured_origin(fake):
+    elsewhere = FakeServer()   # another port on the same host: another origin
+    try:
+        elsewhere.on("*", Answer({"value": [obs(9)], "secret": "internal service"}))
+        fake.on("/v1.1/Datastreams(7)/Observations",
+                Answer({"value": [obs(1)], "@iot.nextLink": f"{elsewhere.url}/v1.1/Datastreams(7)/Observations?$skip=1"}))
+        got = []
+        with pytest.raises(SourceUnavailable, match="leaves http://127.0.0.1:.*paging stopped") as err:
+            got.extend(sta(fake).observations("7", 0, 1749700000))
+        assert [g.t for g in got] == [1749661260] and elsewhere.requests == []
+        assert "secret" not in str(err.value) and "internal" not in str(err.value)
+        for link in ("https://127.0.0.1:{port}/v1.1/x", "//evil.example/v1.1/x", "http://user@evil.example/x"):
+            fake.on("/v1.1/Datastreams(8)/Observations",
+                    Answer({"value": [obs(1)], "@iot.nextLink": link.format(port=fake.url.rsplit(":", 1)[1])}))
+            with pytest.raises(SourceUnavailable, match="paging stopped"):
+                list(sta(fake).observations("8", 0, 1749700000))
+    finally:
+        elsewhere.close()
+
+
+@pytest.mark.parametrize("answer,kept,never", [
+    (Answer("<html><script>steal()</script>db password=hunter2</html>", status=404, ctype="text/html"),
+     "HTTP 404", ("script", "hunter2", "<")),
+    (Answer({"message": "<img src=x onerror=alert(1)> Nothing found."}, status=400), "HTTP 400",
+     ("<", "=", ">")),
+    (Answer("<!doctype html><title>login</title>token=abc", status=200, ctype="text/html"), "HTML instead of JSON",
+     ("token", "abc", "login")),
+    (Answer({"value": "<svg onload=alert(1)>"}), "not a SensorThings collection", ("svg", "onload")),
+])
+def test_errors_are_of_our_making_never_a_copy_of_the_body(fake, answer, kept, never):
+    fake.on("/v1.1/Datastreams(7)/Observations", answer)
+    with pytest.raises(SourceUnavailable) as err:
+        list(sta(fake).observations("7", 0, 1749700000))
+    text = str(err.value)
+    assert kept in text and "filter" not in text and len(text) < 400   # no query string either
+    assert not any(bad in text for bad in never), text
+
+
+def test_two_observations_at_one_time_are_never_merged(fake):
+    fake.on("/v1.1/Datastreams(7)/Observations", Answer({"value": [
+        {"@iot.id": 1, "phenomenonTime": "2025-06-11T17:00:00Z", "result": 4.0},
+        {"@iot.id": 1, "phenomenonTime": "2025-06-11T17:00:00Z", "result": 4.0},     # the same one twice
+        {"@iot.id": 2, "phenomenonTime": "2025-06-11T17:00:00Z", "result": 4.5},     # another one, same time
+        {"@iot.id": 3, "phenomenonTime": "2025-06-11T16:50:00Z/2025-06-11T17:00:00Z", "result": 4.0},
+        {"@iot.id": 4, "phenomenonTime": "2025-06-11T17:00:00Z/2025-06-11T17:10:00Z", "result": 4.2}]}))
+    items = list(sta(fake).observations("7", 0, 1749700000))
+    kept = [(i.t, i.value) for i in items if isinstance(i, Observation)]
+    assert kept == [(1749661200, 4.0), (1749661800, 4.2)]
+    rejected = [(r.reason, r.detail) for r in items if isinstance(r, Rejected)]
+    assert [r for r, _ in rejected] == ["duplicate", "time_conflict", "time_conflict"]
+    assert "4.5" in rejected[1][1] and "kept" in rejected[1][1]

@@ -2,6 +2,7 @@
 the lifecycle with who did what; notifications retried, sent once, logged."""
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from alerts.engine import evaluate_after_ingest, evaluate_all
 from alerts.lifecycle import TransitionError, acknowledge, resolve
-from alerts.notify import notify
+from alerts.notify import backoff_s, deliver_due, enqueue
 from alerts.rules import Channel, RulesFile, load_rules
 from core.errors import SiteConfigError
 from core.timeutil import to_epoch
@@ -119,6 +120,18 @@ def test_overdue_report_alert_clears_when_the_report_is_resolved(engine):
     assert alerts(engine)[0].state == "resolved"
 
 
+def test_overdue_report_alerts_carry_when_each_report_became_overdue(engine):
+    t1, t2 = to_epoch("2025-06-02T08:00:00+07:00"), to_epoch("2025-06-04T09:00:00+07:00")
+    Writer(engine, t2).write([ReportRecord("open311", "QT-1", "open", t1, "an_ninh_trat_tu"),
+                              ReportRecord("open311", "QT-2", "open", t2, "an_ninh_trat_tu")])
+    with engine.connect() as c:
+        deadlines = dict(c.execute(select(Report.id, Report.deadline_t)).all())
+    late_look = max(deadlines.values()) + 30 * 86400          # the engine starts long after both deadlines
+    evaluate_all(engine, late_look, rules=RULES)
+    opened = {a.subject: a.opened_t for a in alerts(engine)}
+    assert opened == {"QT-1": deadlines["QT-1"], "QT-2": deadlines["QT-2"]} and len(set(opened.values())) == 2
+
+
 def test_lifecycle_records_who_and_refuses_wrong_transitions(engine):
     touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
     evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)
@@ -162,8 +175,11 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/hook"
 
 
-def test_webhook_and_smtp_are_retried_sent_once_and_logged(engine):
+@pytest.fixture
+def inbox():
     from aiosmtpd.controller import Controller
+
+    from tests.conftest import free_port
 
     class Inbox:
         def __init__(self):
@@ -172,34 +188,108 @@ def test_webhook_and_smtp_are_retried_sent_once_and_logged(engine):
         async def handle_DATA(self, server, session, envelope):
             self.messages.append(envelope.content.decode("utf-8", "replace"))
             return "250 OK"
-    inbox = Inbox()
-    from tests.conftest import free_port
-    smtp_port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    box = Inbox()
+    box.port = free_port()
+    smtp = Controller(box, hostname="127.0.0.1", port=box.port)
     smtp.start()
-    receiver = Receiver(fail_first=2)
-    try:
-        channels = [Channel(name="zalo", type="webhook", url=receiver.url, severities=["high", "critical"]),
-                    Channel(name="mail", type="smtp", host="127.0.0.1", port=smtp_port,
-                            to=["truc-ban@xa.example"], severities=["high"]),
-                    Channel(name="quiet", type="webhook", url=receiver.url, severities=["low"])]
-        touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
-        evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)
-        (a,) = alerts(engine)
-        with engine.connect() as c:
-            event_id = c.scalar(select(AlertEvent.id).where(AlertEvent.alert_id == a.id))
-        out = notify(engine, a.id, event_id, "high", channels, sleep=lambda s: None)
-        again = notify(engine, a.id, event_id, "high", channels, sleep=lambda s: None)
-    finally:
-        smtp.stop()
-        receiver.httpd.shutdown()
-    assert {o["channel"]: (o["status"], o["attempts"]) for o in out} == {"zalo": ("sent", 3), "mail": ("sent", 1)}
-    assert again == []                                   # the same alert event is never sent twice
-    assert len(receiver.got) == 3 and receiver.got[-1]["severity"] == "high" and receiver.got[-1]["alert_id"] == a.id
-    assert len(inbox.messages) == 1 and "DO" in inbox.messages[0]
+    yield box
+    smtp.stop()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def _make(fail_first: int) -> Receiver:
+        made.append(Receiver(fail_first))
+        return made[-1]
+    yield _make
+    for r in made:
+        r.httpd.shutdown()
+
+
+def use_channels(monkeypatch, channels):
+    """The channels the engine queues for (they come from the rules file in production)."""
+    monkeypatch.setattr("alerts.notify.get_rules", lambda: RulesFile(rules=[], channels=channels))
+
+
+def outbox(engine):
     with engine.connect() as c:
-        log = c.execute(select(Notification.channel, Notification.status, Notification.attempts)).all()
-    assert sorted(log) == [("mail", "sent", 1), ("zalo", "sent", 3)]
+        return sorted((r.channel, r.status, r.attempts) for r in
+                      c.execute(select(Notification.channel, Notification.status, Notification.attempts)))
+
+
+def test_outbox_is_written_with_the_alert_retried_with_backoff_and_sent_once(engine, inbox, receiver, monkeypatch):
+    hook = receiver(fail_first=2)
+    use_channels(monkeypatch, [Channel(name="zalo", type="webhook", url=hook.url, severities=["high", "critical"]),
+                               Channel(name="mail", type="smtp", host="127.0.0.1", port=inbox.port,
+                                       to=["truc-ban@xa.example"], severities=["high"]),
+                               Channel(name="quiet", type="webhook", url=hook.url, severities=["low"])])
+    touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
+    evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)   # queues, then tries once at once
+    (a,) = alerts(engine)
+    assert outbox(engine) == [("mail", "sent", 1), ("zalo", "retry", 1)]       # "quiet" wants only low
+    with engine.connect() as c:
+        due = c.scalar(select(Notification.next_attempt_t).where(Notification.channel == "zalo"))
+    assert deliver_due(engine, now=due - 1) == []                              # not before its backoff
+    assert [o["status"] for o in deliver_due(engine, now=due)] == ["retry"]     # second failure
+    with engine.connect() as c:
+        due2 = c.scalar(select(Notification.next_attempt_t).where(Notification.channel == "zalo"))
+    assert due2 - due == backoff_s(2) > backoff_s(1)                           # the wait grows
+    assert [o["status"] for o in deliver_due(engine, now=due2)] == ["sent"]
+    assert deliver_due(engine, now=due2 + 10**6) == []                         # sent once, never again
+    assert outbox(engine) == [("mail", "sent", 1), ("zalo", "sent", 3)]
+    assert len(hook.got) == 3 and hook.got[-1]["severity"] == "high" and hook.got[-1]["alert_id"] == a.id
+    assert len(inbox.messages) == 1 and "DO" in inbox.messages[0]
+
+
+def test_a_crash_between_commit_and_delivery_loses_nothing_and_sends_nothing_twice(engine, receiver, monkeypatch):
+    hook = receiver(fail_first=0)
+    use_channels(monkeypatch, [Channel(name="zalo", type="webhook", url=hook.url, severities=["high", "critical"])])
+    # the process dies right after the alert's transaction commits: delivery never runs in it
+    monkeypatch.setattr("alerts.engine.deliver_due", lambda engine: (_ for _ in ()).throw(SystemError("killed")))
+    touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
+    evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)
+    assert outbox(engine) == [("zalo", "pending", 0)] and hook.got == []
+    # a rolled-back alert change leaves nothing to send
+    with pytest.raises(RuntimeError):
+        with engine.begin() as conn:
+            enqueue(conn, alerts(engine)[0].id, 999, "high", end)
+            raise RuntimeError("transaction fails after queueing")
+    assert outbox(engine) == [("zalo", "pending", 0)]
+    # the next process's job delivers it, once
+    later = int(time.time()) + 1
+    assert [o["status"] for o in deliver_due(engine, now=later)] == ["sent"]
+    assert deliver_due(engine, now=later + 3600) == [] and len(hook.got) == 1
+
+
+def test_a_sender_that_dies_mid_send_gives_the_row_back_after_its_lease(engine, receiver, monkeypatch):
+    from alerts.notify import LEASE_S, _claim
+    hook = receiver(fail_first=0)
+    channels = [Channel(name="zalo", type="webhook", url=hook.url, severities=["high"])]
+    use_channels(monkeypatch, channels)
+    monkeypatch.setattr("alerts.engine.deliver_due", lambda engine: [])
+    touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
+    evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)
+    now = int(time.time())
+    assert len(_claim(engine, now, 10)) == 1          # taken... and the sender dies before sending
+    assert _claim(engine, now, 10) == []              # nobody else may take it meanwhile
+    assert deliver_due(engine, now=now + LEASE_S - 1, channels=channels) == []
+    assert [o["status"] for o in deliver_due(engine, now=now + LEASE_S + 1, channels=channels)] == ["sent"]
+    assert len(hook.got) == 1 and hook.got[0]["alert_id"] == alerts(engine)[0].id
+
+
+def test_a_channel_that_keeps_failing_is_marked_failed_after_its_retries(engine, receiver, monkeypatch):
+    hook = receiver(fail_first=100)
+    channels = [Channel(name="zalo", type="webhook", url=hook.url, severities=["high"], retries=2)]
+    use_channels(monkeypatch, channels)
+    touched, end = feed(engine, [3.0, 3.0, 3.0, 3.0])
+    evaluate_after_ingest(engine, "sensorthings", touched, end, rules=RULES)
+    deliver_due(engine, now=int(time.time()) + 10**5)
+    assert outbox(engine) == [("zalo", "failed", 2)] and len(hook.got) == 2
+    with engine.connect() as c:
+        assert c.scalar(select(Notification.error)) == "RuntimeError: HTTP 500"   # our words, not the receiver's body
+    assert deliver_due(engine, now=int(time.time()) + 10**6) == []
 
 
 def test_a_broken_rules_file_names_the_rule(tmp_path):

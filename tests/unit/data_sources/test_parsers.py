@@ -17,7 +17,7 @@ HORIZON = 2_000_000_000
 @pytest.mark.parametrize("raw,t,value", [
     ({"phenomenonTime": "2025-06-11T17:00:00Z", "result": 4.6}, 1749661200, 4.6),
     ({"phenomenonTime": "2025-06-12T00:00:00+07:00", "result": "4.6"}, 1749661200, 4.6),
-    ({"phenomenonTime": "2025-06-11T17:00:00Z/2025-06-11T18:00:00Z", "result": 12}, 1749661200, 12.0),
+    ({"phenomenonTime": "2025-06-11T17:00:00Z/2025-06-11T18:00:00Z", "result": 12}, 1749664800, 12.0),  # its end
     ({"phenomenonTime": "2025-06-11T17:00:00.000Z", "result": 0}, 1749661200, 0.0),
 ])
 def test_observations_parse(raw, t, value):
