@@ -93,7 +93,7 @@ def update_panel(spec, _tick, slot_id, seen):
     size = spec.get("size") if spec.get("size") in ("page", "wall") else "page"
     lang = current_lang()
     theme = "dark" if size == "wall" else current_theme()
-    panel_id = (slot_id or {}).get("panel")
+    panel_id = slot_id.get("panel") if isinstance(slot_id, dict) else None
     try:
         data = data_for(panel_id, Filters.from_mapping(spec.get("filters")))
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language

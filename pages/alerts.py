@@ -3,6 +3,8 @@ whole history; acknowledge or resolve it with a note. The acting operator's name
 control comes next and will fill it from the signed-in user)."""
 from __future__ import annotations
 
+import re
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
@@ -13,9 +15,10 @@ from components.errors import error_alert
 from components.filters import extra_filter, fid, filter_bar, village_filter
 from components.grid import list_grid
 from components.page import card, page_header, village_options
-from core.errors import AppError
+from core.errors import AppError, BadParam
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
+from core.text import source_text
 from layouts.context import current_lang
 from queries.base import records
 from queries import site
@@ -28,9 +31,27 @@ KINDS = ("threshold", "level", "rate", "aqi", "camera", "source_silence", "devic
 STATES = ("active", "open", "acknowledged", "resolved")
 
 
+MAX_ALERT_ID = 2**31 - 1   # the store's integer key
+
+
+def alert_id_of(value) -> int | None:
+    """An alert number from a URL or the page's store: ASCII digits within the store's key range, or None.
+    ("²".isdigit() is True and int() refuses it; 30 digits overflow the database's integer.)"""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ALERT_ID else None
+    text = str(value or "")
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_ALERT_ID:
+        return None
+    return int(text)
+
+
 def layout(severity: str | None = None, kind: str | None = None, village: str | None = None, state: str = "active",
            alert: str | None = None, **_):
     lang = current_lang()
+    if alert not in (None, "") and alert_id_of(alert) is None:
+        raise BadParam("error.bad_alert_id", value=alert, param="alert")
     return html.Div([
         page_header(t("alerts.title", lang)),
         filter_bar(extra_filter("severity", t("alerts.severity", lang), [(s, t(f"severity.{s}", lang)) for s in SEVERITIES], severity),
@@ -43,7 +64,7 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
             card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "34rem", getRowId="params.data.id")),
             card(t("alerts.detail", lang), html.Div([
                 html.Div(t("alerts.pick", lang), id=f"{P}-detail", className="muted"),
-                dcc.Store(id=f"{P}-selected", data=int(alert) if (alert or "").isdigit() else None),
+                dcc.Store(id=f"{P}-selected", data=alert_id_of(alert)),
                 html.Div([
                     dbc.Label(t("alerts.user", lang), html_for=f"{P}-user"),
                     dbc.Input(id=f"{P}-user", type="text", maxLength=100, persistence=True, persistence_type="local"),
@@ -73,7 +94,7 @@ def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
                 state if state in STATES else "active")
     vnames = dict(village_options())
     rows = [{"id": int(r["id"]), "severity": t(f"severity.{r['severity']}", lang), "sev": r["severity"],
-             "title": r["title_vi"] if lang == "vi" else r["title_en"],
+             "title": source_text(r["title_vi"] if lang == "vi" else r["title_en"]),
              "village": vnames.get(r["village_id"], "—"), "state": t(f"alert_state.{r['state']}", lang),
              "opened": fmt_datetime(r["opened_time"]),
              "value": fmt_number(r["value"], lang, 2) if r["value"] == r["value"] and r["value"] is not None else "—"}
@@ -92,24 +113,27 @@ def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
 
 @callback(Output(f"{P}-selected", "data"), Input(f"{P}-grid", "selectedRows"), prevent_initial_call=True)
 def select_alert(rows):
-    return int(rows[0]["id"]) if rows else no_update
+    row = rows[0] if isinstance(rows, list) and rows else None
+    alert_id = alert_id_of(row.get("id")) if isinstance(row, dict) else None
+    return alert_id if alert_id is not None else no_update
 
 
 @callback(Output(f"{P}-detail", "children"), Input(f"{P}-selected", "data"), Input(f"{P}-action-result", "children"))
 def show_detail(alert_id, _done):
     lang = current_lang()
+    alert_id = alert_id_of(alert_id)
     if not alert_id:
         return t("alerts.pick", lang)
-    hist = alert_history(int(alert_id))
+    hist = alert_history(alert_id)
     if hist.empty:
         return t("alerts.error_unknown", lang, id=alert_id)
     items = []
     for r in records(hist):
-        actor = t("alerts.rule", lang) if r["actor"] == "rule" else r["actor"]
+        actor = t("alerts.rule", lang) if r["actor"] == "rule" else source_text(r["actor"])
         sev = t(f"severity.{r['severity_to']}", lang)
         items.append(html.Li([html.Span(fmt_datetime(r["time"]), className="muted"), " · ",
                               html.Strong(t(f"alerts.action.{r['action']}", lang)), f" · {sev} · ",
-                              t("alerts.by", lang, who=actor), html.Div(r["note"] or "", className="small")]))
+                              t("alerts.by", lang, who=actor), html.Div(source_text(r["note"], ""), className="small")]))
     return html.Div([html.Strong(f"#{alert_id}"), html.Ul(items, id=f"{P}-history")])
 
 
@@ -118,8 +142,10 @@ def show_detail(alert_id, _done):
           prevent_initial_call=True)
 def act_on_alert(_ack, _resolve, alert_id, user, note):
     lang = current_lang()
+    alert_id = alert_id_of(alert_id)
     if not alert_id:
         return dbc.Alert(t("alerts.pick", lang), color="warning")
+    user, note = source_text(user, "", limit=100), source_text(note, "", limit=2000)
     action = dash.ctx.triggered_id
     try:
         if action == f"{P}-ack":

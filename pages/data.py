@@ -15,6 +15,7 @@ from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
 from core.i18n import TABLE, t
 from core.settings import get_settings
+from core.text import source_text
 from ingest.files import import_bytes
 from layouts.context import current_lang
 from queries import crosschecks, health
@@ -157,6 +158,7 @@ def _decode(contents: str | None) -> bytes | None:
           Input(f"{P}-upload", "contents"), State(f"{P}-upload", "filename"), prevent_initial_call=True)
 def preview_upload(contents, filename):
     lang = current_lang()
+    filename = source_text(filename, "upload.csv", limit=200)
     content = _decode(contents)
     if content is None:
         return dbc.Alert(t("data.file_error", lang, detail="base64"), color="danger"), None, {"display": "none"}, None
@@ -170,10 +172,12 @@ def preview_upload(contents, filename):
                                       for r in result["preview"]])], className="table table-sm table-compact")
     errors = html.Table([html.Thead(html.Tr([html.Th(t("col.row", lang)), html.Th(t("col.reason", lang)),
                                              html.Th(t("col.detail", lang))])),
-                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(html.Code(e["reason"])), html.Td(e["detail"])])
+                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(html.Code(e["reason"])), html.Td(source_text(e["detail"], ""))])
                                      for e in result["errors"]])], className="table table-sm table-compact text-danger") \
         if result["errors"] else None
-    head = html.Div(t("data.preview", lang, valid=result["valid"], bad=result["rejected"]), className="fw-semibold")
+    head = html.Div([t("data.preview", lang, valid=result["valid"], bad=result["rejected"]),
+                     html.Div(t("data.duplicates", lang, n=result["duplicates"]), className="text-warning small")
+                     if result.get("duplicates") else None], className="fw-semibold")
     show = {"display": "inline-block"} if result["valid"] else {"display": "none"}
     return html.Div([head, preview, errors]), t("data.confirm", lang, n=result["valid"]), show, None
 
@@ -183,6 +187,7 @@ def preview_upload(contents, filename):
           prevent_initial_call=True)
 def confirm_upload(n, contents, filename):
     lang = current_lang()
+    filename = source_text(filename, "upload.csv", limit=200)
     content = _decode(contents)
     if not n or content is None:
         return no_update, no_update

@@ -14,7 +14,7 @@ from components.figures.base import local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
+from components.map import STATE_COLOURS, clicked_id, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -231,8 +231,7 @@ def update_map(_tick, _done, seen):
           prevent_initial_call=True)
 def drill_down_station(click, current):
     """A click on a pond station on the map filters the page to it."""
-    if not click:
+    dev, kind = clicked_id(click), clicked_id(click, "kind")
+    if not dev:
         return no_update
-    dev = (click.get("properties") or {}).get("id")
-    kind = (click.get("properties") or {}).get("kind")
     return dev if kind == "water_station" and dev != current else no_update

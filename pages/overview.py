@@ -2,6 +2,8 @@
 against last week and its target; every device on the map by state; open alerts; what changed."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +15,7 @@ from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, pag
 from components.page import card, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
+from core.text import source_text
 from domain.flood import relative_text
 from layouts.context import current_lang
 from layouts.panel_view import slot
@@ -68,7 +71,8 @@ def device_features(states, lang: str) -> dict[str, list]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
         lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
-        link = {"camera": f"/security?camera={d['id']}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={d['id']}")
+        dev = quote(str(d["id"]), safe="")
+        link = {"camera": f"/security?camera={dev}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={dev}")
         # the operator goes from the marker straight to acknowledging or resolving its alert
         popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang)
         by_kind.setdefault(d["kind"], []).append(feature(
@@ -100,7 +104,7 @@ def alert_list(lang: str):
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", r["title_vi"] if lang == "vi" else r["title_en"], html.Span(f" · {fmt_datetime(r['opened_time'])}",
+                             " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'])}",
                                                         className="muted")])
                     for r in records(df)], className="list-unstyled mb-0")
 
