@@ -165,8 +165,16 @@ def install(app) -> None:
         path = request.path.rstrip("/") or "/"
         if path.startswith(_OWN_PREFIXES):
             return response
-        known = {(p.get("path") or "").rstrip("/") or "/" for p in dash.page_registry.values()
-                 if p.get("module") != "pages.not_found_404"}
-        if path not in known:
+        pages = [p for p in dash.page_registry.values() if p.get("module") != "pages.not_found_404"]
+        known = {(p.get("path") or "").rstrip("/") or "/" for p in pages if not p.get("path_template")}
+        templates = [_template_regex(p["path_template"]) for p in pages if p.get("path_template")]
+        if path not in known and not any(rx.fullmatch(path) for rx in templates):
             response.status_code = 404
         return response
+
+
+def _template_regex(template: str):
+    """/wall/<name> -> a pattern matching /wall/anything-but-a-slash."""
+    import re
+    parts = re.split(r"(<[^>]+>)", template.rstrip("/") or "/")
+    return re.compile("".join("[^/]+" if p.startswith("<") else re.escape(p) for p in parts))

@@ -47,13 +47,15 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         label = fields.pop("label", None) or panel.title(lang)
         advice = fields.pop("advice", None)
         fields.pop("period", None)
-        card = kpi_card(panel_id.replace(".", "-"), label, fields.pop("value"), fields.pop("unit", panel.unit), lang,
+        if advice and size == "wall":    # on the wall the band's advice is part of the card
+            fields["note"] = " · ".join(x for x in (fields.get("note"), advice) if x)
+        return kpi_card(panel_id.replace(".", "-"), label, fields.pop("value"), fields.pop("unit", panel.unit), lang,
                         fresh=data.freshness | {"simulated": data.simulated}, covers=covers_for(data, lang),
                         href=panel.href if size == "page" else None, page=f"panel-{size}", **fields)
-        return html.Div([card, html.Div(advice, className="panel-advice") if advice and size == "wall" else None])
+    # a panel over the store's own state (alerts, sources) has no source whose freshness to show
+    badges = freshness_badge(data.freshness | {"simulated": data.simulated}, lang) if panel.sources else []
     header = html.Div([html.Span(panel.title(lang), className="panel-title"),
-                       html.Span(covers_for(data, lang), className="panel-covers"),
-                       *freshness_badge(data.freshness | {"simulated": data.simulated}, lang)],
+                       html.Span(covers_for(data, lang), className="panel-covers"), *badges],
                       className="panel-head")
     if panel.kind == "chart":
         figure = panel.figure(data, lang, theme)

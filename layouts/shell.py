@@ -107,3 +107,13 @@ clientside_callback(
     }""",
     Output({"type": "nav", "page": ALL, "path": ALL}, "className"), Input("shell-url", "pathname"),
     State({"type": "nav", "page": ALL, "path": ALL}, "id"))
+
+# The wall (/wall, /wall/<name>) hides the navigation and is always dark.
+clientside_callback(
+    """function (path) {
+        const wall = /^\\/wall(\\/|$)/.test(path || '');
+        document.body.classList.toggle('wall-mode', wall);
+        if (wall) { document.documentElement.setAttribute('data-bs-theme', 'dark'); }
+        return wall ? 'shell-wall' : '';
+    }""",
+    Output("shell", "className"), Input("shell-url", "pathname"))
