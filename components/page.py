@@ -48,9 +48,9 @@ def fresh(source: str) -> dict:
         return {"state": "never", "simulated": False}
 
 
-def card(title, body, *, extra=None, id=None) -> html.Div:
+def card(title, body, *, extra=None, id=None, className: str = "") -> html.Div:
     kw = {"id": id} if id else {}
-    return html.Div([html.H3([title, *(extra or [])]), body], className="card-box", **kw)
+    return html.Div([html.H3([title, *(extra or [])]), body], className=f"card-box {className}".strip(), **kw)
 
 
 def no_data_text(lang: str) -> html.Div:
@@ -76,9 +76,10 @@ def only_changed(values: list, seen: list | None) -> list:
 GRAPH_HEIGHTS = {"sm": "17rem", "md": "23rem", "lg": "30rem"}
 
 
-def graph(id, size: str = "md", filename: str = "bieu-do"):
-    """A chart with a fixed height (so the wall and a phone both lay it out) and PNG export at 2x."""
+def graph(id, size: str = "md", filename: str = "bieu-do", lang: str = "vi"):
+    """A chart with a fixed height (so the wall and a phone both lay it out) and the shared mode bar
+    (components/figures/config.py: no cloud sharing, tooltips in the viewer's language)."""
     from dash import dcc
-    return dcc.Graph(id=id, style={"height": GRAPH_HEIGHTS[size], "width": "100%"},
-                     config={"displaylogo": False, "responsive": True,
-                             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": filename}})
+
+    from components.figures.config import graph_config
+    return dcc.Graph(id=id, style={"height": GRAPH_HEIGHTS[size], "width": "100%"}, config=graph_config(lang, filename))
