@@ -14,7 +14,7 @@ from components.freshness import freshness_badge
 from components.map import STATE_COLOURS, feature, mark_selected, page_map, popup_html
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
-from core.formatting import fmt_datetime, fmt_number
+from core.formatting import fmt_datetime, fmt_number, is_missing
 from core.i18n import t
 from core.site import get_site
 from layouts.context import current_lang, current_theme
@@ -36,7 +36,9 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
-        html.Div([card(t("sec.map", lang), page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+        html.Div([card(t("sec.map", lang), html.Div([
+                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+                           html.Div(id=f"{P}-offline", className="mt-2")]),
                        extra=[html.Span(id=f"{P}-online")]),
                   card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh", lang=lang))], className="grid-2"),
         html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh", lang=lang)),
@@ -83,10 +85,12 @@ def update_events(period, dates, village, camera, label, _tick):
             fmt_datetime(r["end_time"])
         rows.append(html.Tr([html.Td(fmt_datetime(r["time"])), html.Td(r["camera_name"]),
                              html.Td(t(f"label.{r['label']}", lang) + (f" · {r['sub_label']}" if isinstance(r["sub_label"], str) else "")),
-                             html.Td(t("sec.score", lang, v=fmt_number((r["top_score"] or 0) * 100, lang, 0))
+                             html.Td(f'{fmt_number(r["top_score"] * 100, lang, 0)}%'
                                      if r["top_score"] == r["top_score"] and r["top_score"] is not None else "—"),
                              html.Td(ended), html.Td(img)]))
-    table = html.Table(html.Tbody(rows), className="table table-sm table-compact") if rows else \
+    head = html.Thead(html.Tr([html.Th(t(f"sec.col_{c}", lang)) for c in ("time", "camera", "object", "score", "end",
+                                                                         "snapshot")]))
+    table = html.Table([head, html.Tbody(rows)], className="table table-sm table-compact") if rows else \
         html.Div(t("common.no_data", lang), className="muted")
     return heat, cam_fig, label_fig, village_fig, table, None
 
@@ -94,7 +98,8 @@ def update_events(period, dates, village, camera, label, _tick):
 mark_selected(P, "cameras", "camera")
 
 
-@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-map-seen", "data"),
+@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-offline", "children"),
+          Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
 def update_map(_tick, _done, seen):
     lang = current_lang()
@@ -117,7 +122,25 @@ def update_map(_tick, _done, seen):
     else:
         summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
                              className="muted me-2")]
-    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang)], seen)
+    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang), offline_list(status, lang)], seen)
+
+
+def offline_list(status, lang: str):
+    """The cameras that are offline by name, village and last event: a count alone sends nobody out.
+    Nothing is listed while the camera state is unknown (Frigate down): the badge says so instead."""
+    if status.empty or status["online"].isna().all():
+        return None
+    off = status[status["online"].eq(False)]
+    if off.empty:
+        return html.Div(t("sec.offline_none", lang), className="muted small")
+    vnames = dict(village_options())
+    rows = [html.Tr([html.Td(r["name"]), html.Td(vnames.get(r["village_id"], "—") if isinstance(r["village_id"], str) else "—"),
+                     html.Td(t("sec.never", lang) if is_missing(r["last_event_time"]) else fmt_datetime(r["last_event_time"]))])
+            for r in records(off)]
+    head = html.Thead(html.Tr([html.Th(t(f"sec.{c}", lang)) for c in ("col_camera", "col_village", "col_last_event")]))
+    return html.Div([html.Div(f"{t('sec.offline', lang)} ({len(rows)})", className="fw-semibold small"),
+                     html.Table([head, html.Tbody(rows)], className="table table-sm table-compact mb-0",
+                                id=f"{P}-offline-table")])
 
 
 @callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(f"{P}-cams", "clickData"),
