@@ -16,7 +16,7 @@ NO_DATA = {"vi": "Không có dữ liệu", "en": "No data"}
 
 def is_missing(value: object) -> bool:
     """None, NaN, NaT or pd.NA: what a missing value can look like once pandas 3 has touched it."""
-    if value is None:
+    if value is None or value is pd.NaT:   # NaT is a datetime (a date) too: test it before the types below
         return True
     if isinstance(value, float):
         return math.isnan(value)

@@ -11,9 +11,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.crosschecks import crosscheck_table
+from components.rejects import reason_cell, reason_text, reject_kind_text
 from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
-from core.i18n import TABLE, has, t
+from core.i18n import TABLE, t
 from core.settings import get_settings
 from ingest.files import import_bytes
 from layouts.context import current_lang
@@ -134,26 +135,6 @@ def update_unmapped(_tick):
 
 
 _REASONS = {k for k in TABLE if k.startswith("unmapped.")}
-
-
-def reason_text(reason, lang: str) -> str:
-    """Why a record was refused, in the viewer's language: a reject reason (core/strings/views.py), else
-    a datastream's unmapped reason, else the code itself (Dash renders it as text, never as HTML)."""
-    code = text_or(reason, "—")
-    for key in (f"reject.{code}", f"unmapped.{code}"):
-        if has(key):
-            return t(key, lang)
-    return code
-
-
-def reason_cell(reason, lang: str) -> html.Span:
-    """The reason in words, the code kept in the hover title for whoever searches the logs."""
-    return html.Span(reason_text(reason, lang), title=text_or(reason))
-
-
-def reject_kind_text(kind, lang: str) -> str:
-    code = text_or(kind, "—")
-    return t(f"reject_kind.{code}", lang) if has(f"reject_kind.{code}") else code
 
 
 def _sample(text: str, lang: str) -> str:
