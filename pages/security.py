@@ -6,6 +6,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.alert_actions import alert_popup, open_alerts_by_device
+from components.cameras import offline_cameras
 from components.errors import error_alert
 from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
@@ -14,7 +15,7 @@ from components.freshness import freshness_badge
 from components.map import STATE_COLOURS, feature, mark_selected, page_map, popup_html
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
-from core.formatting import fmt_datetime, fmt_number, is_missing
+from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
 from layouts.context import current_lang, current_theme
@@ -122,25 +123,7 @@ def update_map(_tick, _done, seen):
     else:
         summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
                              className="muted me-2")]
-    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang), offline_list(status, lang)], seen)
-
-
-def offline_list(status, lang: str):
-    """The cameras that are offline by name, village and last event: a count alone sends nobody out.
-    Nothing is listed while the camera state is unknown (Frigate down): the badge says so instead."""
-    if status.empty or status["online"].isna().all():
-        return None
-    off = status[status["online"].eq(False)]
-    if off.empty:
-        return html.Div(t("sec.offline_none", lang), className="muted small")
-    vnames = dict(village_options())
-    rows = [html.Tr([html.Td(r["name"]), html.Td(vnames.get(r["village_id"], "—") if isinstance(r["village_id"], str) else "—"),
-                     html.Td(t("sec.never", lang) if is_missing(r["last_event_time"]) else fmt_datetime(r["last_event_time"]))])
-            for r in records(off)]
-    head = html.Thead(html.Tr([html.Th(t(f"sec.{c}", lang)) for c in ("col_camera", "col_village", "col_last_event")]))
-    return html.Div([html.Div(f"{t('sec.offline', lang)} ({len(rows)})", className="fw-semibold small"),
-                     html.Table([head, html.Tbody(rows)], className="table table-sm table-compact mb-0",
-                                id=f"{P}-offline-table")])
+    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang), offline_cameras(status, dict(village_options()), lang)], seen)
 
 
 @callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(f"{P}-cams", "clickData"),

@@ -76,7 +76,7 @@ def test_alerts_list_reads_whole_at_1366(page_for, lang):
     assert H - 40 <= bottom <= H + 1, bottom
     # nothing selected: nothing to act on
     assert page.locator("#al-ack").is_disabled() and page.locator("#al-resolve").is_disabled()
-    page.locator(".alerts-grid .ag-row", has_text="4").first.click()
+    page.locator(".alerts-grid .ag-row").first.click()
     page.wait_for_function("() => !document.querySelector('#al-resolve').disabled", timeout=30000)
     facts = page.locator(".alert-facts").inner_text()
     assert ("Điều kiện" if lang == "vi" else "Condition") in facts
@@ -90,5 +90,8 @@ def test_security_lists_events_under_headers_and_offline_cameras_by_name(page_fo
     objects = page.locator("#sec-latest td:nth-child(3)").all_inner_texts()
     assert objects and not any(o.split(" · ")[0] in ("person", "car", "motorcycle") for o in objects), objects
     offline = page.locator("#sec-offline").inner_text()
-    assert "Camera mất kết nối" in offline or "Tất cả camera đang hoạt động" in offline, offline
+    if page.locator("#sec-online", has_text="Chưa rõ trạng thái camera").count():
+        assert offline.strip() == ""    # Frigate stale (a long session): the state is unknown, nothing guessed
+    else:
+        assert "Camera mất kết nối" in offline or "Tất cả camera đang hoạt động" in offline, offline
     assert not watch.errors, watch.errors

@@ -100,3 +100,18 @@ def test_nat_is_missing():
     """pd.NaT is a datetime (and so a date): it must still read as missing, not reach strftime."""
     from core.formatting import fmt_datetime, is_missing
     assert is_missing(pd.NaT) and fmt_datetime(pd.NaT, "en") == "No data"
+
+
+def _status(online):
+    return pd.DataFrame({"device": ["cam_01", "cam_02", "cam_03"], "name": ["Camera 01", "Camera 02", "Camera 03"],
+                         "village_id": ["thon_1", None, "thon_3"], "online": pd.Series(online, dtype="object"),
+                         "last_event_time": pd.to_datetime([1796000000, None, 1796003600], unit="s", utc=True)})
+
+
+def test_offline_cameras_are_listed_by_name_village_and_last_event():
+    from components.cameras import offline_cameras
+    text = str(offline_cameras(_status([True, False, False]), {"thon_1": "Thôn 1", "thon_3": "Thôn 3"}, "vi"))
+    assert "Camera mất kết nối (2)" in text and "Camera 02" in text and "Camera 03" in text and "Camera 01" not in text
+    assert "chưa có" in text and "Thôn 3" in text       # never seen: said so, not a blank date
+    assert "Tất cả camera" in str(offline_cameras(_status([True, True, True]), {}, "vi"))
+    assert offline_cameras(_status([None, None, None]), {}, "vi") is None    # unknown: nothing guessed
