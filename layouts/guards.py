@@ -77,7 +77,8 @@ def _text_or_none(v) -> bool:
 PROPERTY_TYPES = {
     "n_clicks": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
     "n_intervals": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
-    "pathname": lambda v: v is None or (isinstance(v, str) and v.startswith("/")),
+    # a dcc.Location always knows its path; None would crash Dash's router on a page with a path_template
+    "pathname": lambda v: isinstance(v, str) and v.startswith("/"),
     "search": _text_or_none, "hash": _text_or_none, "href": _text_or_none,
     "contents": _text_or_none, "filename": _text_or_none, "date": _text_or_none,
     "value": lambda v: v is None or isinstance(v, str) or _number(v) or

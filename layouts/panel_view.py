@@ -12,14 +12,11 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 from components.errors import error_alert
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
-from components.page import only_changed
+from components.page import graph, only_changed
 from core.errors import BadParam
 from core.i18n import t
 from layouts.context import current_lang, current_theme
 from panels import Filters, PanelData, data_for, get_panel
-
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"]}
 
 
 def covers_for(data: PanelData, lang: str) -> str:
@@ -61,8 +58,8 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         figure = panel.figure(data, lang, theme)
         if size == "wall":
             figure.update_layout(font={"size": 22}, margin={"l": 70, "r": 30, "t": 40, "b": 60})
-        body = dcc.Graph(figure=figure, config=GRAPH_CONFIG | {"displayModeBar": size != "wall"},
-                         className="panel-graph", style={"height": "100%", "width": "100%"})
+        body = graph(size="fill" if size == "wall" else "md", figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall",
+                     className="panel-graph")
     else:
         head, rows = panel.table(data, lang)
         body = html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
