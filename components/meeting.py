@@ -132,8 +132,9 @@ def decisions_table(frame, lang: str, *, followable: bool, id_type: str = "mtg-f
         due = r["due"]
         cells = [html.Td(source_text(r["who"])), html.Td(source_text(r["what"])),
                  html.Td(fmt_date(due) if isinstance(due, date) else "—"),
-                 html.Td(dbc.Badge(t(f"meeting.state.{r['state']}", lang), color=STATE_COLOURS.get(r["state"], "secondary"),
-                                   className="mtg-state", **{"data-state": r["state"]}))]
+                 html.Td(html.Span(t(f"meeting.state.{r['state']}", lang),
+                                   className=f"badge text-bg-{STATE_COLOURS.get(r['state'], 'secondary')} mtg-state",
+                                   **{"data-state": r["state"]}))]
         if followable:
             to = "open" if r["stored_state"] == "done" else "done"
             cells.append(html.Td(dbc.Button(t("meeting.reopen" if to == "open" else "meeting.mark_done", lang),

@@ -38,13 +38,12 @@ def follow_state(stored: str, due: date, today: date) -> str:
 @memoize("meetings", expire=300)
 def meeting_record(monday: date) -> dict | None:
     """The stored record of the week's meeting, or None when nobody has written one yet."""
+    m = Meeting
+    stmt = select(m.id, m.week, m.snapshot, m.frozen_by, m.frozen_t, m.notes, m.updated_by, m.updated_t) \
+        .where(m.week == week_label(monday))
     with get_engine().connect() as conn:
-        row = conn.execute(select(Meeting).where(Meeting.week == week_label(monday))).first()
-    if row is None:
-        return None
-    m = row[0]
-    return {"id": m.id, "week": m.week, "snapshot": m.snapshot, "frozen_by": m.frozen_by, "frozen_t": m.frozen_t,
-            "notes": m.notes, "updated_by": m.updated_by, "updated_t": m.updated_t}
+        row = conn.execute(stmt).first()
+    return dict(row._mapping) if row is not None else None
 
 
 @memoize("meetings", expire=300)
