@@ -106,8 +106,9 @@ def needs_lists(lists: dict, lang: str, down_hours: int, shown: int = 6) -> html
                               times=r["times"], time=fmt_datetime(r["last_opened_time"])), f"/alerts?alert={int(r['last_id'])}")
                       for r in repeated[:shown]]
     down_items = [_link(f"{t('meeting.kind_' + r['kind'], lang)} {source_text(r['name'], limit=80)} · "
-                        + (t("meeting.down_since", lang, time=fmt_datetime(r["since_time"])) if r["since_time"] is not None
-                           else t("meeting.never_heard", lang)), r["href"]) for r in down[:shown]]
+                        + (t("meeting.never_heard", lang) if r["since_time"] is None else
+                           t("meeting.down_since" if r["kind"] == "source" else "meeting.last_heard", lang,
+                             time=fmt_datetime(r["since_time"]))), r["href"]) for r in down[:shown]]
     below_items = [_link(t("meeting.below_line", lang, name=source_text(r[f"name_{lang}"]), value=fmt_number(r["value"], lang, 1),
                            target=fmt_number(r["target"], lang, 1), period=fmt_period(r["period"], lang)),
                          "/services" if r["pillar"] == "government" else "/digital") for r in below[:shown]]

@@ -65,7 +65,7 @@ def layout(week: str | None = None, **_):
                  if monday < this_monday else None)
     header = html.Div([
         html.Div([
-            html.H1(t("meeting.title", lang, week=label.split("-W")[-1] + "/" + label[:4]), className="mtg-title"),
+            html.H1(t("meeting.title", lang, week=label.split("-W")[-1] + "/" + label[:4]), className="page-title mtg-title"),
             html.Div([t("meeting.days", lang, start=fmt_date(first), end=fmt_date(last)),
                       html.Span(f" · {t('meeting.not_over', lang)}", className="trend-bad") if not is_complete(monday) else None],
                      className="mtg-days"),

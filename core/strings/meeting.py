@@ -46,6 +46,7 @@ STRINGS = {
     "meeting.overdue_line": ("{what} · quá hạn {days} ngày (hạn {deadline})", "{what} · {days} days overdue (due {deadline})"),
     "meeting.repeated_line": ("{title} · {times} lần trong tuần, lần cuối {time}", "{title} · {times} times in the week, last {time}"),
     "meeting.down_since": ("ngừng từ {time}", "down since {time}"),
+    "meeting.last_heard": ("dữ liệu cuối lúc {time}", "last heard at {time}"),
     "meeting.never_heard": ("chưa từng gửi dữ liệu", "never reported"),
     "meeting.kind_source": ("Nguồn", "Source"),
     "meeting.kind_device": ("Thiết bị", "Device"),
