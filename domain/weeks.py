@@ -34,6 +34,12 @@ def week_label(monday: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_title(label: str) -> str:
+    """"2026-W47" as people write it on a meeting's heading: "47/2026"."""
+    year, _, week = label.partition("-W")
+    return f"{week}/{year}"
+
+
 def parse_week(text: str | None, now: datetime | None = None) -> date:
     """The Monday of "2026-W47" (or "2026W47"); None or "" -> the last full week. A week that does
     not exist (W54, W53 of a 52-week year), a year out of range or a week that has not begun yet is

@@ -22,7 +22,8 @@ from components.meeting import decisions_table, figures_grid, needs_lists
 from core.errors import AppError, BadParam
 from core.formatting import fmt_date, fmt_datetime
 from core.i18n import t
-from domain.weeks import is_complete, last_full_week, monday_of, local_today, parse_week, week_days, week_label
+from domain.weeks import (is_complete, last_full_week, local_today, monday_of, parse_week, week_days, week_label,
+                          week_title)
 from layouts.context import current_lang
 from layouts.panel_view import slot
 from panels.week import AGENDA, week_figures, week_filters
@@ -65,7 +66,7 @@ def layout(week: str | None = None, **_):
                  if monday < this_monday else None)
     header = html.Div([
         html.Div([
-            html.H1(t("meeting.title", lang, week=label.split("-W")[-1] + "/" + label[:4]), className="page-title mtg-title"),
+            html.H1(t("meeting.title", lang, week=week_title(label)), className="page-title mtg-title"),
             html.Div([t("meeting.days", lang, start=fmt_date(first), end=fmt_date(last)),
                       html.Span(f" · {t('meeting.not_over', lang)}", className="trend-bad") if not is_complete(monday) else None],
                      className="mtg-days"),
@@ -103,14 +104,14 @@ def layout(week: str | None = None, **_):
 def _week_options(this_monday: date, chosen: date, lang: str, weeks: int = 53) -> list[dict]:
     """The weeks to pick from, newest first: this (unfinished) week and a year back, plus the chosen one."""
     mondays = sorted({this_monday - timedelta(days=7 * i) for i in range(weeks)} | {chosen}, reverse=True)
-    return [{"label": f"{week_label(m).split('-W')[1]}/{week_label(m)[:4]} · {fmt_date(m)}–{fmt_date(m + timedelta(days=6))}",
+    return [{"label": f"{week_title(week_label(m))} · {fmt_date(m)}–{fmt_date(m + timedelta(days=6))}",
              "value": week_label(m)} for m in mondays]
 
 
 def _screen(i: int, step: str, monday: date, lang: str) -> html.Section:
     title = html.H2(f"{i + 1}. {_step_label(step, lang)}", className="mtg-screen-title")
     if step == "followup":
-        body = [html.Div(t("meeting.followup_of", lang, week=week_label(monday - timedelta(days=7))), className="mtg-sub"),
+        body = [html.Div(t("meeting.followup_of", lang, week=week_title(week_label(monday - timedelta(days=7)))), className="mtg-sub"),
                 html.Div(id=f"{P}-followup"), html.Div(id=f"{P}-follow-result")]
     elif step == "needs":
         body = [html.Div(id=f"{P}-needs")]
@@ -145,7 +146,7 @@ def _record_form(lang: str) -> html.Div:
         html.Div([
             html.H3(t("meeting.notes", lang)),
             dbc.Textarea(id=f"{P}-notes", maxLength=10_000, rows=5),
-            dbc.Button(t("meeting.save_notes", lang), id=f"{P}-save-notes", color="secondary", className="mt-2"),
+            dbc.Button(t("meeting.save_notes", lang), id=f"{P}-save-notes", color="secondary", size="lg", className="mt-2"),
             html.Div(id=f"{P}-notes-result"),
             html.H3(t("meeting.freeze", lang), className="mt-3"),
             html.Div(t("meeting.freeze_help", lang), className="muted"),
@@ -214,8 +215,8 @@ def update_figures(week, _done, ids):
     label = figures.get("week", week_label(monday))
     out = [figures_grid(by_pillar.get(i["pillar"], {}), lang, label) for i in ids]
     if record and record.get("frozen_t"):
-        badge = dbc.Badge(t("meeting.frozen", lang, time=fmt_datetime(record["frozen_t"]), user=record["frozen_by"]),
-                          color="info", className="mtg-badge", id=f"{P}-is-frozen")
+        badge = html.Span(t("meeting.frozen", lang, time=fmt_datetime(record["frozen_t"]), user=record["frozen_by"]),
+                          className="badge mtg-badge frozen", id=f"{P}-is-frozen")
     else:
         badge = dbc.Badge(t("meeting.live", lang), color="secondary", className="mtg-badge")
     return out, badge

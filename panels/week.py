@@ -19,6 +19,7 @@ import time
 from datetime import date
 
 from core.i18n import has, t
+from domain.catalogue import CATALOGUE
 from domain.weeks import is_complete, week_days, week_label, weeks_before
 from panels import Filters, data_for, get_panel
 
@@ -33,6 +34,13 @@ AGENDA: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
     ("environment", ("env.rain_24h", "env.aqi_now", "env.river_now"), "env.aqi_daily"),
     ("security", ("sec.events_week",), "sec.by_label"),
 )
+
+
+# The catalogue indicator each non-reported panel measures: where the panel's card names no direction or
+# target, they come from the catalogue (domain/catalogue.py), so "up is good" is decided in one place.
+CATALOGUE_CODES = {"fb.reports_week": "reports_received", "fb.reports_overdue": "reports_overdue",
+                   "env.pond_do_share": "pond_do_ok_rate", "soc.wifi_online": "wifi_hotspots_online",
+                   "soc.cameras_online": "cameras_online_rate", "sec.events_week": "camera_events"}
 
 
 def week_filters(monday: date) -> Filters:
@@ -69,6 +77,7 @@ def figure(panel_id: str, monday: date) -> dict:
     data = data_for(panel_id, week_filters(monday) if kind == "week" else Filters())
     fields = {lang: dict(panel.kpi(data, lang)) for lang in ("vi", "en")}
     label = f"meeting.fig.{panel_id}"
+    listed = CATALOGUE.get(CATALOGUE_CODES.get(panel_id, ""))
     out = {"panel": panel_id, "pillar": panel.pillar, "kind": kind, "href": panel.href,
            "label_vi": t(label, "vi") if kind == "week" and has(label) else str(fields["vi"].get("label") or panel.title_vi),
            "label_en": t(label, "en") if kind == "week" and has(label) else str(fields["en"].get("label") or panel.title_en),
@@ -76,8 +85,9 @@ def figure(panel_id: str, monday: date) -> dict:
            "unit_vi": str(fields["vi"].get("unit", panel.unit) or ""),
            "unit_en": str(fields["en"].get("unit", panel.unit) or ""),
            "decimals": int(fields["vi"].get("decimals", 1)),
-           "direction": str(fields["vi"].get("direction") or "none"),
-           "target": _number(fields["vi"].get("target")),
+           "direction": str(fields["vi"].get("direction") or (listed.direction if listed else "none")),
+           "target": _number(fields["vi"].get("target")) if fields["vi"].get("target") is not None
+           else (_number(listed.target) if listed else None),
            "freshness": str(data.freshness.get("state", "never")), "simulated": bool(data.simulated),
            "previous": None, "average": None, "average_weeks": 0, "period": None, "previous_period": None,
            "as_of": int(time.time()) if kind == "now" else None}

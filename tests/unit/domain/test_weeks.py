@@ -69,3 +69,8 @@ def test_week_window_is_local_monday_midnight_to_next_monday():
 def test_the_current_week_is_not_complete():
     assert not is_complete(date(2026, 11, 30), utc(2026, 12, 6, 16, 59))
     assert is_complete(date(2026, 11, 30), utc(2026, 12, 6, 17, 0))
+
+
+def test_week_title_is_how_a_heading_says_it():
+    from domain.weeks import week_title
+    assert week_title("2026-W01") == "01/2026" and week_title(week_label(date(2026, 12, 28))) == "53/2026"
