@@ -112,7 +112,10 @@ def _screen(i: int, step: str, monday: date, lang: str) -> html.Section:
     title = html.H2(f"{i + 1}. {_step_label(step, lang)}", className="mtg-screen-title")
     if step == "followup":
         body = [html.Div(t("meeting.followup_of", lang, week=week_title(week_label(monday - timedelta(days=7)))), className="mtg-sub"),
-                html.Div(id=f"{P}-followup"), html.Div(id=f"{P}-follow-result")]
+                html.Div(id=f"{P}-followup"), html.Div(id=f"{P}-follow-result"),
+                # the follow-up buttons are drawn per decision by a callback; this hidden one gives their id
+                # pattern a member from the start, so the layout declares every id a callback listens to
+                html.Button(id={"type": f"{P}-follow", "id": 0, "to": "done"}, hidden=True, disabled=True)]
     elif step == "needs":
         body = [html.Div(id=f"{P}-needs")]
     elif step == "record":
@@ -135,10 +138,10 @@ def _record_form(lang: str) -> html.Div:
             html.Div([
                 html.Label(t("meeting.col.who", lang), htmlFor=f"{P}-who", className="visually-hidden"),
                 dbc.Input(id=f"{P}-who", type="text", maxLength=100, placeholder=t("meeting.col.who", lang)),
-                html.Label(t("meeting.col.what", lang), htmlFor=f"{P}-what", className="visually-hidden"),
-                dbc.Input(id=f"{P}-what", type="text", maxLength=500, placeholder=t("meeting.col.what", lang)),
                 dcc.DatePickerSingle(id=f"{P}-due", display_format="DD/MM/YYYY", first_day_of_week=1,
                                      placeholder=t("meeting.col.due", lang), date=(local_today() + timedelta(days=7)).isoformat()),
+                html.Label(t("meeting.col.what", lang), htmlFor=f"{P}-what", className="visually-hidden"),
+                dbc.Input(id=f"{P}-what", type="text", maxLength=500, placeholder=t("meeting.col.what", lang)),
                 dbc.Button(t("meeting.add_decision", lang), id=f"{P}-add", color="primary", size="lg"),
             ], className="mtg-decision-form"),
             html.Div(id=f"{P}-add-result"),
