@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.site import get_site
 from domain.weeks import local_today, week_label, week_window
-from queries import health, indicators, readings
+from queries import events, health, indicators, readings
 from queries import reports as report_queries
 from queries.base import records
 from queries.cache import memoize
@@ -133,8 +133,7 @@ def down_for_long(now: int | None = None, longer_than_s: int = DOWN_LONG_S) -> p
             rows.append({"kind": "device", "id": d.id, "name": d.name, "since_time": seen,
                          "href": f"/environment?station={d.id}" if d.kind != "wifi" else "/digital"})
     if health_by_source.get("frigate") in ("ok", "late"):
-        from queries.events import camera_status
-        for c in records(camera_status(silent_after_s=longer_than_s, now=now)):
+        for c in records(events.camera_status(silent_after_s=longer_than_s, now=now)):
             if c["online"] is False:
                 rows.append({"kind": "device", "id": c["device"], "name": c["name"], "since_time": c["last_event_time"],
                              "href": f"/security?camera={c['device']}"})

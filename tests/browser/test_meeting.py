@@ -98,3 +98,13 @@ def test_walk_decide_freeze_and_follow_up_next_week(page_for):
         page.screenshot(path=str(SHOTS / f"meeting-{n}-{_active(page)}-1366.png"))
         _key(page, "ArrowRight")
     assert not watch.errors and not watch2.errors, watch.errors + watch2.errors
+
+
+def test_the_meeting_in_english(page_for):
+    page, watch = page_for("/meeting", width=1920, height=1080, lang="en")
+    _key(page, "ArrowRight")
+    text = page.locator("main").inner_text()
+    assert "Weekly meeting" in text and "Digital government" in text and "vs last week" in text
+    assert "Chính quyền số" not in text and "so với" not in text
+    page.screenshot(path=str(SHOTS / "meeting-en-government-1920.png"))
+    assert not watch.errors, watch.errors
