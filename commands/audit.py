@@ -31,6 +31,22 @@ def read_audit(actor: Actor, *, who: str | None = None, action: str | None = Non
     return pd.DataFrame([dict(r) for r in rows], columns=COLUMNS)
 
 
+DAYS = (1, 7, 30, 90, 365)
+
+
+def audit_rows(actor: Actor, who: object, action: object, outcome: object, days: object) -> list[dict]:
+    """The audit page's and the CSV export's filters, from untrusted values (a form, a URL)."""
+    import time
+    try:
+        days = int(days)
+    except (TypeError, ValueError, OverflowError):
+        days = 7
+    days = days if days in DAYS else 7
+    df = read_audit(actor, who=who if isinstance(who, str) else None, action=action if isinstance(action, str) else None,
+                    outcome=outcome if outcome in OUTCOMES else None, since_t=int(time.time()) - days * 86400)
+    return df.to_dict("records")
+
+
 def formula_safe(value: object) -> str:
     """A cell a spreadsheet will not run: text starting with = + - @ or a tab/CR gets a leading quote."""
     if value is None or (isinstance(value, float) and value != value):

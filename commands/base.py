@@ -71,6 +71,15 @@ def audit(actor: Actor, action: str, target: object = None, outcome: str = "ok",
         log.exception("cache invalidation failed")
 
 
+def check(actor: Actor, role: str, action: str, target: object = None, *, engine: Engine | None = None) -> None:
+    """Refuse (audited, PermissionDenied) unless `actor` has at least `role`. Callbacks call it first,
+    before reading their inputs, so a forged request is refused whatever it carries."""
+    who = actor if isinstance(actor, Actor) else ANONYMOUS
+    if not allows(who.role, role):
+        audit(who, action, target, "denied", f"needs {role}", engine=engine)
+        raise PermissionDenied("auth.denied", action=action)
+
+
 def requires(role: str, action: str):
     """The one role check: the decorated command's first argument is the Actor. A refusal is written to
     the audit log (who tried what, from where) and raised as PermissionDenied."""
@@ -78,10 +87,8 @@ def requires(role: str, action: str):
         @functools.wraps(fn)
         def wrapper(actor, *args, **kwargs):
             who = actor if isinstance(actor, Actor) else ANONYMOUS
-            if not allows(who.role, role):
-                target = args[0] if args and isinstance(args[0], (int, str)) else None
-                audit(who, action, target, "denied", f"needs {role}", engine=kwargs.get("engine"))
-                raise PermissionDenied("auth.denied", action=action)
+            target = args[0] if args and isinstance(args[0], (int, str)) else None
+            check(who, role, action, str(target)[:200] if target is not None else None, engine=kwargs.get("engine"))
             return fn(who, *args, **kwargs)
         wrapper.required_role = role
         wrapper.action = action

@@ -12,10 +12,11 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from ingest.files import import_bytes
+from auth.context import can, current_actor
+from commands import uploads
+from commands.base import check
 from layouts.context import current_lang
 from queries import health
-from queries.cache import invalidate
 
 dash.register_page(__name__, path="/data", order=7, title="Dữ liệu – Bộ não số")
 P = "data"
@@ -29,7 +30,13 @@ def layout(**_):
         card(t("data.health", lang), html.Div(id=f"{P}-health")),
         html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
                   card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
-        card(t("data.upload", lang), html.Div([
+        _upload_card(lang) if can("operator") else html.Div(id=f"{P}-stored"),
+    ])
+
+
+def _upload_card(lang: str):
+    """The upload form, for operators and administrators only (the commands check again)."""
+    return card(t("data.upload", lang), html.Div([
             dcc.Upload(id=f"{P}-upload", children=html.Div([html.I(className="bi bi-upload me-2"), t("data.drop", lang)]),
                        accept=".csv,.xlsx", max_size=MAX_UPLOAD, multiple=False,
                        style={"border": "2px dashed var(--bs-border-color)", "borderRadius": ".5rem",
@@ -38,8 +45,7 @@ def layout(**_):
             html.Div(id=f"{P}-preview", className="mt-2"),
             dbc.Button(id=f"{P}-confirm", color="primary", className="mt-2", style={"display": "none"}),
             html.Div(id=f"{P}-stored", className="mt-2"),
-        ])),
-    ])
+        ]))
 
 
 def _when(ts) -> str:
@@ -102,10 +108,12 @@ def _decode(contents: str | None) -> bytes | None:
           Input(f"{P}-upload", "contents"), State(f"{P}-upload", "filename"), prevent_initial_call=True)
 def preview_upload(contents, filename):
     lang = current_lang()
+    actor = current_actor()
+    check(actor, "operator", "data.preview")
     content = _decode(contents)
     if content is None:
         return dbc.Alert(t("data.file_error", lang, detail="base64"), color="danger"), None, {"display": "none"}, None
-    result = import_bytes(content, filename or "upload.csv", dry_run=True)
+    result = uploads.preview_indicators(actor, content, filename if isinstance(filename, str) else "upload.csv")
     if result["file_error"]:
         return dbc.Alert(t("data.file_error", lang, detail=result["file_error"]), color="danger"), None, \
             {"display": "none"}, None
@@ -128,10 +136,11 @@ def preview_upload(contents, filename):
           prevent_initial_call=True)
 def confirm_upload(n, contents, filename):
     lang = current_lang()
+    actor = current_actor()
+    check(actor, "operator", "data.import")
     content = _decode(contents)
     if not n or content is None:
         return no_update, no_update
-    result = import_bytes(content, filename or "upload.csv", dry_run=False)
-    invalidate("indicators", "health")
+    result = uploads.import_indicators(actor, content, filename if isinstance(filename, str) else "upload.csv")
     return dbc.Alert(t("data.stored", lang, n=result.get("stored", 0), u=result.get("updated", 0)), color="success"), \
         {"display": "none"}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from auth.context import can
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.kpi import kpi_card
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
@@ -129,7 +130,7 @@ def kpi_sections(lang: str, minute: int):
     ])
 
 
-def device_features(states, lang: str) -> dict[str, list]:
+def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]:
     latest = readings.latest()
     alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
@@ -140,7 +141,7 @@ def device_features(states, lang: str) -> dict[str, list]:
         lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
         link = {"camera": f"/security?camera={d['id']}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={d['id']}")
         # the operator goes from the marker straight to acknowledging or resolving its alert
-        popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang)
+        popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang, can_act)
         by_kind.setdefault(d["kind"], []).append(feature(
             d["lat"], d["lon"], id=d["id"], popup=popup,
             tooltip=d["name"], color=STATE_COLOURS.get(d["state"], "#5f6368"), kind=d["kind"], state=d["state"]))
@@ -150,12 +151,13 @@ def device_features(states, lang: str) -> dict[str, list]:
 @callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
 def update_map(_tick, _done, seen):
-    return only_changed(device_layers(current_lang(), int(time.time()) // 60), seen)
+    return only_changed(device_layers(current_lang(), int(time.time()) // 60, can("operator")), seen)
 
 
 @memoize("pages", expire=60)
-def device_layers(lang: str, minute: int) -> list[dict]:
-    feats = device_features(kpis.device_states(), lang)
+def device_layers(lang: str, minute: int, can_act: bool = False) -> list[dict]:
+    """`can_act`: popups with alert buttons (operators) or without (viewers); each cached on its own."""
+    feats = device_features(kpis.device_states(), lang, can_act)
     return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 
