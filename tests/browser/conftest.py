@@ -1,5 +1,7 @@
 """Browser tests: the app served by gunicorn on a loopback port over a SQLite store filled by the real
-path (the simulator -> adapters -> ingest), driven by Playwright in Debian's Chromium."""
+path (the simulator -> adapters -> ingest), driven by Playwright in Debian's Chromium. Every page needs a
+signed-in user: the store gets a viewer, an operator and an administrator, and `page_for` signs in as the
+operator unless told otherwise."""
 from __future__ import annotations
 
 import os
@@ -14,9 +16,23 @@ import requests
 from tests.conftest import ROOT, free_port
 
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "mật khẩu thử nghiệm 2026"
+USERS = {"viewer": ("viewer", "Chủ tịch UBND"), "operator": ("operator", "Nguyễn Văn An"),
+         "admin": ("administrator", "Quản trị viên"), "locked": ("viewer", "Người thử khoá")}
+SECRET = "browser-tests-secret-key"
 SHOTS = ROOT / "tests" / "browser" / "screenshots"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def app_db(app_url):
+    """The browser tests' store, for checking what the app wrote (the audit log) or issuing wall tokens."""
+    return app_url.db
+
+
+class AppUrl(str):
+    db: str
 
 
 @pytest.fixture(scope="session")
@@ -39,10 +55,21 @@ def app_url(tmp_path_factory, simulator_url):
     from alerts.engine import evaluate_all
     evaluate_all(engine)
     _seed_alert(engine)
+    os.environ["SECRET_KEY"] = SECRET          # the same key in this process (wall tokens) and in gunicorn
+    from auth.cli import cli_actor
+    from auth.secret import secret_key
+    from commands import users
+    get_settings.cache_clear()
+    secret_key.cache_clear()
+    for name, (role, display) in USERS.items():
+        users.create_user(cli_actor(), name, role, PASSWORD, display, engine=engine)
     engine.dispose()
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(base / "cache"), SENSORTHINGS_URL=urls["sensorthings"],
-               FRIGATE_URL=urls["frigate"], OPEN311_URL=urls["open311"], INDICATORS_URL=urls["indicators"])
+               FRIGATE_URL=urls["frigate"], OPEN311_URL=urls["open311"], INDICATORS_URL=urls["indicators"],
+               # every test signs in from 127.0.0.1: the per-address limit (tested in tests/integration)
+               # would stop the suite; the per-name limit the browser test floods stays as configured
+               LOGIN_RATE_LIMIT="1000 per minute")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "2",
                              "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
                             stdout=open(base / "app.log", "w"), stderr=subprocess.STDOUT)
@@ -57,6 +84,8 @@ def app_url(tmp_path_factory, simulator_url):
         proc.kill()
         pytest.fail(f"the app did not start: {(base / 'app.log').read_text()[-2000:]}")
     get_settings.cache_clear()
+    url = AppUrl(url)
+    url.db = db
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -97,15 +126,38 @@ class Watch:
         page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
 
+_signed_in: dict[str, list[dict]] = {}
+
+
+def session_cookies(app_url: str, user: str, fresh: bool = False) -> list[dict]:
+    """Sign in through the sign-in form (over HTTP, faster than typing) and return the cookies; one
+    session per user for the whole run unless `fresh` (a test that signs out)."""
+    if not fresh and user in _signed_in:
+        return _signed_in[user]
+    import re
+    s = requests.Session()
+    page = s.get(f"{app_url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = s.post(f"{app_url}/login", data={"username": user, "password": PASSWORD, "csrf_token": token},
+               headers={"Origin": app_url}, allow_redirects=False, timeout=30)
+    assert r.status_code == 302, r.text[:500]
+    cookies = [{"name": c.name, "value": c.value, "url": app_url} for c in s.cookies]
+    if not fresh:
+        _signed_in[user] = cookies
+    return cookies
+
+
 @pytest.fixture
 def page_for(browser, app_url):
     contexts = []
 
-    def _open(path: str = "/", width: int = 1366, height: int = 768, lang: str = "vi", theme: str = "light"):
+    def _open(path: str = "/", width: int = 1366, height: int = 768, lang: str = "vi", theme: str = "light",
+              user: str | None = "operator", fresh: bool = False):
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
                                   timezone_id="Asia/Ho_Chi_Minh")
         ctx.add_cookies([{"name": "lang", "value": lang, "url": app_url},
-                         {"name": "theme", "value": theme, "url": app_url}])
+                         {"name": "theme", "value": theme, "url": app_url}]
+                        + (session_cookies(app_url, user, fresh) if user else []))
         contexts.append(ctx)
         page = ctx.new_page()
         watch = Watch(page)
