@@ -38,7 +38,7 @@ def _user_slot(lang: str):
     if actor.role is None:
         return None
     from auth.web import csrf_token
-    items = [dbc.DropdownMenuItem(t(f"role.{actor.role}", lang), header=True)]
+    items = [dbc.DropdownMenuItem(f"{actor.label} · {t(f'role.{actor.role}', lang)}", header=True)]
     if can("administrator"):
         items += [dbc.DropdownMenuItem(t("nav.audit", lang), href="/admin/audit", id="shell-nav-audit"),
                   dbc.DropdownMenuItem(t("nav.wall_tokens", lang), href="/admin/tokens", id="shell-nav-tokens")]
@@ -47,7 +47,8 @@ def _user_slot(lang: str):
                             html.Button([html.I(className="bi bi-box-arrow-right me-2"), t("auth.sign_out", lang)],
                                         type="submit", className="dropdown-item", id="shell-sign-out")],
                            action="/logout", method="POST"))
-    return dbc.DropdownMenu(items, label=html.Span([html.I(className="bi bi-person-circle me-1"), actor.label]),
+    label = html.Span([html.I(className="bi bi-person-circle me-1"), html.Span(actor.label, className="shell-user-name")])
+    return dbc.DropdownMenu(items, label=label,
                             id="shell-user", className="shell-user", align_end=True, size="sm", color="link",
                             toggle_class_name="shell-user-toggle")
 

@@ -46,7 +46,9 @@ def test_a_viewer_has_no_buttons_and_a_forged_acknowledge_is_refused_and_audited
     settle(page)
     assert not watch.errors, watch.errors          # nothing the viewer's own page does is refused
     assert page.locator("#al-ack").count() == 0 and page.locator("#al-resolve").count() == 0
-    assert page.locator("#shell-user").inner_text().strip().startswith("Chủ tịch UBND")
+    page.locator("#shell-user .dropdown-toggle").click()
+    assert "Chủ tịch UBND" in page.locator("#shell-user").inner_text()
+    page.keyboard.press("Escape")
     alert_id = int(page.locator(".ag-row", has_text="Trạm nước ao 4").first.get_attribute("row-id"))
     before = len(_audit(app_db, actor="viewer", outcome="denied"))
     assert page.evaluate(FORGE, alert_id) == 403
