@@ -46,7 +46,7 @@ PUBLIC_PREFIXES = ("/assets/",)
 WALL_PREFIXES = ("/assets/", "/_dash-component-suites/", "/tiles/", "/media/snapshot/")
 WALL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_favicon.ico", "/_dash-update-component"})
 WALL_ID_PREFIX = "wall-"             # a wall token may drive only callbacks whose outputs are wall-* ids
-limiter = Limiter(get_remote_address, storage_uri="memory://", strategy="fixed-window")
+limiter = Limiter(get_remote_address, strategy="fixed-window")   # storage: RATELIMIT_STORAGE_URI, set in init_app
 
 
 class SignedIn(UserMixin):
