@@ -6,8 +6,12 @@
   var original = window.fetch;
   window.fetch = function () {
     return original.apply(this, arguments).then(function (resp) {
-      if (resp.status === 401 && String(resp.url).indexOf('/_dash-') !== -1) {
-        window.location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+      if (String(resp.url).indexOf('/_dash-') !== -1) {
+        if (resp.status === 401) {
+          window.location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+        } else if (resp.status === 403 && document.querySelector('.wall-shell')) {
+          window.location.reload();     /* a revoked wall link: show the refusal instead of a frozen screen */
+        }
       }
       return resp;
     });
