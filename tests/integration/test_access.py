@@ -459,7 +459,8 @@ ROLE_CHECKED = ("al-action-result.children", "shell-alert-done.data", "data-prev
 
 
 def _forged(app, key_part: str, values: list) -> dict:
-    key = next(k for k in app.callback_map if k.lstrip(".").startswith(key_part))
+    key = next(k for k in app.callback_map
+               if key_part in k and not (key_part == "data-stored.children" and k.lstrip(".").startswith("data-preview")))
     cb = app.callback_map[key]
     it = iter(values * 10)
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]} for o in key.strip(".").split("...")]
