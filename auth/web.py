@@ -40,7 +40,9 @@ from layouts.context import current_lang, current_theme
 log = logging.getLogger(__name__)
 
 CSRF_COOKIE = "_csrf_token"          # the name dash-renderer reads and echoes as X-CSRFToken
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/set", "/login/oidc", "/login/oidc/callback", "/_favicon.ico"})
+# /healthz: the connection watchdog of every screen (walls included) pings it; it reads no data
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/set", "/login/oidc", "/login/oidc/callback", "/_favicon.ico",
+                          "/healthz"})
 PUBLIC_PREFIXES = ("/assets/",)
 # what a wall's page needs besides /wall itself: Dash's scripts, layout and callbacks, map tiles, snapshots
 WALL_PREFIXES = ("/assets/", "/_dash-component-suites/", "/tiles/", "/media/snapshot/")
@@ -229,8 +231,9 @@ def init_app(server: Flask, dash_app) -> None:
 
     @login_manager.user_loader
     def load_user(session_id):
-        actor = user_commands.session_actor(session_id, client_ip(), s.session_idle_minutes * 60,
-                                            s.session_absolute_hours * 3600, touch=_is_user_action())
+        now = get_settings()
+        actor = user_commands.session_actor(session_id, client_ip(), now.session_idle_minutes * 60,
+                                            now.session_absolute_hours * 3600, touch=_is_user_action())
         return SignedIn(actor) if actor is not None else None
 
     server.config["RATELIMIT_STORAGE_URI"] = s.redis_url or "memory://"

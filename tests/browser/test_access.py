@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.browser.conftest import PASSWORD, Watch, click_on_map, settle
+from tests.browser.conftest import PASSWORD, SHOTS, Watch, click_on_map, settle
 
 pytestmark = pytest.mark.browser
 
@@ -178,6 +178,8 @@ def test_the_sign_in_page_renders_under_the_csp_in_both_languages(browser, app_u
         watch = Watch(page)
         page.goto(app_url + "/login", wait_until="networkidle")
         assert page.locator("#sign-in").inner_text() == "Đăng nhập"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "sign-in-1366x768.png"))
         page.locator("#auth-lang").click()
         page.wait_for_load_state("networkidle")
         assert page.locator("#sign-in").inner_text() == "Sign in"

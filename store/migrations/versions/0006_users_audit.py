@@ -1,14 +1,14 @@
 """access control: users, sessions, wall tokens, audit log
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005 on main (0003 on the access-control branch, which has neither 0004 nor 0005)
 Create Date: 2026-11-30 04:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005'
-down_revision = '0003'   # the lead re-chains this after 0004 when both branches are merged
+revision = '0006'
+down_revision = '0003'   # main has 0004 and 0005 (the outbox): on merge this becomes '0005'
 branch_labels = None
 depends_on = None
 
