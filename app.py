@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def on_error(err: Exception) -> None:
-    """Anything unexpected in a callback: logged with a reference, the user sees the reference only."""
+    """Anything unexpected in a callback: logged with a reference, the user sees the reference only.
+    A command refused for the user's role is not unexpected: the request answers 403 (already audited)."""
+    from commands.base import PermissionDenied
+    if isinstance(err, PermissionDenied):
+        abort(403)
     ref = uuid.uuid4().hex[:8]
     log.exception("callback error %s", ref, exc_info=err)
     set_props("shell-error", {"children": dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger",
@@ -41,6 +45,12 @@ pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats
 # Doing the set-up here, at import, makes every worker ready before it accepts a request.
 with server.test_request_context("/"):
     server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
+
+# sign-in, roles, wall tokens, CSRF checks and security headers (README "Users and access"); after Dash's
+# set-up, since the Content-Security-Policy hashes the inline scripts of the finished page
+from auth.web import init_app as init_access  # noqa: E402
+
+init_access(server, app)
 
 
 @server.route("/healthz")
@@ -132,6 +142,10 @@ def snapshot(event_id: str):
     text = "Không có ảnh" if current_lang() == "vi" else "No image"
     return Response(PLACEHOLDER_SVG.format(text=text), mimetype="image/svg+xml",
                     headers={"Cache-Control": "no-store", **SNAPSHOT_HEADERS})
+
+
+# flask-talisman sets the app's policy on every response; an image from outside gets its own, stricter one
+snapshot.talisman_view_options = {"content_security_policy": SNAPSHOT_HEADERS["Content-Security-Policy"]}
 
 
 if __name__ == "__main__":
