@@ -51,6 +51,7 @@ with server.test_request_context("/"):
 from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
+guards.run_after_access_checks(server)
 
 
 @server.route("/healthz")
