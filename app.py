@@ -1,19 +1,24 @@
 """The Dash app: pages under pages/, the shell in layouts/, everything served from this machine."""
 from __future__ import annotations
 
+import gzip
 import logging
 import sqlite3
 import uuid
 
+import brotli
 import dash_bootstrap_components as dbc
+import orjson
 from dash import Dash, set_props
-from flask import Response, abort, make_response, redirect, request
+from flask import Response, abort, g, make_response, redirect, request
+from flask_compress import Compress
 
 from core.i18n import t
 from core.logging import configure
 from core.settings import get_settings
 from layouts import shell
-from layouts.context import current_lang
+from layouts.context import current_lang, current_theme
+from queries import cache as data_cache
 
 configure(get_settings().log_level)
 log = logging.getLogger(__name__)
@@ -22,6 +27,7 @@ log = logging.getLogger(__name__)
 def on_error(err: Exception) -> None:
     """Anything unexpected in a callback: logged with a reference, the user sees the reference only."""
     ref = uuid.uuid4().hex[:8]
+    g.no_response_cache = True      # an error answer is not kept for the next viewer
     log.exception("callback error %s", ref, exc_info=err)
     set_props("shell-error", {"children": dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger",
                                                     dismissable=True)})
@@ -39,6 +45,108 @@ server = app.server
 # Doing the set-up here, at import, makes every worker ready before it accepts a request.
 with server.test_request_context("/"):
     server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
+
+
+# --- what travels: compression, cache headers, kept callback answers ------------------------------------
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+CALLBACK_PATH = "/_dash-update-component"
+RESPONSE_TTL_S = 30            # a kept answer is at most this old (and never older than the last write)
+# inputs that carry a viewer's action (a click, an upload): such a callback may write, so it always runs
+ACTION_PROPS = frozenset({"n_clicks", "n_clicks_timestamp", "n_submit", "n_submit_timestamp", "contents", "filename",
+                          "last_modified"})
+# inputs that only say "time to refresh": their count does not change the answer (the TTL bounds its age)
+TICK_INPUTS = frozenset({("shell-tick", "n_intervals")})
+
+
+class _StaticCompressed:
+    """flask-compress's cache for the bundles that never change under one URL (Dash fingerprints its
+    component suites, our assets carry ?m=<mtime>): each is compressed once per worker, not per visit.
+    Everything else (layouts, callback answers) is compressed afresh and never kept here."""
+
+    def __init__(self):
+        self._kept: dict[str, bytes] = {}
+
+    def get(self, key: str):
+        return self._kept.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";-"):
+            self._kept[key] = value
+
+
+def _static_key(req) -> str:
+    return req.full_path if req.path.startswith(STATIC_PREFIXES) else "-"
+
+
+server.config.update(COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_BR_LEVEL=5, COMPRESS_LEVEL=6, COMPRESS_MIN_SIZE=1024,
+                     COMPRESS_CACHE_BACKEND=_StaticCompressed, COMPRESS_CACHE_KEY=_static_key)
+Compress(server)
+
+
+def _callback_parts(body: dict) -> tuple | None:
+    """What a callback answer depends on: the request (with refresh ticks' counts left out), the viewer's
+    language and theme; None for callbacks that act (clicks, uploads), which are never answered from the cache."""
+    props = body.get("inputs", []) + body.get("state", [])
+    flat = [x for item in props for x in (item if isinstance(item, list) else [item])]   # ALL/MATCH come as lists
+    for item in flat:
+        if not isinstance(item, dict) or item.get("property") in ACTION_PROPS:
+            return None
+        if isinstance(item.get("id"), str) and (item["id"], item.get("property")) in TICK_INPUTS:
+            item["value"] = None
+    return (orjson.dumps(body, option=orjson.OPT_SORT_KEYS), current_lang(), current_theme())
+
+
+def _encoding() -> str | None:
+    accepted = request.headers.get("Accept-Encoding", "").lower()
+    return "br" if "br" in accepted else ("gzip" if "gzip" in accepted else None)
+
+
+@server.before_request
+def answer_from_cache():
+    """A callback asked before with the same inputs since the last write is answered with the bytes kept
+    then (already compressed): no figure is rebuilt, nothing is encoded twice."""
+    if request.method != "POST" or request.path != CALLBACK_PATH:
+        return None
+    try:
+        parts = _callback_parts(orjson.loads(request.get_data(cache=True)))
+    except (orjson.JSONDecodeError, TypeError, AttributeError):
+        return None
+    if parts is None:
+        return None
+    g.response_key = data_cache.response_key(parts + (_encoding(),))
+    hit = data_cache.get_response(g.response_key)
+    if hit is None:
+        return None
+    body, headers = hit
+    resp = Response(body, status=200, headers=headers)
+    resp.headers["X-Answer"] = "kept"
+    return resp
+
+
+@server.after_request
+def keep_answer_and_cache_headers(resp: Response) -> Response:
+    """Keeps a callback's answer (compressed once here; flask-compress then leaves it alone), and marks
+    fingerprinted bundles and versioned assets as cacheable for a year."""
+    key = getattr(g, "response_key", None)
+    if (key is not None and resp.status_code == 200 and not getattr(g, "no_response_cache", False)
+            and resp.headers.get("X-Answer") != "kept"):
+        data, encoding = resp.get_data(), key[-1][-1]      # (Dash streams its answer; this reads it whole)
+        if encoding == "br":
+            data = brotli.compress(data, quality=5)
+        elif encoding == "gzip":
+            data = gzip.compress(data, compresslevel=6)
+        headers = {"Content-Type": resp.headers.get("Content-Type", "application/json"), "Vary": "Accept-Encoding, Cookie"}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        data_cache.set_response(key, (data, headers), RESPONSE_TTL_S)
+        resp.set_data(data)
+        resp.headers.update(headers)
+    if request.path.startswith(STATIC_PREFIXES) and resp.status_code == 200 and (
+            request.path.startswith("/assets/") and request.args.get("m") or resp.cache_control.max_age):
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 31536000
+        resp.cache_control.immutable = True
+    return resp
 
 
 @server.route("/healthz")

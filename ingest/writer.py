@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, String, cast, func, select, text, update
+from sqlalchemy import Engine, String, cast, delete, func, select, text, update
 
 from core.site import get_site
 from core.timeutil import DAY, HOUR, LOCAL_OFFSET_S
@@ -20,8 +20,8 @@ from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
 from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
                             ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
 from ingest.upsert import insert_ignore, upsert
-from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
-                          Service, UnmappedDatastream, Village)
+from store.models import (CameraEvent, Device, EventHourCount, IndicatorValue, Reading, Reject, Report, ReportUpdate,
+                          Series, Service, UnmappedDatastream, Village)
 
 log = logging.getLogger(__name__)
 FUTURE_SLACK_S = 3600
@@ -332,6 +332,9 @@ class Writer:
             existing = set(conn.scalars(select(CameraEvent.id).where(CameraEvent.id.in_([r["id"] for r in rows]))))
             upsert(conn, CameraEvent.__table__, rows, ["id"],
                    update=["end_t", "score", "top_score", "sub_label", "zones", "has_snapshot", "has_clip", "snapshot_url"])
+            new_t = [r["start_t"] for r in rows if r["id"] not in existing]
+            if new_t:       # an update in place keeps its camera, label and start: counts change only for new events
+                refresh_event_counts(conn, min(new_t), max(new_t))
         self.stats.stored["camera_events"] += len([r for r in rows if r["id"] not in existing])
 
     # --- feedback ---------------------------------------------------------------------------------
@@ -465,6 +468,17 @@ def refresh_report(conn, report_id: str) -> None:
     if last_stage == "resolved":
         values["closed_t"] = last_t
     conn.execute(update(Report).where(Report.id == report_id).values(**values))
+
+
+def refresh_event_counts(conn, lo: int, hi: int) -> None:
+    """Re-count the hours that [lo, hi] touches from the events below them (the covering window index
+    answers it), so late and repeated events are counted exactly once."""
+    h_lo, h_hi = lo - lo % HOUR, hi - hi % HOUR + HOUR
+    conn.execute(delete(EventHourCount).where(EventHourCount.t >= h_lo, EventHourCount.t < h_hi))
+    conn.execute(text("INSERT INTO event_rollup_hour (t, device_id, label, count) "
+                      "SELECT start_t - start_t % 3600, device_id, label, count(*) FROM camera_events "
+                      "WHERE start_t >= :lo AND start_t < :hi GROUP BY start_t - start_t % 3600, device_id, label"),
+                 {"lo": h_lo, "hi": h_hi})
 
 
 _ROLLUP_SQL = {
