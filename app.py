@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 import logging
+import re
 import sqlite3
 import uuid
 
 import brotli
 import dash_bootstrap_components as dbc
+import PIL.Image  # noqa: F401 - plotly imports it lazily on a figure's first encoding; two worker threads doing
+                  # that at once saw it half-initialised (AttributeError, a 500 on the first load of a page)
 import orjson
 from dash import Dash, set_props
 from flask import Response, abort, g, make_response, redirect, request
@@ -147,6 +151,46 @@ def keep_answer_and_cache_headers(resp: Response) -> Response:
         resp.cache_control.max_age = 31536000
         resp.cache_control.immutable = True
     return resp
+
+
+# AG Grid's bundle (1.3 MB, a third of the scripts) is compiled by every first visit although only the pages with
+# a table show one. Its script tag is replaced by a stand-in namespace whose AgGrid loads the real bundle when a
+# grid first renders (React.lazy), and 3 s after the page settles otherwise, so moving to a page with a table
+# later finds it ready. The real bundle then takes its namespace back; the grid mounts once from it.
+_LAZY_GRID = """<script>(function () {
+  var src = %s, loading = null, stub = {};
+  function load() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.onload = function () { resolve(window.dash_ag_grid); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+  var Real = React.lazy(function () { return load().then(function (ns) { return {default: ns.AgGrid}; }); });
+  stub.AgGrid = function (props) {
+    return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
+  };
+  window.dash_ag_grid = stub;
+  window.addEventListener("load", function () { setTimeout(load, 3000); });
+})();</script>"""
+_GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"></script>')
+_interpolate_index = app.interpolate_index
+
+
+def _index_with_lazy_grid(**kwargs):
+    scripts = kwargs.get("scripts", "")
+    found = _GRID_TAG.search(scripts)
+    if found:
+        kwargs["scripts"] = scripts.replace(found.group(0), _LAZY_GRID % json.dumps(found.group(1)))
+    return _interpolate_index(**kwargs)
+
+
+app.interpolate_index = _index_with_lazy_grid
 
 
 @server.route("/healthz")

@@ -82,3 +82,14 @@ def test_bundles_are_compressed_and_cacheable_for_a_year(client):
     assert "max-age=31536000" in r.headers["Cache-Control"] and "immutable" in r.headers["Cache-Control"]
     plain = client.get(src.group(1), headers={"Accept-Encoding": ""})
     assert "Content-Encoding" not in plain.headers and brotli.decompress(r.data) == plain.data
+
+
+def test_ag_grid_loads_only_when_a_grid_renders(client):
+    """The first visit of a page without a table does not fetch and compile AG Grid's 1.3 MB bundle: the
+    index carries a stand-in that loads it when a grid renders; the bundle itself is still served."""
+    import re
+    index = client.get("/").get_data(as_text=True)
+    assert not re.search(r'<script src="[^"]*dash_ag_grid[^"]*"', index)
+    src = re.search(r'var src = "(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"', index)
+    assert src and "window.dash_ag_grid = stub" in index
+    assert client.get(src.group(1)).status_code == 200
