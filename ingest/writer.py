@@ -285,7 +285,6 @@ class Writer:
         if not self._obs:
             return
         rows, self._obs = self._obs, []
-        self._seen(max(t for _sid, t, _v in rows))
         spans: dict[int, list[int]] = {}
         for sid, t, _v in rows:
             span = spans.get(sid)
@@ -295,6 +294,7 @@ class Writer:
                 span[0] = t
             elif t > span[1]:
                 span[1] = t
+        self._seen(max(hi for _lo, hi in spans.values()))
         with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
                 # the driver's executemany straight away: SQLAlchemy's per-row parameter processing was half
