@@ -20,7 +20,7 @@ from flask_compress import Compress
 from core.i18n import t
 from core.logging import configure
 from core.settings import get_settings
-from layouts import shell
+from layouts import guards, pages, shell
 from layouts.context import current_lang, current_theme
 from queries import cache as data_cache
 
@@ -42,6 +42,8 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
            meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
 app.layout = shell.layout
 server = app.server
+guards.install(app)              # body caps, callback shape and depth, 404 for unknown paths
+pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats refused with a message
 
 # Dash finishes its set-up (script paths, the callback map, the pages router) on a worker's first
 # request, and marks it done before it is: with threaded gunicorn workers a second request arriving
@@ -234,27 +236,54 @@ PLACEHOLDER_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="
                    'text-anchor="middle">{text}</text></svg>')
 
 
-@server.route("/media/snapshot/<event_id>")
+SNAPSHOT_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox",
+                    "Content-Disposition": "inline"}
+
+
+def _fetch_snapshot(url: str) -> tuple[bytes, str] | None:
+    """The NVR's image if it is a JPEG/PNG/WebP (by its magic bytes) under the size cap, else None."""
+    import requests
+
+    from core.media import MAX_SNAPSHOT_BYTES, raster_type
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return None
+    try:
+        with requests.get(url, timeout=3, stream=True) as r:
+            if not r.ok:
+                return None
+            declared = r.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_SNAPSHOT_BYTES:
+                return None
+            body = b""
+            for chunk in r.iter_content(65536):
+                body += chunk
+                if len(body) > MAX_SNAPSHOT_BYTES:
+                    return None
+    except requests.RequestException:
+        return None
+    kind = raster_type(body[:16])
+    return (body, kind) if kind else None
+
+
+@server.route("/media/snapshot/<path:event_id>")
 def snapshot(event_id: str):
     """Camera snapshots through the dashboard: the wall never talks to the NVR itself, and a source
-    that is down shows a grey "no image" card instead of a broken image."""
-    import requests
+    that is down (or sends anything but a JPEG/PNG/WebP: an SVG would run its script here) shows a grey
+    "no image" card instead."""
     from sqlalchemy import select
 
     from store.engine import get_engine
     from store.models import CameraEvent
-    with get_engine().connect() as conn:
-        url = conn.scalar(select(CameraEvent.snapshot_url).where(CameraEvent.id == event_id))
-    if url:
-        try:
-            r = requests.get(url, timeout=3)
-            if r.ok and r.headers.get("Content-Type", "").startswith("image/"):
-                return Response(r.content, mimetype=r.headers["Content-Type"],
-                                headers={"Cache-Control": "public, max-age=3600"})
-        except requests.RequestException:
-            pass
+    image = None
+    if len(event_id) <= 200:
+        with get_engine().connect() as conn:
+            url = conn.scalar(select(CameraEvent.snapshot_url).where(CameraEvent.id == event_id))
+        image = _fetch_snapshot(url) if url else None
+    if image:
+        return Response(image[0], mimetype=image[1], headers={"Cache-Control": "public, max-age=3600", **SNAPSHOT_HEADERS})
     text = "Không có ảnh" if current_lang() == "vi" else "No image"
-    return Response(PLACEHOLDER_SVG.format(text=text), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+    return Response(PLACEHOLDER_SVG.format(text=text), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-store", **SNAPSHOT_HEADERS})
 
 
 if __name__ == "__main__":

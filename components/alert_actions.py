@@ -13,6 +13,7 @@ from alerts.lifecycle import TransitionError, acknowledge, resolve
 from components.errors import error_alert
 from core.formatting import fmt_datetime
 from core.i18n import t
+from core.text import is_missing
 from layouts.context import current_lang
 from store.engine import get_engine
 
@@ -38,7 +39,7 @@ def open_alerts_by_device() -> dict[str, dict]:
     from alerts.queries import open_alerts
     out: dict[str, dict] = {}
     for a in open_alerts(limit=500).to_dict("records"):    # most severe first: a device shows its worst
-        out.setdefault(a["device_id"] or a["subject"], a)
+        out.setdefault(a["subject"] if is_missing(a["device_id"]) else a["device_id"], a)
     return out
 
 

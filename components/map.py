@@ -3,37 +3,50 @@ coloured by state, popups with the latest value, clustering, and a click that dr
 Offline by default: no tiles, the commune drawn from the site file; TILE_URL or MBTILES_FILE add tiles."""
 from __future__ import annotations
 
-import html as htmlesc
-
 import dash_leaflet as dl
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
 from components.filters import fid
 from core.i18n import t
 from core.settings import get_settings
+from core.text import esc, source_text
 
 DEVICE_KINDS = ("water_station", "air_station", "water_gauge", "rain_gauge", "camera", "wifi", "loudspeaker")
 STATE_COLOURS = {"ok": "#1e8e3e", "warning": "#f29900", "alarm": "#d93025", "offline": "#8a8f98",
                  "unknown": "#5f6368", "none": "#9aa0a6"}
 
 
-def feature(lat: float, lon: float, *, id: str, popup: str, tooltip: str, color: str, radius: int = 8,
+def feature(lat: float, lon: float, *, id: str, popup: str, tooltip: object, color: str, radius: int = 8,
             **props) -> dict:
+    """A marker. `tooltip` is plain text (often a source's name) and is escaped here, because Leaflet's
+    bindTooltip renders HTML; `popup` is HTML made by popup_html(), which escapes what it is given."""
     return {"type": "Feature", "id": id, "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {"id": id, "popup": popup, "tooltip": tooltip, "color": color, "radius": radius, **props}}
+            "properties": {"id": id, "popup": popup, "tooltip": esc(tooltip, limit=200), "color": color,
+                           "radius": radius, **props}}
 
 
-def popup_html(title: str, lines: list[str], link: str | None = None, link_text: str = "",
+def popup_html(title: object, lines: list[object], link: str | None = None, link_text: str = "",
                actions: list[tuple[str, int, str]] = ()) -> str:
-    """Escaped HTML for a Leaflet popup. actions: (acknowledge|resolve, alert id, label) buttons that
+    """Escaped HTML for a Leaflet popup, from plain text (source values welcome: missing ones read "—").
+    A link must stay on this site (a path). actions: (acknowledge|resolve, alert id, label) buttons that
     assets/20_map.js hands to the alert dialog (components/alert_actions.py)."""
-    body = "".join(f"<div>{htmlesc.escape(line)}</div>" for line in lines)
-    a = f'<div style="margin-top:4px"><a href="{htmlesc.escape(link)}">{htmlesc.escape(link_text)}</a></div>' if link else ""
+    body = "".join(f"<div>{esc(line, limit=500)}</div>" for line in lines)
+    local = isinstance(link, str) and link.startswith("/") and not link.startswith("//")
+    a = f'<div style="margin-top:4px"><a href="{esc(link)}">{esc(link_text)}</a></div>' if local else ""
     buttons = "".join(
         f'<button type="button" class="btn btn-sm btn-{"warning" if act == "acknowledge" else "success"} popup-act" '
-        f'data-alert-act="{act}" data-alert-id="{int(alert_id)}">{htmlesc.escape(label)}</button>'
+        f'data-alert-act="{"acknowledge" if act == "acknowledge" else "resolve"}" data-alert-id="{int(alert_id)}">'
+        f'{esc(label)}</button>'
         for act, alert_id, label in actions)
-    return f"<b>{htmlesc.escape(title)}</b>{body}{a}" + (f'<div class="popup-acts">{buttons}</div>' if buttons else "")
+    return f"<b>{esc(title, limit=200)}</b>{body}{a}" + (f'<div class="popup-acts">{buttons}</div>' if buttons else "")
+
+
+def clicked_id(click, key: str = "id") -> str | None:
+    """A property (the id, by default) of the feature a map click reports, if it is plain text: the
+    clickData comes from the browser and is taken on trust by nothing."""
+    props = click.get("properties") if isinstance(click, dict) else None
+    value = props.get(key) if isinstance(props, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 200 else None
 
 
 def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
@@ -44,7 +57,7 @@ def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
     for r in latest.head(limit).to_dict("records"):
         p = PARAMETERS.get(r["parameter"])
         name = (p.vi if lang == "vi" else p.en) if p else r["parameter"]
-        out.append(f"{name}: {fmt_number(r['value'], lang, p.decimals if p else 2)} {r['unit'] or ''} "
+        out.append(f"{name}: {fmt_number(r['value'], lang, p.decimals if p else 2)} {source_text(r['unit'], '')} "
                    f"({fmt_time(r['time'].to_pydatetime())})")
     return out
 
@@ -57,7 +70,7 @@ def village_layer(villages, selected: str | None, lang: str, id) -> dl.GeoJSON:
             continue
         ring = [[p[1], p[0]] for p in outline] + [[outline[0][1], outline[0][0]]]
         feats.append({"type": "Feature", "id": v["id"], "geometry": {"type": "Polygon", "coordinates": [ring]},
-                      "properties": {"id": v["id"], "kind": "village", "tooltip": v["name"],
+                      "properties": {"id": v["id"], "kind": "village", "tooltip": esc(v["name"]),
                                      "selected": v["id"] == selected}})
     return dl.GeoJSON(data={"type": "FeatureCollection", "features": feats}, id=id,
                       style={"variable": "brain.villageStyle"}, hoverStyle={"weight": 3})
@@ -121,7 +134,7 @@ def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], 
 def drill_down_village(_clicks, current):
     """A village clicked on the map filters the page to it; a second click on it shows the whole commune."""
     click = (ctx.triggered[0] or {}).get("value") if ctx.triggered else None
-    village = ((click or {}).get("properties") or {}).get("id")
+    village = clicked_id(click)
     if not village:
         return no_update
     return None if village == current else village

@@ -2,12 +2,12 @@
 Missing values read "no data", never 0."""
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
-import pandas as pd
 from babel.numbers import format_decimal
 
+from core.text import is_missing as _is_missing
+from core.text import source_text
 from core.timeutil import to_local
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
@@ -15,22 +15,14 @@ NO_DATA = {"vi": "Không có dữ liệu", "en": "No data"}
 
 
 def is_missing(value: object) -> bool:
-    """None, NaN, NaT or pd.NA: what a missing value can look like once pandas 3 has touched it."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, (str, bytes, int, date)) and not isinstance(value, pd.Timestamp):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):   # containers: not a missing scalar
-        return False
+    """None, NaN, NaT or pd.NA: what a missing value can look like once pandas 3 has touched it
+    (one rule for the whole app: core/text.py)."""
+    return _is_missing(value)
 
 
 def text_or(value: object, default: str = "") -> str:
     """A source's text, or `default` where it is missing: never 'nan', never a crash on NaN[:n]."""
-    return default if is_missing(value) else str(value)
+    return source_text(value, default)
 
 
 def fmt_number(value: float | int | None, lang: str = "vi", decimals: int = 1) -> str:

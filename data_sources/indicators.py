@@ -146,6 +146,9 @@ def parse_indicator_file(content: bytes | str | Path, filename: str | None = Non
         if n - 1 > MAX_ROWS:
             yield Rejected(source, "indicator", "too_many_rows", f"file has more than {MAX_ROWS} rows; the rest is ignored")
             return
+        if isinstance(row, UnreadableRow):
+            yield Rejected(source, "indicator", "unreadable_row", f"row {n}: the file cannot be read from here on ({row})")
+            return
         if all(v in (None, "") for v in row.values()):
             continue
         yield validate_indicator_row(row, source, generated_t, False, decimal_comma, where=f"row {n}: ")
@@ -171,28 +174,61 @@ def _csv_rows(content: bytes):
     return ({k: v for k, v in row.items() if k} for row in reader), delimiter == ";"
 
 
+# An XLSX is a zip: its parts are checked before anything inflates them (a 20 KB file can hold a
+# shared-strings part of 300 MB). Real workbooks compress text 5-20x; 100x is a bomb.
+MAX_XLSX_UNCOMPRESSED = 60_000_000
+MAX_XLSX_RATIO = 100
+
+
+def _check_xlsx_zip(content: bytes) -> None:
+    import zipfile
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError) as err:
+        raise ValueError(f"not a readable XLSX file: {err}") from err
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ValueError(f"the XLSX file unpacks to over {MAX_XLSX_UNCOMPRESSED // 1_000_000} MB")
+    for i in infos:
+        if i.file_size > 1_000_000 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            raise ValueError(f"the XLSX part {i.filename[:60]} is compressed {i.file_size // max(i.compress_size, 1)}x: "
+                             "refused as a zip bomb")
+
+
 def _xlsx_rows(content: bytes):
     from openpyxl import load_workbook
+    _check_xlsx_zip(content)   # zip's reader never inflates past a part's declared size, so this holds
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise ValueError(f"not a readable XLSX file: {err}") from err
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    try:
-        header = [str(h or "").strip().lower() for h in next(it)]
+        ws = wb.worksheets[0]
+        # read-only mode trusts <dimension ref="A1:D1"/>, which writers leave stale: read what is there
+        ws.reset_dimensions()
+        it = ws.iter_rows(values_only=True)
+        first = next(it)
     except StopIteration:
         raise ValueError("the XLSX file is empty") from None
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise ValueError(f"not a readable XLSX file: {type(err).__name__}") from err
+    header = [str(h or "").strip().lower() for h in first]
     missing = [c for c in ("indicator", "scope", "period", "value") if c not in header]
     if missing:
         raise ValueError(f"missing columns: {', '.join(missing)} (expected {','.join(COLUMNS)})")
 
     def rows():
-        for values in it:
-            yield {h: (None if v is None else (v if isinstance(v, (int, float)) else str(v)))
-                   for h, v in zip(header, values) if h}
-        wb.close()
+        try:
+            for values in it:
+                yield {h: (None if v is None else (v if isinstance(v, (int, float)) else str(v)))
+                       for h, v in zip(header, values) if h}
+        except Exception as err:  # noqa: BLE001 - a broken cell (a shared-string index past the table, ...)
+            yield UnreadableRow(f"{type(err).__name__}: {str(err)[:80]}")
+        finally:
+            wb.close()
     return rows()
+
+
+class UnreadableRow(str):
+    """Stands for the rest of a sheet that openpyxl could not read: one rejection, then the file ends."""
 
 
 class IndicatorFeedAdapter(Adapter):

@@ -14,7 +14,7 @@ from components.figures.base import local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
+from components.map import STATE_COLOURS, clicked_id, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
@@ -55,19 +55,19 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
                    extra_filter("parameter", t("env.parameter", lang), params, parameter if parameter in POND_PARAMS else "do")),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
-            card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong"),
+            card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong", lang=lang),
                  extra=[html.Span(id=f"{P}-pond-fresh")]),
             card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),
         ], className="grid-2"),
         html.Div([
             card(t("env.air", lang), html.Div([html.Div(id=f"{P}-aqi-now"),
-                                               graph(f"{P}-aqi", "sm", "moi-truong")])),
-            card(t("env.compare", lang), graph(f"{P}-compare", "sm", "moi-truong")),
+                                               graph(f"{P}-aqi", "sm", "moi-truong", lang=lang)])),
+            card(t("env.compare", lang), graph(f"{P}-compare", "sm", "moi-truong", lang=lang)),
         ], className="grid-2"),
         html.Div([
-            card(t("env.hydro", lang), graph(f"{P}-level", "md", "moi-truong"),
+            card(t("env.hydro", lang), graph(f"{P}-level", "md", "moi-truong", lang=lang),
                  extra=[html.Span(id=f"{P}-gauges")]),
-            card(t("env.rain_daily", lang), graph(f"{P}-rain", "md", "moi-truong")),
+            card(t("env.rain_daily", lang), graph(f"{P}-rain", "md", "moi-truong", lang=lang)),
         ], className="grid-2"),
     ])
 
@@ -231,8 +231,7 @@ def update_map(_tick, _done, seen):
           prevent_initial_call=True)
 def drill_down_station(click, current):
     """A click on a pond station on the map filters the page to it."""
-    if not click:
+    dev, kind = clicked_id(click), clicked_id(click, "kind")
+    if not dev:
         return no_update
-    dev = (click.get("properties") or {}).get("id")
-    kind = (click.get("properties") or {}).get("kind")
     return dev if kind == "water_station" and dev != current else no_update

@@ -16,14 +16,16 @@ from components.filters import extra_filter, fid, filter_bar, period_filter, per
 from components.freshness import freshness_badge
 from components.grid import list_grid
 from components.kpi import covers_text, kpi_card
-from components.map import empty, feature, page_map, popup_html
+from components.map import clicked_id, empty, feature, page_map, popup_html
 from components.page import card, fresh, graph, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
+from core.text import is_missing, source_text
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme
+from panels.feedback import weekly_bars
 from queries.base import records
 from queries import reports
 from queries.windows import week_bounds
@@ -46,9 +48,9 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
         html.Div(id=f"{P}-error"),
         html.Div(id=f"{P}-kpis", className="kpi-grid"),
         html.Div([card(t("fb.summary", lang), html.Div(id=f"{P}-summary"), extra=[html.Span(id=f"{P}-fresh")]),
-                  card(t("fb.by_week", lang), graph(f"{P}-weeks", "sm", "phan-anh"))], className="grid-2"),
-        html.Div([card(t("fb.by_category", lang), graph(f"{P}-cats", "md", "phan-anh")),
-                  card(t("fb.by_village", lang), graph(f"{P}-villages", "md", "phan-anh"))], className="grid-2"),
+                  card(t("fb.by_week", lang), graph(f"{P}-weeks", "sm", "phan-anh", lang=lang))], className="grid-2"),
+        html.Div([card(t("fb.by_category", lang), graph(f"{P}-cats", "md", "phan-anh", lang=lang)),
+                  card(t("fb.by_village", lang), graph(f"{P}-villages", "md", "phan-anh", lang=lang))], className="grid-2"),
         html.Div([card(t("fb.map", lang), page_map(P, lang, [("reports", t("map.reports", lang), True, True)], village)),
                   card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
                  className="grid-2"),
@@ -115,11 +117,12 @@ def update_feedback(period, dates, village, category, stage, _tick):
     vil_fig = bar(vil, x="village", lang=lang, labels=dict(village_options()), theme=theme)
     df = reports.reports(s, e, village, category, stage if stage in STAGES else None)
     vnames = dict(village_options())
-    rows = [{"id": r["id"], "time": fmt_datetime(r["requested_time"]),
-             "category": names.get(r["service_code"], r["service_name"]), "village": vnames.get(r["village_id"], "—"),
+    rows = [{"id": source_text(r["id"]), "time": fmt_datetime(r["requested_time"]),
+             "category": names.get(r["service_code"], source_text(r["service_name"])),
+             "village": vnames.get(r["village_id"], "—"),
              "stage": t("stage.overdue", lang) if r["overdue"] else t(f"stage.{r['stage']}", lang),
-             "deadline": fmt_date(r["deadline_time"]) if r["deadline_time"] == r["deadline_time"] else "—",
-             "description": r["description"]} for r in records(df)]
+             "deadline": fmt_date(r["deadline_time"]) if not is_missing(r["deadline_time"]) else "—",
+             "description": source_text(r["description"])} for r in records(df)]
     cols = [{"field": "id", "headerName": t("fb.col_id", lang), "maxWidth": 160},
             {"field": "time", "headerName": t("fb.col_time", lang), "maxWidth": 150},
             {"field": "category", "headerName": t("fb.col_category", lang)},
@@ -127,27 +130,16 @@ def update_feedback(period, dates, village, category, stage, _tick):
             {"field": "stage", "headerName": t("fb.col_stage", lang), "maxWidth": 140},
             {"field": "deadline", "headerName": t("fb.col_deadline", lang), "maxWidth": 120},
             {"field": "description", "headerName": t("fb.col_desc", lang), "flex": 2}]
-    feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=r["description"] or r["id"],
-                     popup=popup_html(r["id"], [names.get(r["service_code"], r["service_name"] or ""), r["description"] or "",
+    feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=source_text(r["description"], source_text(r["id"])),
+                     popup=popup_html(r["id"], [names.get(r["service_code"], source_text(r["service_name"])),
+                                                source_text(r["description"], t("fb.no_description", lang)),
+                                                source_text(r.get("address"), ""),
                                                 t("fb.deadline", lang, d=fmt_date(r["deadline_time"]))
-                                                if r["deadline_time"] == r["deadline_time"] else ""]),
+                                                if not is_missing(r["deadline_time"]) else ""]),
                      color=STAGE_COLOURS["overdue" if r["overdue"] else r["stage"]], radius=7)
-             for r in records(df) if r["lat"] == r["lat"] and r["lat"] is not None]
+             for r in records(df) if not is_missing(r["lat"]) and not is_missing(r["lon"])]
     m = {"type": "FeatureCollection", "features": feats}
     return kp, summary, week_fig, cat_fig, vil_fig, rows, cols, m, freshness_badge(f, lang), None
-
-
-def weekly_bars(weeks, lang: str, theme: str):
-    """One bar per ISO week (Monday–Sunday), labelled by the days it covers, the current week included."""
-    if weeks.empty or weeks["count"].sum() == 0:
-        return no_data(lang, theme)
-    labels = [f"{a:%d/%m}–{b:%d/%m}" for a, b in zip(weeks["first"], weeks["last"])]
-    name = t("stage.received", lang)
-    fig = go.Figure(go.Bar(x=labels, y=weeks["count"], name=name, marker_color=STAGE_COLOURS["open"],
-                           hovertemplate="%{x}: %{y:,} " + t("unit.reports", lang) + "<extra></extra>"))
-    style(fig, lang, theme=theme, legend=False, hover_time=False)
-    fig.update_xaxes(type="category")
-    return fig
 
 
 @callback(Output(f"{P}-history", "children"), Input(f"{P}-grid", "selectedRows"), Input(f"{P}-reports", "clickData"),
@@ -155,16 +147,17 @@ def weekly_bars(weeks, lang: str, theme: str):
 def show_history(selected, click):
     lang = current_lang()
     rid = None
-    if dash.ctx.triggered_id == f"{P}-reports" and click:
-        rid = (click.get("properties") or {}).get("id")
-    elif selected:
-        rid = selected[0]["id"]
-    if not rid:
+    if dash.ctx.triggered_id == f"{P}-reports" and isinstance(click, dict):
+        rid = clicked_id(click)
+    elif isinstance(selected, list) and selected and isinstance(selected[0], dict):
+        rid = selected[0].get("id")
+    if not isinstance(rid, str) or not rid or len(rid) > 200:
         return t("fb.pick", lang)
+    rid = source_text(rid)
     hist = reports.report_history(rid)
     if hist.empty:
         return html.Div([html.Strong(rid), html.Div(t("common.no_data", lang), className="muted")])
     return html.Div([html.Strong(rid), html.Ul([
         html.Li([html.Span(fmt_datetime(r["time"]), className="muted"), " · ",
-                 html.Strong(t(f"stage.{r['stage']}", lang)), f" ({r['status']})",
-                 html.Div(r["description"] or "")]) for r in records(hist)])])
+                 html.Strong(t(f"stage.{r['stage']}", lang)), f" ({source_text(r['status'])})",
+                 html.Div(source_text(r["description"], ""))]) for r in records(hist)])])

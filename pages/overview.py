@@ -2,6 +2,8 @@
 against last week and its target; every device on the map by state; open alerts; what changed."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -9,20 +11,18 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from components.alert_actions import alert_popup, open_alerts_by_device
-from components.kpi import covers_text, kpi_card
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
-from components.page import card, fresh, only_changed, page_header
-from core.formatting import fmt_datetime, fmt_number, fmt_period
+from components.page import card, only_changed, page_header
+from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from core.site import get_site
-from domain import aqi as aqi_domain
+from core.text import source_text
 from domain.flood import relative_text
 from layouts.context import current_lang
+from layouts.panel_view import slot
 from alerts.queries import open_alerts
 from queries import events, health, indicators, kpis, readings, reports
 from queries.base import records
 from queries.cache import memoize
-from queries.windows import week_bounds
 
 dash.register_page(__name__, path="/", order=0, title="Tổng quan – Bộ não số")
 P = "ov"
@@ -33,8 +33,8 @@ def layout(**_):
     lang = current_lang()
     return html.Div([
         page_header(t("overview.title", lang)),
-        *[dcc.Store(id=f"{P}-{part}-seen") for part in ("kpis", "map", "alerts", "changes")],
-        html.Div(id=f"{P}-kpis"),
+        *[dcc.Store(id=f"{P}-{part}-seen") for part in ("map", "alerts", "changes")],
+        pillar_grid(lang),
         html.Div([
             card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
                                                               k == "camera") for k in KINDS], drill_villages=False)),
@@ -44,92 +44,22 @@ def layout(**_):
     ])
 
 
-def _pillar(title: str, cards: list) -> html.Div:
-    return html.Div([html.Div(title, className="fw-semibold mb-1"), html.Div(cards, className="kpi-grid")])
+PILLARS = (
+    ("government", ("gov.dossier_on_time", "gov.online_dossiers", "fb.reports_week", "fb.reports_overdue")),
+    ("economy", ("eco.cashless", "eco.hightech_income", "env.pond_do_share")),
+    ("society", ("soc.smartphones", "soc.wifi_online", "soc.cameras_online")),
+    ("environment", ("env.aqi_now", "env.river_now", "env.rain_24h")),
+    ("security", ("sec.events_week",)),
+)
 
 
-def _ind(latest, code):
-    row = latest[latest["indicator"] == code]
-    return row.iloc[0].to_dict() if not row.empty else {}
-
-
-@callback(Output(f"{P}-kpis", "children"), Output(f"{P}-kpis-seen", "data"), Input("shell-tick", "n_intervals"),
-          State(f"{P}-kpis-seen", "data"))
-def update_kpis(_, seen):
-    return only_changed([kpi_sections(current_lang(), int(time.time()) // 60)], seen)
-
-
-@memoize("pages", expire=60)
-def kpi_sections(lang: str, minute: int):
-    """All the overview's cards, computed once a minute (or after new data) for every viewer."""
-    now = datetime.fromtimestamp(minute * 60, timezone.utc)
-    this_w0, _w1 = week_bounds(now.astimezone(timezone(timedelta(hours=7))).date())
-    last_w0 = this_w0 - timedelta(days=7)
-    f_ind, f_311, f_sta, f_cam = fresh("indicators"), fresh("open311"), fresh("sensorthings"), fresh("frigate")
-    latest = indicators.latest_values()
-
-    def ind_card(code, label, decimals=1, unit="%"):
-        r = _ind(latest, code)
-        return kpi_card(code, label, r.get("value"), unit, lang, decimals=decimals, previous=r.get("previous_value"),
-                        previous_label=t("kpi.vs_previous", lang), direction=r.get("direction", "up"),
-                        target=r.get("target"), fresh=f_ind,
-                        note=t("kpi.as_of", lang, period=fmt_period(r["period"], lang)) if r.get("period") else None)
-
-    rep_now = reports.report_stats(this_w0, now)
-    same_time_last_week = now - timedelta(days=7)   # Monday..now against Monday..same moment last week
-
-    def last_week(first_t, value):
-        """Last week's number only where the stored history covers last week: no history is not 0."""
-        return value if first_t is not None and first_t <= last_w0.timestamp() else None
-    rep_prev = last_week(reports.first_report_t(), reports.report_stats(last_w0, same_time_last_week)["received"])
-    gov = [ind_card("dossier_on_time_rate", t("kpi.dossier_on_time", lang)),
-           ind_card("online_dossier_rate", t("kpi.online_dossiers", lang)),
-           kpi_card("reports_week", t("kpi.reports_week", lang), rep_now["received"] if f_311["state"] != "never" else None,
-                    t("unit.reports", lang), lang, decimals=0, previous=rep_prev, direction="none",
-                    fresh=f_311, href="/feedback"),
-           kpi_card("reports_overdue", t("kpi.reports_overdue", lang),
-                    reports.overdue_now(now=int(now.timestamp())) if f_311["state"] != "never" else None,
-                    t("unit.reports", lang), lang, decimals=0, direction="down", fresh=f_311, href="/feedback?stage=overdue",
-                    covers=covers_text(lang, now=True, scope=f"{t('cover.commune', lang)}, {t('cover.all_unresolved', lang)}"))]
-    do_now = kpis.pond_share("do", now - timedelta(days=7), now)
-    do_prev = kpis.pond_share("do", now - timedelta(days=14), now - timedelta(days=7))
-    eco = [ind_card("cashless_rate", t("kpi.cashless", lang)),
-           ind_card("hightech_income_per_ha", t("kpi.income", lang), 0, t("unit.million_vnd_ha", lang)),
-           kpi_card("pond_do", t("kpi.pond_do", lang), do_now, "%", lang, previous=do_prev, fresh=f_sta,
-                    href="/environment?parameter=do")]
-    wifi = readings.latest(kind="wifi", parameter="wifi_clients")
-    n_wifi = len(get_site().devices_of("wifi"))
-    wifi_on = None if wifi.empty else int((wifi["time"] > now - timedelta(hours=1)).sum())
-    cams = events.camera_status()
-    cam_rate = None if cams["online"].isna().all() or cams.empty else 100.0 * cams["online"].fillna(False).mean()
-    soc = [ind_card("smartphone_rate", t("kpi.smartphones", lang)),
-           kpi_card("wifi_online", t("kpi.wifi_online", lang), wifi_on, t("unit.hotspots", lang, n=n_wifi), lang,
-                    decimals=0, fresh=f_sta, href="/digital"),
-           kpi_card("cameras_online", t("kpi.cameras_online", lang), cam_rate, "%", lang, fresh=f_cam, href="/security")]
-    air = kpis.air_now()
-    b = aqi_domain.band(air["aqi"])
-    air_card = kpi_card("aqi", t("kpi.aqi", lang, station="UBND xã"), air["aqi"], "", lang, decimals=0,
-                        direction="down", fresh=f_sta, href="/environment",
-                        note=(b.vi if lang == "vi" else b.en) if b else None, accent=b.colour if b else None)
-    env = [air_card]
-    g = kpis.gauges_now()
-    for row in records(g)[:1]:
-        rel = relative_text(row["level"], row["levels"], lang) if row["level"] is not None and row["levels"] else None
-        env.append(kpi_card(f"gauge_{row['device']}", t("kpi.river", lang, name=row["name"]), row["level"], "m", lang,
-                            decimals=2, direction="down", fresh=f_sta, note=rel, href="/environment"))
-    env.append(kpi_card("rain24", t("kpi.rain24", lang), kpis.rain_total("rain_1", now - timedelta(hours=24), now),
-                        "mm", lang, direction="none", fresh=f_sta, href="/environment"))
-    ev_now = events.event_counts(this_w0, now, "label")
-    ev_prev = events.event_counts(last_w0, same_time_last_week, "label")
-    sec = [kpi_card("events_week", t("kpi.events_week", lang),
-                    int(ev_now["count"].sum()) if f_cam["state"] != "never" else None, t("unit.events", lang), lang,
-                    decimals=0, previous=last_week(events.first_event_t(), int(ev_prev["count"].sum())),
-                    direction="none", fresh=f_cam, href="/security")]
-    return html.Div([
-        html.Div([_pillar(t("pillar.government", lang), gov), _pillar(t("pillar.economy", lang), eco)], className="grid-2"),
-        html.Div([_pillar(t("pillar.society", lang), soc), _pillar(t("pillar.environment", lang), env),
-                  _pillar(t("pillar.security", lang), sec)], className="grid-3"),
-    ])
+def pillar_grid(lang: str) -> html.Div:
+    """The commune at a glance: each pillar's panels, each filled by its own small callback."""
+    def pillar(key, panel_ids):
+        return html.Div([html.Div(t(f"pillar.{key}", lang), className="fw-semibold mb-1"),
+                         html.Div([slot(pid) for pid in panel_ids], className="kpi-grid")])
+    blocks = [pillar(key, ids) for key, ids in PILLARS]
+    return html.Div([html.Div(blocks[:2], className="grid-2"), html.Div(blocks[2:], className="grid-3")])
 
 
 def device_features(states, lang: str) -> dict[str, list]:
@@ -141,7 +71,8 @@ def device_features(states, lang: str) -> dict[str, list]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
         lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
-        link = {"camera": f"/security?camera={d['id']}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={d['id']}")
+        dev = quote(str(d["id"]), safe="")
+        link = {"camera": f"/security?camera={dev}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={dev}")
         # the operator goes from the marker straight to acknowledging or resolving its alert
         popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang)
         by_kind.setdefault(d["kind"], []).append(feature(
@@ -173,7 +104,7 @@ def alert_list(lang: str):
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", r["title_vi"] if lang == "vi" else r["title_en"], html.Span(f" · {fmt_datetime(r['opened_time'])}",
+                             " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'])}",
                                                         className="muted")])
                     for r in records(df)], className="list-unstyled mb-0")
 

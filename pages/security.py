@@ -2,21 +2,25 @@
 happen (hour x weekday), and the latest events with their snapshots."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.alert_actions import alert_popup, open_alerts_by_device
+from components.cameras import offline_cameras
 from components.errors import error_alert
 from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
-from components.map import STATE_COLOURS, feature, mark_selected, page_map, popup_html
+from components.map import STATE_COLOURS, clicked_id, feature, mark_selected, page_map, popup_html
 from components.page import card, fresh, graph, only_changed, page_header, parse_filters, village_options
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
+from core.text import source_text
 from layouts.context import current_lang, current_theme
 from queries.base import records
 from queries import events, site
@@ -36,12 +40,14 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
-        html.Div([card(t("sec.map", lang), page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+        html.Div([card(t("sec.map", lang), html.Div([
+                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+                           html.Div(id=f"{P}-offline", className="mt-2")]),
                        extra=[html.Span(id=f"{P}-online")]),
-                  card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh"))], className="grid-2"),
-        html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh")),
-                  html.Div([card(t("sec.by_label", lang), graph(f"{P}-labels", "sm", "an-ninh")),
-                            card(t("sec.by_village", lang), graph(f"{P}-villages", "sm", "an-ninh"))])],
+                  card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh", lang=lang))], className="grid-2"),
+        html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh", lang=lang)),
+                  html.Div([card(t("sec.by_label", lang), graph(f"{P}-labels", "sm", "an-ninh", lang=lang)),
+                            card(t("sec.by_village", lang), graph(f"{P}-villages", "sm", "an-ninh", lang=lang))])],
                  className="grid-2"),
         card(t("sec.latest", lang), html.Div(id=f"{P}-latest", className="list-scroll")),
     ])
@@ -77,24 +83,33 @@ def update_events(period, dates, village, camera, label, _tick):
     latest = events.latest_events(30, s, e, cams, labels, village)
     rows = []
     for r in records(latest):
-        img = html.Img(src=f"/media/snapshot/{r['id']}", className="event-snap", alt="") \
+        img = html.Img(src=f"/media/snapshot/{quote(str(r['id']), safe='')}", className="event-snap", alt="") \
             if r["has_snapshot"] else None
         ended = t("sec.in_progress", lang) if r["end_time"] is None or r["end_time"] != r["end_time"] else \
             fmt_datetime(r["end_time"])
-        rows.append(html.Tr([html.Td(fmt_datetime(r["time"])), html.Td(r["camera_name"]),
-                             html.Td(t(f"label.{r['label']}", lang) + (f" · {r['sub_label']}" if isinstance(r["sub_label"], str) else "")),
-                             html.Td(t("sec.score", lang, v=fmt_number((r["top_score"] or 0) * 100, lang, 0))
+        rows.append(html.Tr([html.Td(fmt_datetime(r["time"])), html.Td(source_text(r["camera_name"])),
+                             html.Td(label_text(r["label"], lang) + (f" · {source_text(r['sub_label'], limit=80)}"
+                                                                     if isinstance(r["sub_label"], str) else "")),
+                             html.Td(f'{fmt_number(r["top_score"] * 100, lang, 0)}%'
                                      if r["top_score"] == r["top_score"] and r["top_score"] is not None else "—"),
                              html.Td(ended), html.Td(img)]))
-    table = html.Table(html.Tbody(rows), className="table table-sm table-compact") if rows else \
+    head = html.Thead(html.Tr([html.Th(t(f"sec.col_{c}", lang)) for c in ("time", "camera", "object", "score", "end",
+                                                                         "snapshot")]))
+    table = html.Table([head, html.Tbody(rows)], className="table table-sm table-compact") if rows else \
         html.Div(t("common.no_data", lang), className="muted")
     return heat, cam_fig, label_fig, village_fig, table, None
+
+
+def label_text(label, lang: str) -> str:
+    """Frigate's label in words when we know it; another NVR's own label as it came (as text)."""
+    return t(f"label.{label}", lang) if label in LABELS else source_text(label, limit=80)
 
 
 mark_selected(P, "cameras", "camera")
 
 
-@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-map-seen", "data"),
+@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-offline", "children"),
+          Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
 def update_map(_tick, _done, seen):
     lang = current_lang()
@@ -107,7 +122,7 @@ def update_map(_tick, _done, seen):
         state = "unknown" if r["online"] is None else ("ok" if r["online"] else "offline")
         last = fmt_datetime(r["last_event_time"]) if r["last_event_time"] == r["last_event_time"] else "—"
         feats.append(feature(r["lat"], r["lon"], id=r["device"], tooltip=r["name"],
-                             popup=popup_html(r["name"], [f"{t('role.' + (r['role'] or 'security'), lang)} · "
+                             popup=popup_html(r["name"], [f"{t('role.' + source_text(r['role'], 'security'), lang)} · "
                                                           f"{t('state.' + state, lang)}", last])
                              + alert_popup(alerts_by_device.get(r["device"]), lang),
                              color=STATE_COLOURS[state], kind="camera"))
@@ -117,7 +132,7 @@ def update_map(_tick, _done, seen):
     else:
         summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
                              className="muted me-2")]
-    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang)], seen)
+    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang), offline_cameras(status, dict(village_options()), lang)], seen)
 
 
 @callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(f"{P}-cams", "clickData"),
@@ -126,9 +141,11 @@ def drill_down_camera(map_click, bar_click, current):
     """A camera clicked on the map or in the bar chart filters the page to it."""
     trig = dash.ctx.triggered_id
     if trig == f"{P}-cameras" and map_click:
-        dev = (map_click.get("properties") or {}).get("id")
-    elif trig == f"{P}-cams" and bar_click:
-        dev = bar_click["points"][0].get("customdata")
+        dev = clicked_id(map_click)
+    elif trig == f"{P}-cams" and isinstance(bar_click, dict):
+        points = bar_click.get("points")
+        dev = points[0].get("customdata") if isinstance(points, list) and points and isinstance(points[0], dict) else None
+        dev = dev if isinstance(dev, str) and len(dev) <= 200 else None
     else:
         return no_update
     return dev if dev and dev != current else no_update

@@ -7,6 +7,7 @@ import sys
 
 from sqlalchemy import select
 
+from core.text import csv_cell
 from core.timeutil import iso_local, parse_time
 from store.engine import get_engine
 from store.models import (CameraEvent, DailyRollup, Device, HourlyRollup, IndicatorValue, Reading, Reject, Report,
@@ -46,12 +47,12 @@ def dump(kind: str, since: str | None = None, until: str | None = None, fmt: str
         names = list(result.keys())
         writer = csv.writer(out) if fmt == "csv" else None
         if writer:
-            writer.writerow(names)
+            writer.writerow([csv_cell(n) for n in names])
         for row in result:
             values = [iso_local(v) if (k == tcol or k.endswith("_t") or k == "t") and isinstance(v, int) else v
                       for k, v in zip(names, row)]
             if writer:
-                writer.writerow(values)
+                writer.writerow([csv_cell(v) for v in values])   # a note "=cmd|..." must not run in Excel
             else:
                 out.write(json.dumps(dict(zip(names, values)), ensure_ascii=False, default=str) + "\n")
             n += 1

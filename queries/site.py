@@ -49,16 +49,16 @@ def series_catalog(device_ids: tuple[str, ...] | None = None) -> pd.DataFrame:
 
 
 def check_village(village: str | None) -> str | None:
-    if not village:
+    if village is None or village == "":
         return None
-    if village not in set(villages()["id"]):
+    if not isinstance(village, str) or village not in set(villages()["id"]):
         raise BadParam("error.unknown_village", value=str(village)[:40])
     return village
 
 
 def check_device(device: str | None, kind: str | None = None) -> str | None:
-    if not device:
+    if device is None or device == "":
         return None
-    if device not in set(devices(kind)["id"]):
+    if not isinstance(device, str) or device not in set(devices(kind)["id"]):
         raise BadParam("error.unknown_device", value=str(device)[:40])
     return device

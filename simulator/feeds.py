@@ -8,6 +8,7 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from core.site import Site
+from core.text import csv_cell
 from simulator import noise
 
 _TZ7 = timezone(timedelta(hours=7))
@@ -135,7 +136,7 @@ class Feed:
         w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
         w.writeheader()
         for row in self.since(updated_since, now_t):
-            w.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
+            w.writerow({k: csv_cell(row[k]) for k in COLUMNS})   # text starting = + - @ never a formula
         return buf.getvalue().encode("utf-8-sig")
 
     def xlsx(self, updated_since: int | None, now_t: int) -> bytes:
@@ -145,7 +146,7 @@ class Feed:
         ws.title = "indicators"
         ws.append(COLUMNS)
         for row in self.since(updated_since, now_t):
-            ws.append([row[k] for k in COLUMNS])
+            ws.append([None if row[k] is None else csv_cell(row[k]) for k in COLUMNS])
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()

@@ -1,0 +1,181 @@
+"""What the web server checks before Dash sees a request: nothing a visitor sends can make it run out of
+memory, recurse to death, fail to encode its answer, or answer 200 for a page that does not exist.
+
+- Bodies are capped (a callback needs kilobytes; the Data page's upload callbacks carry a base64 file and
+  have their own, larger cap): 413 with a translated message.
+- A callback body must look like what the Dash renderer sends (a known callback, its inputs and states as
+  lists of {id, property, value}), nested at most MAX_DEPTH deep: otherwise 400, not a 500 from deep inside
+  Dash. Lone surrogates in its strings (which no JSON encoder can send back) become U+FFFD.
+- Query strings reaching a page's layout are cleaned the same way (core/text.py) and a repeated parameter
+  is refused with a translated message on the page (layouts/pages.py).
+- A path that is no page answers 404 (Dash Pages shows its "not found" layout with a 200)."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+
+from dash.exceptions import DashException
+from flask import Response, request
+
+from core.i18n import t
+from core.text import source_text
+from layouts.context import current_lang
+
+log = logging.getLogger(__name__)
+CALLBACK_PATH = "/_dash-update-component"
+MAX_CALLBACK_BYTES = 1_000_000          # the largest ordinary callback body is a few kilobytes
+MAX_UPLOAD_BYTES = 28_000_000           # a 20 MB file (pages/data.py MAX_UPLOAD) in base64, plus the envelope
+# callbacks whose body may carry the uploaded file (pages/data.py)
+UPLOAD_OUTPUTS = ("data-preview.children", "data-stored.children")
+MAX_DEPTH = 32
+# the renderer sends "output" first ({"output": ..., "outputs": ..., "inputs": ...}), so the callback is
+# known before the body is read
+_OUTPUT_PREFIX = re.compile(rb'^\s*\{\s*"output"\s*:\s*"((?:[^"\\]|\\.){0,4000})"')
+# paths served by the server itself, not pages
+_OWN_PREFIXES = ("/_dash", "/_reload-hash", "/_favicon", "/assets/", "/set", "/tiles/", "/media/")
+
+
+def _message(status: int, key: str, **values) -> Response:
+    text = t(key, current_lang(), **values)
+    return Response(json.dumps({"error": text}, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def _clean(value, depth: int = 0):
+    """Strings without lone surrogates; raises ValueError past MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise ValueError("too deep")
+    if isinstance(value, str):
+        return source_text(value)
+    if isinstance(value, list):
+        return [_clean(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {source_text(k): _clean(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _read_body(limit: int, prefix: bytes, stream, length: int | None) -> bytes | None:
+    """The body, never more than limit + 1 bytes read; never past Content-Length (a raw socket would wait)."""
+    want = (limit + 1 if length is None else min(length, limit + 1)) - len(prefix)
+    rest = stream.read(want) if want > 0 else b""
+    body = prefix + rest
+    return None if len(body) > limit else body
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _text_or_none(v) -> bool:
+    return v is None or isinstance(v, str)
+
+
+# What the components on these pages can send for a property; a value no component could send is refused
+# here (400) instead of reaching a callback that would trip over it. Properties not listed carry anything.
+PROPERTY_TYPES = {
+    "n_clicks": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
+    "n_intervals": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
+    # a dcc.Location always knows its path; None would crash Dash's router on a page with a path_template
+    "pathname": lambda v: isinstance(v, str) and v.startswith("/"),
+    "search": _text_or_none, "hash": _text_or_none, "href": _text_or_none,
+    "contents": _text_or_none, "filename": _text_or_none, "date": _text_or_none,
+    "value": lambda v: v is None or isinstance(v, str) or _number(v) or
+    (isinstance(v, list) and all(isinstance(i, str) or _number(i) for i in v)),
+    "clickData": lambda v: v is None or isinstance(v, dict),
+    "selectedRows": lambda v: v is None or (isinstance(v, list) and all(isinstance(r, dict) for r in v)),
+}
+
+
+def _is_dependency(item) -> bool:
+    if isinstance(item, list):   # pattern-matching ALL: a list of dependencies
+        return all(_is_dependency(i) for i in item)
+    if not (isinstance(item, dict) and isinstance(item.get("id"), (str, dict)) and isinstance(item.get("property"), str)):
+        return False
+    check = PROPERTY_TYPES.get(item["property"])
+    return check is None or check(item.get("value"))
+
+
+def check_callback(callback_map: dict) -> Response | None:
+    """Body cap, shape, depth and surrogates of a callback request; None lets Dash go on."""
+    length = request.content_length
+    if length is not None and length > MAX_UPLOAD_BYTES:
+        return _message(413, "error.body_too_large")
+    stream = request.environ["wsgi.input"]
+    prefix = stream.read(min(length, 8192) if length is not None else 8192)
+    m = _OUTPUT_PREFIX.match(prefix)
+    output = m.group(1).decode("utf-8", "replace") if m else ""
+    limit = MAX_UPLOAD_BYTES if any(o in output for o in UPLOAD_OUTPUTS) else MAX_CALLBACK_BYTES
+    if length is not None and length > limit:
+        return _message(413, "error.body_too_large")
+    body = _read_body(limit, prefix, stream, length) if length is None or length > len(prefix) else prefix
+    if body is None:
+        return _message(413, "error.body_too_large")
+    try:
+        data = _clean(json.loads(body))
+    except RecursionError:
+        return _message(400, "error.bad_request")
+    except ValueError:   # not JSON, not UTF-8, or nested past MAX_DEPTH
+        return _message(400, "error.bad_request")
+    if not isinstance(data, dict) or data.get("output") not in callback_map:
+        return _message(400, "error.bad_request")
+    cb = callback_map[data["output"]]
+    inputs, state = data.get("inputs"), data.get("state", [])
+    if not (isinstance(inputs, list) and isinstance(state, list) and len(inputs) == len(cb.get("inputs", []))
+            and len(state) == len(cb.get("state", [])) and all(_is_dependency(i) for i in inputs + state)
+            and isinstance(data.get("outputs", []), (list, dict))
+            and isinstance(data.get("changedPropIds", []), list)
+            and all(isinstance(p, str) for p in data.get("changedPropIds", []))):
+        return _message(400, "error.bad_request")
+    clean = json.dumps(data, ensure_ascii=False).encode()
+    request.max_content_length = limit     # Flask 3.1: this request's own cap, for Dash's get_json()
+    request.environ["wsgi.input"] = io.BytesIO(clean)
+    request.environ["CONTENT_LENGTH"] = str(len(clean))
+    return None
+
+
+def install(app) -> None:
+    """Hook the checks into the Dash app's Flask server."""
+    import dash
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = MAX_CALLBACK_BYTES   # every other route: Flask answers 413
+
+    @server.before_request
+    def guard_request():
+        if request.path == CALLBACK_PATH and request.method == "POST":
+            return check_callback(app.callback_map)
+        return None
+
+    @server.errorhandler(DashException)
+    def dash_refused(err):
+        """Dash's own checks (outputs not matching the callback, ...) fail on a request that the renderer
+        would never send: a 400 for the sender, not a 500 in the log."""
+        log.warning("callback request refused by Dash: %s", str(err)[:200])
+        return _message(400, "error.bad_request")
+
+    @server.errorhandler(413)
+    def too_large(_err):
+        return _message(413, "error.body_too_large")
+
+    @server.after_request
+    def not_found_status(response: Response) -> Response:
+        """Dash Pages answers every unknown path with the app (then shows "not found"): say 404."""
+        if request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html":
+            return response
+        path = request.path.rstrip("/") or "/"
+        if path.startswith(_OWN_PREFIXES):
+            return response
+        pages = [p for p in dash.page_registry.values() if p.get("module") != "pages.not_found_404"]
+        known = {(p.get("path") or "").rstrip("/") or "/" for p in pages if not p.get("path_template")}
+        templates = [_template_regex(p["path_template"]) for p in pages if p.get("path_template")]
+        if path not in known and not any(rx.fullmatch(path) for rx in templates):
+            response.status_code = 404
+        return response
+
+
+def _template_regex(template: str):
+    """/wall/<name> -> a pattern matching /wall/anything-but-a-slash."""
+    import re
+    parts = re.split(r"(<[^>]+>)", template.rstrip("/") or "/")
+    return re.compile("".join("[^/]+" if p.startswith("<") else re.escape(p) for p in parts))

@@ -1,0 +1,166 @@
+"""Panels: one definition of each number, whatever renders it (a page, a wall slide, the weekly report,
+an export).
+
+A panel is data plus a way to draw it. `data(filters)` asks the query layer and returns a `PanelData`:
+plain values and frames with the period and scope they cover, the freshness of their sources and
+whether they are simulated; nothing about Dash. The drawing side is one of:
+  - `kpi(data, lang)`: the fields of a KPI card (value, unit, previous, target, note, ...);
+  - `figure(data, lang, theme)`: a Plotly figure (charts; also what the PNG/SVG/PDF export draws);
+  - `table(data, lang)`: column headers and rows of plain strings.
+`rows(data)` is the data behind the panel as a frame, for CSV/XLSX exports.
+
+`PanelData` is cached (panels.data_for), never finished layout: a page, the wall and an export asking
+the same question at the same minute share one answer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+import pandas as pd
+
+from components.page import fresh
+from core.errors import BadParam
+from core.site import get_site
+from domain.freshness import worst
+from queries import site
+from queries.windows import PERIODS, window
+
+PanelKind = Literal["kpi", "chart", "table"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a panel is asked about: a period (or explicit dates), and optionally a village, a device,
+    a parameter. Hashable, so answers can be cached per filter set."""
+    period: str = "7d"
+    start: str | None = None
+    end: str | None = None
+    village: str | None = None
+    device: str | None = None
+    parameter: str | None = None
+
+    @classmethod
+    def from_mapping(cls, values: dict | None) -> "Filters":
+        """From a URL query, a wall slide or a callback store; unknown keys are ignored, every value
+        is checked later by `window()` and the panel (BadParam with a translated message)."""
+        values = values if isinstance(values, dict) else {}
+        kept = {k: (str(v)[:64] if v not in (None, "") else None) for k, v in values.items()
+                if k in cls.__dataclass_fields__}
+        if kept.get("period") is None:
+            kept.pop("period", None)
+        return cls(**kept)
+
+    def window(self) -> tuple[datetime, datetime]:
+        if self.period not in PERIODS:
+            raise BadParam("error.bad_period", value=self.period[:20])
+        custom = self.period == "custom"
+        return window(self.period, self.start if custom else None, self.end if custom else None)
+
+    def named_window(self) -> tuple[datetime, datetime] | None:
+        """The window the caller named (period="custom", e.g. one meeting week), or None. KPI panels
+        that otherwise cover a rolling stretch ("7 ngày", "tuần này") answer for a named window when
+        given one, so the weekly meeting and the weekly report ask the same panel about any week."""
+        return self.window() if self.period == "custom" else None
+
+    def checked_village(self) -> str | None:
+        return site.check_village(self.village)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class PanelData:
+    """What a panel shows, with what it covers. `value` for single numbers, `frame` for series and
+    tables, `extra` for what a renderer needs beside them (previous value, target, alarm levels)."""
+    panel: str
+    value: float | None = None
+    frame: pd.DataFrame | None = None
+    extra: dict = field(default_factory=dict)
+    start: datetime | None = None        # the period covered; None with `now=True`: "right now"
+    end: datetime | None = None
+    now: bool = False
+    scope: str = "commune"               # commune | village:<id> | device:<id>
+    freshness: dict = field(default_factory=dict)
+    simulated: bool = False
+    notes: list[str] = field(default_factory=list)
+    error: BadParam | None = None        # a bad filter: the renderer shows the message, not a number
+
+    def scope_name(self, lang: str) -> str:
+        from core.i18n import t
+        kind, _, ref = self.scope.partition(":")
+        if kind == "village":
+            village = get_site().village(ref)
+            return village.name if village else ref
+        if kind == "device":
+            device = get_site().device(ref)
+            return device.name if device else ref
+        return t("cover.commune", lang)
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str
+    title_vi: str
+    title_en: str
+    pillar: str                          # government | economy | society | environment | security | operations
+    kind: PanelKind
+    sources: tuple[str, ...]
+    data: Callable[[Filters], PanelData]
+    unit: str = ""
+    kpi: Callable[[PanelData, str], dict] | None = None
+    figure: Callable[[PanelData, str, str], Any] | None = None
+    table: Callable[[PanelData, str], tuple[list[str], list[list[str]]]] | None = None
+    rows: Callable[[PanelData], pd.DataFrame] | None = None
+    href: str | None = None              # where the detail lives
+    uses: tuple[str, ...] = ()           # filters this panel reads (the rest are ignored)
+    windowed: bool = False               # a KPI whose value covers Filters.named_window() when one is given
+
+    def title(self, lang: str) -> str:
+        return self.title_vi if lang == "vi" else self.title_en
+
+    def export_frame(self, data: PanelData) -> pd.DataFrame:
+        if self.rows is not None:
+            return self.rows(data)
+        if data.frame is not None:
+            return data.frame
+        return pd.DataFrame([{"value": data.value}])
+
+
+REGISTRY: dict[str, Panel] = {}
+
+
+def register(panel: Panel) -> Panel:
+    if panel.id in REGISTRY:
+        raise ValueError(f"panel {panel.id!r} registered twice")
+    REGISTRY[panel.id] = panel
+    return panel
+
+
+def sources_freshness(sources: tuple[str, ...]) -> tuple[dict, bool]:
+    """The worst freshness of a panel's sources (a chart mixing a fresh and a dead source is not fresh),
+    and whether any of them is simulated."""
+    states = [fresh(s) for s in sources]
+    if not states:
+        return {"state": "ok"}, False
+    worst_state = worst(*(s.get("state", "never") for s in states))
+    chosen = next(s for s in states if s.get("state", "never") == worst_state)
+    return dict(chosen), any(s.get("simulated") for s in states)
+
+
+def make_data(panel_id: str, sources: tuple[str, ...], **values) -> PanelData:
+    fresh_state, simulated = sources_freshness(sources)
+    return PanelData(panel=panel_id, freshness=fresh_state, simulated=simulated, **values)
+
+
+def with_error(panel_id: str, err: BadParam) -> PanelData:
+    return PanelData(panel=panel_id, error=err)
+
+
+def restrict(filters: Filters, uses: tuple[str, ...]) -> Filters:
+    """Only the filters a panel reads: the cache key then does not split on filters it ignores."""
+    keep = {"period", "start", "end", *uses}
+    return replace(filters, **{k: None for k in ("village", "device", "parameter") if k not in keep})

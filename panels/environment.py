@@ -1,0 +1,314 @@
+"""Environment panels: air (VN_AQI), pond water, river levels against the flood alarms, rain."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.figures.bars import bar
+from components.figures.base import local_x, no_data, style
+from components.figures.timeseries import Band, Line, timeseries
+from core.errors import BadParam
+from core.formatting import fmt_number
+from core.i18n import t
+from core.site import get_site
+from domain import aqi as aqi_domain
+from domain import pond
+from domain.flood import ALARM_COLOURS, ROMAN, relative_text
+from domain.parameters import PARAMETERS
+from panels.base import Filters, Panel, PanelData, make_data, register, with_error
+from queries import kpis, readings, site
+from queries.base import records
+
+SOURCES = ("sensorthings",)
+POND_PARAMS = ("do", "ph", "water_temp", "salinity", "nh3", "h2s", "nitrite", "transparency")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(second=0, microsecond=0)
+
+
+def parameter_name(code: str, lang: str) -> str:
+    p = PARAMETERS[code]
+    return p.vi if lang == "vi" else p.en
+
+
+def _device_of(kind: str, wanted: str | None) -> str | None:
+    """The device the filter names (checked: another kind is a BadParam), or the kind's first one."""
+    if wanted:
+        site.check_device(wanted, kind)
+        return wanted
+    return next((d.id for d in get_site().devices_of(kind)), None)
+
+
+# --- VN_AQI now --------------------------------------------------------------------------------------
+
+def aqi_now_data(filters: Filters) -> PanelData:
+    try:
+        device = _device_of("air_station", filters.device)
+    except BadParam as err:
+        return with_error("env.aqi_now", err)
+    now = kpis.air_now(device) if device else {"aqi": None}
+    return make_data("env.aqi_now", SOURCES, value=now.get("aqi"), extra={"air": now}, now=True,
+                     scope=f"device:{device}" if device else "commune")
+
+
+def aqi_now_kpi(data: PanelData, lang: str) -> dict:
+    band = aqi_domain.band(data.value)
+    return {"value": data.value, "unit": "", "decimals": 0, "direction": "down",
+            "note": (band.vi if lang == "vi" else band.en) if band else None,
+            "accent": band.colour if band else None,
+            "advice": (band.advice_vi if lang == "vi" else band.advice_en) if band else None}
+
+
+register(Panel("env.aqi_now", "Chỉ số chất lượng không khí (VN_AQI) hiện tại", "Air quality index (VN_AQI) now",
+               "environment", "kpi", SOURCES, aqi_now_data, kpi=aqi_now_kpi, href="/environment", uses=("device",)))
+
+
+# --- river level now ---------------------------------------------------------------------------------
+
+def river_now_data(filters: Filters) -> PanelData:
+    try:
+        device = _device_of("water_gauge", filters.device)
+    except BadParam as err:
+        return with_error("env.river_now", err)
+    gauges = kpis.gauges_now()
+    row = next((r for r in records(gauges) if r["device"] == device), None) if not gauges.empty else None
+    return make_data("env.river_now", SOURCES, value=row["level"] if row else None,
+                     extra={"gauge": row, "device": device}, now=True, scope=f"device:{device}")
+
+
+def river_now_kpi(data: PanelData, lang: str) -> dict:
+    row = data.extra.get("gauge") or {}
+    level, levels = row.get("level"), row.get("levels")
+    alarm = row.get("alarm") or 0
+    return {"value": level, "unit": "m", "decimals": 2, "direction": "down",
+            "note": relative_text(level, levels, lang) if level is not None and levels else None,
+            "accent": ALARM_COLOURS.get(alarm) if level is not None and levels else None,
+            "label": t("kpi.river", lang, name=row.get("name") or data.scope_name(lang))}
+
+
+register(Panel("env.river_now", "Mực nước hiện tại", "Water level now", "environment", "kpi", SOURCES,
+               river_now_data, unit="m", kpi=river_now_kpi, href="/environment", uses=("device",)))
+
+
+# --- rain in the last 24 h ---------------------------------------------------------------------------
+
+def rain24_data(filters: Filters) -> PanelData:
+    """The last 24 hours, or the rain over a named window (a meeting week)."""
+    device = next((d.id for d in get_site().devices_of("rain_gauge")), None)
+    try:
+        named = filters.named_window()
+    except BadParam as err:
+        return with_error("env.rain_24h", err)
+    end = _now()
+    start, end = named or (end - timedelta(hours=24), end)
+    total = kpis.rain_total(device, start, end) if device else None
+    return make_data("env.rain_24h", SOURCES, value=total, start=start, end=end,
+                     scope=f"device:{device}" if device else "commune")
+
+
+register(Panel("env.rain_24h", "Lượng mưa 24 giờ qua", "Rain in the last 24 h", "environment", "kpi", SOURCES,
+               rain24_data, unit="mm",
+               kpi=lambda d, lang: {"value": d.value, "unit": "mm", "decimals": 1, "direction": "none"},
+               href="/environment", windowed=True))
+
+
+# --- pond DO in range this week ------------------------------------------------------------------------
+
+def pond_share_data(filters: Filters) -> PanelData:
+    """The last 7 days against the 7 before, or a named window against the one before it."""
+    try:
+        named = filters.named_window()
+    except BadParam as err:
+        return with_error("env.pond_do_share", err)
+    end = _now()
+    start, end = named or (end - timedelta(days=7), end)
+    value = kpis.pond_share("do", start, end)
+    previous = kpis.pond_share("do", start - (end - start), start)
+    return make_data("env.pond_do_share", SOURCES, value=value, extra={"previous": previous}, start=start, end=end)
+
+
+register(Panel("env.pond_do_share", "Giờ có oxy hòa tan đạt QCVN (7 ngày)", "Hours with DO within QCVN (7 days)",
+               "economy", "kpi", SOURCES, pond_share_data, unit="%",
+               kpi=lambda d, lang: {"value": d.value, "unit": "%", "decimals": 1, "direction": "up",
+                                    "previous": d.extra.get("previous")},
+               href="/environment?parameter=do", windowed=True))
+
+
+# --- pond water series --------------------------------------------------------------------------------
+
+def pond_bands(parameter: str, lang: str) -> tuple[Band, ...]:
+    out = []
+    for lo, hi, kind in pond.bands(parameter):
+        colour = "#1e8e3e" if kind == "safe" else "#0b5cad"
+        out.append(Band(lo, hi, colour, t(f"env.band_{kind}", lang)))
+    return tuple(out)
+
+
+def pond_stations(station: str | None, village: str | None) -> tuple[str, ...]:
+    devs = get_site().devices_of("water_station")
+    if station:
+        return (station,)
+    return tuple(d.id for d in devs if village is None or d.village == village) or tuple(d.id for d in devs)
+
+
+def pond_series_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+        village = filters.checked_village()
+        site.check_device(filters.device, "water_station")
+    except BadParam as err:
+        return with_error("env.pond_series", err)
+    parameter = filters.parameter if filters.parameter in POND_PARAMS else "do"
+    ids = pond_stations(filters.device, village)
+    frame = readings.series(ids, parameter, start, end)
+    scope = f"device:{filters.device}" if filters.device else (f"village:{village}" if village else "commune")
+    return make_data("env.pond_series", SOURCES, frame=frame, extra={"parameter": parameter, "devices": ids},
+                     start=start, end=end, scope=scope)
+
+
+def _names() -> dict[str, str]:
+    devices = site.devices()
+    return dict(zip(devices["id"], devices["name"]))
+
+
+def pond_series_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    parameter = data.extra.get("parameter", "do")
+    unit = PARAMETERS[parameter].unit
+    return timeseries(data.frame, lang=lang, unit=unit, names=_names(), bands=pond_bands(parameter, lang),
+                      theme=theme, title=f"{parameter_name(parameter, lang)} ({unit})")
+
+
+register(Panel("env.pond_series", "Chất lượng nước ao nuôi", "Pond water quality", "environment", "chart", SOURCES,
+               pond_series_data, figure=pond_series_figure, href="/environment",
+               uses=("village", "device", "parameter")))
+
+
+# --- pond stations compared ------------------------------------------------------------------------------
+
+def pond_compare_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+        village = filters.checked_village()
+        site.check_device(filters.device, "water_station")
+    except BadParam as err:
+        return with_error("env.pond_compare", err)
+    parameter = filters.parameter if filters.parameter in POND_PARAMS else "do"
+    all_ids = tuple(d.id for d in get_site().devices_of("water_station"))
+    daily = readings.daily(all_ids, parameter, start, end)
+    if daily.empty:
+        frame = pd.DataFrame(columns=["device", "mean"])
+    else:
+        frame = daily.groupby("device").apply(lambda p: (p["mean"] * p["count"]).sum() / p["count"].sum(),
+                                              include_groups=False).reset_index(name="mean")
+    return make_data("env.pond_compare", SOURCES, frame=frame,
+                     extra={"parameter": parameter, "selected": pond_stations(filters.device, village)},
+                     start=start, end=end)
+
+
+def pond_compare_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    if data.frame is None or data.frame.empty:
+        return no_data(lang, theme)
+    unit = PARAMETERS[data.extra["parameter"]].unit
+    selected = data.extra.get("selected", ())
+    fig = bar(data.frame, x="device", y="mean", lang=lang, labels=_names(), unit=unit, theme=theme,
+              colours={i: ("#0b5cad" if i in selected else "#9aa0a6") for i in data.frame["device"]})
+    return fig.update_traces(texttemplate="%{y:,.2f}")
+
+
+register(Panel("env.pond_compare", "So sánh các trạm (trung bình kỳ)", "Stations compared (period mean)",
+               "environment", "chart", SOURCES, pond_compare_data, figure=pond_compare_figure, href="/environment",
+               uses=("village", "device", "parameter")))
+
+
+# --- VN_AQI by day ------------------------------------------------------------------------------------
+
+def aqi_daily_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+        device = _device_of("air_station", filters.device if filters.device and filters.device.startswith("air")
+                            else None)
+    except BadParam as err:
+        return with_error("env.aqi_daily", err)
+    frame = kpis.aqi_daily(device, start, end) if device else pd.DataFrame(columns=["time", "aqi", "dominant"])
+    return make_data("env.aqi_daily", SOURCES, frame=frame, start=start, end=end, scope=f"device:{device}")
+
+
+def aqi_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    daily = data.frame
+    if daily is None or daily.empty or daily["aqi"].isna().all():
+        return no_data(lang, theme)
+    colours = [aqi_domain.band(v).colour if v is not None and v == v else "#9aa0a6" for v in daily["aqi"]]
+    fig = go.Figure(go.Bar(x=local_x(daily["time"]), y=daily["aqi"], marker_color=colours,
+                           marker_line={"color": "#555", "width": 0.5},
+                           hovertemplate="%{x|%d/%m/%Y}: VN_AQI %{y}<extra></extra>"))
+    style(fig, lang, title=t("env.aqi_daily", lang), theme=theme, legend=False)
+    return fig.update_xaxes(tickformat="%d/%m")
+
+
+register(Panel("env.aqi_daily", "VN_AQI theo ngày", "Daily VN_AQI", "environment", "chart", SOURCES, aqi_daily_data,
+               figure=aqi_daily_figure, href="/environment"))
+
+
+# --- river levels ---------------------------------------------------------------------------------------
+
+def river_levels_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+    except BadParam as err:
+        return with_error("env.river_levels", err)
+    gauges = get_site().devices_of("water_gauge")
+    frame = readings.series(tuple(d.id for d in gauges), "water_level", start, end)
+    return make_data("env.river_levels", SOURCES, frame=frame, start=start, end=end)
+
+
+def river_levels_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    gauges = get_site().devices_of("water_gauge")
+    ref = next((d for d in gauges if d.flood_levels), None)
+    lines = ()
+    if ref is not None:
+        fl = ref.flood_levels
+        lines = tuple(Line(v, ALARM_COLOURS[n], f"{t('env.alarm', lang, n=ROMAN[n])} {ref.name}: "
+                                                 f"{fmt_number(v, lang, 1)} m")
+                      for n, v in ((1, fl.alarm_1), (2, fl.alarm_2), (3, fl.alarm_3)))
+    return timeseries(data.frame, lang=lang, unit="m", names={d.id: d.name for d in gauges}, lines=lines,
+                      theme=theme, show_range=False)
+
+
+register(Panel("env.river_levels", "Mực nước sông và kênh", "River and canal levels", "environment", "chart",
+               SOURCES, river_levels_data, unit="m", figure=river_levels_figure, href="/environment"))
+
+
+# --- rain by day --------------------------------------------------------------------------------------------
+
+def rain_daily_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+    except BadParam as err:
+        return with_error("env.rain_daily", err)
+    device = next((d.id for d in get_site().devices_of("rain_gauge")), None)
+    frame = readings.daily((device,), "rainfall", start, end) if device else pd.DataFrame()
+    if not frame.empty:
+        frame = frame.assign(total=frame["mean"] * frame["count"])
+    return make_data("env.rain_daily", SOURCES, frame=frame, start=start, end=end,
+                     scope=f"device:{device}" if device else "commune")
+
+
+def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    rain = data.frame
+    if rain is None or rain.empty:
+        return no_data(lang, theme)
+    fig = go.Figure(go.Bar(x=local_x(rain["time"]), y=rain["total"],
+                           marker_color=["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
+                                         for v in rain["total"]],
+                           hovertemplate="%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"))
+    style(fig, lang, unit="mm", theme=theme, legend=False)
+    return fig.update_xaxes(tickformat="%d/%m")
+
+
+register(Panel("env.rain_daily", "Lượng mưa theo ngày", "Daily rainfall", "environment", "chart", SOURCES,
+               rain_daily_data, unit="mm", figure=rain_daily_figure, href="/environment",
+               rows=lambda d: d.frame[["time", "total", "count"]] if d.frame is not None and not d.frame.empty
+               else pd.DataFrame(columns=["time", "total", "count"])))

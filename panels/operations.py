@@ -1,0 +1,48 @@
+"""Operations panels: the open alerts and the sources' health, as tables a wall or a report can show."""
+from __future__ import annotations
+
+from alerts.queries import open_alerts
+from core.formatting import fmt_datetime, text_or
+from core.i18n import t
+from domain.freshness import SEVERITY as FRESH_ORDER
+from panels.base import Filters, Panel, PanelData, make_data, register
+from queries import health
+from queries.base import records
+
+
+def open_alerts_data(filters: Filters) -> PanelData:
+    return make_data("ops.open_alerts", (), frame=open_alerts(limit=50), now=True)
+
+
+def open_alerts_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
+    head = [t("col.severity", lang), t("col.alert", lang), t("col.opened", lang), t("col.state", lang)]
+    rows = [[t(f"severity.{r['severity']}", lang), text_or(r["title_vi"] if lang == "vi" else r["title_en"], "—"),
+             fmt_datetime(r["opened_time"], lang), t(f"alert_state.{r['state']}", lang)]
+            for r in records(data.frame)[:12]]
+    return head, rows
+
+
+register(Panel("ops.open_alerts", "Cảnh báo đang mở", "Open alerts", "operations", "table", (), open_alerts_data,
+               table=open_alerts_table, href="/alerts",
+               rows=lambda d: d.frame[["id", "severity", "state", "title_vi", "title_en", "opened_time", "device_id",
+                                       "village_id", "value"]]))
+
+
+def sources_data(filters: Filters) -> PanelData:
+    frame = health.sources()
+    frame = frame.assign(order=frame["state"].map(FRESH_ORDER)).sort_values("order", ascending=False)
+    return make_data("ops.sources", (), frame=frame.drop(columns="order"), now=True)
+
+
+def sources_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
+    head = [t("col.source", lang), t("col.state", lang), t("col.last_success", lang), t("col.down_since", lang)]
+    rows = [[r["source"], t(f"state.{r['state']}", lang), fmt_datetime(r["last_success_time"], lang),
+             fmt_datetime(r["down_since_time"], lang) if r["down_since_time"] is not None else "—"]
+            for r in records(data.frame)]
+    return head, rows
+
+
+register(Panel("ops.sources", "Nguồn dữ liệu", "Data sources", "operations", "table", (), sources_data,
+               table=sources_table, href="/data",
+               rows=lambda d: d.frame[["source", "protocol", "state", "last_success_time", "down_since_time",
+                                       "last_data_time", "stored_total", "rejected_total"]]))
