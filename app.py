@@ -17,6 +17,7 @@ from dash import Dash, set_props
 from flask import Response, abort, g, make_response, redirect, request
 from flask_compress import Compress
 
+from auth.context import current_actor
 from core.i18n import t
 from core.logging import configure
 from core.settings import get_settings
@@ -29,7 +30,11 @@ log = logging.getLogger(__name__)
 
 
 def on_error(err: Exception) -> None:
-    """Anything unexpected in a callback: logged with a reference, the user sees the reference only."""
+    """Anything unexpected in a callback: logged with a reference, the user sees the reference only.
+    A command refused for the user's role is not unexpected: the request answers 403 (already audited)."""
+    from commands.base import PermissionDenied
+    if isinstance(err, PermissionDenied):
+        abort(403)
     ref = uuid.uuid4().hex[:8]
     g.no_response_cache = True      # an error answer is not kept for the next viewer
     log.exception("callback error %s", ref, exc_info=err)
@@ -51,6 +56,12 @@ pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats
 # Doing the set-up here, at import, makes every worker ready before it accepts a request.
 with server.test_request_context("/"):
     server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
+
+# sign-in, roles, wall tokens, CSRF checks and security headers (README "Users and access"); after Dash's
+# set-up, since the Content-Security-Policy hashes the inline scripts of the finished page
+from auth.web import init_app as init_access  # noqa: E402
+
+init_access(server, app)
 
 
 # --- what travels: compression, cache headers, kept callback answers ------------------------------------
@@ -91,7 +102,7 @@ Compress(server)
 
 def _callback_parts(body: dict) -> tuple | None:
     """What a callback answer depends on: the request (with refresh ticks' counts left out), the viewer's
-    language and theme; None for callbacks that act (clicks, uploads), which are never answered from the cache."""
+    language, theme and role; None for callbacks that act (clicks, uploads), which are never answered from the cache."""
     props = body.get("inputs", []) + body.get("state", [])
     flat = [x for item in props for x in (item if isinstance(item, list) else [item])]   # ALL/MATCH come as lists
     for item in flat:
@@ -99,7 +110,9 @@ def _callback_parts(body: dict) -> tuple | None:
             return None
         if isinstance(item.get("id"), str) and (item["id"], item.get("property")) in TICK_INPUTS:
             item["value"] = None
-    return (orjson.dumps(body, option=orjson.OPT_SORT_KEYS), current_lang(), current_theme())
+    # the role too: a viewer's map popups carry no action buttons, an operator's do (the cache runs after
+    # the sign-in gate and the CSRF check, so nothing here is answered to a request they refuse)
+    return (orjson.dumps(body, option=orjson.OPT_SORT_KEYS), current_lang(), current_theme(), current_actor().role)
 
 
 def _encoding() -> str | None:
@@ -284,6 +297,10 @@ def snapshot(event_id: str):
     text = "Không có ảnh" if current_lang() == "vi" else "No image"
     return Response(PLACEHOLDER_SVG.format(text=text), mimetype="image/svg+xml",
                     headers={"Cache-Control": "no-store", **SNAPSHOT_HEADERS})
+
+
+# flask-talisman sets the app's policy on every response; an image from outside gets its own, stricter one
+snapshot.talisman_view_options = {"content_security_policy": SNAPSHOT_HEADERS["Content-Security-Policy"]}
 
 
 if __name__ == "__main__":

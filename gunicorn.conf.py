@@ -2,6 +2,18 @@
 imports (DESIGN.md measured p95 100 -> 45 ms), no preload so each worker opens its own database pool."""
 import gc
 
+from gunicorn.http import wsgi
+
+_default_headers = wsgi.Response.default_headers
+
+
+def _without_server_banner(self):
+    """No `Server: gunicorn` header: the version of the web server is nobody's business."""
+    return [h for h in _default_headers(self) if not h.lower().startswith("server:")]
+
+
+wsgi.Response.default_headers = _without_server_banner
+
 threads = 4
 timeout = 60
 graceful_timeout = 10

@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("alert_id", nargs="?", type=int)
     s.add_argument("--user", default="operator")
     s.add_argument("--note", default="")
+
+    from auth.cli import add_parsers
+    add_parsers(sub)
     return p
 
 
@@ -131,10 +134,16 @@ COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "simulate": cmd_simulate
             "alerts": cmd_alerts}
 
 
+def cmd_access(args) -> int:
+    from auth.cli import main as access_main
+    return access_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from auth.cli import COMMANDS as ACCESS_COMMANDS
     args = build_parser().parse_args(argv)
     configure(get_settings().log_level)
-    return COMMANDS[args.command](args)
+    return (cmd_access if args.command in ACCESS_COMMANDS else COMMANDS[args.command])(args)
 
 
 if __name__ == "__main__":

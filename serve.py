@@ -40,6 +40,10 @@ def serve(with_simulator: bool, backfill_days: int | None = None, workers: int =
     settings = get_settings()
     upgrade(settings.database_url)
     sync_site(get_engine())
+    from commands.users import count_users
+    if count_users() == 0:
+        print("No user can sign in yet. Create the first administrator, then sign in at /login:\n"
+              "  python manage.py create-user admin --role administrator --name 'Quản trị viên'")
     children: list[subprocess.Popen] = []
     env = dict(os.environ)
 

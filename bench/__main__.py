@@ -122,7 +122,43 @@ def naive_stats(naive_path: Path) -> dict:
 
 # --- the app over HTTP -------------------------------------------------------------------------------
 
+BENCH_USER, BENCH_PASSWORD = "bench-viewer", "bench password, long enough"
+
+
+def _bench_user(db: str) -> None:
+    """Every page needs a signed-in user: a viewer for the benchmark, created once in its store."""
+    from auth.cli import cli_actor
+    from commands.users import UserError, create_user
+    from store.engine import make_engine
+    engine = make_engine(db)
+    try:
+        create_user(cli_actor(), BENCH_USER, "viewer", BENCH_PASSWORD, engine=engine)
+    except UserError:
+        pass
+    finally:
+        engine.dispose()
+
+
+def signed_in(url: str, cookies=None) -> requests.Session:
+    """A session signed in as the benchmark's viewer (or sharing `cookies` of one), sending the Origin and
+    CSRF token every callback POST needs, as the browser does."""
+    s = requests.Session()
+    if cookies is None:
+        import re
+        page = s.get(f"{url}/login", timeout=30).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        r = s.post(f"{url}/login", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": token},
+                   headers={"Origin": url}, allow_redirects=False, timeout=30)
+        if r.status_code != 302:
+            raise RuntimeError(f"the benchmark could not sign in: HTTP {r.status_code}")
+    else:
+        s.cookies.update(cookies)
+    s.headers.update({"Origin": url, "X-CSRFToken": s.cookies.get("_csrf_token", "")})
+    return s
+
+
 def start_app(db: str, cache: Path, workers: int = 2):
+    _bench_user(db)
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(cache), LOG_LEVEL="WARNING")
     log = open(cache.parent / "app.log", "w")
@@ -131,10 +167,11 @@ def start_app(db: str, cache: Path, workers: int = 2):
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
-            if requests.get(url, timeout=2).ok:
+            if requests.get(url + "/healthz", timeout=2).ok:
                 return proc, url
         except requests.RequestException:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     proc.kill()
     raise RuntimeError("the app did not start")
 
@@ -359,6 +396,7 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
     import diskcache
     from playwright.sync_api import sync_playwright
     out: dict = {}
+    cookies = [{"name": k, "value": v, "url": url} for k, v in signed_in(url).cookies.items()]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless=new", "--no-sandbox"])
         for path in pages:
@@ -366,6 +404,7 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
             for _ in range(reps):
                 diskcache.Cache(str(cache_dir)).clear()
                 ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+                ctx.add_cookies(cookies)
                 page = ctx.new_page()
                 page.goto(url + path + query, wait_until="load")
                 settle(page)
@@ -495,7 +534,7 @@ def main(argv=None) -> int:
         return finish(results, only, args, sim, work, days, reps)
     proc, url = start_app(db, work / "cache-app")
     naive_srv, naive_url = naive_chart_server(work / "naive.db")
-    s = requests.Session()
+    s = signed_in(url)
     d0 = (end - timedelta(days=days)).astimezone(timezone(timedelta(hours=7))).date().isoformat()
     d1 = end.astimezone(timezone(timedelta(hours=7))).date().isoformat()
     if "chart" in only:
@@ -543,7 +582,7 @@ def viewers(s, url, proc, n_req: int) -> dict:
     lat = []
 
     def viewer(i):
-        sess = requests.Session()
+        sess = signed_in(url, s.cookies)
         t = time.perf_counter()
         post(sess, url, bodies[i % len(bodies)])
         lat.append((time.perf_counter() - t) * 1000)

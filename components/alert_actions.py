@@ -1,6 +1,7 @@
 """Acknowledge or resolve an alert from wherever the operator sees it (a map popup today): the popup's
 buttons are plain HTML inside Leaflet, so assets/20_map.js hands the click to the `shell-alert-request`
-store, and this dialog, present on every page, asks for the operator and a note and does the transition.
+store, and this dialog, present on every page, asks for a note and does the transition through
+commands/alerts.py as the signed-in user (a viewer gets no buttons, and a forged request is refused 403).
 `shell-alert-done` changes after each action so the banner, the maps and the alert lists redraw."""
 from __future__ import annotations
 
@@ -9,30 +10,38 @@ import time
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from alerts.lifecycle import TransitionError, acknowledge, resolve
+from alerts.lifecycle import TransitionError
+from auth.context import can, current_actor
+from commands import alerts as alert_commands
+from commands.base import check
 from components.errors import error_alert
 from core.formatting import fmt_datetime
 from core.i18n import t
 from core.text import is_missing
 from layouts.context import current_lang
-from store.engine import get_engine
 
 ACTIONS = ("acknowledge", "resolve")
 
 
-def popup_actions(alert: dict, lang: str) -> list[tuple[str, int, str]]:
-    """The buttons a marker's popup offers for its open alert: acknowledge only while it is open."""
+def popup_actions(alert: dict, lang: str, can_act: bool = True) -> list[tuple[str, int, str]]:
+    """The buttons a marker's popup offers for its open alert: acknowledge only while it is open, none
+    for someone who may not act (a viewer, a wall)."""
+    if not can_act:
+        return []
     acts = [("acknowledge", int(alert["id"]), t("alerts.ack", lang))] if alert["state"] == "open" else []
     return acts + [("resolve", int(alert["id"]), t("alerts.resolve", lang))]
 
 
-def alert_popup(alert: dict | None, lang: str) -> str:
-    """The part of a marker's popup about its open alert: what, how severe, its history, the buttons."""
+def alert_popup(alert: dict | None, lang: str, can_act: bool | None = None) -> str:
+    """The part of a marker's popup about its open alert: what, how severe, its history, the buttons.
+    `can_act` None = ask the current request (memoised callers pass it, so it is part of their cache key)."""
     from components.map import popup_html
     if not alert:
         return ""
+    can_act = can("operator") if can_act is None else can_act
     return popup_html(t(f"severity.{alert['severity']}", lang), [alert["title_vi"] if lang == "vi" else alert["title_en"]],
-                      f"/alerts?alert={alert['id']}", t("map.alert_history", lang), actions=popup_actions(alert, lang))
+                      f"/alerts?alert={alert['id']}", t("map.alert_history", lang),
+                      actions=popup_actions(alert, lang, can_act))
 
 
 def open_alerts_by_device() -> dict[str, dict]:
@@ -51,8 +60,6 @@ def action_dialog(lang: str) -> html.Div:
             dbc.ModalHeader(dbc.ModalTitle(id="shell-alert-title")),
             dbc.ModalBody([
                 html.Div(id="shell-alert-summary", className="mb-2"),
-                dbc.Label(t("alerts.user", lang), html_for="shell-alert-user"),
-                dbc.Input(id="shell-alert-user", type="text", maxLength=100, persistence=True, persistence_type="local"),
                 dbc.Label(t("alerts.note", lang), html_for="shell-alert-note", className="mt-2"),
                 dbc.Textarea(id="shell-alert-note", maxLength=2000, rows=2),
                 html.Div(id="shell-alert-result", className="mt-2"),
@@ -107,15 +114,18 @@ def open_dialog(data):
 @callback(Output("shell-alert-result", "children", allow_duplicate=True), Output("shell-alert-done", "data"),
           Output("shell-alert-confirm", "disabled", allow_duplicate=True),
           Input("shell-alert-confirm", "n_clicks"), State("shell-alert-request", "data"),
-          State("shell-alert-user", "value"), State("shell-alert-note", "value"), prevent_initial_call=True)
-def confirm(_n, data, user, note):
+          State("shell-alert-note", "value"), prevent_initial_call=True)
+def confirm(_n, data, note):
     lang = current_lang()
+    actor = current_actor()
+    check(actor, "operator", "alert.action")     # a forged request from a viewer: 403, audited
     req = _request(data)
     if req is None:
         return dbc.Alert(t("alerts.error_request", lang), color="danger"), no_update, True
     alert_id, action = req
     try:
-        (acknowledge if action == "acknowledge" else resolve)(get_engine(), alert_id, user or "", note or "")
+        command = alert_commands.acknowledge if action == "acknowledge" else alert_commands.resolve
+        command(actor, alert_id, note if isinstance(note, str) else "")
     except TransitionError as err:
         return error_alert(err, lang), no_update, no_update
     done = t("alerts.done_ack" if action == "acknowledge" else "alerts.done_resolve", lang, id=alert_id)

@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     tile_url: str | None = None
     mbtiles_file: Path | None = None
     log_level: str = "INFO"
+    # access control (README "Users and access")
+    secret_key: str | None = None          # signs session cookies and wall tokens; unset = data/secret_key
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
+    login_rate_limit: str = "10 per minute; 100 per hour"   # per address, flask-limiter syntax
+    login_max_failures: int = 8            # failed sign-ins per name and address in 15 minutes
+    redis_url: str | None = None           # shared rate-limit counters across workers and hosts
+    trust_proxy: bool = False              # behind a reverse proxy: trust X-Forwarded-For/-Proto once
+    oidc_issuer: str | None = None         # single sign-on (OpenID Connect): the provider's issuer URL
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_label: str = "SSO"
 
     def simulator_base(self) -> str:
         return f"http://{self.simulator_host}:{self.simulator_port}"

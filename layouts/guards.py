@@ -164,8 +164,9 @@ def install(app) -> None:
         if request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html":
             return response
         path = request.path.rstrip("/") or "/"
-        if path.startswith(_OWN_PREFIXES):
-            return response
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        if path.startswith(_OWN_PREFIXES) or rule not in (None, "/", "/<path:path>"):
+            return response   # a route of our own (sign-in, admin, exports): not Dash's catch-all
         pages = [p for p in dash.page_registry.values() if p.get("module") != "pages.not_found_404"]
         known = {(p.get("path") or "").rstrip("/") or "/" for p in pages if not p.get("path_template")}
         templates = [_template_regex(p["path_template"]) for p in pages if p.get("path_template")]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 
+import dash_bootstrap_components as dbc
+
+from auth.context import can, current_actor, current_wall
 from components.alert_actions import action_dialog
 from components.alert_banner import alert_banner
 from core.i18n import t
@@ -30,7 +33,36 @@ def _alert_slot(lang: str):
     return alert_banner(lang)
 
 
+def _user_slot(lang: str):
+    """Who is signed in, the administrator's pages, and sign-out (a form POST carrying the CSRF token)."""
+    actor = current_actor()
+    if actor.role is None:
+        return None
+    from auth.web import csrf_token
+    items = [dbc.DropdownMenuItem(f"{actor.label} · {t(f'role.{actor.role}', lang)}", header=True)]
+    if can("administrator"):
+        items += [dbc.DropdownMenuItem(t("nav.audit", lang), href="/admin/audit", id="shell-nav-audit"),
+                  dbc.DropdownMenuItem(t("nav.wall_tokens", lang), href="/admin/tokens", id="shell-nav-tokens")]
+    items.append(dbc.DropdownMenuItem(divider=True))
+    items.append(html.Form([dcc.Input(type="hidden", name="csrf_token", value=csrf_token(), id="shell-sign-out-token"),
+                            html.Button([html.I(className="bi bi-box-arrow-right me-2"), t("auth.sign_out", lang)],
+                                        type="submit", className="dropdown-item", id="shell-sign-out")],
+                           action="/logout", method="POST"))
+    label = html.Span([html.I(className="bi bi-person-circle me-1"), html.Span(actor.label, className="shell-user-name")])
+    return dbc.DropdownMenu(items, label=label,
+                            id="shell-user", className="shell-user", align_end=True, size="sm", color="link",
+                            toggle_class_name="shell-user-toggle")
+
+
+def _wall_shell():
+    """A wall token sees its page and nothing of the navigation shell (whose callbacks it may not run)."""
+    return html.Div([dcc.Location(id="shell-url"), html.Main(dash.page_container, className="page wall-page")],
+                    id="shell", className="wall-shell")
+
+
 def layout():
+    if current_wall() is not None and current_actor().role is None:
+        return _wall_shell()
     lang, theme = current_lang(), current_theme()
     name, parent = _commune_name(lang)
     other_lang = "en" if lang == "vi" else "vi"
@@ -54,6 +86,7 @@ def layout():
                 html.A(html.I(className="bi bi-moon-stars" if theme == "light" else "bi bi-sun"),
                        href=f"/set?theme={other_theme}", id="shell-theme-switch",
                        title=t(f"shell.theme_{other_theme}", lang)),
+                _user_slot(lang),
             ], className="shell-right"),
         ], className="shell-nav d-flex align-items-center"),
         html.Div(id="shell-error"),

@@ -1,6 +1,6 @@
 """Cảnh báo — the operator's list: filter by severity, kind, village and state; open one to see its
-whole history; acknowledge or resolve it with a note. The acting operator's name is recorded (access
-control comes next and will fill it from the signed-in user)."""
+whole history; acknowledge or resolve it with a note, as the signed-in operator (commands/alerts.py checks
+the role and audits; a viewer sees no buttons)."""
 from __future__ import annotations
 
 import re
@@ -9,9 +9,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from alerts.lifecycle import TransitionError, acknowledge, resolve
+from alerts.lifecycle import TransitionError
 from alerts.queries import alert_by_id, alert_history, alerts
 from alerts.rules import get_rules
+from auth.context import can, current_actor
+from commands import alerts as alert_commands
+from commands.base import check
 from components.alert_detail import alert_summary
 from components.errors import error_alert
 from components.filters import extra_filter, fid, filter_bar, village_filter
@@ -24,7 +27,6 @@ from core.text import source_text
 from layouts.context import current_lang
 from queries.base import records
 from queries import site
-from store.engine import get_engine
 
 dash.register_page(__name__, path="/alerts", order=6, title="Cảnh báo – Bộ não số")
 P = "al"
@@ -68,20 +70,22 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
             card(t("alerts.detail", lang), html.Div([
                 html.Div(t("alerts.pick", lang), id=f"{P}-detail", className="muted"),
                 dcc.Store(id=f"{P}-selected", data=alert_id_of(alert)),
-                html.Div([
-                    dbc.Label(t("alerts.user", lang), html_for=f"{P}-user"),
-                    dbc.Input(id=f"{P}-user", type="text", maxLength=100, persistence=True, persistence_type="local"),
-                    dbc.Label(t("alerts.note", lang), html_for=f"{P}-note", className="mt-2"),
-                    dbc.Textarea(id=f"{P}-note", maxLength=2000, rows=2),
-                    html.Div([dbc.Button(t("alerts.ack", lang), id=f"{P}-ack", color="warning", className="me-2",
-                                         disabled=True),
-                              dbc.Button(t("alerts.resolve", lang), id=f"{P}-resolve", color="success", disabled=True)],
-                             className="mt-2"),
-                    html.Div(id=f"{P}-action-result", className="mt-2"),
-                ], className="mt-3"),
+                _actions(lang) if can("operator") else html.Div(id=f"{P}-action-result"),
             ]), className="alerts-detail"),
         ], className="alerts-layout"),
     ])
+
+
+def _actions(lang: str) -> html.Div:
+    """Note and buttons, for operators and administrators only."""
+    return html.Div([
+        dbc.Label(t("alerts.note", lang), html_for=f"{P}-note", className="mt-2"),
+        dbc.Textarea(id=f"{P}-note", maxLength=2000, rows=2),
+        html.Div([dbc.Button(t("alerts.ack", lang), id=f"{P}-ack", color="warning", className="me-2", disabled=True),
+                  dbc.Button(t("alerts.resolve", lang), id=f"{P}-resolve", color="success", disabled=True)],
+                 className="mt-2"),
+        html.Div(id=f"{P}-action-result", className="mt-2"),
+    ], className="mt-3")
 
 
 @callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-grid", "columnDefs"), Output(f"{P}-error", "children"),
@@ -155,20 +159,21 @@ def enable_actions(alert_id, _done):
 
 
 @callback(Output(f"{P}-action-result", "children"), Input(f"{P}-ack", "n_clicks"), Input(f"{P}-resolve", "n_clicks"),
-          State(f"{P}-selected", "data"), State(f"{P}-user", "value"), State(f"{P}-note", "value"),
-          prevent_initial_call=True)
-def act_on_alert(_ack, _resolve, alert_id, user, note):
+          State(f"{P}-selected", "data"), State(f"{P}-note", "value"), prevent_initial_call=True)
+def act_on_alert(_ack, _resolve, alert_id, note):
     lang = current_lang()
+    actor = current_actor()
+    check(actor, "operator", "alert.action")     # a forged request from a viewer: 403, audited
     alert_id = alert_id_of(alert_id)
     if not alert_id:
         return dbc.Alert(t("alerts.pick", lang), color="warning")
-    user, note = source_text(user, "", limit=100), source_text(note, "", limit=2000)
+    note = source_text(note, "", limit=2000)
     action = dash.ctx.triggered_id
     try:
         if action == f"{P}-ack":
-            acknowledge(get_engine(), int(alert_id), user or "", note or "")
+            alert_commands.acknowledge(actor, alert_id, note)
             return dbc.Alert(t("alerts.done_ack", lang, id=alert_id), color="success")
-        resolve(get_engine(), int(alert_id), user or "", note or "")
+        alert_commands.resolve(actor, alert_id, note)
         return dbc.Alert(t("alerts.done_resolve", lang, id=alert_id), color="success")
     except TransitionError as err:
         return error_alert(err, lang)

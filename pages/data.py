@@ -13,15 +13,16 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from components.crosschecks import crosscheck_table
 from components.rejects import reason_cell, reason_text, reject_kind_text
 from components.page import card, page_header
+from auth.context import can, current_actor
+from commands import uploads
+from commands.base import check
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
 from core.i18n import TABLE, t
 from core.settings import get_settings
 from core.text import source_text
-from ingest.files import import_bytes
 from layouts.context import current_lang
 from queries import crosschecks, health
 from queries.base import records
-from queries.cache import invalidate
 
 dash.register_page(__name__, path="/data", order=7, title="Dữ liệu – Bộ não số")
 P = "data"
@@ -37,7 +38,13 @@ def layout(**_):
         html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
                   card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
         card(t("data.unmapped", lang), html.Div(id=f"{P}-unmapped")),
-        card(t("data.upload", lang), html.Div([
+        _upload_card(lang) if can("operator") else html.Div(id=f"{P}-stored"),
+    ])
+
+
+def _upload_card(lang: str):
+    """The upload form, for operators and administrators only (the commands check again)."""
+    return card(t("data.upload", lang), html.Div([
             dcc.Upload(id=f"{P}-upload", children=html.Div([html.I(className="bi bi-upload me-2"), t("data.drop", lang)]),
                        accept=".csv,.xlsx", max_size=MAX_UPLOAD, multiple=False,
                        style={"border": "2px dashed var(--bs-border-color)", "borderRadius": ".5rem",
@@ -46,8 +53,7 @@ def layout(**_):
             html.Div(id=f"{P}-preview", className="mt-2"),
             dbc.Button(id=f"{P}-confirm", color="primary", className="mt-2", style={"display": "none"}),
             html.Div(id=f"{P}-stored", className="mt-2"),
-        ])),
-    ])
+        ]))
 
 
 def _when(ts) -> str:
@@ -164,11 +170,13 @@ def _decode(contents: str | None) -> bytes | None:
           Input(f"{P}-upload", "contents"), State(f"{P}-upload", "filename"), prevent_initial_call=True)
 def preview_upload(contents, filename):
     lang = current_lang()
+    actor = current_actor()
+    check(actor, "operator", "data.preview")
     filename = source_text(filename, "upload.csv", limit=200)
     content = _decode(contents)
     if content is None:
         return dbc.Alert(t("data.file_error", lang, detail="base64"), color="danger"), None, {"display": "none"}, None
-    result = import_bytes(content, filename or "upload.csv", dry_run=True)
+    result = uploads.preview_indicators(actor, content, filename if isinstance(filename, str) else "upload.csv")
     if result["file_error"]:
         return dbc.Alert(t("data.file_error", lang, detail=result["file_error"]), color="danger"), None, \
             {"display": "none"}, None
@@ -193,11 +201,12 @@ def preview_upload(contents, filename):
           prevent_initial_call=True)
 def confirm_upload(n, contents, filename):
     lang = current_lang()
+    actor = current_actor()
+    check(actor, "operator", "data.import")
     filename = source_text(filename, "upload.csv", limit=200)
     content = _decode(contents)
     if not n or content is None:
         return no_update, no_update
-    result = import_bytes(content, filename or "upload.csv", dry_run=False)
-    invalidate("indicators", "health")
+    result = uploads.import_indicators(actor, content, filename if isinstance(filename, str) else "upload.csv")
     return dbc.Alert(t("data.stored", lang, n=result.get("stored", 0), u=result.get("updated", 0)), color="success"), \
         {"display": "none"}

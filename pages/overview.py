@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from auth.context import can
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, only_changed, page_header
@@ -62,7 +63,7 @@ def pillar_grid(lang: str) -> html.Div:
     return html.Div([html.Div(blocks[:2], className="grid-2"), html.Div(blocks[2:], className="grid-3")])
 
 
-def device_features(states, lang: str) -> dict[str, list]:
+def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]:
     latest = readings.latest()
     alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
@@ -74,7 +75,7 @@ def device_features(states, lang: str) -> dict[str, list]:
         dev = quote(str(d["id"]), safe="")
         link = {"camera": f"/security?camera={dev}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={dev}")
         # the operator goes from the marker straight to acknowledging or resolving its alert
-        popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang)
+        popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang, can_act)
         by_kind.setdefault(d["kind"], []).append(feature(
             d["lat"], d["lon"], id=d["id"], popup=popup,
             tooltip=d["name"], color=STATE_COLOURS.get(d["state"], "#5f6368"), kind=d["kind"], state=d["state"]))
@@ -84,12 +85,13 @@ def device_features(states, lang: str) -> dict[str, list]:
 @callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
 def update_map(_tick, _done, seen):
-    return only_changed(device_layers(current_lang(), int(time.time()) // 60), seen)
+    return only_changed(device_layers(current_lang(), int(time.time()) // 60, can("operator")), seen)
 
 
 @memoize("pages", expire=60)
-def device_layers(lang: str, minute: int) -> list[dict]:
-    feats = device_features(kpis.device_states(), lang)
+def device_layers(lang: str, minute: int, can_act: bool = False) -> list[dict]:
+    """`can_act`: popups with alert buttons (operators) or without (viewers); each cached on its own."""
+    feats = device_features(kpis.device_states(), lang, can_act)
     return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 

@@ -398,3 +398,60 @@ class MeetingEvent(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(16))     # freeze | notes | decide | follow_up
     detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+# --- access control -------------------------------------------------------------------------------
+
+class User(Base):
+    """A person who signs in. `password_hash` is argon2id (argon2-cffi), None for single-sign-on users;
+    disabling keeps the row, so the audit trail still names who did what."""
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))            # viewer | operator | administrator
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_t: Mapped[int] = mapped_column(Epoch)
+    last_sign_in_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+
+
+class UserSession(Base):
+    """One signed-in browser. The cookie carries only this random id: signing out ends the row, so a copy
+    of the cookie stops working too, and idle / absolute timeouts are checked against it."""
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_t: Mapped[int] = mapped_column(Epoch)
+    seen_t: Mapped[int] = mapped_column(Epoch)
+    ended_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class WallToken(Base):
+    """A read-only link for a wall screen, bound to one playlist. The signed token carries this id;
+    revoking sets `revoked_t` and the next request from that wall is refused."""
+    __tablename__ = "wall_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    playlist: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_t: Mapped[int] = mapped_column(Epoch)
+    created_by: Mapped[str] = mapped_column(String(100))
+    revoked_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    last_used_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+
+
+class AuditEntry(Base):
+    """Who did what, when, from where, and whether it was allowed: sign-ins (failed ones too), alert
+    actions, uploads, users and tokens, refused requests."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    t: Mapped[int] = mapped_column(Epoch, index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)   # username, "wall:<id>", "cli:<user>", "anonymous"
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))               # ok | denied | failed
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -12,7 +12,7 @@ STRINGS = {
     "alerts.severity": ("Mức độ", "Severity"), "alerts.kind": ("Loại", "Kind"), "alerts.state": ("Trạng thái", "State"),
     "alerts.list": ("Danh sách cảnh báo", "Alert list"), "alerts.detail": ("Chi tiết và lịch sử", "Detail and history"),
     "alerts.pick": ("Chọn một cảnh báo để xem lịch sử và xử lý.", "Pick an alert to see its history and act on it."),
-    "alerts.user": ("Người thao tác", "Operator"), "alerts.note": ("Ghi chú", "Note"),
+    "alerts.note": ("Ghi chú", "Note"),
     "alerts.ack": ("Xác nhận", "Acknowledge"), "alerts.resolve": ("Đóng cảnh báo", "Resolve"),
     "alerts.done_ack": ("Đã xác nhận cảnh báo #{id}", "Alert #{id} acknowledged"),
     "alerts.done_resolve": ("Đã đóng cảnh báo #{id}", "Alert #{id} resolved"),

@@ -79,7 +79,6 @@ def test_operator_resolves_an_alert_and_the_banner_changes(page_for):
     row = page.locator(".ag-row", has_text="Trạm nước ao 4").first
     row.click()
     settle(page)
-    page.locator("#al-user").fill("Nguyễn Văn An")
     page.locator("#al-note").fill("Đã kiểm tra, trạm mất điện")
     page.locator("#al-ack").click()
     settle(page)
@@ -109,9 +108,6 @@ def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
     ack.click()
     page.locator("#shell-alert-modal").wait_for(state="visible")
     assert "Trạm nước ao 2" in page.locator("#shell-alert-summary").inner_text()
-    page.locator("#shell-alert-confirm").click()          # no operator name: refused, nothing changes
-    page.locator("#shell-alert-result").get_by_text("Cần nhập tên người thao tác").wait_for()
-    page.locator("#shell-alert-user").fill("Trần Thị Bình")
     page.locator("#shell-alert-note").fill("Đã báo kỹ thuật viên")
     page.locator("#shell-alert-confirm").click()
     page.locator("#shell-alert-ok").wait_for()
@@ -127,7 +123,7 @@ def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
     assert page.locator(".leaflet-popup .popup-act").count() == 1
     resolve.click()
     page.locator("#shell-alert-modal").wait_for(state="visible")
-    page.locator("#shell-alert-confirm").click()           # the operator's name is remembered
+    page.locator("#shell-alert-confirm").click()           # acting as the signed-in operator, no name typed
     page.locator("#shell-alert-ok").wait_for()
     settle(page)
     assert page.locator("#shell-alert-counts").inner_text() != banner_before
@@ -136,7 +132,7 @@ def test_operator_acts_on_an_alert_from_the_map_popup(page_for):
     page.goto(page.url.rstrip("/") + f"/alerts?state=resolved&alert={alert_id}", wait_until="networkidle")
     settle(page)
     history = page.locator("#al-detail").inner_text()
-    assert "Trần Thị Bình" in history and "Đã báo kỹ thuật viên" in history
+    assert "Nguyễn Văn An" in history and "Đã báo kỹ thuật viên" in history
     assert "Xác nhận" in history and "Đóng" in history
 
 

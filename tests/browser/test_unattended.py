@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import Watch, settle, start_app
+from tests.browser.conftest import Watch, add_users, session_cookies, settle, start_app
 from tests.browser.test_pages import PAGES
 from tests.stores import degraded_store
 
@@ -20,14 +20,23 @@ def degraded(tmp_path_factory):
     base = tmp_path_factory.mktemp("degraded")
     db = f"sqlite:///{base / 'brain.db'}"
     degraded_store(db)
+    _users(db)
     proc, url = start_app(db, base)
     yield url, db, base
     proc.terminate()
     proc.wait(timeout=20)
 
 
+def _users(db: str) -> None:
+    from store.engine import make_engine
+    engine = make_engine(db)
+    add_users(engine)
+    engine.dispose()
+
+
 def _open(browser, url: str, path: str):
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    ctx.add_cookies(session_cookies(url, "operator"))
     page = ctx.new_page()
     watch = Watch(page)
     page.goto(url + path, wait_until="networkidle")
@@ -58,7 +67,7 @@ def test_the_data_page_shows_only_the_broken_source_down_and_its_recovery(browse
     ctx, page, _ = _open(browser, url, "/data")
     try:
         rows = {r.locator("td").first.inner_text().split("\n")[0]: r.inner_text()
-                for r in page.locator(f"#data-health tbody tr").all()}
+                for r in page.locator("#data-health tbody tr").all()}
         assert "Mất kết nối" in rows["frigate"]
         assert "Bình thường" in rows["sensorthings"] and "Bình thường" in rows["open311"]
         # Frigate answers again: the ingest process records a success and drops the cached health
@@ -75,7 +84,7 @@ def test_the_data_page_shows_only_the_broken_source_down_and_its_recovery(browse
         page.reload(wait_until="networkidle")
         settle(page)
         rows = {r.locator("td").first.inner_text().split("\n")[0]: r.inner_text()
-                for r in page.locator(f"#data-health tbody tr").all()}
+                for r in page.locator("#data-health tbody tr").all()}
         assert "Bình thường" in rows["frigate"] and "Mất kết nối" not in rows["frigate"]
     finally:
         ctx.close()
@@ -87,6 +96,7 @@ def test_a_page_shows_it_is_cut_off_when_the_server_dies_and_recovers_alone(brow
     from tests.conftest import free_port
     db = f"sqlite:///{tmp_path / 'brain.db'}"
     degraded_store(db)
+    _users(db)
     port = free_port()
     proc, url = start_app(db, tmp_path, port=port)
     ctx, page, watch = _open(browser, url, "/")

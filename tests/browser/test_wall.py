@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import SHOTS, Watch, source_env, start_app
+from tests.browser.conftest import SHOTS, Watch, session_cookies, source_env, start_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,6 +52,8 @@ def wall_page(browser):
     def _open(url: str, width: int = 1920, height: int = 1080):
         browser_ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
                                           timezone_id="Asia/Ho_Chi_Minh")
+        base = url.split("/wall")[0]
+        browser_ctx.add_cookies(session_cookies(base, "viewer"))      # a wall needs no more than a viewer
         contexts.append(browser_ctx)
         page = browser_ctx.new_page()
         watch = Watch(page)
@@ -192,6 +194,7 @@ def test_every_slide_of_the_shipped_walls_fits_one_screen_and_reads_from_five_me
     try:
         ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
                                   timezone_id="Asia/Ho_Chi_Minh")
+        ctx.add_cookies(session_cookies(url, "viewer"))
         page = ctx.new_page()
         watch = Watch(page)
         for wall in shipped.walls:

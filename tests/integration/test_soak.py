@@ -40,7 +40,8 @@ def served(tmp_path):
     port, sim_port = free_port(), free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'brain.db'}", CACHE_DIR=str(tmp_path / "cache"),
                PORT=str(port), SIMULATOR="1", SIMULATOR_PORT=str(sim_port), INGEST_INTERVAL_S="4",
-               BACKFILL_DAYS="1", SIMULATOR_STEP_S="60", SIMULATOR_CHAOS="0.02")
+               BACKFILL_DAYS="1", SIMULATOR_STEP_S="60", SIMULATOR_CHAOS="0.02", SECRET_KEY="soak-test-secret",
+               LOGIN_RATE_LIMIT="1000 per minute")
     for name in ("SENSORTHINGS_URL", "FRIGATE_URL", "OPEN311_URL", "INDICATORS_URL"):
         env.pop(name, None)
     log = open(tmp_path / "serve.log", "w")
@@ -66,15 +67,20 @@ def served(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _data_page_success_time(url: str) -> datetime:
+def _data_page_success_time(url: str, env: dict) -> datetime:
     """The 'last success' cell of SensorThings on the Data page, as a viewer reads it (dd/mm/yyyy hh:mm)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import ARGS, settle
+    from tests.browser.conftest import ARGS, PASSWORD, session_cookies, settle
+    made = subprocess.run([sys.executable, "manage.py", "create-user", "viewer", "--role", "viewer", "--password-stdin"],
+                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr[-2000:]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+            context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+            context.add_cookies(session_cookies(url, "viewer"))
+            page = context.new_page()
             page.goto(url + "/data", wait_until="networkidle")
             settle(page)
             row = page.locator("#data-health tbody tr", has_text="sensorthings").first.inner_text()
@@ -111,6 +117,6 @@ def test_serve_keeps_polling_every_source_and_pages_show_new_values(served):
     # and a page shows a value newer than the first poll
     first_poll = datetime.fromisoformat(first["sources"]["sensorthings"]["last_success"]).replace(tzinfo=None)
     if Path(CHROMIUM).exists():
-        shown = _data_page_success_time(url)
+        shown = _data_page_success_time(url, env)
         assert shown > first_poll.replace(second=0), (shown, first_poll)
     assert "Traceback" not in log, log[-3000:]

@@ -1,14 +1,14 @@
 """camera events counted per hour, camera and label (kept at ingest), filled from the stored events
 
-Revision ID: 0009
-Revises: 0008 (re-chained when main, with 0008_meetings, was merged into this branch)
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 05:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
