@@ -1,19 +1,29 @@
 """The Dash app: pages under pages/, the shell in layouts/, everything served from this machine."""
 from __future__ import annotations
 
+import gzip
+import json
 import logging
+import re
 import sqlite3
 import uuid
 
+import brotli
 import dash_bootstrap_components as dbc
+import PIL.Image  # noqa: F401 - plotly imports it lazily on a figure's first encoding; two worker threads doing
+                  # that at once saw it half-initialised (AttributeError, a 500 on the first load of a page)
+import orjson
 from dash import Dash, set_props
-from flask import Response, abort, make_response, redirect, request
+from flask import Response, abort, g, make_response, redirect, request
+from flask_compress import Compress
 
+from auth.context import current_actor
 from core.i18n import t
 from core.logging import configure
 from core.settings import get_settings
 from layouts import guards, pages, shell
-from layouts.context import current_lang
+from layouts.context import current_lang, current_theme
+from queries import cache as data_cache
 
 configure(get_settings().log_level)
 log = logging.getLogger(__name__)
@@ -26,6 +36,7 @@ def on_error(err: Exception) -> None:
     if isinstance(err, PermissionDenied):
         abort(403)
     ref = uuid.uuid4().hex[:8]
+    g.no_response_cache = True      # an error answer is not kept for the next viewer
     log.exception("callback error %s", ref, exc_info=err)
     set_props("shell-error", {"children": dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger",
                                                     dismissable=True)})
@@ -52,6 +63,150 @@ from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
 guards.run_after_access_checks(server)
+
+
+# --- what travels: compression, cache headers, kept callback answers ------------------------------------
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+CALLBACK_PATH = "/_dash-update-component"
+RESPONSE_TTL_S = 30            # a kept answer is at most this old (and never older than the last write)
+# inputs that carry a viewer's action (a click, an upload): such a callback may write, so it always runs
+ACTION_PROPS = frozenset({"n_clicks", "n_clicks_timestamp", "n_submit", "n_submit_timestamp", "contents", "filename",
+                          "last_modified"})
+# inputs that only say "time to refresh": their count does not change the answer (the TTL bounds its age)
+TICK_INPUTS = frozenset({("shell-tick", "n_intervals")})
+
+
+class _StaticCompressed:
+    """flask-compress's cache for the bundles that never change under one URL (Dash fingerprints its
+    component suites, our assets carry ?m=<mtime>): each is compressed once per worker, not per visit.
+    Everything else (layouts, callback answers) is compressed afresh and never kept here."""
+
+    def __init__(self):
+        self._kept: dict[str, bytes] = {}
+
+    def get(self, key: str):
+        return self._kept.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";-"):
+            self._kept[key] = value
+
+
+def _static_key(req) -> str:
+    return req.full_path if req.path.startswith(STATIC_PREFIXES) else "-"
+
+
+server.config.update(COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_BR_LEVEL=5, COMPRESS_LEVEL=6, COMPRESS_MIN_SIZE=1024,
+                     COMPRESS_CACHE_BACKEND=_StaticCompressed, COMPRESS_CACHE_KEY=_static_key)
+Compress(server)
+
+
+def _callback_parts(body: dict) -> tuple | None:
+    """What a callback answer depends on: the request (with refresh ticks' counts left out), the viewer's
+    language, theme and role; None for callbacks that act (clicks, uploads), which are never answered from the cache."""
+    props = body.get("inputs", []) + body.get("state", [])
+    flat = [x for item in props for x in (item if isinstance(item, list) else [item])]   # ALL/MATCH come as lists
+    for item in flat:
+        if not isinstance(item, dict) or item.get("property") in ACTION_PROPS:
+            return None
+        if isinstance(item.get("id"), str) and (item["id"], item.get("property")) in TICK_INPUTS:
+            item["value"] = None
+    # the role too: a viewer's map popups carry no action buttons, an operator's do (the cache runs after
+    # the sign-in gate and the CSRF check, so nothing here is answered to a request they refuse)
+    return (orjson.dumps(body, option=orjson.OPT_SORT_KEYS), current_lang(), current_theme(), current_actor().role)
+
+
+def _encoding() -> str | None:
+    accepted = request.headers.get("Accept-Encoding", "").lower()
+    return "br" if "br" in accepted else ("gzip" if "gzip" in accepted else None)
+
+
+@server.before_request
+def answer_from_cache():
+    """A callback asked before with the same inputs since the last write is answered with the bytes kept
+    then (already compressed): no figure is rebuilt, nothing is encoded twice."""
+    if request.method != "POST" or request.path != CALLBACK_PATH:
+        return None
+    try:
+        parts = _callback_parts(orjson.loads(request.get_data(cache=True)))
+    except (orjson.JSONDecodeError, TypeError, AttributeError):
+        return None
+    if parts is None:
+        return None
+    g.response_key = data_cache.response_key(parts + (_encoding(),))
+    hit = data_cache.get_response(g.response_key)
+    if hit is None:
+        return None
+    body, headers = hit
+    resp = Response(body, status=200, headers=headers)
+    resp.headers["X-Answer"] = "kept"
+    return resp
+
+
+@server.after_request
+def keep_answer_and_cache_headers(resp: Response) -> Response:
+    """Keeps a callback's answer (compressed once here; flask-compress then leaves it alone), and marks
+    fingerprinted bundles and versioned assets as cacheable for a year."""
+    key = getattr(g, "response_key", None)
+    if (key is not None and resp.status_code == 200 and not getattr(g, "no_response_cache", False)
+            and resp.headers.get("X-Answer") != "kept"):
+        data, encoding = resp.get_data(), key[-1][-1]      # (Dash streams its answer; this reads it whole)
+        if encoding == "br":
+            data = brotli.compress(data, quality=5)
+        elif encoding == "gzip":
+            data = gzip.compress(data, compresslevel=6)
+        headers = {"Content-Type": resp.headers.get("Content-Type", "application/json"), "Vary": "Accept-Encoding, Cookie"}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        data_cache.set_response(key, (data, headers), RESPONSE_TTL_S)
+        resp.set_data(data)
+        resp.headers.update(headers)
+    if request.path.startswith(STATIC_PREFIXES) and resp.status_code == 200 and (
+            request.path.startswith("/assets/") and request.args.get("m") or resp.cache_control.max_age):
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 31536000
+        resp.cache_control.immutable = True
+    return resp
+
+
+# AG Grid's bundle (1.3 MB, a third of the scripts) is compiled by every first visit although only the pages with
+# a table show one. Its script tag is replaced by a stand-in namespace whose AgGrid loads the real bundle when a
+# grid first renders (React.lazy), and 3 s after the page settles otherwise, so moving to a page with a table
+# later finds it ready. The real bundle then takes its namespace back; the grid mounts once from it.
+_LAZY_GRID = """<script>(function () {
+  var src = %s, loading = null, stub = {};
+  function load() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.onload = function () { resolve(window.dash_ag_grid); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+  var Real = React.lazy(function () { return load().then(function (ns) { return {default: ns.AgGrid}; }); });
+  stub.AgGrid = function (props) {
+    return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
+  };
+  window.dash_ag_grid = stub;
+  window.addEventListener("load", function () { setTimeout(load, 3000); });
+})();</script>"""
+_GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"></script>')
+_interpolate_index = app.interpolate_index
+
+
+def _index_with_lazy_grid(**kwargs):
+    scripts = kwargs.get("scripts", "")
+    found = _GRID_TAG.search(scripts)
+    if found:
+        kwargs["scripts"] = scripts.replace(found.group(0), _LAZY_GRID % json.dumps(found.group(1)))
+    return _interpolate_index(**kwargs)
+
+
+app.interpolate_index = _index_with_lazy_grid
 
 
 @server.route("/healthz")

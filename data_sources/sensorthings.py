@@ -27,6 +27,21 @@ from ingest.records import DatastreamInfo, Observation, Rejected, excerpt
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 1000
+
+
+def _epoch_of(text) -> int:
+    """Epoch seconds of one ISO time. The shapes nearly every server sends (2025-01-01T00:00:00Z, with
+    milliseconds, or with an offset +07:00) go through the C parser, which reads them the same way at a
+    fraction of the cost of the general one: a year's back-fill is millions of these. Anything else
+    (and any offset parse_time would refuse) takes parse_time."""
+    n = len(text) if isinstance(text, str) else 0
+    if n >= 20 and text[10] == "T" and (
+            (text[-1] == "Z" and n in (20, 24)) or (n == 25 and text[19] in "+-" and text[22] == ":" and text[20:22] <= "14")):
+        try:
+            return int(datetime.fromisoformat(text).timestamp())
+        except ValueError:
+            pass
+    return int(parse_time(text).timestamp())
 MAX_PAGES = 10_000          # per datastream and poll: a guard against servers that never stop
 DISCOVERY_TTL_S = 1800
 FUTURE_SLACK_S = 3600
@@ -225,14 +240,14 @@ class SensorThingsAdapter(Adapter):
         """An interval phenomenonTime "start/end" is keyed on its END: an averaged or accumulated value
         (10-minute rain, hourly PM2.5) is known only when the interval closes, and keying on the start
         would collide with the instant before it and date the value too early."""
-        key = f"{datastream_id}@{raw.get('phenomenonTime') if isinstance(raw, dict) else '?'}"[:200]
+        key = f"{datastream_id}@{raw.get('phenomenonTime') if isinstance(raw, dict) else '?'}"[:200]   # for rejects
         if not isinstance(raw, dict):
             return Rejected(self.source, "reading", "wrong_type", "observation is not an object", excerpt(raw), key)
         pt = raw.get("phenomenonTime")
         if not isinstance(pt, str) or not pt:
             return Rejected(self.source, "reading", "bad_time", "phenomenonTime missing", excerpt(raw), key)
         try:
-            parts = [int(parse_time(p).timestamp()) for p in pt.split("/")]
+            parts = [_epoch_of(p) for p in pt.split("/")]
         except ValueError as err:
             return Rejected(self.source, "reading", "bad_time", plain(err, 200), excerpt(raw), key)
         if len(parts) > 2 or (len(parts) == 2 and parts[1] < parts[0]):
@@ -263,7 +278,7 @@ class SensorThingsAdapter(Adapter):
                             excerpt(raw), key)
         rt = raw.get("resultTime")
         try:
-            result_t = int(parse_time(rt).timestamp()) if rt else None
+            result_t = _epoch_of(rt) if rt else None
         except ValueError:
             result_t = None
         obs_id = raw.get("@iot.id")

@@ -13,6 +13,7 @@ from core.settings import get_settings
 log = logging.getLogger(__name__)
 _caches: dict[Path, diskcache.Cache] = {}
 _TAG_VERSIONS = "__tag_versions__"
+_DATA_VERSION = "__data_version__"     # bumped by every invalidate(): the version of "everything stored"
 
 
 def get_cache() -> diskcache.Cache:
@@ -65,6 +66,38 @@ def invalidate(*tags: str) -> None:
     cache = get_cache()
     for tag in tags:
         cache.incr(f"{_TAG_VERSIONS}:{tag}", default=0)
+    cache.incr(_DATA_VERSION, default=0)
+
+
+def data_version() -> int:
+    """One number that changes whenever any tag is invalidated: a key over it outlives no write."""
+    return int(get_cache().get(_DATA_VERSION, 0))
+
+
+def response_key(parts: tuple) -> tuple:
+    """The key of a serialised answer: its parts (the request as it matters) and the data version read
+    now, before the answer is computed, so an answer computed while ingest wrote is kept under the older
+    version and never served as the newer one."""
+    return ("response", get_settings().database_url, data_version(), parts)
+
+
+def get_response(key: tuple):
+    """What `set_response` kept under the key, or None (also when the cache is unavailable: the caller
+    then computes the answer)."""
+    try:
+        return get_cache().get(key, default=None)
+    except Exception:  # noqa: BLE001 - a broken cache must not break a page
+        log.exception("cache unavailable")
+        return None
+
+
+def set_response(key: tuple, value, expire: int) -> None:
+    """Keep a serialised answer (bytes and the headers that describe them) for `expire` seconds or until the
+    next invalidate(), whichever comes first: a hit then costs one read, not a figure built and encoded."""
+    try:
+        get_cache().set(key, value, expire=expire)
+    except Exception:  # noqa: BLE001
+        log.exception("cache write failed")
 
 
 def clear() -> None:

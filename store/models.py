@@ -127,6 +127,18 @@ class CameraEvent(Base):
     snapshot_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
+class EventHourCount(Base):
+    """Camera events counted per UTC hour, camera and label, kept current at ingest (like the readings'
+    rollups): a year of hour x weekday counts reads ~10^4 of these instead of every event. The hour is a
+    whole UTC hour, and local time is UTC+7 whole hours, so each row falls in one local hour and day."""
+    __tablename__ = "event_rollup_hour"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    t: Mapped[int] = mapped_column(Epoch, primary_key=True)          # hour start, UTC epoch
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 # --- citizens' feedback ---------------------------------------------------------------------------
 
 class Service(Base):

@@ -1,0 +1,95 @@
+"""What the app sends over the wire: callback answers kept serialised (and compressed) until the data
+changes, never for callbacks that act, per language; bundles compressed and cacheable for a year."""
+import gzip
+import json
+
+import brotli
+import pytest
+
+
+@pytest.fixture
+def client(sqlite_url, use_store, engine_for, site):
+    use_store(sqlite_url)
+    from ingest.site_sync import sync_site
+    sync_site(engine_for(sqlite_url), site)
+    import app as app_module
+    return app_module.server.test_client()
+
+
+def pond_request(tick=0, station="water_1"):
+    f = lambda name, value: {"id": {"type": "filter", "name": name}, "property": "value", "value": value}  # noqa: E731
+    outs = [{"id": "env-pond", "property": "figure"}, {"id": "env-compare", "property": "figure"},
+            {"id": "env-pond-fresh", "property": "children"}, {"id": "env-error", "property": "children"}]
+    return {"output": "..env-pond.figure...env-compare.figure...env-pond-fresh.children...env-error.children..",
+            "outputs": outs, "changedPropIds": [], "state": [],
+            "inputs": [f("period", "custom"), {"id": "filter-dates", "property": "data",
+                                               "value": {"start": "2025-01-01", "end": "2025-01-07"}},
+                       f("village", None), f("station", station), f("parameter", "do"),
+                       {"id": "shell-tick", "property": "n_intervals", "value": tick}]}
+
+
+def post(client, body, encoding="", lang="vi"):
+    client.set_cookie("lang", lang)
+    return client.post("/_dash-update-component", json=body, headers={"Accept-Encoding": encoding})
+
+
+def test_an_answer_is_kept_until_the_data_changes(client):
+    from queries.cache import invalidate
+    first = post(client, pond_request())
+    assert first.status_code == 200 and first.headers.get("X-Answer") is None
+    again = post(client, pond_request(tick=5))          # a refresh tick alone does not change the answer
+    assert again.headers.get("X-Answer") == "kept" and again.data == first.data
+    assert again.json["response"]["env-pond"]["figure"]["data"] is not None
+    assert post(client, pond_request(station="water_2")).headers.get("X-Answer") is None   # other inputs
+    assert post(client, pond_request(), lang="en").headers.get("X-Answer") is None         # other language
+    invalidate("readings")                                # what ingest does after a write
+    after = post(client, pond_request())
+    assert after.headers.get("X-Answer") is None
+    assert post(client, pond_request()).headers.get("X-Answer") == "kept"
+
+
+def test_kept_answers_are_compressed_once_in_the_encoding_asked_for(client):
+    plain = json.loads(post(client, pond_request()).data)
+    br = post(client, pond_request(), encoding="gzip, deflate, br")
+    assert br.headers["Content-Encoding"] == "br"
+    assert json.loads(brotli.decompress(br.data))["response"].keys() == plain["response"].keys()
+    br_again = post(client, pond_request(), encoding="gzip, deflate, br")
+    assert br_again.headers.get("X-Answer") == "kept" and br_again.headers["Content-Encoding"] == "br"
+    assert br_again.data == br.data
+    gz = post(client, pond_request(), encoding="gzip")
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(gz.data))["response"].keys() == plain["response"].keys()
+
+
+def test_callbacks_that_act_are_never_answered_from_the_cache(client):
+    body = {"output": "alerts-action-result.children", "outputs": {"id": "alerts-action-result", "property": "children"},
+            "changedPropIds": ["alerts-ack.n_clicks"], "state": [],
+            "inputs": [{"id": "alerts-ack", "property": "n_clicks", "value": 1}]}
+    from app import _callback_parts
+    assert _callback_parts(body) is None
+    for _ in range(2):
+        r = post(client, body)
+        assert r.headers.get("X-Answer") is None
+
+
+def test_bundles_are_compressed_and_cacheable_for_a_year(client):
+    index = client.get("/").get_data(as_text=True)
+    import re
+    src = re.search(r'src="(/_dash-component-suites/dash/dash-renderer/build/dash_renderer\.[^"]+\.js)"', index)
+    assert src, "the renderer is served from this app with a fingerprint"
+    r = client.get(src.group(1), headers={"Accept-Encoding": "br"})
+    assert r.status_code == 200 and r.headers["Content-Encoding"] == "br"
+    assert "max-age=31536000" in r.headers["Cache-Control"] and "immutable" in r.headers["Cache-Control"]
+    plain = client.get(src.group(1), headers={"Accept-Encoding": ""})
+    assert "Content-Encoding" not in plain.headers and brotli.decompress(r.data) == plain.data
+
+
+def test_ag_grid_loads_only_when_a_grid_renders(client):
+    """The first visit of a page without a table does not fetch and compile AG Grid's 1.3 MB bundle: the
+    index carries a stand-in that loads it when a grid renders; the bundle itself is still served."""
+    import re
+    index = client.get("/").get_data(as_text=True)
+    assert not re.search(r'<script src="[^"]*dash_ag_grid[^"]*"', index)
+    src = re.search(r'var src = "(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"', index)
+    assert src and "window.dash_ag_grid = stub" in index
+    assert client.get(src.group(1)).status_code == 200
