@@ -14,6 +14,7 @@ from core.logging import configure
 from core.settings import get_settings
 from layouts import guards, pages, shell
 from layouts.context import current_lang
+from reports import routes as report_routes
 
 configure(get_settings().log_level)
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
 app.layout = shell.layout
 server = app.server
 guards.install(app)              # body caps, callback shape and depth, 404 for unknown paths
+report_routes.install(server)    # /export/<panel>.<fmt> and the report archive's downloads
 pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats refused with a message
 
 # Dash finishes its set-up (script paths, the callback map, the pages router) on a worker's first
