@@ -15,6 +15,7 @@ from core.settings import get_settings
 from layouts import guards, pages, shell
 from layouts.context import current_lang
 from reports import routes as report_routes
+from reports.background import CELERY_APP as celery_app  # noqa: F401 - `celery -A app:celery_app worker`
 
 configure(get_settings().log_level)
 log = logging.getLogger(__name__)

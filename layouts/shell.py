@@ -11,7 +11,8 @@ from core.i18n import t
 from layouts.context import current_lang, current_theme
 
 NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
-       ("services", "/services"), ("digital", "/digital"), ("alerts", "/alerts"), ("data", "/data"))
+       ("services", "/services"), ("digital", "/digital"), ("alerts", "/alerts"), ("data", "/data"),
+       ("reports", "/reports"))
 
 
 def _commune_name(lang: str) -> tuple[str, str]:

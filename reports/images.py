@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import base64
 import logging
+import os
 import re
 import threading
 from functools import lru_cache
@@ -110,8 +111,16 @@ class ChartBrowser:
         return asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop).result(timeout=90)
 
 
+    def forget(self) -> None:
+        """In a forked child (a background callback's process): the parent's browser thread is not
+        here, so start afresh on the first render instead of waiting on a loop nobody runs."""
+        self._lock = threading.Lock()
+        self._loop = self._kaleido = None
+
+
 BROWSER = ChartBrowser()
 atexit.register(BROWSER.stop)
+os.register_at_fork(after_in_child=BROWSER.forget)
 
 
 def stop() -> None:
