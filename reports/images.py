@@ -237,7 +237,7 @@ def export_figure(panel: Panel, data: PanelData, meta: ExportMeta, lang: str) ->
     """The panel's figure, light theme, with title, unit, period and scope on top and source, commune,
     generation time and "Dữ liệu mô phỏng" underneath: all inside the image."""
     if panel.kind == "chart":
-        fig = go.Figure(panel.figure(data, lang, "light"))
+        fig = panel.figure(data, lang, "light")          # a new figure each call: changed in place
     elif panel.kind == "kpi":
         fig = kpi_figure(panel, data, lang)
     else:
