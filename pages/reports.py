@@ -43,7 +43,11 @@ def archive_table(lang: str):
         return html.Div(t("reports.empty", lang), className="muted", id=f"{P}-archive-empty")
     head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in ("reports.col_week", "reports.col_file",
                                                              "reports.col_made", "reports.col_size")]))
-    rows = [html.Tr([html.Td(f.week), html.Td(html.A(f.name, href=f"/reports/files/{f.name}", download=f.name,
+    def week_text(key: str) -> str:
+        year, week = key.split("-W")
+        return t("report.week_label", lang, week=week, year=year)
+
+    rows = [html.Tr([html.Td(week_text(f.week)), html.Td(html.A(f.name, href=f"/reports/files/{f.name}", download=f.name,
                                                      className=f"{P}-file")),
                      html.Td(fmt_datetime(f.made, lang)), html.Td(f"{fmt_number(f.size / 1024, lang, 0)} KB")])
             for f in files]

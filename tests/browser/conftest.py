@@ -41,7 +41,7 @@ def app_url(tmp_path_factory, simulator_url):
     _seed_alert(engine)
     engine.dispose()
     extra = {"SENSORTHINGS_URL": urls["sensorthings"], "FRIGATE_URL": urls["frigate"], "OPEN311_URL": urls["open311"],
-             "INDICATORS_URL": urls["indicators"]}
+             "INDICATORS_URL": urls["indicators"], "REPORTS_DIR": str(base / "reports")}
     proc, url = start_app(db, base, extra_env=extra)
     get_settings.cache_clear()
     yield url
