@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 TEMPLATE = ROOT / "reports" / "templates" / "weekly.html"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CHART_SIZE = {"width": 1000, "height": 480}
-CHART_FONT_PX = 19           # ≈ 9 pt once the 1000 px figure is 16 cm wide on the page
+CHART_FONT_PX = 22           # ≈ 10 pt once the 1000 px figure is 16 cm wide on the page
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def _indicator_block(codes: tuple[str, ...], lang: str, number: int, now: dateti
     block = Block("table", number, t("report.indicators_table", lang), metas[0] if metas else None, head, rows,
                   pd.DataFrame(records))
     block.note = t("report.caption_meta", lang, source="; ".join(sources),
-                   period=t("report.col_period", lang) + ": " + ", ".join(r[2] for r in rows))
+                   period=t("report.col_period", lang) + ": " + ", ".join(dict.fromkeys(r[2] for r in rows)))
     return block
 
 
