@@ -36,6 +36,8 @@ def _plain(value: object) -> object:
         value = value.to_pydatetime()
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ) if value.tzinfo else value
+    if isinstance(value, date):
+        return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):   # numpy scalars
         value = value.item()
     return csv_cell(value)
@@ -101,6 +103,8 @@ def write_frame(ws, frame: pd.DataFrame, first_row: int = 1) -> None:
             if isinstance(value, datetime):
                 cell = ws.cell(row=i, column=j, value=value.replace(tzinfo=None))
                 cell.number_format = "dd/mm/yyyy hh:mm"
+            elif isinstance(value, date):
+                ws.cell(row=i, column=j, value=value).number_format = "dd/mm/yyyy"
             else:
                 ws.cell(row=i, column=j, value=value)
     ws.freeze_panes = ws.cell(row=first_row + 1, column=1)

@@ -157,11 +157,14 @@ def _indicator_block(codes: tuple[str, ...], lang: str, number: int, now: dateti
         records.append({"panel": panel_id, "indicator": panel.title(lang), "period": period,
                         "value": fields.get("value"), "previous": fields.get("previous"),
                         "target": fields.get("target"), "unit": meta.unit})
-    sources = sorted({m.source for m in metas})
-    block = Block("table", number, t("report.indicators_table", lang), metas[0] if metas else None, head, rows,
-                  pd.DataFrame(records))
-    block.note = t("report.caption_meta", lang, source="; ".join(sources),
-                   period=t("report.col_period", lang) + ": " + ", ".join(dict.fromkeys(r[2] for r in rows)))
+    sources = "; ".join(sorted({m.source for m in metas}))
+    periods = ", ".join(dict.fromkeys(r[2] for r in rows))
+    caption = t("report.indicators_table", lang)
+    meta = ExportMeta(panel=", ".join(codes), lang=lang, title=caption, unit="", period=periods,
+                      scope=metas[0].scope if metas else "", source=sources, commune=metas[0].commune if metas else "",
+                      generated=metas[0].generated if metas else "", simulated=any(m.simulated for m in metas))
+    block = Block("table", number, caption, meta, head, rows, pd.DataFrame(records))
+    block.note = t("report.caption_meta", lang, source=sources, period=t("report.col_period", lang) + ": " + periods)
     return block
 
 

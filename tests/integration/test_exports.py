@@ -226,8 +226,11 @@ def test_weekly_report_pdf_in_the_decree_30_form_and_its_xlsx(client, filled, tm
     cover = [c for row in wb["Bìa"].iter_rows(values_only=True) for c in row if c]
     assert "UBND XÃ QUẢNG ĐIỀN · BÁO CÁO" in cover
     decisions = wb[wb.sheetnames[-1]]
-    whats = [r[1] for r in decisions.iter_rows(min_row=2, values_only=True)]
-    assert whats == ["Nạo vét kênh Ngã Tư trước mùa lũ", "'=cmd|' /C calc'!A0"]
+    rows = list(decisions.iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == ["Nạo vét kênh Ngã Tư trước mùa lũ", "'=cmd|' /C calc'!A0"]
+    assert rows[0][2].date() == monday + timedelta(days=10) and rows[1][2] in (None, "")
+    table_1 = {r[0]: r[1] for r in wb["Bảng 1"].iter_rows(min_row=3, max_row=11, values_only=True) if r[0]}
+    assert table_1["Tiêu đề"] == "Các chỉ tiêu chính" and table_1["Kỳ số liệu"].count("/20") >= 1
     assert not any(c.data_type == "f" for s in wb.worksheets for row in s.iter_rows() for c in row)
 
     listed = client.get("/reports/files/" + pdf_path.name)
