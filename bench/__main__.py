@@ -159,7 +159,8 @@ def overview_requests() -> list[dict]:
     def outs(ids: list[tuple[str, str]]):
         return ".." + "...".join(f"{i}.{p}" for i, p in ids) + "..", [{"id": i, "property": p} for i, p in ids]
     bodies = []
-    for part, inputs in (("kpis", tick), ("alerts", tick + done), ("changes", tick)):
+    # the KPIs are panels now, each with its own small callback (layouts/panel_view.py)
+    for part, inputs in (("alerts", tick + done), ("changes", tick)):
         output, outputs = outs([(f"ov-{part}", "children"), (f"ov-{part}-seen", "data")])
         bodies.append(callback_body(output, outputs, inputs, seen(part)))
     output, outputs = outs([(f"ov-layer-{k}", "data") for k in KINDS] + [("ov-map-seen", "data")])
