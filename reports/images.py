@@ -250,16 +250,16 @@ def export_figure(panel: Panel, data: PanelData, meta: ExportMeta, lang: str) ->
                "font": {"size": 22}},
         font={"family": EXPORT_FONT, "color": "#202124"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
-        margin={"l": 80, "r": 40, "t": 130, "b": 150}, autosize=False, **SIZE)
+        margin={"l": 80, "r": 40, "t": 130, "b": 130}, autosize=False, **SIZE)
     if fig.layout.showlegend is not False and panel.kind == "chart":
         fig.update_layout(legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
                                   "yref": "paper"})
     fig.add_annotation(text=_escape(meta.footer()), x=0, y=0, xref="paper", yref="paper", xanchor="left",
-                       yanchor="top", yshift=-92, showarrow=False, align="left",
+                       yanchor="top", yshift=-88, showarrow=False, align="left",
                        font={"size": 13, "color": "#5f6368"})
     if meta.simulated:
-        fig.add_annotation(text=f"<b>{t('export.simulated', lang).upper()}</b>", x=1, y=0, xref="paper",
-                           yref="paper", xanchor="right", yanchor="top", yshift=-112, showarrow=False,
+        fig.add_annotation(text=f"<b>{t('export.simulated', lang).upper()}</b>", x=1, y=1, xref="paper",
+                           yref="paper", xanchor="right", yanchor="bottom", yshift=78, showarrow=False,
                            font={"size": 15, "color": SIMULATED_COLOUR}, bordercolor=SIMULATED_COLOUR,
                            borderwidth=1.5, borderpad=4)
     return fig

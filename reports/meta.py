@@ -97,7 +97,11 @@ def scope_text(data: PanelData, lang: str) -> str:
 def meta_for(panel: Panel, data: PanelData, lang: str, now: datetime | None = None) -> ExportMeta:
     now = now or datetime.now(timezone.utc)
     simulated = data.simulated or get_site().commune.simulated
-    return ExportMeta(panel=panel.id, lang=lang, title=panel.title(lang), unit=unit_text(panel, data, lang),
+    title = panel.title(lang)
+    parameter = PARAMETERS.get(data.extra.get("parameter") or "")
+    if parameter is not None:       # "Chất lượng nước ao nuôi – Oxy hòa tan (DO)": which of the parameters
+        title = f"{title} – {parameter.vi if lang == 'vi' else parameter.en}"
+    return ExportMeta(panel=panel.id, lang=lang, title=title, unit=unit_text(panel, data, lang),
                       period=period_text(data, lang), scope=scope_text(data, lang),
                       source=sources_text(panel.sources, lang), commune=commune_text(lang),
                       generated=fmt_datetime(now, lang), simulated=simulated)

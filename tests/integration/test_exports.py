@@ -291,3 +291,36 @@ def test_decisions_for_week_without_and_with_a_record(store_url, use_store):
     assert list(found["who"]) == ["Phó Chủ tịch Nguyễn Văn Ấn", "Công an xã"]
     assert found["due"].iloc[0] == date(2026, 12, 3) and found["due"].iloc[1] is None
     assert decisions_for_week(monday + timedelta(days=7)).empty
+
+
+def test_export_menu_links_carry_the_slots_filters_on_pages_and_is_absent_on_the_wall(client):
+    from flask import Flask
+
+    from layouts.panel_view import render
+    from panels import Filters, data_for
+    filters = {"period": "custom", "start": "2026-11-01", "village": "thon_2", "ignored": "x"}
+    with Flask(__name__).test_request_context("/"):
+        data = data_for("fb.weekly", Filters.from_mapping(filters))
+        page = str(render("fb.weekly", data, "vi", "light", "page", filters).to_plotly_json())
+        wall = str(render("fb.weekly", data, "vi", "dark", "wall", filters).to_plotly_json())
+        kpi = str(render("eco.cashless", data_for("eco.cashless"), "vi", "light", "page", {}).to_plotly_json())
+    for fmt in ("png", "svg", "pdf", "csv", "xlsx"):
+        assert f"/export/fb.weekly.{fmt}?period=custom&start=2026-11-01&village=thon_2" in page
+        assert f"/export/eco.cashless.{fmt}?period=7d'" in kpi                  # the default period
+    assert "ignored" not in page and "panel-export" not in wall and "/export/" not in wall
+
+
+def test_background_callbacks_run_on_celery_when_a_broker_is_set(monkeypatch):
+    import importlib
+
+    from dash import CeleryManager, DiskcacheManager
+
+    from core.settings import get_settings
+    from reports import background
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+    get_settings.cache_clear()
+    manager, celery_app = background._make()
+    assert isinstance(manager, CeleryManager) and celery_app.conf.broker_url == "redis://127.0.0.1:6379/15"
+    monkeypatch.delenv("CELERY_BROKER_URL")
+    get_settings.cache_clear()
+    assert isinstance(importlib.reload(background).MANAGER, DiskcacheManager)
