@@ -183,7 +183,9 @@ def collect(monday: date, lang: str = "vi", progress: Progress | None = None,
         if spec.indicators:
             progress(done, steps, t("reports.step_data", lang, panel=section.title))
             tables_n += 1
-            section.blocks.append(_indicator_block(spec.indicators, lang, tables_n, now))
+            block = _indicator_block(spec.indicators, lang, tables_n, now)
+            simulated = simulated or bool(block.meta and block.meta.simulated)
+            section.blocks.append(block)
             done += 1
         for item in spec.items:
             panel = get_panel(item.panel)
