@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import func, select
 
-from queries.base import frame
+from queries.base import frame, records
 from queries.cache import memoize
 from store.models import Alert, AlertEvent
 
@@ -68,3 +68,18 @@ def alert_history(alert_id: int) -> pd.DataFrame:
             .where(e.alert_id == alert_id).order_by(e.t, e.id))
     return frame(stmt, ["time", "action", "actor", "note", "state_from", "state_to", "severity_from", "severity_to"],
                  ("time",))
+
+
+def wall_alarms(severities: tuple[str, ...], hold_s: int, now: int, limit: int = 10) -> list[dict]:
+    """Alerts that take over a wall: open (nobody acknowledged them yet), of the wall's severities, and
+    opened within its hold time (0: however long ago). Worst first, then newest. Read fresh, not
+    memoised: a wall asks every two seconds and must see an alert within five of its being stored."""
+    t = Alert.__table__
+    stmt = select(*[t.c[c] for c in COLUMNS]).where(t.c.state == "open", t.c.severity.in_(severities))
+    if hold_s > 0:
+        stmt = stmt.where(t.c.opened_t >= now - hold_s)
+    df = _frame(stmt.order_by(t.c.opened_t.desc()).limit(200))
+    if df.empty:
+        return []
+    df = df.sort_values(["rank", "opened_time"], ascending=[True, False]).head(limit)
+    return records(df)

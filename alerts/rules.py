@@ -48,6 +48,8 @@ class Rule(_Strict):
     min_score: float = 0.0
     after_min: float = 60
     enabled: bool = True
+    advice_vi: str = ""    # what to do, shown on the wall's alarm slide
+    advice_en: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> "Rule":

@@ -146,10 +146,28 @@ def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
                                         {"id": "shell-tick", "property": "n_intervals", "value": 0}])
 
 
+def panel_request(panel_id: str, filters: dict | None = None, slot: int = 0) -> dict:
+    """One panel slot's callback (layouts/panel_view.py), as the browser sends it."""
+    key = {"panel": panel_id, "slot": slot}
+    body_id = {"type": "panel", **key}
+    seen_id = {"type": "panel-seen", **key}
+    filters_id = {"type": "panel-filters", **key}
+    wildcard = lambda kind: json.dumps({"panel": ["MATCH"], "slot": ["MATCH"], "type": kind},  # noqa: E731
+                                       separators=(",", ":"), sort_keys=True)
+    output = f"..{wildcard('panel')}.children...{wildcard('panel-seen')}.data.."
+    return callback_body(output, [{"id": body_id, "property": "children"}, {"id": seen_id, "property": "data"}],
+                         [{"id": filters_id, "property": "data", "value": {"filters": filters or {}, "size": "page"}},
+                          {"id": "shell-tick", "property": "n_intervals", "value": 1}],
+                         [{"id": filters_id, "property": "id", "value": filters_id},
+                          {"id": seen_id, "property": "data", "value": None}])
+
+
 def overview_requests() -> list[dict]:
     """The overview's live callbacks, as the browser sends them on each refresh (a first visit: nothing
-    seen yet, so every part is sent)."""
+    seen yet, so every part is sent): one per panel of the pillars, the alerts, the changes and the map."""
+    import app  # noqa: F401 - pages register only once the Dash app exists
     from components.map import DEVICE_KINDS as KINDS
+    from pages.overview import PILLARS
     tick = [{"id": "shell-tick", "property": "n_intervals", "value": 1}]
     done = [{"id": "shell-alert-done", "property": "data", "value": 0}]
 
@@ -158,8 +176,7 @@ def overview_requests() -> list[dict]:
 
     def outs(ids: list[tuple[str, str]]):
         return ".." + "...".join(f"{i}.{p}" for i, p in ids) + "..", [{"id": i, "property": p} for i, p in ids]
-    bodies = []
-    # the KPIs are panels now, each with its own small callback (layouts/panel_view.py)
+    bodies = [panel_request(panel_id) for _pillar, ids in PILLARS for panel_id in ids]
     for part, inputs in (("alerts", tick + done), ("changes", tick)):
         output, outputs = outs([(f"ov-{part}", "children"), (f"ov-{part}-seen", "data")])
         bodies.append(callback_body(output, outputs, inputs, seen(part)))

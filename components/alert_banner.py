@@ -10,7 +10,9 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 def badges(counts: dict[str, int], lang: str) -> list:
-    shown = [html.Span(f"{t(f'severity.{s}', lang)} {counts[s]}", className=f"sev-pill sev-{s}",
+    # the word can be hidden on a narrow header (assets/10_app.css); the title still says it
+    shown = [html.Span([html.Span(t(f"severity.{s}", lang), className="sev-word"), f" {counts[s]}"],
+                       className=f"sev-pill sev-{s}", title=f"{t(f'severity.{s}', lang)}: {counts[s]}",
                        id={"type": "alert-count", "severity": s}) for s in SEVERITIES if counts.get(s)]
     return shown or [html.Span(t("alerts.banner_none", lang), className="sev-pill sev-info")]
 

@@ -48,9 +48,9 @@ def fresh(source: str) -> dict:
         return {"state": "never", "simulated": False}
 
 
-def card(title, body, *, extra=None, id=None) -> html.Div:
+def card(title, body, *, extra=None, id=None, className: str = "") -> html.Div:
     kw = {"id": id} if id else {}
-    return html.Div([html.H3([title, *(extra or [])]), body], className="card-box", **kw)
+    return html.Div([html.H3([title, *(extra or [])]), body], className=f"card-box {className}".strip(), **kw)
 
 
 def no_data_text(lang: str) -> html.Div:
@@ -76,9 +76,17 @@ def only_changed(values: list, seen: list | None) -> list:
 GRAPH_HEIGHTS = {"sm": "17rem", "md": "23rem", "lg": "30rem"}
 
 
-def graph(id, size: str = "md", filename: str = "bieu-do"):
-    """A chart with a fixed height (so the wall and a phone both lay it out) and PNG export at 2x."""
+def graph(id=None, size: str = "md", filename: str = "bieu-do", lang: str = "vi", figure=None, mode_bar: bool = True,
+          className: str | None = None):
+    """A chart with a fixed height (so the wall and a phone both lay it out; "fill" takes its box's) and the
+    shared mode bar (components/figures/config.py: no cloud sharing, tooltips in the viewer's language)."""
     from dash import dcc
-    return dcc.Graph(id=id, style={"height": GRAPH_HEIGHTS[size], "width": "100%"},
-                     config={"displaylogo": False, "responsive": True,
-                             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": filename}})
+
+    from components.figures.config import graph_config
+    config = graph_config(lang, filename) | ({} if mode_bar else {"displayModeBar": False})
+    kw = {"id": id} if id is not None else {}
+    if figure is not None:
+        kw["figure"] = figure
+    if className:
+        kw["className"] = className
+    return dcc.Graph(style={"height": GRAPH_HEIGHTS.get(size, "100%"), "width": "100%"}, config=config, **kw)

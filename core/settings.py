@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     indicators_url: str | None = None
     site_file: Path = ROOT / "sites" / "quang_tho.yaml"
     alert_rules_file: Path = ROOT / "sites" / "alert_rules.yaml"
+    walls_file: Path = ROOT / "sites" / "walls.yaml"
     ingest_interval_s: int | None = None   # set: every source polled this often (tests, soak runs)
     backfill_days: int = 90
     http_timeout_s: float = 20.0

@@ -77,7 +77,8 @@ def _text_or_none(v) -> bool:
 PROPERTY_TYPES = {
     "n_clicks": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
     "n_intervals": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**53),
-    "pathname": lambda v: v is None or (isinstance(v, str) and v.startswith("/")),
+    # a dcc.Location always knows its path; None would crash Dash's router on a page with a path_template
+    "pathname": lambda v: isinstance(v, str) and v.startswith("/"),
     "search": _text_or_none, "hash": _text_or_none, "href": _text_or_none,
     "contents": _text_or_none, "filename": _text_or_none, "date": _text_or_none,
     "value": lambda v: v is None or isinstance(v, str) or _number(v) or
@@ -165,8 +166,16 @@ def install(app) -> None:
         path = request.path.rstrip("/") or "/"
         if path.startswith(_OWN_PREFIXES):
             return response
-        known = {(p.get("path") or "").rstrip("/") or "/" for p in dash.page_registry.values()
-                 if p.get("module") != "pages.not_found_404"}
-        if path not in known:
+        pages = [p for p in dash.page_registry.values() if p.get("module") != "pages.not_found_404"]
+        known = {(p.get("path") or "").rstrip("/") or "/" for p in pages if not p.get("path_template")}
+        templates = [_template_regex(p["path_template"]) for p in pages if p.get("path_template")]
+        if path not in known and not any(rx.fullmatch(path) for rx in templates):
             response.status_code = 404
         return response
+
+
+def _template_regex(template: str):
+    """/wall/<name> -> a pattern matching /wall/anything-but-a-slash."""
+    import re
+    parts = re.split(r"(<[^>]+>)", template.rstrip("/") or "/")
+    return re.compile("".join("[^/]+" if p.startswith("<") else re.escape(p) for p in parts))

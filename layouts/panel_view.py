@@ -15,14 +15,11 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 from components.errors import error_alert
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
-from components.page import only_changed
+from components.page import graph, only_changed
 from core.errors import BadParam
 from core.i18n import t
 from layouts.context import current_lang, current_theme
 from panels import Filters, PanelData, data_for, get_panel
-
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"]}
 
 
 def covers_for(data: PanelData, lang: str) -> str:
@@ -75,21 +72,23 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         label = fields.pop("label", None) or panel.title(lang)
         advice = fields.pop("advice", None)
         fields.pop("period", None)
+        if advice and size == "wall":    # on the wall the band's advice is part of the card
+            fields["note"] = " · ".join(x for x in (fields.get("note"), advice) if x)
         card = kpi_card(panel_id.replace(".", "-"), label, fields.pop("value"), fields.pop("unit", panel.unit), lang,
                         fresh=data.freshness | {"simulated": data.simulated}, covers=covers_for(data, lang),
                         href=panel.href if size == "page" else None, page=f"panel-{size}", **fields)
-        return html.Div([menu, card, html.Div(advice, className="panel-advice") if advice and size == "wall" else None],
-                        className="panel-kpi-wrap")
+        return html.Div([menu, card], className="panel-kpi-wrap") if menu is not None else card
+    # a panel over the store's own state (alerts, sources) has no source whose freshness to show
+    badges = freshness_badge(data.freshness | {"simulated": data.simulated}, lang) if panel.sources else []
     header = html.Div([html.Span(panel.title(lang), className="panel-title"),
-                       html.Span(covers_for(data, lang), className="panel-covers"),
-                       *freshness_badge(data.freshness | {"simulated": data.simulated}, lang), menu],
+                       html.Span(covers_for(data, lang), className="panel-covers"), *badges, menu],
                       className="panel-head")
     if panel.kind == "chart":
         figure = panel.figure(data, lang, theme)
         if size == "wall":
             figure.update_layout(font={"size": 22}, margin={"l": 70, "r": 30, "t": 40, "b": 60})
-        body = dcc.Graph(figure=figure, config=GRAPH_CONFIG | {"displayModeBar": size != "wall"},
-                         className="panel-graph", style={"height": "100%", "width": "100%"})
+        body = graph(size="fill" if size == "wall" else "md", figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall",
+                     className="panel-graph")
     else:
         head, rows = panel.table(data, lang)
         body = html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),

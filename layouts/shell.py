@@ -11,8 +11,8 @@ from core.i18n import t
 from layouts.context import current_lang, current_theme
 
 NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
-       ("services", "/services"), ("digital", "/digital"), ("alerts", "/alerts"), ("data", "/data"),
-       ("reports", "/reports"))
+       ("services", "/services"), ("digital", "/digital"), ("meeting", "/meeting"), ("alerts", "/alerts"),
+       ("data", "/data"), ("reports", "/reports"))
 
 
 def _commune_name(lang: str) -> tuple[str, str]:
@@ -108,3 +108,13 @@ clientside_callback(
     }""",
     Output({"type": "nav", "page": ALL, "path": ALL}, "className"), Input("shell-url", "pathname"),
     State({"type": "nav", "page": ALL, "path": ALL}, "id"))
+
+# The wall (/wall, /wall/<name>) hides the navigation and is always dark.
+clientside_callback(
+    """function (path) {
+        const wall = /^\\/wall(\\/|$)/.test(path || '');
+        document.body.classList.toggle('wall-mode', wall);
+        if (wall) { document.documentElement.setAttribute('data-bs-theme', 'dark'); }
+        return wall ? 'shell-wall' : '';
+    }""",
+    Output("shell", "className"), Input("shell-url", "pathname"))

@@ -10,13 +10,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from alerts.lifecycle import TransitionError, acknowledge, resolve
-from alerts.queries import alert_history, alerts
+from alerts.queries import alert_by_id, alert_history, alerts
+from alerts.rules import get_rules
+from components.alert_detail import alert_summary
 from components.errors import error_alert
 from components.filters import extra_filter, fid, filter_bar, village_filter
 from components.grid import list_grid
 from components.page import card, page_header, village_options
 from core.errors import AppError, BadParam
-from core.formatting import fmt_datetime, fmt_number
+from core.formatting import fmt_datetime, is_missing
 from core.i18n import t
 from core.text import source_text
 from layouts.context import current_lang
@@ -61,7 +63,8 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
                                 state if state in STATES else "active")),
         html.Div(id=f"{P}-error"),
         html.Div([
-            card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "34rem", getRowId="params.data.id")),
+            card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "100%", getRowId="params.data.id",
+                                                   className="alerts-grid"), className="alerts-list"),
             card(t("alerts.detail", lang), html.Div([
                 html.Div(t("alerts.pick", lang), id=f"{P}-detail", className="muted"),
                 dcc.Store(id=f"{P}-selected", data=alert_id_of(alert)),
@@ -70,13 +73,14 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
                     dbc.Input(id=f"{P}-user", type="text", maxLength=100, persistence=True, persistence_type="local"),
                     dbc.Label(t("alerts.note", lang), html_for=f"{P}-note", className="mt-2"),
                     dbc.Textarea(id=f"{P}-note", maxLength=2000, rows=2),
-                    html.Div([dbc.Button(t("alerts.ack", lang), id=f"{P}-ack", color="warning", className="me-2"),
-                              dbc.Button(t("alerts.resolve", lang), id=f"{P}-resolve", color="success")],
+                    html.Div([dbc.Button(t("alerts.ack", lang), id=f"{P}-ack", color="warning", className="me-2",
+                                         disabled=True),
+                              dbc.Button(t("alerts.resolve", lang), id=f"{P}-resolve", color="success", disabled=True)],
                              className="mt-2"),
                     html.Div(id=f"{P}-action-result", className="mt-2"),
                 ], className="mt-3"),
-            ])),
-        ], className="grid-2"),
+            ]), className="alerts-detail"),
+        ], className="alerts-layout"),
     ])
 
 
@@ -92,22 +96,21 @@ def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
         return [], [], error_alert(err, lang)
     df = alerts(severity if severity in SEVERITIES else None, kind if kind in KINDS else None, village,
                 state if state in STATES else "active")
-    vnames = dict(village_options())
     rows = [{"id": int(r["id"]), "severity": t(f"severity.{r['severity']}", lang), "sev": r["severity"],
              "title": source_text(r["title_vi"] if lang == "vi" else r["title_en"]),
-             "village": vnames.get(r["village_id"], "—"), "state": t(f"alert_state.{r['state']}", lang),
-             "opened": fmt_datetime(r["opened_time"]),
-             "value": fmt_number(r["value"], lang, 2) if r["value"] == r["value"] and r["value"] is not None else "—"}
+             "state": t(f"alert_state.{r['state']}", lang), "opened": fmt_datetime(r["opened_time"])}
             for r in records(df)]
-    cols = [{"field": "id", "headerName": "#", "maxWidth": 80},
-            {"field": "severity", "headerName": t("alerts.severity", lang), "maxWidth": 130,
+    # four columns that read whole at 1366 px; village, value, rule and history are in the detail panel
+    cols = [{"field": "severity", "headerName": t("alerts.severity", lang), "width": 118, "minWidth": 118,
+             "suppressSizeToFit": True, "cellClass": "sev-cell",
              "cellClassRules": {f"sev-{s}": f"params.data.sev == '{s}'" for s in SEVERITIES}},
-            {"field": "title", "headerName": t("alerts.col_title", lang), "flex": 3, "minWidth": 200, "wrapText": True,
-             "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"}},
-            {"field": "village", "headerName": t("alerts.col_village", lang), "maxWidth": 110},
-            {"field": "value", "headerName": t("alerts.col_value", lang), "maxWidth": 110},
-            {"field": "state", "headerName": t("alerts.state", lang), "maxWidth": 140},
-            {"field": "opened", "headerName": t("alerts.opened", lang), "minWidth": 135, "maxWidth": 160}]
+            {"field": "title", "headerName": t("alerts.col_title", lang), "flex": 1, "minWidth": 220, "wrapText": True,
+             "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"},
+             "tooltipField": "title"},
+            {"field": "state", "headerName": t("alerts.state", lang), "width": 132, "minWidth": 132,
+             "suppressSizeToFit": True},
+            {"field": "opened", "headerName": t("alerts.opened", lang), "width": 150, "minWidth": 150,
+             "suppressSizeToFit": True}]
     return rows, cols, None
 
 
@@ -124,8 +127,9 @@ def show_detail(alert_id, _done):
     alert_id = alert_id_of(alert_id)
     if not alert_id:
         return t("alerts.pick", lang)
-    hist = alert_history(alert_id)
-    if hist.empty:
+    alert = alert_by_id(int(alert_id))
+    hist = alert_history(int(alert_id))
+    if alert is None or hist.empty:
         return t("alerts.error_unknown", lang, id=alert_id)
     items = []
     for r in records(hist):
@@ -134,7 +138,20 @@ def show_detail(alert_id, _done):
         items.append(html.Li([html.Span(fmt_datetime(r["time"]), className="muted"), " · ",
                               html.Strong(t(f"alerts.action.{r['action']}", lang)), f" · {sev} · ",
                               t("alerts.by", lang, who=actor), html.Div(source_text(r["note"], ""), className="small")]))
-    return html.Div([html.Strong(f"#{alert_id}"), html.Ul(items, id=f"{P}-history")])
+    rule = next((r for r in get_rules().rules if r.id == alert["rule_id"]), None)
+    village = dict(village_options()).get(alert["village_id"]) if not is_missing(alert["village_id"]) else None
+    return html.Div([alert_summary(alert, rule, village, lang), html.Ul(items, id=f"{P}-history")])
+
+
+@callback(Output(f"{P}-ack", "disabled"), Output(f"{P}-resolve", "disabled"),
+          Input(f"{P}-selected", "data"), Input(f"{P}-action-result", "children"))
+def enable_actions(alert_id, _done):
+    """Nothing selected, nothing to act on: acknowledge only an open alert, resolve any unresolved one."""
+    alert_id = alert_id_of(alert_id)
+    alert = alert_by_id(alert_id) if alert_id is not None else None
+    if alert is None:
+        return True, True
+    return alert["state"] != "open", alert["state"] == "resolved"
 
 
 @callback(Output(f"{P}-action-result", "children"), Input(f"{P}-ack", "n_clicks"), Input(f"{P}-resolve", "n_clicks"),

@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.crosschecks import crosscheck_table
+from components.rejects import reason_cell, reason_text, reject_kind_text
 from components.page import card, page_header
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
 from core.i18n import TABLE, t
@@ -82,14 +83,19 @@ def update_health(_tick, _stored):
                      className="table-responsive") if rows else html.Div(t("common.no_data", lang), className="muted")
     rej = health.rejects_by_reason()
     rej_table = html.Table([html.Thead(html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "kind", "reason", "count", "time")])),
-                            html.Tbody([html.Tr([html.Td(r["source"]), html.Td(r["kind"]), html.Td(html.Code(r["reason"])),
+                            html.Tbody([html.Tr([html.Td(r["source"]), html.Td(reject_kind_text(r["kind"], lang)),
+                                                 html.Td(reason_cell(r["reason"], lang)),
                                                  html.Td(fmt_number(r["count"], lang, 0)), html.Td(_when(r["last_time"]))])
                                         for r in records(rej)])], className="table table-sm table-compact") \
         if not rej.empty else html.Div(t("common.no_data", lang), className="muted")
     rec = health.recent_rejects(50)
-    rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"), f" {r['source']} · ",
-                                 html.Code(r["reason"]), f" · {text_or(r['detail'])}",
-                                 html.Div(html.Code(text_or(r["excerpt"])[:200]), className="small")])
+    rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"),
+                                 f" {r['source']} · {reject_kind_text(r['kind'], lang)} · ",
+                                 html.Strong(reason_text(r["reason"], lang)),
+                                 html.Details([html.Summary(t("data.technical", lang), className="muted"),
+                                               html.Div([html.Code(text_or(r["reason"])), " · ", text_or(r["detail"])]),
+                                               html.Code(text_or(r["excerpt"])[:200], className="text-break")],
+                                              className="small")])
                         for r in records(rec)], className="small") if not rec.empty else \
         html.Div(t("common.no_data", lang), className="muted")
     return table, rej_table, rec_list
@@ -172,7 +178,7 @@ def preview_upload(contents, filename):
                                       for r in result["preview"]])], className="table table-sm table-compact")
     errors = html.Table([html.Thead(html.Tr([html.Th(t("col.row", lang)), html.Th(t("col.reason", lang)),
                                              html.Th(t("col.detail", lang))])),
-                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(html.Code(e["reason"])), html.Td(source_text(e["detail"], ""))])
+                         html.Tbody([html.Tr([html.Td(e["row"] or "—"), html.Td(reason_cell(e["reason"], lang)), html.Td(source_text(e["detail"], ""))])
                                      for e in result["errors"]])], className="table table-sm table-compact text-danger") \
         if result["errors"] else None
     head = html.Div([t("data.preview", lang, valid=result["valid"], bad=result["rejected"]),

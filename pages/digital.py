@@ -38,13 +38,13 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village)),
         html.Div(id=f"{P}-error"),
         html.Div(id=f"{P}-kpis", className="kpi-grid"),
-        html.Div([card(t("dig.wifi", lang), graph(f"{P}-wifi", "md", "xa-hoi-so"), extra=[html.Span(id=f"{P}-fresh")]),
+        html.Div([card(t("dig.wifi", lang), graph(f"{P}-wifi", "md", "xa-hoi-so", lang=lang), extra=[html.Span(id=f"{P}-fresh")]),
                   card(t("dig.wifi_table", lang), html.Div(id=f"{P}-wifi-table", className="list-scroll"))],
                  className="grid-2"),
-        html.Div([card(t("dig.adoption", lang), graph(f"{P}-adoption", "md", "xa-hoi-so")),
-                  card(t("dig.villages", lang), graph(f"{P}-villages", "md", "xa-hoi-so"))], className="grid-2"),
-        html.Div([card(t("dig.economy", lang), graph(f"{P}-economy", "md", "kinh-te-so")),
-                  card(t("dig.pond", lang), graph(f"{P}-pond", "md", "kinh-te-so"))], className="grid-2"),
+        html.Div([card(t("dig.adoption", lang), graph(f"{P}-adoption", "md", "xa-hoi-so", lang=lang)),
+                  card(t("dig.villages", lang), graph(f"{P}-villages", "md", "xa-hoi-so", lang=lang))], className="grid-2"),
+        html.Div([card(t("dig.economy", lang), graph(f"{P}-economy", "md", "kinh-te-so", lang=lang)),
+                  card(t("dig.pond", lang), graph(f"{P}-pond", "md", "kinh-te-so", lang=lang))], className="grid-2"),
     ])
 
 

@@ -55,19 +55,19 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
                    extra_filter("parameter", t("env.parameter", lang), params, parameter if parameter in POND_PARAMS else "do")),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
-            card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong"),
+            card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong", lang=lang),
                  extra=[html.Span(id=f"{P}-pond-fresh")]),
             card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),
         ], className="grid-2"),
         html.Div([
             card(t("env.air", lang), html.Div([html.Div(id=f"{P}-aqi-now"),
-                                               graph(f"{P}-aqi", "sm", "moi-truong")])),
-            card(t("env.compare", lang), graph(f"{P}-compare", "sm", "moi-truong")),
+                                               graph(f"{P}-aqi", "sm", "moi-truong", lang=lang)])),
+            card(t("env.compare", lang), graph(f"{P}-compare", "sm", "moi-truong", lang=lang)),
         ], className="grid-2"),
         html.Div([
-            card(t("env.hydro", lang), graph(f"{P}-level", "md", "moi-truong"),
+            card(t("env.hydro", lang), graph(f"{P}-level", "md", "moi-truong", lang=lang),
                  extra=[html.Span(id=f"{P}-gauges")]),
-            card(t("env.rain_daily", lang), graph(f"{P}-rain", "md", "moi-truong")),
+            card(t("env.rain_daily", lang), graph(f"{P}-rain", "md", "moi-truong", lang=lang)),
         ], className="grid-2"),
     ])
 

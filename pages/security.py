@@ -8,6 +8,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.alert_actions import alert_popup, open_alerts_by_device
+from components.cameras import offline_cameras
 from components.errors import error_alert
 from components.figures.bars import bar, hour_weekday
 from components.figures.base import no_data
@@ -39,12 +40,14 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
-        html.Div([card(t("sec.map", lang), page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+        html.Div([card(t("sec.map", lang), html.Div([
+                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+                           html.Div(id=f"{P}-offline", className="mt-2")]),
                        extra=[html.Span(id=f"{P}-online")]),
-                  card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh"))], className="grid-2"),
-        html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh")),
-                  html.Div([card(t("sec.by_label", lang), graph(f"{P}-labels", "sm", "an-ninh")),
-                            card(t("sec.by_village", lang), graph(f"{P}-villages", "sm", "an-ninh"))])],
+                  card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh", lang=lang))], className="grid-2"),
+        html.Div([card(t("sec.by_camera", lang), graph(f"{P}-cams", "lg", "an-ninh", lang=lang)),
+                  html.Div([card(t("sec.by_label", lang), graph(f"{P}-labels", "sm", "an-ninh", lang=lang)),
+                            card(t("sec.by_village", lang), graph(f"{P}-villages", "sm", "an-ninh", lang=lang))])],
                  className="grid-2"),
         card(t("sec.latest", lang), html.Div(id=f"{P}-latest", className="list-scroll")),
     ])
@@ -87,10 +90,12 @@ def update_events(period, dates, village, camera, label, _tick):
         rows.append(html.Tr([html.Td(fmt_datetime(r["time"])), html.Td(source_text(r["camera_name"])),
                              html.Td(label_text(r["label"], lang) + (f" · {source_text(r['sub_label'], limit=80)}"
                                                                      if isinstance(r["sub_label"], str) else "")),
-                             html.Td(t("sec.score", lang, v=fmt_number((r["top_score"] or 0) * 100, lang, 0))
+                             html.Td(f'{fmt_number(r["top_score"] * 100, lang, 0)}%'
                                      if r["top_score"] == r["top_score"] and r["top_score"] is not None else "—"),
                              html.Td(ended), html.Td(img)]))
-    table = html.Table(html.Tbody(rows), className="table table-sm table-compact") if rows else \
+    head = html.Thead(html.Tr([html.Th(t(f"sec.col_{c}", lang)) for c in ("time", "camera", "object", "score", "end",
+                                                                         "snapshot")]))
+    table = html.Table([head, html.Tbody(rows)], className="table table-sm table-compact") if rows else \
         html.Div(t("common.no_data", lang), className="muted")
     return heat, cam_fig, label_fig, village_fig, table, None
 
@@ -103,7 +108,8 @@ def label_text(label, lang: str) -> str:
 mark_selected(P, "cameras", "camera")
 
 
-@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-map-seen", "data"),
+@callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-offline", "children"),
+          Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
 def update_map(_tick, _done, seen):
     lang = current_lang()
@@ -126,7 +132,7 @@ def update_map(_tick, _done, seen):
     else:
         summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
                              className="muted me-2")]
-    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang)], seen)
+    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang), offline_cameras(status, dict(village_options()), lang)], seen)
 
 
 @callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(f"{P}-cams", "clickData"),

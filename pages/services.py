@@ -37,9 +37,9 @@ def layout(period: str = "year", start: str | None = None, end: str | None = Non
         filter_bar(*period_filter(lang, period, start, end)),
         html.Div(id=f"{P}-error"),
         html.Div(id=f"{P}-kpis", className="kpi-grid"),
-        html.Div([card(t("svc.dossiers", lang), graph(f"{P}-dossiers", "md", "dich-vu-cong"),
+        html.Div([card(t("svc.dossiers", lang), graph(f"{P}-dossiers", "md", "dich-vu-cong", lang=lang),
                        extra=[html.Span(id=f"{P}-fresh")]),
-                  card(t("svc.rates", lang), graph(f"{P}-rates", "md", "dich-vu-cong"))], className="grid-2"),
+                  card(t("svc.rates", lang), graph(f"{P}-rates", "md", "dich-vu-cong", lang=lang))], className="grid-2"),
         card(t("svc.766", lang), html.Div(id=f"{P}-766")),
     ])
 

@@ -59,6 +59,12 @@ class Filters:
         custom = self.period == "custom"
         return window(self.period, self.start if custom else None, self.end if custom else None)
 
+    def named_window(self) -> tuple[datetime, datetime] | None:
+        """The window the caller named (period="custom", e.g. one meeting week), or None. KPI panels
+        that otherwise cover a rolling stretch ("7 ngày", "tuần này") answer for a named window when
+        given one, so the weekly meeting and the weekly report ask the same panel about any week."""
+        return self.window() if self.period == "custom" else None
+
     def checked_village(self) -> str | None:
         return site.check_village(self.village)
 
@@ -111,6 +117,7 @@ class Panel:
     rows: Callable[[PanelData], pd.DataFrame] | None = None
     href: str | None = None              # where the detail lives
     uses: tuple[str, ...] = ()           # filters this panel reads (the rest are ignored)
+    windowed: bool = False               # a KPI whose value covers Filters.named_window() when one is given
 
     def title(self, lang: str) -> str:
         return self.title_vi if lang == "vi" else self.title_en

@@ -96,26 +96,37 @@ register(Panel("env.river_now", "Mực nước hiện tại", "Water level now",
 # --- rain in the last 24 h ---------------------------------------------------------------------------
 
 def rain24_data(filters: Filters) -> PanelData:
+    """The last 24 hours, or the rain over a named window (a meeting week)."""
     device = next((d.id for d in get_site().devices_of("rain_gauge")), None)
+    try:
+        named = filters.named_window()
+    except BadParam as err:
+        return with_error("env.rain_24h", err)
     end = _now()
-    total = kpis.rain_total(device, end - timedelta(hours=24), end) if device else None
-    return make_data("env.rain_24h", SOURCES, value=total, start=end - timedelta(hours=24), end=end,
+    start, end = named or (end - timedelta(hours=24), end)
+    total = kpis.rain_total(device, start, end) if device else None
+    return make_data("env.rain_24h", SOURCES, value=total, start=start, end=end,
                      scope=f"device:{device}" if device else "commune")
 
 
 register(Panel("env.rain_24h", "Lượng mưa 24 giờ qua", "Rain in the last 24 h", "environment", "kpi", SOURCES,
                rain24_data, unit="mm",
                kpi=lambda d, lang: {"value": d.value, "unit": "mm", "decimals": 1, "direction": "none"},
-               href="/environment"))
+               href="/environment", windowed=True))
 
 
 # --- pond DO in range this week ------------------------------------------------------------------------
 
 def pond_share_data(filters: Filters) -> PanelData:
+    """The last 7 days against the 7 before, or a named window against the one before it."""
+    try:
+        named = filters.named_window()
+    except BadParam as err:
+        return with_error("env.pond_do_share", err)
     end = _now()
-    start = end - timedelta(days=7)
+    start, end = named or (end - timedelta(days=7), end)
     value = kpis.pond_share("do", start, end)
-    previous = kpis.pond_share("do", start - timedelta(days=7), start)
+    previous = kpis.pond_share("do", start - (end - start), start)
     return make_data("env.pond_do_share", SOURCES, value=value, extra={"previous": previous}, start=start, end=end)
 
 
@@ -123,7 +134,7 @@ register(Panel("env.pond_do_share", "Giờ có oxy hòa tan đạt QCVN (7 ngày
                "economy", "kpi", SOURCES, pond_share_data, unit="%",
                kpi=lambda d, lang: {"value": d.value, "unit": "%", "decimals": 1, "direction": "up",
                                     "previous": d.extra.get("previous")},
-               href="/environment?parameter=do"))
+               href="/environment?parameter=do", windowed=True))
 
 
 # --- pond water series --------------------------------------------------------------------------------

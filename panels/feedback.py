@@ -26,9 +26,17 @@ def _now() -> datetime:
 def week_data(filters: Filters) -> PanelData:
     """Reports received since Monday, against the same stretch of last week (only where the stored
     history covers last week: no history is not 0)."""
+    try:
+        named = filters.named_window()
+    except BadParam as err:
+        return with_error("fb.reports_week", err)
+    first = reports.first_report_t()
+    if named:   # a named window (a meeting week): counted only where the stored history covers all of it
+        start, end = named
+        value = reports.report_stats(start, end)["received"] if first is not None and first <= start.timestamp() else None
+        return make_data("fb.reports_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end)
     now = _now()
     w0, _ = week_bounds(now.astimezone(LOCAL_TZ).date())
-    first = reports.first_report_t()
     value = reports.report_stats(w0, now)["received"] if first is not None else None
     previous = None
     if first is not None and first <= (w0 - timedelta(days=7)).timestamp():
@@ -40,7 +48,7 @@ def week_data(filters: Filters) -> PanelData:
 register(Panel("fb.reports_week", "Phản ánh tuần này", "Reports this week", "government", "kpi", SOURCES, week_data,
                kpi=lambda d, lang: {"value": d.value, "unit": t("unit.reports", lang), "decimals": 0,
                                     "direction": "none", "previous": d.extra.get("previous")},
-               href="/feedback"))
+               href="/feedback", windowed=True))
 
 
 def overdue_data(filters: Filters) -> PanelData:

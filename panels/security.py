@@ -16,9 +16,18 @@ SOURCES = ("frigate",)
 
 
 def week_data(filters: Filters) -> PanelData:
+    try:
+        named = filters.named_window()
+    except BadParam as err:
+        return with_error("sec.events_week", err)
+    first = events.first_event_t()
+    if named:   # a named window (a meeting week): counted only where the stored history covers all of it
+        start, end = named
+        value = (int(events.event_counts(start, end, "label")["count"].sum())
+                 if first is not None and first <= start.timestamp() else None)
+        return make_data("sec.events_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end)
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     w0, _ = week_bounds(now.astimezone(LOCAL_TZ).date())
-    first = events.first_event_t()
     value = int(events.event_counts(w0, now, "label")["count"].sum()) if first is not None else None
     previous = None
     if first is not None and first <= (w0 - timedelta(days=7)).timestamp():
@@ -30,7 +39,7 @@ def week_data(filters: Filters) -> PanelData:
 register(Panel("sec.events_week", "Sự kiện camera tuần này", "Camera events this week", "security", "kpi", SOURCES,
                week_data, kpi=lambda d, lang: {"value": d.value, "unit": t("unit.events", lang), "decimals": 0,
                                                "direction": "none", "previous": d.extra.get("previous")},
-               href="/security"))
+               href="/security", windowed=True))
 
 
 def by_label_data(filters: Filters) -> PanelData:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from core.errors import BadParam
 from core.formatting import fmt_date, fmt_number, fmt_period, is_missing
-from core.i18n import t
+from core.i18n import has, t
 from core.settings import ROOT
 from core.site import get_site
 from core.text import source_text
@@ -247,12 +247,18 @@ def issuer_in_text(issuer: str) -> str:
     return issuer
 
 
+def state_text(state: object, lang: str) -> str:
+    """A decision's follow-up state (open / done / late) in words, as the meeting page says it."""
+    key = f"meeting.state.{state}"
+    return t(key, lang) if isinstance(state, str) and has(key) else source_text(state)
+
+
 def _decisions_rows(report: WeeklyReport) -> list[list[str]]:
     rows = []
     for i, r in enumerate(report.decisions.itertuples(index=False), start=1):
         due = r.due if isinstance(r.due, date) else None
         rows.append([str(i), source_text(r.who), source_text(r.what), fmt_date(due) if due else "—",
-                     source_text(r.state)])
+                     state_text(r.state, report.lang)])
     return rows
 
 
@@ -318,6 +324,7 @@ def xlsx_bytes(report: WeeklyReport) -> bytes:
         ws = wb.create_sheet(tables.sheet_name(t("report.decisions", lang), taken))
         frame = report.decisions.copy()
         frame["due"] = [d if isinstance(d, date) else None for d in frame["due"]]
+        frame["state"] = [state_text(v, lang) for v in frame["state"]]
         tables.write_frame(ws, frame)
     return tables.workbook_bytes(wb)
 

@@ -222,7 +222,8 @@ def observations(seed: int, ds: Datastream, start: int, end: int, now: int):
     # Late records: ~3 % arrive 1-5 hours after they were measured (a gateway buffering).
     delay = np.where(noise.uniform(seed, 81_000 + ds.id, k) < 0.03,
                      3600 + (noise.uniform(seed, 82_000 + ds.id, k) * 4 * 3600).astype(np.int64), 4)
-    result_t = t + delay
+    # an averaged or accumulated value (phenomenonTime start/end) is known only once its interval is over
+    result_t = t + (ds.step if ds.interval else 0) + delay
     keep = (~np.isnan(v)) & (result_t <= now)   # outages send nothing; late records wait
     k, t, v, u, result_t = k[keep], t[keep], v[keep], u[keep], result_t[keep]
     param = PARAMETERS.get(ds.parameter)

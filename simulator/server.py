@@ -8,12 +8,14 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable
+from xml.sax.saxutils import escape as xml_escape
 
 import orjson
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from core.i18n import has, t
 from core.site import load_site
 from core.timeutil import to_epoch
 from simulator import noise
@@ -31,9 +33,16 @@ def _json(data, status: int = 200, headers=None) -> Response:
 
 
 def _snapshot_svg(text: str) -> bytes:
+    """A stand-in for a camera's snapshot, marked as simulated; the text is escaped (it is SVG)."""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180"><rect width="320" height="180" '
             f'fill="#223"/><text x="12" y="96" fill="#ddd" font-family="sans-serif" font-size="14">'
-            f'{text} (mô phỏng)</text></svg>').encode()
+            f'{xml_escape(text)} (mô phỏng)</text></svg>').encode()
+
+
+def _object_label(label: str) -> str:
+    """Frigate's object label as a Vietnamese operator reads it ("xe máy"), or as it came if unknown."""
+    key = f"label.{label}"
+    return t(key, "vi").lower() if has(key) else str(label)
 
 
 class SimulatorApp:
@@ -131,7 +140,7 @@ class SimulatorApp:
             if event is None:
                 return _json({"success": False, "message": "Event not found"}, 404)
             if tail in ("snapshot.jpg", "thumbnail.jpg"):
-                return Response(_snapshot_svg(f"{event['camera']} · {event['label']}"), mimetype="image/svg+xml")
+                return Response(_snapshot_svg(f"{event['camera']} · {_object_label(event['label'])}"), mimetype="image/svg+xml")
             return _json(event)
         raise NotFound()
 

@@ -338,3 +338,51 @@ class UnmappedDatastream(Base):
     first_seen_t: Mapped[int] = mapped_column(Epoch)
     last_seen_t: Mapped[int] = mapped_column(Epoch)
     mapped_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+
+
+# --- the weekly meeting ---------------------------------------------------------------------------
+
+class Meeting(Base):
+    """The record of one week's meeting: the figures shown, frozen as a JSON snapshot (so later data
+    changes do not alter what was decided on), and the notes. One per ISO week ("2026-W47")."""
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    week: Mapped[str] = mapped_column(String(8), unique=True)          # ISO week, "2026-W47"
+    week_start_t: Mapped[int] = mapped_column(Epoch, index=True)       # local Monday 00:00, UTC epoch
+    snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    frozen_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    frozen_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_t: Mapped[int] = mapped_column(Epoch)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_t: Mapped[int] = mapped_column(Epoch)
+
+
+class MeetingDecision(Base):
+    """A decision taken at a meeting: who does what by when, and its follow-up state (open | done;
+    "late" is an open decision past its due date, judged when read)."""
+    __tablename__ = "meeting_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    who: Mapped[str] = mapped_column(String(100))
+    what: Mapped[str] = mapped_column(String(500))
+    due: Mapped[str] = mapped_column(String(10))        # local date, ISO "2026-12-04"
+    state: Mapped[str] = mapped_column(String(8))       # open | done
+    follow_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_t: Mapped[int] = mapped_column(Epoch)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_t: Mapped[int] = mapped_column(Epoch)
+
+
+class MeetingEvent(Base):
+    """The audit trail of meeting records: who froze, noted, decided or followed up what, and when."""
+    __tablename__ = "meeting_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    t: Mapped[int] = mapped_column(Epoch)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))     # freeze | notes | decide | follow_up
+    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, local_x, no_data, style, time_axis
+from components.figures.base import PALETTE, legible, local_x, no_data, style, time_axis
 
+# on the dark theme the empty cells are the card's own colour, not a white glare
+HEAT_DARK = [[0, "#1c2230"], [0.5, "#1f5fa8"], [1, "#8ab4f8"]]
 WEEKDAYS = {"vi": ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"],
             "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}
 
@@ -53,7 +55,7 @@ def hour_weekday(frame: pd.DataFrame, *, lang: str, title: str | None = None, th
     grid = (frame.pivot_table(index="weekday", columns="hour", values="count", aggfunc="sum")
             .reindex(index=range(7), columns=range(24)).fillna(0))
     fig = go.Figure(go.Heatmap(z=grid.values, x=[f"{h:02d}:00" for h in range(24)], y=WEEKDAYS.get(lang, WEEKDAYS["vi"]),
-                               colorscale="Blues", hovertemplate="%{y} %{x}: %{z:,}<extra></extra>",
+                               colorscale=HEAT_DARK if theme == "dark" else "Blues", hovertemplate="%{y} %{x}: %{z:,}<extra></extra>",
                                colorbar={"thickness": 12}))
     fig.update_yaxes(autorange="reversed")
     return style(fig, lang, title=title, theme=theme, legend=False)
@@ -70,8 +72,8 @@ def indicator_trend(frame: pd.DataFrame, *, lang: str, names: dict[str, str], un
                         mode="lines+markers", connectgaps=False, line={"color": PALETTE[i % len(PALETTE)], "width": 2},
                         hovertemplate="%{y:,.1f} " + unit + "<extra>" + names.get(code, code) + "</extra>")
     if target is not None:
-        fig.add_hline(y=target, line={"dash": "dot", "color": "#1e8e3e"}, annotation_text=target_label,
-                      annotation_position="top left")
+        fig.add_hline(y=target, line={"dash": "dot", "color": legible("#1e8e3e", theme)}, annotation_text=target_label,
+                      annotation_position="top left", annotation_font={"color": legible("#1e8e3e", theme)})
     fig = style(fig, lang, title=title, unit=unit, theme=theme)
     fig.update_xaxes(tickformat="%m/%Y", hoverformat="%m/%Y")
     return fig

@@ -36,6 +36,15 @@ def _slim(name: str) -> str:
 TEMPLATES = {"light": _slim("plotly_white"), "dark": _slim("plotly_dark")}
 
 
+def legible(colour: str, theme: str = "light") -> str:
+    """A label colour that reads on the theme: on dark, a #rrggbb is mixed 45 % with white, so a red
+    threshold label (#d93025) becomes #ea8f88 instead of sinking into the dark background."""
+    if theme != "dark" or not (isinstance(colour, str) and len(colour) == 7 and colour.startswith("#")):
+        return colour
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * 0.45):02x}" for c in rgb)
+
+
 def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: str | None = None,
           theme: str = "light", legend: bool = True, hover_time: bool = True) -> go.Figure:
     c = THEMES.get(theme, THEMES["light"])

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, local_x, no_data, style, time_axis
+from components.figures.base import PALETTE, legible, local_x, no_data, style, time_axis
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,10 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
         y1 = band.high if band.high is not None else max(hi_data, band.low if band.low is not None else hi_data) + pad
         fig.add_hrect(y0=y0, y1=y1, fillcolor=band.colour, opacity=0.12, line_width=0, layer="below",
                       annotation_text=band.label, annotation_position="top left" if i % 2 == 0 else "bottom right",
-                      annotation_font={"size": 11, "color": band.colour})
+                      annotation_font={"size": 11, "color": legible(band.colour, theme)})
     for line in lines:
         fig.add_hline(y=line.y, line={"color": line.colour, "dash": "dash", "width": 1.5},
                       annotation_text=line.label, annotation_position="top right",
-                      annotation_font={"size": 11, "color": line.colour})
+                      annotation_font={"size": 11, "color": legible(line.colour, theme)})
     style(fig, lang, title=title, unit=unit, theme=theme)
     return time_axis(fig, lang)

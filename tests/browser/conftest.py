@@ -16,14 +16,16 @@ from tests.conftest import ROOT, free_port
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "browser" / "screenshots"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required"]   # the wall's alarm sound, as its kiosk runs it
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, simulator_url):
+def app_store(tmp_path_factory, simulator_url):
+    """A store filled by the real path (simulator -> adapters -> ingest) with ten days, alerts evaluated
+    and a few seeded: (database URL, folder, source URLs)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make test installs it)")
-    from core.settings import get_settings
     from ingest.runner import backfill
     from ingest.site_sync import sync_site
     from store.engine import make_engine
@@ -40,9 +42,19 @@ def app_url(tmp_path_factory, simulator_url):
     evaluate_all(engine)
     _seed_alert(engine)
     engine.dispose()
-    extra = {"SENSORTHINGS_URL": urls["sensorthings"], "FRIGATE_URL": urls["frigate"], "OPEN311_URL": urls["open311"],
-             "INDICATORS_URL": urls["indicators"], "REPORTS_DIR": str(base / "reports")}
-    proc, url = start_app(db, base, extra_env=extra)
+    return db, base, urls
+
+
+def source_env(urls: dict) -> dict:
+    return {"SENSORTHINGS_URL": urls["sensorthings"], "FRIGATE_URL": urls["frigate"], "OPEN311_URL": urls["open311"],
+            "INDICATORS_URL": urls["indicators"]}
+
+
+@pytest.fixture(scope="session")
+def app_url(app_store):
+    from core.settings import get_settings
+    db, base, urls = app_store
+    proc, url = start_app(db, base, extra_env={**source_env(urls), "REPORTS_DIR": str(base / "reports")})
     get_settings.cache_clear()
     yield url
     proc.terminate()

@@ -177,19 +177,13 @@ def test_bad_input_is_a_400_in_the_viewers_language(client):
 
 
 def _meeting_record(db: str, monday: date) -> None:
-    """What the meeting branch's record looks like from here (queries/meetings.py reads it)."""
-    from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine
-    engine = create_engine(db)
-    table = Table("meeting_decisions", MetaData(), Column("id", Integer, primary_key=True),
-                  Column("week_monday", Date), Column("who", String), Column("what", String), Column("due", Date),
-                  Column("state", String))
-    table.create(engine, checkfirst=True)
-    with engine.begin() as conn:
-        conn.execute(table.delete())
-        conn.execute(table.insert(), [
-            {"week_monday": monday, "who": "Phó Chủ tịch Nguyễn Văn Ấn", "what": "Nạo vét kênh Ngã Tư trước mùa lũ",
-             "due": monday + timedelta(days=10), "state": "Đang thực hiện"},
-            {"week_monday": monday, "who": "Công an xã", "what": "=cmd|' /C calc'!A0", "due": None, "state": "Mới"}])
+    """Decisions recorded at the week's meeting, through the meeting's own command layer."""
+    from commands.meetings import add_decision
+    from store.engine import make_engine
+    engine = make_engine(db)
+    add_decision(engine, monday, "Chủ tịch", "Phó Chủ tịch Nguyễn Văn Ấn", "Nạo vét kênh Ngã Tư trước mùa lũ",
+                 monday + timedelta(days=10))
+    add_decision(engine, monday, "Chủ tịch", "Công an xã", "=cmd|' /C calc'!A0", monday + timedelta(days=12))
     engine.dispose()
 
 
@@ -228,7 +222,8 @@ def test_weekly_report_pdf_in_the_decree_30_form_and_its_xlsx(client, filled, tm
     decisions = wb[wb.sheetnames[-1]]
     rows = list(decisions.iter_rows(min_row=2, values_only=True))
     assert [r[1] for r in rows] == ["Nạo vét kênh Ngã Tư trước mùa lũ", "'=cmd|' /C calc'!A0"]
-    assert rows[0][2].date() == monday + timedelta(days=10) and rows[1][2] in (None, "")
+    assert rows[0][2].date() == monday + timedelta(days=10) and rows[1][2].date() == monday + timedelta(days=12)
+    assert {r[3] for r in rows} <= {"Đang thực hiện", "Quá hạn"}
     table_1 = {r[0]: r[1] for r in wb["Bảng 1"].iter_rows(min_row=3, max_row=11, values_only=True) if r[0]}
     assert table_1["Tiêu đề"] == "Các chỉ tiêu chính" and table_1["Kỳ số liệu"].count("/20") >= 1
     assert not any(c.data_type == "f" for s in wb.worksheets for row in s.iter_rows() for c in row)
@@ -278,19 +273,6 @@ def test_a_failing_scheduled_run_keeps_the_schedule(client, monkeypatch):
         raise RuntimeError("disk full")
     monkeypatch.setattr(jobs, "make_weekly", broken)
     assert jobs.scheduled_weekly(clock=lambda: datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)) == []
-
-
-def test_decisions_for_week_without_and_with_a_record(store_url, use_store):
-    from queries.meetings import decisions_for_week
-    use_store(store_url)
-    monday = date(2026, 11, 23)
-    assert list(decisions_for_week(monday).columns) == ["who", "what", "due", "state"]
-    assert decisions_for_week(monday).empty
-    _meeting_record(store_url, monday)
-    found = decisions_for_week(monday)
-    assert list(found["who"]) == ["Phó Chủ tịch Nguyễn Văn Ấn", "Công an xã"]
-    assert found["due"].iloc[0] == date(2026, 12, 3) and found["due"].iloc[1] is None
-    assert decisions_for_week(monday + timedelta(days=7)).empty
 
 
 def test_export_menu_links_carry_the_slots_filters_on_pages_and_is_absent_on_the_wall(client):

@@ -1,0 +1,139 @@
+/* The wall's rotation, clock, chart text size and alarm sound (pages/wall.py).
+ *
+ * Rotation runs here, once a second, so a slide's duration does not depend on the server: the playlist of
+ * the local hour (Asia/Ho_Chi_Minh) is chosen, the current step advances when its own duration is over,
+ * and the server is asked to draw a slide only when the step changes. While an alarm holds the wall the
+ * clock of the slide stops, so the playlist resumes exactly where it was.
+ */
+(function () {
+  function localHour(now) {
+    var h = new Intl.DateTimeFormat('en-GB', {timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', hour12: false})
+      .format(now);
+    return parseInt(h, 10) % 24;
+  }
+
+  function activePlaylist(playlists, hour) {
+    var timed = playlists.filter(function (p) {
+      if (!p.hours) { return false; }
+      var a = p.hours[0], b = p.hours[1];
+      return a <= b ? (hour >= a && hour < b) : (hour >= a || hour < b);
+    });
+    if (timed.length) { return timed[0]; }
+    return playlists.filter(function (p) { return !p.hours; })[0] || playlists[0];
+  }
+
+  var ns = window.dash_clientside = window.dash_clientside || {};
+  ns.wall = {
+    rotate: function (_n, config, pos, current, alarms) {
+      var noUpdate = window.dash_clientside.no_update;
+      if (!config || !config.playlists || !config.playlists.length) { return [noUpdate, noUpdate, noUpdate]; }
+      var now = Date.now();
+      // a test or an operator can pin the clock: ?wall_hour=23
+      var forced = new URLSearchParams(window.location.search).get('wall_hour');
+      var hour = forced !== null && /^\d{1,2}$/.test(forced) ? parseInt(forced, 10) % 24 : localHour(new Date(now));
+      var playlist = activePlaylist(config.playlists, hour);
+      var held = !!(alarms && alarms.ids && alarms.ids.length);
+      if (!pos || typeof pos !== 'object') {
+        // a screen can start at a given step (?wall_step=3), e.g. to check one slide
+        var first = new URLSearchParams(window.location.search).get('wall_step');
+        pos = {playlist: playlist.name, step: first !== null && /^\d{1,3}$/.test(first) ? parseInt(first, 10) : 0,
+               started: now, paused: null};
+      } else {
+        pos = Object.assign({}, pos);
+      }
+      if (held) {
+        if (!pos.paused) { pos.paused = now; }
+        return [pos, noUpdate, noUpdate];
+      }
+      if (pos.paused) { pos.started += now - pos.paused; pos.paused = null; }
+      if (pos.playlist !== playlist.name) { pos = {playlist: playlist.name, step: 0, started: now, paused: null}; }
+      var steps = playlist.steps;
+      var step = steps[pos.step % steps.length];
+      if (now - pos.started >= step.duration * 1000) {
+        pos.step = (pos.step + 1) % steps.length;
+        pos.started = now;
+        step = steps[pos.step];
+      }
+      var left = Math.max(0, step.duration * 1000 - (now - pos.started));
+      var width = (100 * left / (step.duration * 1000)).toFixed(1) + '%';
+      var next = {playlist: playlist.name, step: pos.step};
+      var same = current && current.playlist === next.playlist && current.step === next.step;
+      document.body.setAttribute('data-wall-step', playlist.name + ':' + pos.step);
+      return [pos, same ? noUpdate : next, {width: width}];
+    },
+    clock: function () {
+      var now = new Date();
+      var parts = {};
+      new Intl.DateTimeFormat('vi-VN', {timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit',
+                                        hour12: false}).formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+      var lang = document.documentElement.getAttribute('lang') === 'en' ? 'en-GB' : 'vi-VN';
+      var date = new Intl.DateTimeFormat(lang, {timeZone: 'Asia/Ho_Chi_Minh', weekday: 'long', day: '2-digit',
+                                                month: '2-digit', year: 'numeric'}).format(now);
+      return [parts.hour + ':' + parts.minute, date];
+    },
+    sound: function (alarms) {
+      var audio = document.getElementById('wall-sound');
+      var on = !!(alarms && alarms.ids && alarms.ids.length && alarms.sound !== false);
+      if (!audio) { return window.dash_clientside.no_update; }
+      if (on) {
+        audio.currentTime = 0;
+        var played = audio.play();
+        if (played && played.catch) {
+          // Chromium refuses sound before a user gesture unless started with
+          // --autoplay-policy=no-user-gesture-required (README: "The wall")
+          played.catch(function () { audio.setAttribute('data-blocked', 'true'); });
+        }
+        return 'playing';
+      }
+      audio.pause();
+      return 'silent';
+    }
+  };
+
+  // Chart text on the wall follows the screen: ~2 % of its height (≥ 1.8 vh for ticks), at 1080p and 4K alike.
+  function scaleCharts() {
+    if (!window.Plotly) { return; }
+    var size = Math.round(window.innerHeight * 0.02);
+    document.querySelectorAll('.wall .js-plotly-plot').forEach(function (gd) {
+      // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes
+      if (!gd.layout || (gd.layout.font && gd.layout.font.size === size && !gd.__wallRescale)) { return; }
+      gd.__wallRescale = false;
+      var update = {'font.size': size, 'title.font.size': Math.round(size * 1.15), 'legend.font.size': size,
+                    'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size};
+      (gd.layout.annotations || []).forEach(function (_a, i) {   // threshold and band labels
+        update['annotations[' + i + '].font.size'] = Math.round(size * 0.9);
+      });
+      window.Plotly.relayout(gd, update);
+    });
+  }
+  // A page shown as a slide was laid out for a laptop: it is scaled down to fit one screen (slides made
+  // of panels are the ones built to be read from five metres).
+  function fitPages() {
+    document.querySelectorAll('.wall .wall-page').forEach(function (box) {
+      var inner = box.firstElementChild;
+      if (!inner) { return; }
+      inner.style.transform = '';
+      inner.style.width = '';
+      var scale = Math.min(1, box.clientHeight / Math.max(1, inner.scrollHeight));
+      if (scale < 1) {
+        inner.style.transformOrigin = '0 0';
+        inner.style.transform = 'scale(' + scale.toFixed(3) + ')';
+        inner.style.width = (100 / scale).toFixed(2) + '%';
+      }
+    });
+  }
+  var pending = false;
+  var observer = new MutationObserver(function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; scaleCharts(); fitPages(); });
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    observer.observe(document.body, {childList: true, subtree: true});
+  });
+  window.addEventListener('resize', function () {
+    document.querySelectorAll('.wall .js-plotly-plot').forEach(function (gd) { gd.__wallRescale = true; });
+    scaleCharts();
+    fitPages();
+  });
+})();
