@@ -54,8 +54,8 @@ def commune_text(lang: str) -> str:
 
 def sources_text(sources: tuple[str, ...], lang: str) -> str:
     if not sources:
-        return t("source.system", lang)
-    return "; ".join(t(f"source.{s}", lang) if has(f"source.{s}") else s for s in sources)
+        return t("export.source.system", lang)
+    return "; ".join(t(f"export.source.{s}", lang) if has(f"export.source.{s}") else s for s in sources)
 
 
 def period_text(data: PanelData, lang: str) -> str:
