@@ -24,7 +24,7 @@ install-test: $(VENV)/.installed-test
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  echo "Installing Debian's chromium (apt-get)..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-dejavu-extra poppler-utils >/dev/null; \
 	fi
 
 migrate: install

@@ -24,6 +24,8 @@ from core.settings import get_settings
 from layouts import guards, pages, shell
 from layouts.context import current_lang, current_theme
 from queries import cache as data_cache
+from reports import routes as report_routes
+from reports.background import CELERY_APP as celery_app  # noqa: F401 - `celery -A app:celery_app worker`
 
 configure(get_settings().log_level)
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
 app.layout = shell.layout
 server = app.server
 guards.install(app)              # body caps, callback shape and depth, 404 for unknown paths
+report_routes.install(server)    # /export/<panel>.<fmt> and the report archive's downloads
 pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats refused with a message
 
 # Dash finishes its set-up (script paths, the callback map, the pages router) on a worker's first

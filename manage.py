@@ -77,6 +77,21 @@ def cmd_alerts(args) -> int:
     return alerts_main(args)
 
 
+def cmd_report(args) -> int:
+    from core.errors import BadParam
+    from core.i18n import t
+    from reports.jobs import run_weekly
+    from reports.weekly import parse_week
+    try:
+        monday = parse_week(args.week) if args.week else None
+    except BadParam as err:
+        print(t(err.key, args.lang, **err.values), file=sys.stderr)
+        return 2
+    for path in run_weekly(monday, mail=args.mail, lang=args.lang):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="manage.py", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -124,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--user", default="operator")
     s.add_argument("--note", default="")
 
+    s = sub.add_parser("report", help="the weekly report (PDF in the Decree 30 form + XLSX) into REPORTS_DIR; "
+                                      "mailed when SMTP is configured")
+    s.add_argument("--week", help="ISO week like 2026-W47, or a date in it (default: the last full week)")
+    s.add_argument("--lang", choices=["vi", "en"], default="vi")
+    s.add_argument("--mail", action=argparse.BooleanOptionalAction, default=True,
+                   help="mail it to REPORT_MAIL_TO when SMTP_HOST is set (default: yes)")
     from auth.cli import add_parsers
     add_parsers(sub)
     return p
@@ -131,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "simulate": cmd_simulate, "ingest": cmd_ingest,
             "backfill": cmd_backfill, "import": cmd_import, "status": cmd_status, "dump": cmd_dump,
-            "alerts": cmd_alerts}
+            "alerts": cmd_alerts, "report": cmd_report}
 
 
 def cmd_access(args) -> int:

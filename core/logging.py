@@ -11,6 +11,7 @@ def configure(level: str = "INFO") -> None:
     if _done:
         return
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("werkzeug", "urllib3", "apscheduler", "kaleido", "choreographer", "alembic.runtime"):
+    for noisy in ("werkzeug", "urllib3", "apscheduler", "kaleido", "choreographer", "alembic.runtime", "weasyprint",
+                  "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _done = True

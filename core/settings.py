@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_label: str = "SSO"
+    # exports and the weekly report (reports/)
+    chromium_path: Path = Path("/usr/bin/chromium")
+    reports_dir: Path = ROOT / "data" / "reports"
+    report_schedule: str = "0 7 * * mon"          # crontab in Asia/Ho_Chi_Minh; "off" switches it off
+    report_mail_to: str = ""                       # comma-separated addresses; empty: no mail
+    report_mail_from: str = "bao-cao@localhost"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    celery_broker_url: str | None = None           # set: background callbacks run on Celery workers (Redis)
 
     def simulator_base(self) -> str:
         return f"http://{self.simulator_host}:{self.simulator_port}"

@@ -135,6 +135,18 @@ class DatastreamMapping(_Strict):
         return self
 
 
+class ReportForm(_Strict):
+    """How the commune signs its weekly report (Decree 30/2020/NĐ-CP): the issuing body, the place in
+    "…, ngày … tháng … năm …", the signature block and the recipients ("Nơi nhận")."""
+    issuer: str = "UBND XÃ"
+    place: str = ""
+    symbol: str = "BC-UBND"
+    signer_capacity: str = "TM. ỦY BAN NHÂN DÂN"
+    signer_title: str = "CHỦ TỊCH"
+    signer_name: str = ""
+    recipients: list[str] = Field(default_factory=lambda: ["Lưu: VT"])
+
+
 class Site(_Strict):
     commune: Commune
     villages: list[Village]
@@ -144,6 +156,7 @@ class Site(_Strict):
     device_kinds: dict[DeviceKind, int] = Field(default_factory=dict)   # seconds between reports
     calendar: WorkCalendar = Field(default_factory=WorkCalendar)
     datastreams: list[DatastreamMapping] = Field(default_factory=list)   # SensorThings mappings
+    report: ReportForm = Field(default_factory=ReportForm)               # the weekly report's form
 
     @model_validator(mode="after")
     def _check_refs(self) -> "Site":

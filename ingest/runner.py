@@ -307,7 +307,23 @@ def build_scheduler(sources: list[str] | None = None, scheduler=None, engine: En
     scheduler.add_job(periodic_job, "interval", seconds=periodic, kwargs={"engine": engine}, id="alerts-periodic",
                       next_run_time=first + timedelta(seconds=len(chosen)), max_instances=1, coalesce=True,
                       misfire_grace_time=None, replace_existing=True)
+    add_report_job(scheduler)
     return scheduler
+
+
+def add_report_job(scheduler, schedule: str | None = None) -> None:
+    """The weekly report pack (REPORT_SCHEDULE, crontab in Asia/Ho_Chi_Minh, default Monday 07:00).
+    Added by textual reference: the reports layer sits above ingest, which must not import it. A run
+    missed while the process was down still happens within six hours of its time."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from core.timeutil import LOCAL_TZ
+    schedule = (schedule if schedule is not None else get_settings().report_schedule).strip()
+    if not schedule or schedule.lower() == "off":
+        return
+    scheduler.add_job("reports.jobs:scheduled_weekly", CronTrigger.from_crontab(schedule, timezone=LOCAL_TZ),
+                      id="weekly-report", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+                      replace_existing=True)
 
 
 def run_loop(sources: list[str] | None = None) -> None:

@@ -7,6 +7,9 @@ A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters 
 never finished layout) and draws it with the panel's own renderer."""
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
+import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from components.errors import error_alert
@@ -34,11 +37,36 @@ def covers_for(data: PanelData, lang: str) -> str:
     return covers_text(lang, start=data.start, end=data.end, scope=scope)
 
 
-def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page"):
-    """A panel's data as components: a KPI card, a chart or a table, with its period, scope and freshness."""
+EXPORT_FORMATS = (("png", "PNG"), ("svg", "SVG"), ("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "XLSX"))
+
+
+def export_href(panel_id: str, fmt: str, filters: dict | None) -> str:
+    """/export/<panel>.<fmt>?<the slot's filters>: the file shows what the slot shows."""
+    query = urlencode(Filters.from_mapping(filters).as_dict())
+    return f"/export/{quote(panel_id)}.{fmt}" + (f"?{query}" if query else "")
+
+
+def export_menu(panel_id: str, lang: str, filters: dict | None):
+    """A small dropdown on a page's panel: images (drawn on the server) and the data behind it. Plain
+    links (the server answers with an attachment), so the page stays where it is."""
+    items = [dbc.DropdownMenuItem(t("export.menu_image", lang), header=True)]
+    for fmt, label in EXPORT_FORMATS:
+        if fmt == "csv":
+            items.append(dbc.DropdownMenuItem(t("export.menu_data", lang), header=True))
+        items.append(dbc.DropdownMenuItem(label, href=export_href(panel_id, fmt, filters), external_link=True,
+                                          className=f"panel-export-{fmt}"))
+    return dbc.DropdownMenu(items, label=html.I(className="bi bi-download", title=t("export.menu", lang)),
+                            size="sm", color="link", align_end=True, className="panel-export",
+                            toggle_class_name="panel-export-toggle")
+
+
+def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page", filters: dict | None = None):
+    """A panel's data as components: a KPI card, a chart or a table, with its period, scope and freshness;
+    on a page (not on the wall) an export menu."""
     panel = get_panel(panel_id)
     if data.error is not None:
         return error_alert(data.error, lang)
+    menu = export_menu(panel_id, lang, filters) if size == "page" else None
     if panel.kind == "kpi":
         fields = dict(panel.kpi(data, lang))
         label = fields.pop("label", None) or panel.title(lang)
@@ -46,13 +74,14 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         fields.pop("period", None)
         if advice and size == "wall":    # on the wall the band's advice is part of the card
             fields["note"] = " · ".join(x for x in (fields.get("note"), advice) if x)
-        return kpi_card(panel_id.replace(".", "-"), label, fields.pop("value"), fields.pop("unit", panel.unit), lang,
+        card = kpi_card(panel_id.replace(".", "-"), label, fields.pop("value"), fields.pop("unit", panel.unit), lang,
                         fresh=data.freshness | {"simulated": data.simulated}, covers=covers_for(data, lang),
                         href=panel.href if size == "page" else None, page=f"panel-{size}", **fields)
+        return html.Div([menu, card], className="panel-kpi-wrap") if menu is not None else card
     # a panel over the store's own state (alerts, sources) has no source whose freshness to show
     badges = freshness_badge(data.freshness | {"simulated": data.simulated}, lang) if panel.sources else []
     header = html.Div([html.Span(panel.title(lang), className="panel-title"),
-                       html.Span(covers_for(data, lang), className="panel-covers"), *badges],
+                       html.Span(covers_for(data, lang), className="panel-covers"), *badges, menu],
                       className="panel-head")
     if panel.kind == "chart":
         figure = panel.figure(data, lang, theme)
@@ -97,4 +126,4 @@ def update_panel(spec, _tick, slot_id, seen):
         data = data_for(panel_id, Filters.from_mapping(spec.get("filters")))
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
         return error_alert(err, lang), None
-    return only_changed([render(panel_id, data, lang, theme, size)], seen)
+    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"))], seen)

@@ -15,7 +15,7 @@ from layouts.context import current_lang, current_theme
 
 NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
        ("services", "/services"), ("digital", "/digital"), ("meeting", "/meeting"), ("alerts", "/alerts"),
-       ("data", "/data"))
+       ("data", "/data"), ("reports", "/reports"))
 
 
 def _commune_name(lang: str) -> tuple[str, str]:

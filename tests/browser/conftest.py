@@ -79,7 +79,7 @@ class AppUrl(str):
 def app_url(app_store):
     from core.settings import get_settings
     db, base, urls = app_store
-    proc, url = start_app(db, base, extra_env=source_env(urls))
+    proc, url = start_app(db, base, extra_env={**source_env(urls), "REPORTS_DIR": str(base / "reports")})
     get_settings.cache_clear()
     url = AppUrl(url)
     url.db = db

@@ -17,7 +17,9 @@ def test_bench_smoke_produces_every_figure():
     assert r["viewers_20"]["requests"] > 0 and r["viewers_20"]["server_rss_mb_after"] > 0
     assert r["new_reading_to_screen_ms"] is not None
     assert r["storage"]["bytes_per_reading"] < r["storage"]["naive_bytes_per_reading"]
-    assert set(r["export"]) == {"png", "pdf", "svg"} and len(r["queries"]) >= 10
+    assert set(r["exports"]["warm"]) == {"png", "svg", "pdf", "csv", "xlsx"} and len(r["queries"]) >= 10
+    assert r["exports"]["cold_first_png_ms"] > 0 and r["exports"]["weekly"]["pdf_bytes"] > 10_000
+    assert all(size > 0 for size in r["exports"]["sizes_bytes"].values())
     assert set(r["page_render"]) == {"/", "/environment"}
     assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
     assert "met" in out.stdout

@@ -1,0 +1,103 @@
+"""Báo cáo — the weekly report archive: every generated PDF (Decree 30 form) and XLSX with a download
+link, and a button that makes (or makes again) a chosen week's pack as a background callback with a
+progress bar, so the page stays responsive while charts are drawn and the PDF is laid out."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from components.page import card, page_header
+from core.errors import BadParam
+from core.formatting import fmt_date, fmt_datetime, fmt_number
+from core.i18n import t
+from layouts.context import current_lang
+from reports import archive
+from reports.background import MANAGER
+from reports.meta import last_full_week
+from reports.weekly import make_weekly, parse_week
+
+dash.register_page(__name__, path="/reports", order=8, title="Báo cáo – Bộ não số")
+P = "rep"
+WEEKS_OFFERED = 12
+
+
+def week_options(lang: str, now: datetime | None = None) -> list[dict]:
+    """The last full weeks, newest first: "Tuần 48/2026 (23/11/2026–29/11/2026)"."""
+    last = last_full_week(now)
+    out = []
+    for i in range(WEEKS_OFFERED):
+        monday = last - timedelta(days=7 * i)
+        year, week, _ = monday.isocalendar()
+        label = (f"{t('report.week_label', lang, week=f'{week:02d}', year=year)} "
+                 f"({fmt_date(monday)}–{fmt_date(monday + timedelta(days=6))})")
+        out.append({"label": label, "value": archive.week_key(monday)})
+    return out
+
+
+def archive_table(lang: str):
+    files = archive.files()
+    if not files:
+        return html.Div(t("reports.empty", lang), className="muted", id=f"{P}-archive-empty")
+    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in ("reports.col_week", "reports.col_file",
+                                                             "reports.col_made", "reports.col_size")]))
+    def week_text(key: str) -> str:
+        year, week = key.split("-W")
+        return t("report.week_label", lang, week=week, year=year)
+
+    rows = [html.Tr([html.Td(week_text(f.week)), html.Td(html.A(f.name, href=f"/reports/files/{f.name}", download=f.name,
+                                                     className=f"{P}-file")),
+                     html.Td(fmt_datetime(f.made, lang)), html.Td(f"{fmt_number(f.size / 1024, lang, 0)} KB")])
+            for f in files]
+    return html.Table([head, html.Tbody(rows)], className="table table-sm table-compact")
+
+
+def layout(week: str | None = None, **_):
+    lang = current_lang()
+    options = week_options(lang)
+    chosen = week if week in {o["value"] for o in options} else options[0]["value"]
+    return html.Div([
+        page_header(t("reports.title", lang), t("reports.intro", lang)),
+        dcc.Store(id=f"{P}-lang", data=lang),   # the background process has no request, hence no cookie
+        card(t("reports.make", lang), html.Div([
+            html.Div([
+                dbc.Label(t("reports.week", lang), html_for=f"{P}-week"),
+                dcc.Dropdown(id=f"{P}-week", options=options, value=chosen, clearable=False,
+                             style={"minWidth": "22rem"}),
+                dbc.Button(t("reports.make", lang), id=f"{P}-make", color="primary", n_clicks=0),
+                dbc.Button(t("reports.cancel", lang), id=f"{P}-cancel", color="secondary", outline=True,
+                           disabled=True),
+            ], className="filter-bar"),
+            dbc.Progress(id=f"{P}-progress", value=0, label="", className="reports-progress mb-2", striped=True,
+                         animated=True, style={"visibility": "hidden"}),
+            html.Div(id=f"{P}-result", role="status"),
+        ])),
+        card(t("reports.archive", lang), html.Div(archive_table(lang), id=f"{P}-archive")),
+    ])
+
+
+@callback(Output(f"{P}-result", "children"), Output(f"{P}-archive", "children"),
+          Input(f"{P}-make", "n_clicks"), State(f"{P}-week", "value"), State(f"{P}-lang", "data"),
+          background=True, manager=MANAGER, prevent_initial_call=True,
+          running=[(Output(f"{P}-make", "disabled"), True, False), (Output(f"{P}-cancel", "disabled"), False, True),
+                   (Output(f"{P}-progress", "style"), {"visibility": "visible"}, {"visibility": "hidden"})],
+          cancel=[Input(f"{P}-cancel", "n_clicks")],
+          progress=[Output(f"{P}-progress", "value"), Output(f"{P}-progress", "label")],
+          progress_default=[0, ""])
+def make_report(set_progress, n_clicks, week, lang):
+    """Runs in a background process (diskcache) or a Celery worker; reports each step to the bar."""
+    lang = lang if lang in ("vi", "en") else "vi"
+    try:
+        monday = parse_week(week)
+    except BadParam as err:
+        return dbc.Alert(t(err.key, lang, **err.values), color="warning"), archive_table(lang)
+
+    def step(done: int, total: int, text: str) -> None:
+        set_progress((int(100 * done / max(total, 1)), text))
+
+    paths = make_weekly(monday, lang, progress=step, now=datetime.now(timezone.utc))
+    links = [html.A(p.name, href=f"/reports/files/{p.name}", download=p.name, className=f"{P}-made me-3")
+             for p in paths]
+    return dbc.Alert([t("reports.done", lang, files=""), *links], color="success"), archive_table(lang)

@@ -1,0 +1,25 @@
+"""Where Dash background callbacks run (the weekly report takes seconds: charts drawn, a PDF laid out):
+in a process of their own through diskcache by default, on Celery workers over Redis when
+CELERY_BROKER_URL is set (then start workers with `celery -A app:celery_app worker`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import CeleryManager, DiskcacheManager
+
+from core.settings import get_settings
+
+
+def _make():
+    settings = get_settings()
+    if settings.celery_broker_url:
+        from celery import Celery
+        celery_app = Celery("brain-reports", broker=settings.celery_broker_url, backend=settings.celery_broker_url)
+        return CeleryManager(celery_app), celery_app
+    import diskcache
+    path = Path(settings.cache_dir) / "background"
+    path.mkdir(parents=True, exist_ok=True)
+    return DiskcacheManager(diskcache.Cache(str(path))), None
+
+
+MANAGER, CELERY_APP = _make()
