@@ -60,12 +60,51 @@ pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats
 with server.test_request_context("/"):
     server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
 
+# AG Grid's bundle (1.3 MB, a third of the scripts) is compiled by every first visit although only the pages with
+# a table show one. Its script tag is replaced by a stand-in namespace whose AgGrid loads the real bundle when a
+# grid first renders (React.lazy), and 3 s after the page settles otherwise, so moving to a page with a table
+# later finds it ready. The real bundle then takes its namespace back; the grid mounts once from it.
+_LAZY_GRID = """<script>(function () {
+  var src = %s, loading = null, stub = {};
+  function load() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.onload = function () { resolve(window.dash_ag_grid); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+  var Real = React.lazy(function () { return load().then(function (ns) { return {default: ns.AgGrid}; }); });
+  stub.AgGrid = function (props) {
+    return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
+  };
+  window.dash_ag_grid = stub;
+  window.addEventListener("load", function () { setTimeout(load, 3000); });
+})();</script>"""
+_GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"></script>')
+_interpolate_index = app.interpolate_index
+
+
+def _index_with_lazy_grid(**kwargs):
+    scripts = kwargs.get("scripts", "")
+    found = _GRID_TAG.search(scripts)
+    if found:
+        kwargs["scripts"] = scripts.replace(found.group(0), _LAZY_GRID % json.dumps(found.group(1)))
+    return _interpolate_index(**kwargs)
+
+
+app.interpolate_index = _index_with_lazy_grid
+
+
 # sign-in, roles, wall tokens, CSRF checks and security headers (README "Users and access"); after Dash's
 # set-up, since the Content-Security-Policy hashes the inline scripts of the finished page
 from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
-guards.run_after_access_checks(server)
 
 
 # --- what travels: compression, cache headers, kept callback answers ------------------------------------
@@ -172,44 +211,6 @@ def keep_answer_and_cache_headers(resp: Response) -> Response:
     return resp
 
 
-# AG Grid's bundle (1.3 MB, a third of the scripts) is compiled by every first visit although only the pages with
-# a table show one. Its script tag is replaced by a stand-in namespace whose AgGrid loads the real bundle when a
-# grid first renders (React.lazy), and 3 s after the page settles otherwise, so moving to a page with a table
-# later finds it ready. The real bundle then takes its namespace back; the grid mounts once from it.
-_LAZY_GRID = """<script>(function () {
-  var src = %s, loading = null, stub = {};
-  function load() {
-    if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        var s = document.createElement("script");
-        s.src = src;
-        s.onload = function () { resolve(window.dash_ag_grid); };
-        s.onerror = reject;
-        document.head.appendChild(s);
-      });
-    }
-    return loading;
-  }
-  var Real = React.lazy(function () { return load().then(function (ns) { return {default: ns.AgGrid}; }); });
-  stub.AgGrid = function (props) {
-    return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
-  };
-  window.dash_ag_grid = stub;
-  window.addEventListener("load", function () { setTimeout(load, 3000); });
-})();</script>"""
-_GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"></script>')
-_interpolate_index = app.interpolate_index
-
-
-def _index_with_lazy_grid(**kwargs):
-    scripts = kwargs.get("scripts", "")
-    found = _GRID_TAG.search(scripts)
-    if found:
-        kwargs["scripts"] = scripts.replace(found.group(0), _LAZY_GRID % json.dumps(found.group(1)))
-    return _interpolate_index(**kwargs)
-
-
-app.interpolate_index = _index_with_lazy_grid
 
 
 @server.route("/healthz")

@@ -158,7 +158,6 @@ def install(app) -> None:
     def too_large(_err):
         return _message(413, "error.body_too_large")
 
-    install.guard_request = guard_request
 
     @server.after_request
     def not_found_status(response: Response) -> Response:
@@ -183,10 +182,3 @@ def _template_regex(template: str):
     parts = re.split(r"(<[^>]+>)", template.rstrip("/") or "/")
     return re.compile("".join("[^/]+" if p.startswith("<") else re.escape(p) for p in parts))
 
-
-def run_after_access_checks(server) -> None:
-    """Move the callback-shape guard behind the sign-in gate and the CSRF check (registered later): a
-    forged request from another site is refused as such (403) before its body is even read."""
-    funcs = server.before_request_funcs.setdefault(None, [])
-    guard = install.guard_request
-    funcs.append(funcs.pop(funcs.index(guard)))

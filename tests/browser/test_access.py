@@ -69,10 +69,17 @@ def test_a_viewer_has_no_buttons_and_a_forged_acknowledge_is_refused_and_audited
 def test_an_operator_forged_request_from_another_site_is_refused(page_for, app_url):
     page, _ = page_for("/alerts")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    r = requests.post(f"{app_url}/_dash-update-component", json={"output": "al-action-result.children"},
+    # a well-formed acknowledge, as another site's page would forge it (a malformed one is refused earlier, 400)
+    body = {"output": "al-action-result.children", "outputs": {"id": "al-action-result", "property": "children"},
+            "inputs": [{"id": "al-ack", "property": "n_clicks", "value": 1},
+                       {"id": "al-resolve", "property": "n_clicks", "value": None}],
+            "state": [{"id": "al-selected", "property": "data", "value": 1},
+                      {"id": "al-note", "property": "value", "value": "forged"}],
+            "changedPropIds": ["al-ack.n_clicks"]}
+    r = requests.post(f"{app_url}/_dash-update-component", json=body,
                       cookies=cookies, headers={"Origin": "http://evil.example", "X-CSRFToken": cookies["_csrf_token"]})
     assert r.status_code == 403
-    r = requests.post(f"{app_url}/_dash-update-component", json={"output": "al-action-result.children"},
+    r = requests.post(f"{app_url}/_dash-update-component", json=body,
                       cookies={"brain_session": cookies["brain_session"]}, headers={"Origin": app_url})
     assert r.status_code == 403
 

@@ -40,10 +40,12 @@ def filled(tmp_path_factory, simulator_url):
 def client(filled, use_store, monkeypatch, tmp_path):
     use_store(filled)
     monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
     from core.settings import get_settings
     get_settings.cache_clear()
-    from app import server
-    return server.test_client()
+    import app as app_module
+    from tests.integration.test_app import signed_in_client
+    return signed_in_client(app_module.app, "viewer")      # exports are a viewer's right
 
 
 @pytest.fixture

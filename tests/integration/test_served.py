@@ -8,12 +8,20 @@ import pytest
 
 
 @pytest.fixture
-def client(sqlite_url, use_store, engine_for, site):
+def client(sqlite_url, use_store, engine_for, site, monkeypatch):
+    """A signed-in viewer whose callback POSTs carry the CSRF token, as the browser's do."""
     use_store(sqlite_url)
+    from core.settings import get_settings
     from ingest.site_sync import sync_site
+    from tests.integration.test_app import signed_in_client
+    from tests.integration.test_hostile_input import SignedIn
     sync_site(engine_for(sqlite_url), site)
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
+    get_settings.cache_clear()
     import app as app_module
-    return app_module.server.test_client()
+    c = signed_in_client(app_module.app, "viewer")
+    c.get("/")
+    return SignedIn(c)
 
 
 def pond_request(tick=0, station="water_1"):
