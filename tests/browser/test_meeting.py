@@ -59,7 +59,8 @@ def test_walk_decide_freeze_and_follow_up_next_week(page_for):
     assert _active(page) == "record"
 
     # the record: a decision (with text that must stay text), then the figures frozen
-    page.fill("#mtg-user", "Trần Thị B")
+    # the record is kept in the signed-in operator's name, not a typed one
+    assert page.locator("#mtg-user").input_value() == "Nguyễn Văn An" and page.locator("#mtg-user").is_disabled()
     page.fill("#mtg-who", "Trưởng thôn 3")
     page.fill("#mtg-what", "Nạo vét kênh <b>trước</b> mùa lũ")
     page.keyboard.press("ArrowLeft")       # typing in a field does not walk the agenda
@@ -85,7 +86,6 @@ def test_walk_decide_freeze_and_follow_up_next_week(page_for):
     row = page.locator("#mtg-followup tr", has_text="Nạo vét kênh")
     assert "Trưởng thôn 3" in row.inner_text() and "Đang thực hiện" in row.inner_text()
     page.screenshot(path=str(SHOTS / "meeting-next-followup-1366.png"))
-    page.fill("#mtg-user", "Trần Thị B")
     row.get_by_role("button").click()
     page.wait_for_function("""() => [...document.querySelectorAll('#mtg-followup tr')]
         .some(r => r.innerText.includes('Nạo vét kênh') && r.querySelector('[data-state="done"]'))""", timeout=30000)

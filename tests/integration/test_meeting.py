@@ -223,3 +223,17 @@ def test_needs_a_decision_finds_what_was_planted(meeting_store):
         text = str(page.update_needs(week_label(monday)).to_plotly_json())
     assert "/alerts?alert=" in text and "/feedback?stage=overdue" in text and "/data" in text and "/services" in text
     assert "Văn bản điện tử có ký số" in text
+
+
+def test_meeting_writes_take_the_signed_in_operator_never_a_typed_name(sqlite_url, use_store):
+    from flask import Flask, g
+
+    from commands.base import Actor, PermissionDenied
+    from components.acting_user import acting_user
+    use_store(sqlite_url)
+    with Flask(__name__).test_request_context("/"):
+        g.brain_actor = Actor("chutich", "viewer", display_name="Chủ tịch UBND")
+        with pytest.raises(PermissionDenied):
+            acting_user("Chủ tịch UBND")                    # a viewer records nothing, whatever it types
+        g.brain_actor = Actor("an", "operator", display_name="Nguyễn Văn An")
+        assert acting_user("Chủ tịch UBND") == "Nguyễn Văn An"
