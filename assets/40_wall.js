@@ -109,7 +109,7 @@
   // A page shown as a slide was laid out for a laptop: it is scaled down to fit one screen (slides made
   // of panels are the ones built to be read from five metres).
   function fitPages() {
-    document.querySelectorAll('.wall .wall-page').forEach(function (box) {
+    document.querySelectorAll('.wall .wall-page-slide').forEach(function (box) {
       var inner = box.firstElementChild;
       if (!inner) { return; }
       inner.style.transform = '';

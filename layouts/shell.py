@@ -56,8 +56,8 @@ def _user_slot(lang: str):
 
 def _wall_shell():
     """A wall token sees its page and nothing of the navigation shell (whose callbacks it may not run)."""
-    return html.Div([dcc.Location(id="shell-url"), html.Main(dash.page_container, className="page wall-page")],
-                    id="shell", className="wall-shell")
+    return html.Div([dcc.Location(id="shell-url"), dcc.Interval(id="shell-tick", interval=60_000),
+                     html.Main(dash.page_container, className="page")], id="shell", className="wall-shell")
 
 
 def layout():

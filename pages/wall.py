@@ -108,7 +108,7 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
         page = next((p for p in dash.page_registry.values() if p.get("path") == slide.page), None)
         if page is None:
             raise BadParam("wall.error_page", value=slide.page[:60])
-        body = html.Div(page["layout"](**filters), className="wall-page")
+        body = html.Div(page["layout"](**filters), className="wall-page-slide")
     else:
         body = html.Div([slot(pid, filters, n=i, size="wall") for i, pid in enumerate(slide.panels)],
                         className="wall-grid",

@@ -89,23 +89,24 @@ def test_a_wall_link_opens_its_wall_and_nothing_else_and_stops_when_revoked(brow
     from commands import tokens
     from store.engine import make_engine
     engine = make_engine(app_db)
-    token_id, token = tokens.issue_wall_token(cli_actor(), "phong-hop", "Phòng họp UBND", engine=engine)
+    token_id, token = tokens.issue_wall_token(cli_actor(), "main", "Phòng họp UBND", engine=engine)
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, timezone_id="Asia/Ho_Chi_Minh")
     try:
         page = ctx.new_page()
         watch = Watch(page)
-        page.goto(f"{app_url}/wall/phong-hop?token={token}", wait_until="networkidle")
-        settle(page)
-        assert "Quảng Thọ" in page.locator("#wall-name").inner_text()
-        page.wait_for_function("() => /\\d\\d:\\d\\d:\\d\\d/.test(document.querySelector('#wall-clock').textContent)")
+        page.goto(f"{app_url}/wall/main?token={token}&wall_hour=12", wait_until="load")
+        page.wait_for_selector("#wall-slide .panel-body > *", timeout=30000)    # its panels answer a wall link
+        assert "Quảng Thọ" in page.locator(".wall-commune").inner_text()
+        page.wait_for_function("() => /\\d\\d:\\d\\d/.test(document.querySelector('#wall-clock').textContent)")
         assert page.locator("header").count() == 0              # no navigation shell for a wall
+        page.wait_for_timeout(2500)                              # an alarm poll or two went through
         assert not watch.errors, watch.errors
-        for path in ("/alerts", "/", "/data", "/wall/other", "/admin/audit"):
+        for path in ("/alerts", "/", "/data", "/wall/flood", "/admin/audit"):
             assert page.goto(app_url + path).status == 403, path
-        assert page.goto(f"{app_url}/wall/phong-hop").status == 200
+        assert page.goto(f"{app_url}/wall/main").status == 200
         tokens.revoke_wall_token(cli_actor(), token_id, engine=engine)
-        assert page.goto(f"{app_url}/wall/phong-hop").status == 403
-        assert page.goto(f"{app_url}/wall/phong-hop?token={token}").status == 403
+        assert page.goto(f"{app_url}/wall/main").status == 403
+        assert page.goto(f"{app_url}/wall/main?token={token}").status == 403
     finally:
         ctx.close()
         engine.dispose()

@@ -5,15 +5,12 @@ snapshot URL opened. The payloads would count themselves in window.__xss and ope
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from tests.browser.conftest import CHROMIUM, settle
-from tests.conftest import ROOT, free_port
+from tests.browser.conftest import CHROMIUM, add_users, session_cookies, settle, start_app
 from tests.fakeserver import Answer, FakeServer
 from tests.hostile import JPEG, SVG, hostile, seed_hostile
 
@@ -48,24 +45,11 @@ def hostile_url(tmp_path_factory):
     with engine.begin() as conn:    # an alert whose title carries a hostile device name, shown in popups and lists
         apply(conn, rule, "sensorthings_xss-thing-1", severity="high", cleared=False, now=int(time.time()),
               name=hostile("Thing"), device_id="sensorthings_xss-thing-1", village_id=None)
+    add_users(engine)
     engine.dispose()
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db, CACHE_DIR=str(base / "cache"), SENSORTHINGS_URL="http://127.0.0.1:9/sta",
-               FRIGATE_URL="http://127.0.0.1:9/frigate", OPEN311_URL="http://127.0.0.1:9/open311",
-               INDICATORS_URL="http://127.0.0.1:9/feeds")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "1",
-                             "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                            stdout=open(base / "app.log", "w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if requests.get(url, timeout=2).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"the app did not start: {(base / 'app.log').read_text()[-2000:]}")
+    proc, url = start_app(db, base, extra_env={
+        "SENSORTHINGS_URL": "http://127.0.0.1:9/sta", "FRIGATE_URL": "http://127.0.0.1:9/frigate",
+        "OPEN311_URL": "http://127.0.0.1:9/open311", "INDICATORS_URL": "http://127.0.0.1:9/feeds"})
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -77,7 +61,7 @@ def hostile_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tab(browser, hostile_url):
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    ctx.add_cookies([{"name": "lang", "value": "vi", "url": hostile_url}])
+    ctx.add_cookies([{"name": "lang", "value": "vi", "url": hostile_url}] + session_cookies(hostile_url, "operator"))
     page = ctx.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -100,7 +100,7 @@ def test_a_page_as_a_slide_is_scaled_to_fit_one_screen(walls, wall_page):
     assert _title(page) == "Trang"
     page.wait_for_selector("#wall-slide .js-plotly-plot", timeout=30000)
     page.wait_for_timeout(1500)
-    box = page.evaluate("""() => { const b = document.querySelector('.wall-page'), i = b.firstElementChild;
+    box = page.evaluate("""() => { const b = document.querySelector('.wall-page-slide'), i = b.firstElementChild;
         const r = i.getBoundingClientRect(), o = b.getBoundingClientRect();
         return [r.bottom <= o.bottom + 2, i.style.transform]; }""")
     assert box[0] and box[1].startswith("scale("), box
