@@ -72,7 +72,7 @@ _LAZY_GRID = """<script>(function () {
         var s = document.createElement("script");
         s.src = src;
         s.onload = function () { resolve(window.dash_ag_grid); };
-        s.onerror = reject;
+        s.onerror = function (e) { loading = null; s.remove(); reject(e); };   // a later render tries again
         document.head.appendChild(s);
       });
     }
@@ -83,7 +83,8 @@ _LAZY_GRID = """<script>(function () {
     return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
   };
   window.dash_ag_grid = stub;
-  window.addEventListener("load", function () { setTimeout(load, 3000); });
+  // the prefetch is a courtesy: with the server away (the watchdog says so) it fails quietly
+  window.addEventListener("load", function () { setTimeout(function () { load().catch(function () {}); }, 3000); });
 })();</script>"""
 _GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"></script>')
 _interpolate_index = app.interpolate_index

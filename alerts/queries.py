@@ -73,7 +73,7 @@ def alert_history(alert_id: int) -> pd.DataFrame:
 def wall_alarms(severities: tuple[str, ...], hold_s: int, now: int, limit: int = 10) -> list[dict]:
     """Alerts that take over a wall: open (nobody acknowledged them yet), of the wall's severities, and
     opened within its hold time (0: however long ago). Worst first, then newest. Read fresh, not
-    memoised: a wall asks every two seconds and must see an alert within five of its being stored."""
+    memoised: a wall asks every second and must see an alert within five of its being stored."""
     t = Alert.__table__
     stmt = select(*[t.c[c] for c in COLUMNS]).where(t.c.state == "open", t.c.severity.in_(severities))
     if hold_s > 0:

@@ -5,7 +5,7 @@ source is, and the connection watchdog (assets/30_watchdog.js). Slides rotate in
 40_wall.js) with their own durations, cycle through villages or devices, and follow the playlist of the
 time of day (core/walls.py); each slide is drawn here from panels (layouts/panel_view.py) at wall size.
 An alert of the wall's severities takes over every screen within a few seconds of being stored (a
-two-second poll of one indexed query), plays a sound and stays until acknowledged or for the wall's
+one-second poll of one indexed query), plays a sound and stays until acknowledged or for the wall's
 hold time; then the playlist resumes where it stopped."""
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def layout(name: str | None = None, **_):
         dcc.Store(id="wall-config", data={"wall": wall.name, "playlists": playlist_steps(wall, get_site()), "sound": wall.sound}),
         dcc.Store(id="wall-position"), dcc.Store(id="wall-current"), dcc.Store(id="wall-alarms"),
         dcc.Interval(id="wall-tick", interval=1000),
-        dcc.Interval(id="wall-alarm-poll", interval=2000),
+        dcc.Interval(id="wall-alarm-poll", interval=1000),
         html.Div([
             html.Div([html.Div(commune.name if lang == "vi" else commune.name_en, className="wall-commune"),
                       html.Div(wall.title_vi if lang == "vi" else (wall.title_en or wall.title_vi),

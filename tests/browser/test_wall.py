@@ -67,7 +67,7 @@ def wall_page(browser):
 
 
 def _step(page) -> str:
-    return page.evaluate("document.body.getAttribute('data-wall-step')") or ""
+    return page.evaluate("() => document.body.getAttribute('data-wall-step')") or ""
 
 
 def _title(page) -> str:
@@ -79,17 +79,17 @@ def test_slides_advance_with_their_own_durations_and_a_cycle_changes_the_filter(
     page, watch = wall_page(f"{url}/wall/test?wall_hour=10")
     assert _title(page) == "Một" and _step(page) == "day:0"
     assert page.locator("body.wall-mode").count() == 1 and page.locator(".shell-nav").is_hidden()
-    page.wait_for_function("document.body.getAttribute('data-wall-step') === 'day:1'", timeout=8000)
-    page.wait_for_function("document.querySelector('#wall-slide-title').innerText.includes('Thôn 1')", timeout=8000)
+    page.wait_for_function("() => document.body.getAttribute('data-wall-step') === 'day:1'", timeout=8000)
+    page.wait_for_function("() => document.querySelector('#wall-slide-title').innerText.includes('Thôn 1')", timeout=8000)
     covers = "(document.querySelector('#wall-slide .kpi-covers') || {}).innerText || ''"
-    page.wait_for_function(f"({covers}).includes('Thôn 1')", timeout=8000)   # the cycle value is the filter
-    page.wait_for_function("document.querySelector('#wall-slide-title').innerText.includes('Thôn 2')", timeout=8000)
-    page.wait_for_function(f"({covers}).includes('Thôn 2')", timeout=8000)
-    page.wait_for_function("document.body.getAttribute('data-wall-step') === 'day:3'", timeout=8000)
-    page.wait_for_function("document.querySelector('#wall-slide-title').innerText === 'Ba'", timeout=8000)
+    page.wait_for_function(f"() => ({covers}).includes('Thôn 1')", timeout=8000)   # the cycle value is the filter
+    page.wait_for_function("() => document.querySelector('#wall-slide-title').innerText.includes('Thôn 2')", timeout=8000)
+    page.wait_for_function(f"() => ({covers}).includes('Thôn 2')", timeout=8000)
+    page.wait_for_function("() => document.body.getAttribute('data-wall-step') === 'day:3'", timeout=8000)
+    page.wait_for_function("() => document.querySelector('#wall-slide-title').innerText === 'Ba'", timeout=8000)
     time.sleep(5)
     assert _step(page) == "day:3"                                # a 60 s slide stays
-    width = page.evaluate("parseFloat(document.getElementById('wall-progress-bar').style.width)")
+    width = page.evaluate("() => parseFloat(document.getElementById('wall-progress-bar').style.width)")
     assert 80 < width < 100                                      # the remaining time, shown
     assert not watch.errors, watch.errors
 
@@ -141,8 +141,8 @@ def test_an_alert_takes_over_the_wall_plays_a_sound_and_the_playlist_resumes_aft
     assert "Thông báo qua loa truyền thanh" in text                # what the rule says to do
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "wall-alarm-1920x1080.png"))
-    assert page.evaluate("document.getElementById('wall-sound').title") == "playing"
-    assert page.evaluate("!document.getElementById('wall-sound').paused")
+    assert page.evaluate("() => document.getElementById('wall-sound').title") == "playing"
+    assert page.evaluate("() => !document.getElementById('wall-sound').paused")
     held = _step(page)
     time.sleep(3)
     assert _step(page) == held                                     # the rotation waits under the alarm
@@ -150,7 +150,7 @@ def test_an_alert_takes_over_the_wall_plays_a_sound_and_the_playlist_resumes_aft
     acknowledge(engine, alert_id, "Trực ban", "đã nhận")
     engine.dispose()
     page.wait_for_selector("#wall-alarm", state="hidden", timeout=10000)
-    assert page.evaluate("document.getElementById('wall-sound').paused")
+    assert page.evaluate("() => document.getElementById('wall-sound').paused")
     assert _step(page) == held                                     # resumes where it stopped
     assert not watch.errors, watch.errors
 

@@ -12,16 +12,14 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import ROOT, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 SOAK_S = 75
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _status(env: dict) -> dict:
@@ -67,30 +65,26 @@ def served(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _data_page_success_time(url: str, env: dict) -> datetime:
+def _data_page_success_time(browser, url: str, env: dict) -> datetime:
     """The 'last success' cell of SensorThings on the Data page, as a viewer reads it (dd/mm/yyyy hh:mm)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import ARGS, PASSWORD, session_cookies, settle
+    from tests.browser.conftest import PASSWORD, session_cookies, settle
     made = subprocess.run([sys.executable, "manage.py", "create-user", "viewer", "--role", "viewer", "--password-stdin"],
                           cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr[-2000:]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-            context.add_cookies(session_cookies(url, "viewer"))
-            page = context.new_page()
-            page.goto(url + "/data", wait_until="networkidle")
-            settle(page)
-            row = page.locator("#data-health tbody tr", has_text="sensorthings").first.inner_text()
-        finally:
-            browser.close()
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    try:
+        context.add_cookies(session_cookies(url, "viewer"))
+        page = context.new_page()
+        page.goto(url + "/data", wait_until="networkidle")
+        settle(page)
+        row = page.locator("#data-health tbody tr", has_text="sensorthings").first.inner_text()
+    finally:
+        context.close()
     stamp = re.findall(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", row)[0]
     return datetime.strptime(stamp, "%d/%m/%Y %H:%M")
 
 
-def test_serve_keeps_polling_every_source_and_pages_show_new_values(served):
+def test_serve_keeps_polling_every_source_and_pages_show_new_values(served, browser):
     url, env, tmp_path = served
     first = _status(env)
     first_attempts = {s: v["last_attempt"] for s, v in first["sources"].items() if v.get("protocol") != "file"}
@@ -116,7 +110,6 @@ def test_serve_keeps_polling_every_source_and_pages_show_new_values(served):
     assert _readings(env) > readings_at_start
     # and a page shows a value newer than the first poll
     first_poll = datetime.fromisoformat(first["sources"]["sensorthings"]["last_success"]).replace(tzinfo=None)
-    if Path(CHROMIUM).exists():
-        shown = _data_page_success_time(url, env)
-        assert shown > first_poll.replace(second=0), (shown, first_poll)
+    shown = _data_page_success_time(browser, url, env)
+    assert shown > first_poll.replace(second=0), (shown, first_poll)
     assert "Traceback" not in log, log[-3000:]
