@@ -11,7 +11,7 @@ from components.alert_actions import alert_popup, open_alerts_by_device
 from components.errors import error_alert
 from components.figures.bars import bar
 from components.figures.base import local_x, no_data, style
-from components.figures.timeseries import Band, Line, timeseries
+from components.figures.timeseries import Line, timeseries
 from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
 from components.freshness import freshness_badge
 from components.map import STATE_COLOURS, clicked_id, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
@@ -21,10 +21,10 @@ from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from core.site import get_site
 from domain import aqi as aqi_domain
-from domain import pond
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
 from domain.parameters import PARAMETERS
 from layouts.context import current_lang, current_theme
+from panels.environment import pond_bands, pond_stations
 from queries.base import records
 from queries import kpis, readings, site
 from queries.cache import memoize
@@ -72,21 +72,6 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
     ])
 
 
-def pond_bands(parameter: str, lang: str) -> tuple[Band, ...]:
-    out = []
-    for lo, hi, kind in pond.bands(parameter):
-        colour = "#1e8e3e" if kind == "safe" else "#0b5cad"
-        out.append(Band(lo, hi, colour, t(f"env.band_{kind}", lang)))
-    return tuple(out)
-
-
-def _stations(station: str | None, village: str | None) -> tuple[str, ...]:
-    devs = get_site().devices_of("water_station")
-    if station:
-        return (station,)
-    return tuple(d.id for d in devs if village is None or d.village == village) or tuple(d.id for d in devs)
-
-
 FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("station"), "value"), Input(fid("parameter"), "value"),
            Input("shell-tick", "n_intervals")]
@@ -102,7 +87,7 @@ def update_pond(period, dates, village, station, parameter, _tick):
     except AppError as err:
         return no_data(lang, theme), no_data(lang, theme), [], error_alert(err, lang)
     parameter = parameter if parameter in POND_PARAMS else "do"
-    fig, comp = pond_figures(_stations(station, village), parameter, s, e, lang, theme)
+    fig, comp = pond_figures(pond_stations(station, village), parameter, s, e, lang, theme)
     return fig, comp, freshness_badge(fresh("sensorthings"), lang), None
 
 

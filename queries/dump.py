@@ -10,26 +10,18 @@ from sqlalchemy import select
 from core.text import csv_cell
 from core.timeutil import iso_local, parse_time
 from store.engine import get_engine
-from store.models import (CameraEvent, DailyRollup, Device, HourlyRollup, IndicatorValue, Reading, Reject, Report,
+from store.models import (Alert, CameraEvent, DailyRollup, Device, HourlyRollup, IndicatorValue, Reading, Reject, Report,
                           ReportUpdate, Series, SourceHealth)
 
 # kind -> (table, time column, extra join for readings)
 KINDS = {"readings": (Reading, "t"), "hourly": (HourlyRollup, "t"), "daily": (DailyRollup, "t"),
          "events": (CameraEvent, "start_t"), "reports": (Report, "requested_t"), "report_updates": (ReportUpdate, "t"),
          "indicators": (IndicatorValue, "period_start_t"), "devices": (Device, None), "rejects": (Reject, "received_t"),
-         "health": (SourceHealth, None)}
+         "health": (SourceHealth, None), "alerts": (Alert, "opened_t")}
 
 
 def dump(kind: str, since: str | None = None, until: str | None = None, fmt: str = "csv", out=sys.stdout) -> int:
-    if kind == "alerts":
-        try:
-            from store.models import Alert  # added with the alerts migration
-        except ImportError:
-            print("no alerts table in this version", file=sys.stderr)
-            return 0
-        table, tcol = Alert, "opened_t"
-    else:
-        table, tcol = KINDS[kind]
+    table, tcol = KINDS[kind]
     t = table.__table__
     cols = list(t.c)
     stmt = select(*cols)
