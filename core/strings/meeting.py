@@ -12,7 +12,6 @@ STRINGS = {
     "meeting.next": ("Tiếp", "Next"),
     "meeting.keys_hint": ("Phím ← → (hoặc PageUp/PageDown) để chuyển mục", "Keys ← → (or PageUp/PageDown) move through the agenda"),
     "meeting.user": ("Người ghi biên bản", "Recorded by"),
-    "meeting.user_placeholder": ("Họ tên", "Full name"),
     "meeting.step.followup": ("Quyết định tuần trước", "Last week's decisions"),
     "meeting.step.needs": ("Cần quyết định", "Needs a decision"),
     "meeting.step.record": ("Biên bản", "Record"),
