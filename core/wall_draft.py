@@ -38,6 +38,23 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def from_text(text: str) -> dict:
+    """The editor's draft from the file's text: every field filled in (defaults shown as values) when the
+    file validates, else the file as it stands so that the form can show what is wrong."""
+    import yaml
+    from core.walls import WallsInvalid, parse_walls
+    try:
+        draft = normalise(parse_walls(text).model_dump(mode="json"))
+    except WallsInvalid:
+        try:
+            draft = normalise(yaml.safe_load(text))
+        except yaml.YAMLError:
+            draft = normalise({})
+    if not draft["walls"]:
+        draft["walls"] = [new_wall("main")]
+    return draft
+
+
 def normalise(draft) -> dict:
     """Any value -> {"walls": [wall dicts with playlists of slides]}; unknown keys stay (validation names
     them), wrong shapes become empty lists/dicts."""
@@ -103,7 +120,7 @@ def set_field(draft: dict, key: object, value) -> None:
     if name.startswith("filters."):
         sub = name.split(".", 1)[1]
         filters = target.setdefault("filters", {})
-        if value is None:
+        if value is None or value == []:
             filters.pop(sub, None)
         else:
             filters[sub] = str(value)
@@ -138,6 +155,10 @@ def set_field(draft: dict, key: object, value) -> None:
         target["sound"] = bool(value)
     elif name in ("panels", "alarm_severities"):
         target[name] = [v for v in (value or []) if isinstance(v, str)]
+    elif value is None and name in ("name", "page"):
+        target[name] = ""             # still a name / still a page slide: validation asks for one
+    elif value is None:
+        target.pop(name, None)        # left empty: the file's default applies
     else:
         target[name] = value
 

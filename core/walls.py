@@ -7,6 +7,7 @@ through a variable (each village, each pond station, each camera: "20 s each"). 
 an error names the entry, and a file that does not validate is never saved."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,11 +194,11 @@ def dump_walls(walls: WallsFile, header: str = "") -> str:
             for slide in playlist["slides"]:
                 for key, empty in (("title_en", ""), ("panels", []), ("page", None), ("filters", {}), ("cycle", None)):
                     if slide.get(key) == empty:
-                        slide.pop(key)
+                        slide.pop(key, None)
                 cycle = slide.get("cycle") or {}
                 for key, empty in (("kind", None), ("values", [])):
                     if cycle.get(key) == empty:
-                        cycle.pop(key)
+                        cycle.pop(key, None)
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=110)
     return (header.rstrip("\n") + "\n" if header.strip() else "") + body
 
@@ -329,14 +330,22 @@ def describe_changes(old: WallsFile | None, new: WallsFile, limit: int = 12) -> 
             where = f"{name}/{pname}"
             if prev.hours != pl.hours:
                 out.append(f"{where}: hours {_short(prev.hours)}→{_short(pl.hours)}")
-            if len(prev.slides) != len(pl.slides):
-                out.append(f"{where}: slides {len(prev.slides)}→{len(pl.slides)}")
-            for i, (a, b) in enumerate(zip(prev.slides, pl.slides), start=1):
-                if a == b:
+            # slides matched as a sequence: an inserted slide reads "+#2", not "every later slide changed"
+            keys_a = [s.model_dump_json() for s in prev.slides]
+            keys_b = [s.model_dump_json() for s in pl.slides]
+            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=keys_a, b=keys_b, autojunk=False).get_opcodes():
+                if op == "equal":
                     continue
-                changed = [f"{f} {_short(getattr(a, f))}→{_short(getattr(b, f))}" if f in ("duration_s", "columns", "page")
-                           else f for f in Slide.model_fields if getattr(a, f) != getattr(b, f)]
-                out.append(f"{where} #{i}: {', '.join(changed)}")
+                if op == "replace" and i2 - i1 == j2 - j1:
+                    for i, j in zip(range(i1, i2), range(j1, j2)):
+                        a, b = prev.slides[i], pl.slides[j]
+                        changed = [f"{f} {_short(getattr(a, f))}→{_short(getattr(b, f))}"
+                                   if f in ("duration_s", "columns", "page") else f
+                                   for f in Slide.model_fields if getattr(a, f) != getattr(b, f)]
+                        out.append(f"{where} #{j + 1}: {', '.join(changed)}")
+                    continue
+                out += [f"{where} -#{i + 1}" for i in range(i1, i2)]
+                out += [f"{where} +#{j + 1}" for j in range(j1, j2)]
     if not out:
         return "no change"
     return "; ".join(out[:limit]) + (f"; … (+{len(out) - limit})" if len(out) > limit else "")

@@ -25,7 +25,7 @@ from components.page import page_header
 from core import wall_draft
 from core.errors import AppError
 from core.i18n import has, t
-from core.walls import WallsInvalid
+from core.walls import WallsInvalid, header_of
 from layouts.context import current_lang
 
 dash.register_page(__name__, path="/admin/walls", name="Màn hình tường", order=92,
@@ -46,12 +46,7 @@ def layout(**_):
     if not can("administrator"):
         return _forbidden(lang)
     text, version = walls_cmd.read_walls_text(current_actor())
-    try:
-        draft = wall_draft.normalise(yaml.safe_load(text))
-    except yaml.YAMLError:
-        draft = wall_draft.normalise({})
-    if not draft["walls"]:
-        draft["walls"] = [wall_draft.new_wall("main")]
+    draft = wall_draft.from_text(text)
     sel = {"w": 0, "p": 0}
     return html.Div([
         dcc.Store(id=f"{P}-draft", data=draft), dcc.Store(id=f"{P}-sel", data=sel),
@@ -105,8 +100,11 @@ def _text(at: str, name: str, value, lang: str, max_length: int = 120, **kw):
 
 def _number(at: str, name: str, value, lang: str, low: int, high: int, className: str = ""):
     value = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    return _label(t(f"walls.field.{name}", lang),
-                  dbc.Input(id=_f(at, name), value=value, type="number", min=low, max=high, step=1, size="sm"),
+    return _label(t(f"walls.field.{name.split('.')[-1]}", lang),
+                  # no min/max: the browser would send nothing for a value out of range, and the file's
+                  # default would be saved silently; the check on saving says what the range is
+                  dbc.Input(id=_f(at, name), value=value, type="number", step=1, size="sm",
+                            placeholder=f"{low}–{high}"),
                   className)
 
 
@@ -117,12 +115,18 @@ def _select(fid: dict, options: list[tuple[str, str]], value, empty: str | None 
     value = value if isinstance(value, str) else ""
     if value not in known:              # a value typed by hand in the YAML: shown, so it is not lost silently
         opts.append({"label": value, "value": value})
-    return dbc.Select(id=fid, options=opts, value=value, size="sm")
+    return dbc.Select(id=fid, options=opts, value=value, size="sm", placeholder=empty)
+
+
+def _dd_labels(lang: str) -> dict:
+    """The multi-select's own words (Dash ships them in English)."""
+    return {k: t(f"wall_admin.dd.{k}", lang) for k in ("select_all", "deselect_all", "selected_count", "search",
+                                                          "clear_search", "clear_selection", "no_options_found")}
 
 
 def _button(icon: str, title: str, act: str, at: str, color: str = "secondary", disabled: bool = False):
     return dbc.Button(html.I(className=f"bi {icon}"), id=_act(act, at), title=title, color=color, outline=True,
-                      size="sm", disabled=disabled, **{"aria-label": title})
+                      size="sm", disabled=disabled)
 
 
 def _page_options(lang: str) -> list[tuple[str, str]]:
@@ -184,10 +188,12 @@ def wall_card(wall: dict, w: int, n_walls: int, lang: str):
         html.H3([t("wall_admin.wall", lang), html.Span(name, className="wadm-name"),
                  html.A([html.I(className="bi bi-box-arrow-up-right me-1"), t("wall_admin.open", lang)],
                         href=f"/wall/{quote(name, safe='')}", target="_blank", rel="noopener",
-                        className="btn btn-sm btn-outline-primary ms-auto", id=f"{P}-open-wall")]),
-        html.Div([_text(at, "name", name, lang, 40, pattern="[a-z0-9_-]{1,40}"),
-                  _text(at, "title_vi", wall.get("title_vi"), lang, 200),
-                  _text(at, "title_en", wall.get("title_en"), lang, 200)], className="wadm-row wadm-row-3"),
+                        className="btn btn-sm btn-outline-primary ms-auto", id=f"{P}-open-wall"),
+                 _button("bi-trash", t("wall_admin.remove_wall", lang), "remove-wall", at, "danger",
+                         disabled=n_walls <= 1)]),
+        html.Div([_text(at, "name", name, lang, 40, pattern="[a-z0-9_-]{1,40}")], className="wadm-row"),
+        html.Div([_text(at, "title_vi", wall.get("title_vi"), lang, 200),
+                  _text(at, "title_en", wall.get("title_en"), lang, 200)], className="wadm-row wadm-row-2"),
         html.Div([
             _label(t("walls.field.alarm_severities", lang),
                    dbc.Checklist(id=_f(at, "alarm_severities"), value=severities, inline=True,
@@ -197,11 +203,9 @@ def wall_card(wall: dict, w: int, n_walls: int, lang: str):
             _number(at, "alarm_hold_s", wall.get("alarm_hold_s"), lang, 0, 86400),
             _label(t("walls.field.sound", lang),
                    dbc.Checklist(id=_f(at, "sound"), value=["on"] if wall.get("sound", True) else [],
-                                 options=[{"label": t("walls.field.sound", lang), "value": "on"}], switch=True)),
-            html.Div(dbc.Button([html.I(className="bi bi-trash me-1"), t("wall_admin.remove_wall", lang)],
-                                id=_act("remove-wall", at), color="danger", outline=True, size="sm",
-                                disabled=n_walls <= 1), className="wadm-end"),
-        ], className="wadm-row wadm-row-3"),
+                                 options=[{"label": t("wall_admin.on", lang), "value": "on"}], switch=True)),
+        ], className="wadm-row wadm-row-hold"),
+        html.Div(t("wall_admin.hold_help", lang), className="muted small"),
     ], className="card-box wadm-wall")
 
 
@@ -265,7 +269,8 @@ def slide_item(slide: dict, at: str, index: int, count: int, lang: str, options:
         content = html.Div([
             _label(t("walls.field.panels", lang),
                    dcc.Dropdown(id=_f(at, "panels"), options=options["panels"], value=slide.get("panels") or [],
-                                multi=True, placeholder=t("wall_admin.pick_panels", lang), className="wadm-dropdown"),
+                                multi=True, placeholder=t("wall_admin.pick_panels", lang), className="wadm-dropdown",
+                                labels=_dd_labels(lang)),
                    "wadm-grow"),
             _number(at, "columns", slide.get("columns"), lang, 1, 6, "wadm-narrow"),
         ], className="wadm-row wadm-row-panels")
@@ -287,7 +292,8 @@ def slide_item(slide: dict, at: str, index: int, count: int, lang: str, options:
             _label(t("walls.field.values", lang),
                    dcc.Dropdown(id=_f(at, "cycle.values"), options=[{"label": n, "value": v} for v, n in values],
                                 value=[v for v in (cycle or {}).get("values") or [] if isinstance(v, str)], multi=True,
-                                placeholder=t("wall_admin.all_values", lang), className="wadm-dropdown"), "wadm-grow"),
+                                placeholder=t("wall_admin.all_values", lang), className="wadm-dropdown",
+                                labels=_dd_labels(lang)), "wadm-grow"),
         ]
     return html.Div([
         html.Div([
@@ -325,7 +331,10 @@ def slide_item(slide: dict, at: str, index: int, count: int, lang: str, options:
 def slides_card(playlist: dict, w: int, p: int, lang: str):
     from panels import REGISTRY
     from queries.windows import PERIODS
-    options = {"panels": [{"label": f"{panel.title(lang)} · {pid}", "value": pid} for pid, panel in REGISTRY.items()],
+    titles = [panel.title(lang) for panel in REGISTRY.values()]
+    options = {"panels": [{"label": panel.title(lang) if titles.count(panel.title(lang)) == 1 else
+                           f"{panel.title(lang)} ({pid})", "value": pid, "title": pid}
+                          for pid, panel in REGISTRY.items()],
                "pages": _page_options(lang), "site": _site_options(lang),
                "periods": [(x, t(f"period.{x}", lang)) for x in PERIODS if x != "custom"]}
     slides = playlist["slides"]
@@ -393,11 +402,7 @@ def _pages() -> set[str]:
 
 def _from_file(actor) -> tuple[dict, str, str]:
     text, version = walls_cmd.read_walls_text(actor)
-    try:
-        draft = wall_draft.normalise(yaml.safe_load(text))
-    except yaml.YAMLError:
-        draft = wall_draft.normalise({})
-    return draft, text, version
+    return wall_draft.from_text(text), text, version
 
 
 @callback(Output(f"{P}-draft", "data"), Output(f"{P}-sel", "data"), Output(f"{P}-editor", "children"),
@@ -444,8 +449,10 @@ def edit_walls(_acts, _res, _save, _discard, tab, _fields, draft, sel, version, 
     if trigger == f"{P}-tabs":
         if tab == "yaml":
             _absorb(draft)
+            header = header_of(walls_cmd.read_walls_text(actor)[0])
             text = yaml.safe_dump(wall_draft.for_saving(draft), allow_unicode=True, sort_keys=False,
                                   default_flow_style=None, width=110)
+            text = (header + "\n" if header else "") + text
             return draft, no_update, no_update, None, text, no_update
         try:
             raw = yaml.safe_load(yaml_text)
