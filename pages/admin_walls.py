@@ -274,12 +274,11 @@ def slide_item(slide: dict, at: str, index: int, count: int, lang: str, options:
                    "wadm-grow"),
             _number(at, "columns", slide.get("columns"), lang, 1, 6, "wadm-narrow"),
         ], className="wadm-row wadm-row-panels")
-    cycle_fields = [
-        _label(t("walls.field.variable", lang),
-               _select(_re(at, "cycle.variable"), [("village", t("wall_admin.cycle_village", lang)),
-                                                   ("device", t("wall_admin.cycle_device", lang))], variable,
-                       t("wall_admin.no_cycle", lang))),
-    ]
+    cycle_select = _label(t("walls.field.variable", lang),
+                          _select(_re(at, "cycle.variable"), [("village", t("wall_admin.cycle_village", lang)),
+                                                              ("device", t("wall_admin.cycle_device", lang))],
+                                  variable, t("wall_admin.no_cycle", lang)))
+    cycle_fields = []
     if variable:
         if variable == "device":
             cycle_fields.append(_label(t("wall_admin.device_kind", lang),
@@ -323,8 +322,10 @@ def slide_item(slide: dict, at: str, index: int, count: int, lang: str, options:
                    _select(_f(at, "filters.device"), devices, filters.get("device"), t("wall_admin.any", lang))),
             _label(t("walls.field.parameter", lang),
                    _select(_f(at, "filters.parameter"), parameters, filters.get("parameter"), t("wall_admin.any", lang))),
-        ], className="wadm-row wadm-row-4"),
-        html.Div(cycle_fields, className="wadm-row wadm-row-cycle"),
+            cycle_select,
+        ], className="wadm-row wadm-row-5"),
+        html.Div(cycle_fields, className="wadm-row " + ("wadm-row-cycle-device" if variable == "device"
+                                                        else "wadm-row-cycle")) if cycle_fields else None,
     ], className="wadm-slide", id={"type": f"{P}-slide", "at": at})
 
 
@@ -396,8 +397,49 @@ def _problems(err: WallsInvalid, lang: str):
                      id=f"{P}-problems")
 
 
+_SUMMARY_WORDS = {"added": "wall_admin.sum.added", "removed": "wall_admin.sum.removed",
+                  "slides": "walls.field.slides", "hours": "walls.field.hours",
+                  "playlists reordered": "wall_admin.sum.reordered", "no change": "wall_admin.sum.none"}
+
+
+def summary_in_words(summary: str, lang: str) -> str:
+    """The audit row's short summary ("main/day #1: duration_s 25→40") with the file's field names said
+    as the form labels them ("Thời lượng (giây) 25→40")."""
+    import re
+
+    def word(m):
+        key = _SUMMARY_WORDS.get(m.group(0)) or f"walls.field.{m.group(0)}"
+        return t(key, lang).lower() if lang == "vi" and key.startswith("wall_admin.sum") else t(key, lang)
+    names = sorted({*_SUMMARY_WORDS, "title_vi", "title_en", "panels", "page", "duration_s", "filters", "cycle",
+                    "columns", "alarm_severities", "alarm_hold_s", "sound"}, key=len, reverse=True)
+    return re.sub(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", word, summary)
+
+
+def draft_text(actor, draft: dict) -> str:
+    """The YAML tab's text for the draft: the file exactly as it is (comments, layout) while the draft says
+    the same; else the draft written as the save would write it, or as it stands when it does not validate."""
+    from pydantic import ValidationError
+
+    from core.walls import WallsFile, dump_walls, parse_walls
+    file_text = walls_cmd.read_walls_text(actor)[0]
+    data = wall_draft.for_saving(draft)
+    try:
+        model = WallsFile.model_validate(data)
+    except ValidationError:
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=110)
+        header = header_of(file_text)
+        return (header + "\n" if header else "") + text
+    try:
+        if parse_walls(file_text) == model:
+            return file_text
+    except WallsInvalid:
+        pass
+    return dump_walls(model, header_of(file_text))
+
+
 def _pages() -> set[str]:
-    return {p.get("path") for p in dash.page_registry.values() if p.get("path")}
+    """The pages a slide may show (not the wall itself, not the administrator's pages)."""
+    return {path for path, _name in _page_options("vi")}
 
 
 def _from_file(actor) -> tuple[dict, str, str]:
@@ -449,10 +491,7 @@ def edit_walls(_acts, _res, _save, _discard, tab, _fields, draft, sel, version, 
     if trigger == f"{P}-tabs":
         if tab == "yaml":
             _absorb(draft)
-            header = header_of(walls_cmd.read_walls_text(actor)[0])
-            text = yaml.safe_dump(wall_draft.for_saving(draft), allow_unicode=True, sort_keys=False,
-                                  default_flow_style=None, width=110)
-            text = (header + "\n" if header else "") + text
+            return draft, no_update, no_update, None, draft_text(actor, draft), no_update
             return draft, no_update, no_update, None, text, no_update
         try:
             raw = yaml.safe_load(yaml_text)
@@ -487,6 +526,7 @@ def edit_walls(_acts, _res, _save, _discard, tab, _fields, draft, sel, version, 
         except AppError as err:
             return draft, no_update, no_update, error_alert(err, lang), no_update, no_update
         draft, text, version = _from_file(actor)
-        return draft, sel, editor(draft, sel, lang), dbc.Alert(t("wall_admin.saved", lang, summary=summary),
+        return draft, sel, editor(draft, sel, lang), dbc.Alert(t("wall_admin.saved", lang,
+                                                                 summary=summary_in_words(summary, lang)),
                                                                color="success", id=f"{P}-saved"), text, version
     return skip
