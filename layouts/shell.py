@@ -42,7 +42,8 @@ def _user_slot(lang: str):
     items = [dbc.DropdownMenuItem(f"{actor.label} · {t(f'role.{actor.role}', lang)}", header=True)]
     if can("administrator"):
         items += [dbc.DropdownMenuItem(t("nav.audit", lang), href="/admin/audit", id="shell-nav-audit"),
-                  dbc.DropdownMenuItem(t("nav.wall_tokens", lang), href="/admin/tokens", id="shell-nav-tokens")]
+                  dbc.DropdownMenuItem(t("nav.wall_tokens", lang), href="/admin/tokens", id="shell-nav-tokens"),
+                  dbc.DropdownMenuItem(t("nav.walls", lang), href="/admin/walls", id="shell-nav-walls")]
     items.append(dbc.DropdownMenuItem(divider=True))
     items.append(html.Form([dcc.Input(type="hidden", name="csrf_token", value=csrf_token(), id="shell-sign-out-token"),
                             html.Button([html.I(className="bi bi-box-arrow-right me-2"), t("auth.sign_out", lang)],
