@@ -20,6 +20,8 @@ from data_sources.sensorthings_mqtt import parse_broker_url
 from ingest.live import HEALTH_SOURCE, LiveIngest
 from ingest.runner import _ensure_health, poll_source
 from ingest.site_sync import sync_site
+from ingest.status import status_report
+from queries import health
 from simulator.server import start_in_thread
 from store.models import Reading, Reject, Series, SourceHealth, Watermark
 
@@ -119,7 +121,7 @@ def total_readings(engine) -> int:
 
 
 def test_published_observations_are_stored_and_the_poll_then_stores_nothing_twice(store_url, engine_for, sim, site,
-                                                                                  mqtt_url, live_for):
+                                                                                  mqtt_url, live_for, use_store):
     base, clock, pub = sim
     engine = engine_for(store_url)
     sync_site(engine, site)
@@ -140,8 +142,8 @@ def test_published_observations_are_stored_and_the_poll_then_stores_nothing_twic
     pushed = total_readings(engine) - before
     assert pushed > 50                           # ~110 Datastreams, most report every 10 minutes
     with engine.connect() as c:
-        health = c.execute(select(SourceHealth.__table__).where(SourceHealth.source == HEALTH_SOURCE)).first()
-    assert health.stored_total == pushed and health.last_success_t is not None and health.down_since_t is None
+        link_row = c.execute(select(SourceHealth.__table__).where(SourceHealth.source == HEALTH_SOURCE)).first()
+    assert link_row.stored_total == pushed and link_row.last_success_t is not None and link_row.down_since_t is None
     assert link(engine, "link:connected_since") is not None and link(engine, "link:lag_ms") is not None
 
     # the catch-up poll over the same window sees every pushed reading again and stores none of them
@@ -150,6 +152,15 @@ def test_published_observations_are_stored_and_the_poll_then_stores_nothing_twic
     assert again["ok"] and again["stored"] == 0
     assert total_readings(engine) == before + pushed
     assert live.dropped == 0
+
+    # what `manage.py status` and the Data page say about the link
+    push = status_report(engine)["sources"][HEALTH_SOURCE]
+    assert push["protocol"] == "SensorThings MQTT" and push["state"] == "ok" and push["connected_since"]
+    assert push["messages"] >= len(heard) and push["records"]["readings_stored"] == pushed
+    use_store(store_url)
+    row = health.sources().set_index("source").loc[HEALTH_SOURCE]
+    assert row["push"] and row["messages"] >= len(heard) and row["connected_since_time"] is not None
+    assert health.sources().set_index("source").loc["sensorthings", "push"] == False  # noqa: E712 - numpy bool
 
 
 def test_a_duplicate_publish_is_stored_once_on_either_engine(store_url, engine_for, sim, site, mqtt_url, live_for,
