@@ -70,7 +70,11 @@ def parse_broker_url(url: str) -> Broker:
 
 def observations_topics(root: str, datastream_id: str) -> list[str]:
     """The topics a Datastream's new Observations arrive on. An id of digits only may be a number or a
-    string on the server (both print the same once read as text), so both spellings are subscribed."""
+    string on the server (both print the same once read as text), so both spellings are subscribed.
+    An id with an MQTT wildcard (+, #) or NUL in it cannot be subscribed to exactly (a broker may drop the
+    client for the filter): none, and the poll alone reads that Datastream."""
+    if any(c in datastream_id for c in "+#\0"):
+        return []
     topics = [f"{root}/Datastreams({entity_key(datastream_id)})/Observations"]
     if datastream_id.isdigit():
         topics.append(f"{root}/Datastreams('{datastream_id}')/Observations")

@@ -67,7 +67,7 @@ class LiveIngest:
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_MAX)
         self.writer = Writer(engine)
         self.client = PushClient(broker, self._arrived, self._link, qos=qos, client_id=client_id)
-        self.listeners: list[Callable[[list[Observation], float], None]] = []   # (stored, committed at): bench
+        self.listeners: list[Callable[[list[Observation], float], None]] = []   # (batch, committed at): bench
         self.dropped = 0
         self.batches = 0
         self._links: list[tuple[bool, str | None, int]] = []
