@@ -6,8 +6,8 @@ ways once.
 
 Threads: paho's network thread only queues what arrives (it must keep answering keep-alives); one worker
 thread takes the queue in batches (at most BATCH_MAX messages, or what came within one wait), writes them in
-one transaction, refreshes the rollups they touched, invalidates the cache and evaluates the alert rules,
-as a poll does.
+one transaction and refreshes the rollups they touched; what a poll then does (invalidate the cache,
+evaluate the alert rules) follows for all batches of the last SETTLE_S seconds together.
 
 The link keeps its own source_health row, `sensorthings_mqtt` (so `status`, the Data page and the
 source-silence alert judge it like any source): last_success_t is the last time the link was seen up (each
@@ -48,6 +48,7 @@ QUEUE_MAX = 50_000            # beyond this (the store stalled) messages are dro
 HEARTBEAT_MAX_S = 30
 REDISCOVER_S = 1800           # new Datastreams are also announced on the <root>/Datastreams topic
 RETRY_DISCOVERY_S = 30
+SETTLE_S = 5                  # cache invalidation and alert rules after pushed readings: at most this often
 
 
 def configured_url() -> str | None:
@@ -74,6 +75,9 @@ class LiveIngest:
         self._links_lock = threading.Lock()
         self._stop = threading.Event()
         self._discover_due = 0.0
+        self._touched: set[int] = set()
+        self._unsettled = False
+        self._settle_due = 0.0
         self._worker: threading.Thread | None = None
         self.ready = threading.Event()        # set once the first discovery has subscribed its topics
 
@@ -104,6 +108,8 @@ class LiveIngest:
         if self._worker is not None:
             self._worker.join(timeout_s)
         self._handle_links()
+        if self._unsettled:
+            self._settle()
 
     def _run(self) -> None:
         every = max(1, min(HEARTBEAT_MAX_S, cadence(HEALTH_SOURCE).poll_interval_s // 2))
@@ -122,11 +128,23 @@ class LiveIngest:
                     self._discover()
                 if batch:
                     self._store(batch)
+                if self._unsettled and time.monotonic() >= self._settle_due:
+                    self._settle()
                 if time.monotonic() >= next_beat:
                     self._heartbeat()
                     next_beat = time.monotonic() + every
             except Exception:  # noqa: BLE001 - a bad batch or a store hiccup costs that batch, not the link
                 log.exception("MQTT ingest batch failed (%d messages; the poll will catch them up)", len(batch))
+
+    def _settle(self) -> None:
+        """What a poll does after it stored (invalidate the cache, evaluate the alert rules on the touched
+        series), for everything stored since the last time, at most every SETTLE_S: the store is current
+        within a second, and the web workers' caches are not emptied on every message."""
+        from ingest.runner import _after_store   # runner starts this module: imported when first needed
+        stats = StoreStats(touched_series=self._touched)
+        self._touched, self._unsettled = set(), False
+        self._settle_due = time.monotonic() + SETTLE_S
+        _after_store(self.engine, self.source, stats, int(time.time()))
 
     # --- discovery: which topics ----------------------------------------------------------------------
     def _discover(self) -> None:
@@ -177,8 +195,8 @@ class LiveIngest:
         arrived = [r for _t, _p, r in batch]
         lag_ms = int((committed - statistics.median(arrived)) * 1000)
         self._record(batch, stats, lag_ms, int(max(arrived)))
-        from ingest.runner import _after_store   # runner starts this module: imported when first needed
-        _after_store(self.engine, self.source, stats, int(committed))
+        self._touched.update(stats.touched_series)
+        self._unsettled = True
         observations = [r for r in records if isinstance(r, Observation)]
         for listener in list(self.listeners):
             listener(observations, committed)

@@ -59,7 +59,7 @@ class ObservationPublisher:
                 payload = orjson.dumps(entity, option=orjson.OPT_SERIALIZE_NUMPY)
                 msg = (topic_for(self.broker.root, ds.id), payload, 1 if ds.id % 2 == 0 else 0)
                 out.append((int(result_t[i]), msg))
-                if int(k[i]) % DUPLICATE_EVERY == 0:
+                if (int(k[i]) + ds.id) % DUPLICATE_EVERY == 0:
                     out.append((int(result_t[i]), msg))
         return [m for _t, m in sorted(out, key=lambda x: x[0])]
 
