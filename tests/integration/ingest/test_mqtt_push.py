@@ -246,3 +246,32 @@ def test_the_link_comes_back_and_resubscribes_after_the_broker_drops_it(sqlite_u
     with engine.connect() as c:
         h = c.execute(select(SourceHealth.__table__).where(SourceHealth.source == HEALTH_SOURCE)).first()
     assert h.down_since_t is None and h.consecutive_failures == 0
+
+
+def test_the_ingest_process_starts_the_push_beside_the_poll_and_stops_cleanly(sqlite_url, engine_for, sim, site,
+                                                                              mqtt_url, publisher, tmp_path):
+    """`manage.py ingest` as it runs in a deployment (its own process, APScheduler polling): with MQTT_URL
+    set it subscribes, and a published reading is stored without waiting for a poll."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    base, _clock, _pub = sim
+    engine = engine_for(sqlite_url)
+    sync_site(engine, site)
+    env = dict(os.environ, DATABASE_URL=sqlite_url, SENSORTHINGS_URL=f"{base}/sta/v1.1", MQTT_URL=mqtt_url,
+               CACHE_DIR=str(tmp_path / "cache"), REPORT_SCHEDULE="off", INGEST_INTERVAL_S="3600", LOG_LEVEL="INFO")
+    proc = subprocess.Popen([sys.executable, "manage.py", "ingest", "--source", "sensorthings"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: link(engine, "link:connected_since") is not None, "the ingest process's MQTT link", 60)
+        t = int(time.time()) - 45
+        publisher("2", {"phenomenonTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)), "result": 7.3})
+        wait_for(lambda: readings_of(engine, "2", t) == 1, "the reading pushed to the ingest process")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out[-2000:]
+    assert "live push: SensorThings MQTT" in out
