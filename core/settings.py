@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     frigate_url: str | None = None
     open311_url: str | None = None
     indicators_url: str | None = None
+    # live push (SensorThings MQTT extension): mqtt://[user:pass@]host[:port][/topic root, default v1.1]
+    mqtt_url: str | None = None            # set: `manage.py ingest` also subscribes (overrides the site file's)
+    mqtt_qos: int = 1
+    simulator_mqtt_url: str | None = None  # set (or MQTT_URL): the simulator publishes each new Observation
     site_file: Path = ROOT / "sites" / "quang_tho.yaml"
     alert_rules_file: Path = ROOT / "sites" / "alert_rules.yaml"
     walls_file: Path = ROOT / "sites" / "walls.yaml"

@@ -329,10 +329,16 @@ def add_report_job(scheduler, schedule: str | None = None) -> None:
 def run_loop(sources: list[str] | None = None) -> None:
     """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
     import signal
+
+    from ingest.live import start_live
     scheduler = build_scheduler(sources)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("ingest loop: %s", ", ".join(f"{s} every {cadence(s).poll_interval_s} s" for s in sources or ADAPTERS))
+    live = start_live(sources)      # SensorThings MQTT push when configured; the poll above is its catch-up
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        if live is not None:
+            live.stop()
