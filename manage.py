@@ -23,8 +23,10 @@ def cmd_migrate(args) -> int:
 
 def cmd_serve(args) -> int:
     from serve import serve
-    return serve(with_simulator=get_settings().simulator if args.simulator is None else args.simulator,
-                 backfill_days=args.backfill_days, workers=args.workers)
+    settings = get_settings()
+    return serve(with_simulator=settings.simulator if args.simulator is None else args.simulator,
+                 backfill_days=args.backfill_days, workers=args.workers,
+                 with_ingest=settings.ingest if args.ingest is None else args.ingest)
 
 
 def cmd_simulate(args) -> int:
@@ -103,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start the simulator too (default: the SIMULATOR setting)")
     s.add_argument("--backfill-days", type=int, default=None,
                    help="history to back-fill on first start (default: BACKFILL_DAYS, 90)")
-    s.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    s.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY, 2)")
+    s.add_argument("--ingest", action=argparse.BooleanOptionalAction, default=None,
+                   help="also migrate, back-fill and run the ingest loop (default: the INGEST setting, on); "
+                        "--no-ingest serves the web only, with ingest on another host")
 
     s = sub.add_parser("simulate", help="the simulator alone: Quảng Thọ over SensorThings, Frigate, Open311, feeds")
     s.add_argument("--host", default=None)

@@ -314,25 +314,49 @@ def build_scheduler(sources: list[str] | None = None, scheduler=None, engine: En
 def add_report_job(scheduler, schedule: str | None = None) -> None:
     """The weekly report pack (REPORT_SCHEDULE, crontab in Asia/Ho_Chi_Minh, default Monday 07:00).
     Added by textual reference: the reports layer sits above ingest, which must not import it. A run
-    missed while the process was down still happens within six hours of its time."""
+    missed while the process was down still happens within six hours of its time. With CELERY_BROKER_URL
+    the job only queues the pack for a Celery worker (reports/tasks.py)."""
     from apscheduler.triggers.cron import CronTrigger
 
     from core.timeutil import LOCAL_TZ
     schedule = (schedule if schedule is not None else get_settings().report_schedule).strip()
     if not schedule or schedule.lower() == "off":
         return
-    scheduler.add_job("reports.jobs:scheduled_weekly", CronTrigger.from_crontab(schedule, timezone=LOCAL_TZ),
+    scheduler.add_job("reports.tasks:scheduled_weekly", CronTrigger.from_crontab(schedule, timezone=LOCAL_TZ),
                       id="weekly-report", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
                       replace_existing=True)
 
 
+def start_push_listeners() -> list:
+    """The hook for live push paths, started by the ingest process beside its pollers (polling stays the
+    catch-up): with MQTT_URL set, `ingest.mqtt.start(url)` (the SensorThings MQTT extension through
+    Mosquitto) returns a listener with `stop()`. Only the ingest process runs this, never a web worker."""
+    url = get_settings().mqtt_url
+    if not url:
+        return []
+    try:
+        from ingest import mqtt
+    except ImportError:
+        log.warning("MQTT_URL is set but ingest/mqtt.py is not in this build: polling only")
+        return []
+    return [mqtt.start(url)]
+
+
 def run_loop(sources: list[str] | None = None) -> None:
-    """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+    """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly). It is the one scheduler
+    of a deployment (polls, alert timers, the weekly report): run exactly one, whatever the web workers."""
     import signal
     scheduler = build_scheduler(sources)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("ingest loop: %s", ", ".join(f"{s} every {cadence(s).poll_interval_s} s" for s in sources or ADAPTERS))
+    listeners = start_push_listeners()
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        for listener in listeners:
+            try:
+                listener.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("stopping a push listener failed")
