@@ -29,6 +29,11 @@ def cmd_serve(args) -> int:
                  with_ingest=settings.ingest if args.ingest is None else args.ingest)
 
 
+def cmd_run_scale(args) -> int:
+    from scale import run_scale
+    return run_scale(backfill_days=args.backfill_days)
+
+
 def cmd_simulate(args) -> int:
     from simulator.server import run_forever
     settings = get_settings()
@@ -110,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also migrate, back-fill and run the ingest loop (default: the INGEST setting, on); "
                         "--no-ingest serves the web only, with ingest on another host")
 
+    s = sub.add_parser("run-scale", help="the scale-out topology on this machine: PostgreSQL, Redis cache, Celery "
+                                         "worker, one ingest process, gunicorn × WEB_CONCURRENCY (README \"Scale-out\")")
+    s.add_argument("--backfill-days", type=int, default=None, help="history on first start (default: 30)")
+
     s = sub.add_parser("simulate", help="the simulator alone: Quảng Thọ over SensorThings, Frigate, Open311, feeds")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -155,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "simulate": cmd_simulate, "ingest": cmd_ingest,
+COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "run-scale": cmd_run_scale, "simulate": cmd_simulate, "ingest": cmd_ingest,
             "backfill": cmd_backfill, "import": cmd_import, "status": cmd_status, "dump": cmd_dump,
             "alerts": cmd_alerts, "report": cmd_report}
 

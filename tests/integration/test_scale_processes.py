@@ -1,0 +1,85 @@
+"""Which process runs what: web workers serve and schedule nothing; `serve --no-ingest` starts gunicorn only,
+and only on a schema someone migrated; the ingest process starts the push listeners its settings name."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port
+
+
+def test_importing_the_web_app_starts_no_scheduler(sqlite_url, tmp_path):
+    """What every gunicorn worker does on start: import app. No scheduler module, no scheduler thread."""
+    code = ("import sys, threading, app; "
+            "print(sorted(m for m in sys.modules if m.startswith('apscheduler.schedulers'))); "
+            "print(sorted(t.name for t in threading.enumerate() if 'APScheduler' in t.name or 'scheduler' in t.name.lower()))")
+    env = dict(os.environ, DATABASE_URL=sqlite_url, CACHE_DIR=str(tmp_path / "cache"), LOG_LEVEL="WARNING")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_web_only_serve_refuses_a_database_nobody_migrated(tmp_path):
+    db = tmp_path / "empty.db"
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CACHE_DIR=str(tmp_path / "cache"), INGEST="0",
+               PORT=str(free_port()))
+    out = subprocess.run([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 1 and "manage.py migrate" in out.stderr
+    import sqlite3
+    assert sqlite3.connect(db).execute("select count(*) from sqlite_master").fetchone() == (0,)   # nothing created
+
+
+def test_web_only_serve_runs_gunicorn_workers_and_no_ingest(sqlite_url, tmp_path):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=sqlite_url, CACHE_DIR=str(tmp_path / "cache"), WEB_CONCURRENCY="3",
+               PORT=str(port), SECRET_KEY="s" * 40, LOG_LEVEL="WARNING")
+    proc = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-ingest"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the web-only server did not answer")
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        lines = [" ".join(p.cmdline()) for p in tree]
+        gunicorn_processes = [line for line in lines if "gunicorn" in line]
+        assert not any("ingest" in line or "simulate" in line for line in lines), lines
+        gunicorn_master = next(p for p in psutil.Process(proc.pid).children() if "gunicorn" in " ".join(p.cmdline()))
+        assert len(gunicorn_master.children()) == 3 and len(gunicorn_processes) == 4      # the master and WEB_CONCURRENCY workers
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "web only, 3 workers" in proc.stdout.read()
+
+
+def test_the_ingest_process_starts_the_mqtt_listener_its_settings_name(monkeypatch):
+    """The hook another module fills: with MQTT_URL, ingest.mqtt.start(url) is called and stopped with the loop."""
+    import types
+
+    from core.settings import get_settings
+    from ingest import runner
+    started = []
+    fake = types.ModuleType("ingest.mqtt")
+    fake.start = lambda url: started.append(url) or types.SimpleNamespace(stop=lambda: started.append("stopped"))
+    monkeypatch.setitem(sys.modules, "ingest.mqtt", fake)
+    monkeypatch.delenv("MQTT_URL", raising=False)
+    get_settings.cache_clear()
+    assert runner.start_push_listeners() == [] and started == []
+    monkeypatch.setenv("MQTT_URL", "mqtt://127.0.0.1:1883")
+    get_settings.cache_clear()
+    [listener] = runner.start_push_listeners()
+    listener.stop()
+    assert started == ["mqtt://127.0.0.1:1883", "stopped"]
+    get_settings.cache_clear()
