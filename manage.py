@@ -48,8 +48,7 @@ def cmd_ingest(args) -> int:
         result = run_once(sources=args.source)
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0 if all(r.get("ok") for r in result.values()) else 1
-    run_loop(sources=args.source)
-    return 0
+    return run_loop(sources=args.source)
 
 
 def cmd_backfill(args) -> int:

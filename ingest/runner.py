@@ -342,12 +342,32 @@ def start_push_listeners() -> list:
     return [mqtt.start(url)]
 
 
-def run_loop(sources: list[str] | None = None) -> None:
+def run_loop(sources: list[str] | None = None) -> int:
     """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly). It is the one scheduler
-    of a deployment (polls, alert timers, the weekly report): run exactly one, whatever the web workers."""
+    of a deployment (polls, alert timers, the weekly report): run exactly one, whatever the web workers.
+    On PostgreSQL it first takes the leader lock (ingest/leader.py): a second ingest process stands by."""
     import signal
+
+    from ingest import leader
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        lock = leader.hold_leadership(get_engine(), should_stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        return 0
+    if stopping:
+        return 0
+    lost: list[bool] = []
     scheduler = build_scheduler(sources)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    if lock is not None:
+        def check_leadership() -> None:
+            if not leader.still_leading(lock):
+                log.error("ingest: lost the leader lock; stopping (a standby takes over, a supervisor restarts this one)")
+                lost.append(True)
+                scheduler.shutdown(wait=False)
+        scheduler.add_job(check_leadership, "interval", seconds=leader.CHECK_S, id="leader-check", max_instances=1,
+                          coalesce=True, replace_existing=True)
     log.info("ingest loop: %s", ", ".join(f"{s} every {cadence(s).poll_interval_s} s" for s in sources or ADAPTERS))
     listeners = start_push_listeners()
     try:
@@ -355,8 +375,10 @@ def run_loop(sources: list[str] | None = None) -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        leader.release(lock)
         for listener in listeners:
             try:
                 listener.stop()
             except Exception:  # noqa: BLE001
                 log.exception("stopping a push listener failed")
+    return 1 if lost else 0

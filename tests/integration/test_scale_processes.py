@@ -83,3 +83,50 @@ def test_the_ingest_process_starts_the_mqtt_listener_its_settings_name(monkeypat
     listener.stop()
     assert started == ["mqtt://127.0.0.1:1883", "stopped"]
     get_settings.cache_clear()
+
+
+@pytest.mark.postgres
+def test_a_second_ingest_process_stands_by_until_the_leader_is_gone(store_url, engine_for, site, simulator_url,
+                                                                     tmp_path):
+    """PostgreSQL: this test holds the leader lock; `manage.py ingest` started meanwhile polls nothing; once the
+    lock is released it leads and polls."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("the leader lock is PostgreSQL's (SQLite deployments are one host)")
+    from sqlalchemy import text
+
+    from ingest import leader
+    from ingest.site_sync import sync_site
+    engine = engine_for(store_url)
+    sync_site(engine, site)
+    held = leader.hold_leadership(engine)
+    assert held is not None and leader.still_leading(held)
+    log_path = tmp_path / "ingest.log"
+    env = dict(os.environ, DATABASE_URL=store_url, CACHE_DIR=str(tmp_path / "cache"), REPORT_SCHEDULE="off",
+               SENSORTHINGS_URL=f"{simulator_url}/sta/v1.1", FRIGATE_URL=f"{simulator_url}/frigate",
+               OPEN311_URL=f"{simulator_url}/open311/v2", INDICATORS_URL=f"{simulator_url}/feeds",
+               INGEST_INTERVAL_S="5", LOG_LEVEL="INFO")
+    proc = subprocess.Popen([sys.executable, "manage.py", "ingest", "--source", "indicators"], cwd=ROOT, env=env,
+                            stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+
+    def polled() -> int:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM source_health WHERE last_attempt_t IS NOT NULL"))
+    try:
+        deadline = time.monotonic() + 60
+        while "standing by" not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "standing by" in log_path.read_text(), log_path.read_text()[-2000:]
+        time.sleep(3)
+        assert polled() == 0
+        leader.release(held)
+        deadline = time.monotonic() + 60
+        while polled() == 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert polled() == 1, log_path.read_text()[-2000:]
+        assert "this process leads now" in log_path.read_text()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+    again = leader.hold_leadership(engine)                     # the standby-turned-leader released it on exit
+    assert again is not None
+    leader.release(again)
