@@ -149,3 +149,24 @@ def test_invalidation_by_the_ingest_process_reaches_the_web_process(redis_url, s
         assert post(client, pond_request()).headers.get("X-Answer") == "kept"
     finally:
         cache.clear()
+
+
+def test_pages_answer_while_redis_is_down(sqlite_url, use_store, engine_for, site, monkeypatch):
+    """A callback through the whole web stack with CACHE_URL pointing at nothing: answered, never kept."""
+    monkeypatch.setenv("CACHE_URL", f"redis://127.0.0.1:{free_port()}/10")
+    use_store(sqlite_url)
+    from core.settings import get_settings
+    from ingest.site_sync import sync_site
+    from tests.integration.test_app import signed_in_client
+    from tests.integration.test_hostile_input import SignedIn
+    from tests.integration.test_served import pond_request, post
+    sync_site(engine_for(sqlite_url), site)
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
+    get_settings.cache_clear()
+    import app as app_module
+    client = SignedIn(signed_in_client(app_module.app, "viewer"))
+    assert client.get("/").status_code == 200
+    for _ in range(2):
+        r = post(client, pond_request())
+        assert r.status_code == 200 and r.headers.get("X-Answer") is None
+        assert r.json["response"]["env-pond"]["figure"]["data"] is not None
