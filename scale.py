@@ -117,7 +117,7 @@ def run_scale(backfill_days: int | None = None) -> int:
         _wait_for(f"http://{settings.host}:{settings.port}/healthz", timeout_s=90)
         pids = {name: proc.pid for name, proc in children}
         rows = [
-            ("database (single writer: ingest; migrations: here, once)", _where(settings.database_url)),
+            ("database (migrated here, once)", _where(settings.database_url)),
             ("query cache, shared by every host", _where(settings.cache_url)),
             ("Celery broker and results", _where(settings.celery_broker_url)),
             ("sign-in counters", _where(settings.redis_url or "memory://")),
