@@ -21,7 +21,7 @@ from tests.integration.test_scale_cache import redis_url  # noqa: F401 - the fix
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
 SECRET = "celery-test-secret-" + "x" * 20
 PASSWORD = "a long test password"
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def _wait_until(check, timeout_s: float, what: str, log_path=None):
