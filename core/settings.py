@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     backfill_days: int = 90
     http_timeout_s: float = 20.0
     cache_dir: Path = ROOT / "data" / "cache"
+    cache_url: str | None = None           # redis://host:6379/1: the query cache shared by every host (unset: diskcache)
     host: str = "127.0.0.1"
     port: int = 8050
     tile_url: str | None = None
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     celery_broker_url: str | None = None           # set: background callbacks run on Celery workers (Redis)
+    celery_result_url: str | None = None           # where task results go (unset: the broker)
+    celery_wait_s: float = 120.0                   # how long a web request waits for an export made by a worker
+    # scale-out (README "Scale-out")
+    ingest: bool = True                            # serve also runs back-fill and the ingest loop; 0: web only
+    web_concurrency: int = 2                       # gunicorn worker processes of `serve`
 
     def simulator_base(self) -> str:
         return f"http://{self.simulator_host}:{self.simulator_port}"
