@@ -122,7 +122,8 @@ def test_the_scheduled_weekly_report_is_queued_and_made_by_a_worker(stack, monke
     pdf, xlsx = sorted(paths)
     assert pdf.endswith(".pdf") and open(pdf, "rb").read(5) == b"%PDF-"
     assert xlsx.endswith(".xlsx") and open(xlsx, "rb").read(2) == b"PK"
-    assert f"Task {tasks.WEEKLY_TASK}[{task_id}] succeeded" in stack["worker_log"].read_text()
+    _wait_until(lambda: f"Task {tasks.WEEKLY_TASK}[{task_id}] succeeded" in stack["worker_log"].read_text(), 30,
+                "the worker did not log the weekly task", stack["worker_log"])   # the result may land before the log line
 
 
 def test_an_image_export_asked_of_the_web_is_drawn_by_the_worker(stack):
@@ -130,7 +131,8 @@ def test_an_image_export_asked_of_the_web_is_drawn_by_the_worker(stack):
     png = s.get(stack["url"] + "/export/fb.weekly.png?period=30d", timeout=240)
     assert png.status_code == 200, png.text[:300]
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n" and png.headers["Content-Disposition"].startswith("attachment")
-    assert re.search(r"Task reports\.export\[[0-9a-f-]+\] succeeded", stack["worker_log"].read_text())
+    _wait_until(lambda: re.search(r"Task reports\.export\[[0-9a-f-]+\] succeeded", stack["worker_log"].read_text()), 30,
+                "the worker did not log the export task", stack["worker_log"])
     bad = s.get(stack["url"] + "/export/fb.weekly.png?period=nonsense", timeout=60)
     unknown = s.get(stack["url"] + "/export/no.such_panel.png", timeout=60)
     assert bad.status_code == 400 and unknown.status_code == 400      # a visitor's mistake, told by the worker
@@ -167,6 +169,7 @@ def test_the_report_page_background_callback_runs_on_the_worker(stack):
     made = json.dumps(answer["response"]["rep-result"], ensure_ascii=False)
     assert "bao-cao-tuan-2026-W47.pdf" in made and "bao-cao-tuan-2026-W47.xlsx" in made
     assert (stack["reports"] / "bao-cao-tuan-2026-W47.pdf").read_bytes()[:5] == b"%PDF-"
-    assert re.search(r"Task background_callback_\w+\[[0-9a-f-]+\] succeeded", stack["worker_log"].read_text())
+    _wait_until(lambda: re.search(r"Task background_callback_\w+\[[0-9a-f-]+\] succeeded", stack["worker_log"].read_text()),
+                30, "the worker did not log the background callback", stack["worker_log"])
     download = s.get(url + "/reports/files/bao-cao-tuan-2026-W47.pdf", timeout=30)   # the web reads what the worker wrote
     assert download.status_code == 200 and download.content[:5] == b"%PDF-"
