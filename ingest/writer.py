@@ -310,7 +310,7 @@ class Writer:
                 self.stats.stored["readings"] += cur.rowcount
                 conn.exec_driver_sql(_LATEST_SQL.replace("%s", "?"), latest)
             elif conn.dialect.name == "postgresql":
-                self.stats.stored["readings"] += _copy_readings(conn, rows)
+                self.stats.stored["readings"] += _copy_readings(conn, rows, spans)
                 conn.exec_driver_sql(_LATEST_SQL, latest)
             else:
                 before = self._count_in(conn, spans)
@@ -514,16 +514,33 @@ _LATEST_SQL = ("INSERT INTO readings_latest (series_id, t, value) VALUES (%s, %s
                "WHERE excluded.t > readings_latest.t")
 
 
-def _copy_readings(conn, rows: list[tuple[int, int, float]]) -> int:
-    """PostgreSQL: the batch by binary COPY into a temporary table, then one INSERT ... SELECT that skips
-    rows already stored; its row count is the new rows. COPY is the fastest way in (no statement per row),
-    and the INSERT keeps the natural key's idempotence that COPY alone does not have."""
+def _copy_readings(conn, rows: list[tuple[int, int, float]], spans: dict[int, list[int]]) -> int:
+    """PostgreSQL: the batch by binary COPY. When none of the batch's series holds a reading in the span
+    the batch covers (new history: a back-fill, a first poll), straight into readings; otherwise (or if the
+    batch holds a time twice) into a temporary table and then one INSERT ... SELECT that skips rows already
+    stored, so the natural key's idempotence holds either way. Returns the new rows."""
+    import psycopg
     raw = conn.connection.driver_connection
+    types = ["int4", "int8", "float8"]
     with raw.cursor() as cur:
+        ids = list(spans)
+        cur.execute("SELECT EXISTS (SELECT 1 FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS s(id, lo, hi) "
+                    "WHERE EXISTS (SELECT 1 FROM readings r WHERE r.series_id = s.id AND r.t >= s.lo AND r.t <= s.hi))",
+                    (ids, [spans[i][0] for i in ids], [spans[i][1] for i in ids]))
+        if not cur.fetchone()[0]:
+            try:
+                with raw.transaction():     # a savepoint: a time twice in the batch falls back below
+                    with cur.copy("COPY readings (series_id, t, value) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.set_types(types)
+                        for row in rows:
+                            copy.write_row(row)
+                return len(rows)
+            except psycopg.errors.UniqueViolation:
+                pass
         cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS readings_in "
                     "(series_id integer, t bigint, value double precision) ON COMMIT DELETE ROWS")
         with cur.copy("COPY readings_in (series_id, t, value) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int4", "int8", "float8"])
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         # rows leave the temporary table in the order written: a time twice in one batch keeps the first,

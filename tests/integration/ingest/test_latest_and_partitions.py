@@ -115,6 +115,16 @@ def test_postgres_readings_go_to_their_month_partition_made_by_the_writer(store_
         assert c.scalar(select(text("count(*)")).select_from(Reading)) == 3
 
 
+def test_a_time_twice_in_one_new_batch_is_stored_once_with_the_first_value(engine):
+    """On PostgreSQL a batch of new history goes straight in by COPY; a repeated time makes that fail and
+    the batch takes the path that skips duplicates, inside the same transaction (SQLite: OR IGNORE)."""
+    stats = Writer(engine, NOW).write([ds(), obs(T0, 5.0), obs(T0 + 600, 6.0), obs(T0, 9.0)])
+    assert stats.stored["readings"] == 2
+    with engine.connect() as c:
+        assert c.execute(select(Reading.t, Reading.value).order_by(Reading.t)).all() == [(T0, 5.0), (T0 + 600, 6.0)]
+    assert list(latest_rows(engine).values()) == [(T0 + 600, 6.0)]
+
+
 @pytest.mark.postgres
 def test_postgres_rows_in_the_default_partition_move_when_their_month_is_made(store_url, engine_for, site):
     if not store_url.startswith("postgresql"):
