@@ -8,6 +8,7 @@ missing text as `None` (object columns), missing numbers as NaN (what figures ne
 `is None` and call string or datetime methods on anything else."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
@@ -51,13 +52,17 @@ def frame_of(rows, columns: list[str], time_columns: tuple[str, ...] = ()) -> pd
     data = {}
     for name, col in zip(columns, zip(*rows)):
         if name in time_columns:
-            data[name] = pd.to_datetime(pd.Series(col, dtype="float64" if None in col else None), unit="s", utc=True)
+            if None in col:
+                data[name] = pd.to_datetime(pd.Series(col, dtype="float64"), unit="s", utc=True)
+            else:   # epoch integers straight from a numpy array (a fifth of the cost of a Series of ints)
+                data[name] = pd.Series(pd.to_datetime(np.array(col, dtype="int64"), unit="s", utc=True))
             continue
         first = next((v for v in col if v is not None), None)
         if first is None or isinstance(first, (str, bytes, dict, list)):
             data[name] = pd.Series(col, dtype=object)
-        else:
-            data[name] = pd.Series(col)
+            continue
+        values = np.array(col)      # numbers (and booleans) without pandas' inference; None or mixed: pandas
+        data[name] = values if values.dtype.kind in "biuf" else pd.Series(col)
     return none_for_missing_text(pd.DataFrame(data), text_done=True)
 
 
