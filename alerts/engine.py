@@ -16,7 +16,8 @@ from core.timeutil import LOCAL_OFFSET_S
 from domain import aqi as aqi_domain
 from domain import flood, freshness
 from queries.cache import invalidate
-from store.models import Alert, CameraEvent, Device, HourlyRollup, Reading, Report, Series, SourceHealth
+from store.models import (Alert, CameraEvent, Device, HourlyRollup, LatestReading, Reading, Report, Series,
+                          SourceHealth)
 
 log = logging.getLogger(__name__)
 SOURCE_RULE_KINDS = {"sensorthings": ("threshold", "level", "rate", "aqi", "device_silence"),
@@ -88,7 +89,8 @@ def _points(conn, series_id: int, start: int, end: int) -> list[tuple[int, float
 
 
 def _latest_t(conn, series_id: int) -> int | None:
-    return conn.scalar(select(func.max(Reading.t)).where(Reading.series_id == series_id))
+    # the writer keeps each series' newest reading: one row, not a max over (on PostgreSQL) every month partition
+    return conn.scalar(select(LatestReading.t).where(LatestReading.series_id == series_id))
 
 
 def _severity_threshold(rule: Rule, values: list[float]) -> str | None:
@@ -249,9 +251,10 @@ def _eval_source_silence(conn, rule: Rule, now: int) -> None:
 
 
 def _eval_device_silence(conn, rule: Rule, now: int) -> None:
-    newest_t = (select(func.max(Reading.t)).where(Reading.series_id == Series.id).correlate(Series).scalar_subquery())
-    stmt = (select(Device.id, Device.name, Device.village_id, func.max(newest_t))
-            .join(Series, Series.device_id == Device.id).group_by(Device.id, Device.name, Device.village_id))
+    stmt = (select(Device.id, Device.name, Device.village_id, func.max(LatestReading.t))
+            .join(Series, Series.device_id == Device.id)
+            .outerjoin(LatestReading, LatestReading.series_id == Series.id)
+            .group_by(Device.id, Device.name, Device.village_id))
     if rule.device_kinds:
         stmt = stmt.where(Device.kind.in_(rule.device_kinds))
     for dev, name, village, last in conn.execute(stmt).all():

@@ -62,15 +62,16 @@ def build_store(db: str, days: int, site_file: Path, sim_url: str, now: int) -> 
     sync_site(engine, load_site(site_file))
     urls = {"sensorthings": f"{sim_url}/sta/v1.1", "frigate": f"{sim_url}/frigate",
             "open311": f"{sim_url}/open311/v2", "indicators": f"{sim_url}/feeds"}
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     result = backfill(days, sources=["sensorthings"], engine=engine, urls=urls, progress=False, now=now)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     backfill(min(days, 120), sources=["frigate", "open311", "indicators"], engine=engine, urls=urls,
              progress=False, now=now)
     rows = result["sensorthings"]["stored"]
     engine.dispose()
+    # the simulator answers in this process: its CPU is counted too (the whole path, both ends)
     return {"readings": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
-            "ok": result["sensorthings"]["ok"]}
+            "rows_per_cpu_s": round(rows / max(cpu, 1e-6)), "ok": result["sensorthings"]["ok"]}
 
 
 def bytes_per_reading(db_path: Path, rows: int) -> dict:
@@ -288,16 +289,18 @@ def figure_values(payload: dict) -> list[float]:
     return out
 
 
-def write_rate(n: int) -> dict:
-    """The store side alone: n observations through the writer (validation, units, upsert, rollups)."""
+def write_rate(n: int, url: str | None = None) -> dict:
+    """The store side alone: n observations through the writer (validation, units, upsert, rollups), into
+    a fresh SQLite file or the (fresh, migrated) PostgreSQL database at `url`."""
     from store.engine import make_engine
     from store.migrate import upgrade
     from ingest.records import DatastreamInfo, Observation
     from ingest.site_sync import sync_site
     from ingest.writer import Writer
-    path = Path(tempfile.mkdtemp(prefix="bench-w-")) / "w.db"
-    upgrade(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
+    if url is None:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-w-')) / 'w.db'}"
+    upgrade(url)
+    engine = make_engine(url)
     sync_site(engine)
     t0 = 1_700_000_000
     per = n // 8
@@ -306,12 +309,59 @@ def write_rate(n: int) -> dict:
         records.append(DatastreamInfo("sensorthings", str(k + 1), "1", "Trạm", ("do", "ph", "salinity", "water_temp",
                                                                                "nh3", "h2s", "nitrite", "transparency")[k], None))
         records += [Observation("sensorthings", str(k + 1), t0 + i * 600, 5.0 + (i % 7) * 0.1) for i in range(per)]
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     stats = Writer(engine, t0 + per * 600 + 3600).write(records)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     engine.dispose()
     return {"rows": stats.stored["readings"], "seconds": round(seconds, 2),
-            "rows_per_s": round(stats.stored["readings"] / seconds)}
+            "rows_per_s": round(stats.stored["readings"] / seconds),
+            "rows_per_cpu_s": round(stats.stored["readings"] / max(cpu, 1e-6))}
+
+
+def naive_write_rate(n: int) -> dict:
+    """The naive store side: ORM objects added to a session and committed, into the plain table with text
+    times (naive_table's), no rollups at all."""
+    from sqlalchemy import Column, DateTime, Float, Index, Integer, String, create_engine
+    from sqlalchemy.orm import Session, declarative_base
+    base = declarative_base()
+
+    class NaiveReading(base):
+        __tablename__ = "naive_readings"
+        id = Column(Integer, primary_key=True)
+        device = Column(String(64))
+        parameter = Column(String(32))
+        time = Column(DateTime)
+        value = Column(Float)
+        __table_args__ = (Index("ix_naive", "device", "parameter", "time"),)
+    eng = create_engine(f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-nw-')) / 'n.db'}")
+    base.metadata.create_all(eng)
+    t0 = datetime(2023, 11, 14, tzinfo=timezone.utc).replace(tzinfo=None)
+    t, cpu = time.perf_counter(), time.process_time()
+    with Session(eng) as session:
+        for i in range(n):
+            session.add(NaiveReading(device="water_1", parameter="do", time=t0 + timedelta(minutes=10 * i), value=5.0))
+            if i % 20_000 == 19_999:
+                session.commit()
+        session.commit()
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    eng.dispose()
+    return {"rows": n, "seconds": round(seconds, 2), "rows_per_s": round(n / seconds),
+            "rows_per_cpu_s": round(n / max(cpu, 1e-6))}
+
+
+def postgres_database(admin_url: str):
+    """A fresh database on the PostgreSQL server at admin_url, dropped by the returned function."""
+    import uuid
+
+    import psycopg
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}", drop
 
 
 def scaled_site(factor: int, out: Path) -> Path:
@@ -488,6 +538,9 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default=",".join(PARTS),
                     help=f"comma-separated parts to run (default all): {','.join(PARTS)}; a partial run's results go "
                          "to bench/results/partial.json")
+    ap.add_argument("--postgres", default=None, metavar="URL",
+                    help="also measure the store write rate on PostgreSQL (a fresh database is made on this server "
+                         "and dropped), e.g. postgresql://postgres@127.0.0.1:5432/test")
     ap.add_argument("--store", type=Path, default=None,
                     help="a work directory to keep the back-filled store in and reuse on the next run (iterating on "
                          "one part without a year's back-fill each time)")
@@ -527,6 +580,15 @@ def main(argv=None) -> int:
     if "store" in only:
         results["storage"] = bytes_per_reading(db_path, results["backfill"]["readings"])
         results["write_rate"] = write_rate(40_000 if args.smoke else 800_000)
+        results["write_rate"]["naive"] = naive_write_rate(10_000 if args.smoke else 100_000)
+        results["write_rate"]["ratio"] = round(results["write_rate"]["rows_per_s"] /
+                                               results["write_rate"]["naive"]["rows_per_s"], 1)
+        if args.postgres:
+            pg_url, drop = postgres_database(args.postgres)
+            try:
+                results["write_rate_postgres"] = write_rate(40_000 if args.smoke else 800_000, pg_url)
+            finally:
+                drop()
         if not (work / "naive.db").exists():
             naive_table(db_path, work / "naive.db", limit=10_000_000)
         results["storage"].update(naive_stats(work / "naive.db"))
@@ -567,10 +629,20 @@ def main(argv=None) -> int:
                          "WHERE s.device_id = 'water_1' AND s.parameter = 'do' AND h.t >= :a AND h.t < :b")
     group_sql = sqltext("SELECT r.t - r.t % 3600, avg(r.value) FROM readings r JOIN series s ON s.id = r.series_id "
                         "WHERE s.device_id = 'water_1' AND s.parameter = 'do' AND r.t >= :a AND r.t < :b GROUP BY 1")
+    latest_sql = sqltext("SELECT s.device_id, s.parameter, l.t, l.value FROM series s "
+                         "JOIN readings_latest l ON l.series_id = s.id")
+    # (what readings.latest asked before: a correlated max per series, one probe of the key each)
+    max_sql = sqltext("SELECT s.device_id, s.parameter, n.t, r.value FROM (SELECT id AS sid, (SELECT max(t) FROM readings x "
+                      "WHERE x.series_id = series.id) AS t FROM series) n JOIN series s ON s.id = n.sid "
+                      "JOIN readings r ON r.series_id = n.sid AND r.t = n.t")
     with get_engine().connect() as c:
         results["hourly_year_query"] = None if "queries" not in only else {
             "rollup": timed(lambda: c.execute(hourly_sql, {"a": now - days * 86400, "b": now}).all(), reps),
             "group_by_at_request_time": timed(lambda: c.execute(group_sql, {"a": now - days * 86400, "b": now}).all(), reps)}
+        # every series' newest value: the latest-value table ingest keeps, against max(t) per series
+        results["latest_query"] = None if "queries" not in only else {
+            "latest_table": timed(lambda: c.execute(latest_sql).all(), reps),
+            "max_per_series": timed(lambda: c.execute(max_sql).all(), reps)}
 
     # the app over HTTP: a chart of the whole range, optimised vs naive
     if not {"chart", "viewers", "pages"} & set(only):
@@ -769,6 +841,15 @@ def report(r: dict) -> None:
                  ">= 100,000 rows/s", r["backfill"]["rows_per_s"] >= 100_000),
         lambda: ("store write rate (validate, upsert, rollups)", f"{r['write_rate']['rows_per_s']:,} rows/s", ">= 300,000 rows/s",
                  r["write_rate"]["rows_per_s"] >= 300_000),
+        lambda: ("... per CPU-second; naive ORM adds (no rollups)",
+                 f"{r['write_rate']['rows_per_cpu_s']:,}; naive {r['write_rate']['naive']['rows_per_s']:,} rows/s "
+                 f"({r['write_rate']['ratio']}x)", "", True),
+        lambda: ("store write rate on PostgreSQL (COPY, monthly partitions)",
+                 f"{r['write_rate_postgres']['rows_per_s']:,} rows/s", ">= 300,000 rows/s",
+                 r["write_rate_postgres"]["rows_per_s"] >= 300_000),
+        lambda: ("newest value of every series (latest table vs max per series)",
+                 f"{r['latest_query']['latest_table']['median_ms']} vs {r['latest_query']['max_per_series']['median_ms']} ms",
+                 "", True),
         lambda: ("new reading on screen", f"{r['new_reading_to_screen_ms']} ms", "< 60 000 ms (one refresh)",
                  r["new_reading_to_screen_ms"] is not None and r["new_reading_to_screen_ms"] < 60_000),
         lambda: ("bytes per stored reading", f"{r['storage']['bytes_per_reading']} (naive {r['storage']['naive_bytes_per_reading']})",

@@ -240,6 +240,27 @@ class SensorThingsAdapter(Adapter):
         """An interval phenomenonTime "start/end" is keyed on its END: an averaged or accumulated value
         (10-minute rain, hourly PM2.5) is known only when the interval closes, and keying on the start
         would collide with the instant before it and date the value too early."""
+        if raw.__class__ is dict:
+            # the common case first (a year's back-fill is millions of these): an instant or interval in the
+            # usual shapes, a finite number that is no logger's no-data mark; anything else takes the path
+            # below, which says why it is rejected
+            pt, result = raw.get("phenomenonTime"), raw.get("result")
+            rt = raw.get("resultTime")
+            if pt.__class__ is str and pt and result.__class__ is float and math.isfinite(result) \
+                    and result not in NO_DATA_VALUES and (rt is None or rt.__class__ is str):
+                try:
+                    cut = pt.find("/")
+                    if cut < 0:
+                        t = start = _epoch_of(pt)
+                    else:
+                        start, t = _epoch_of(pt[:cut]), _epoch_of(pt[cut + 1:])
+                    result_t = _epoch_of(rt) if rt else None
+                except ValueError:
+                    t = None    # the general path below says what is wrong (or reads resultTime as unknown)
+                if t is not None and start <= t <= horizon:
+                    obs_id = raw.get("@iot.id")
+                    return Observation(self.source, datastream_id, t, result, result_t,
+                                       None if obs_id is None or isinstance(obs_id, (dict, list)) else str(obs_id)[:100])
         key = f"{datastream_id}@{raw.get('phenomenonTime') if isinstance(raw, dict) else '?'}"[:200]   # for rejects
         if not isinstance(raw, dict):
             return Rejected(self.source, "reading", "wrong_type", "observation is not an object", excerpt(raw), key)

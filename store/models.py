@@ -83,6 +83,17 @@ class Reading(Base):
     value: Mapped[float] = mapped_column(Float)
 
 
+class LatestReading(Base):
+    """The newest stored reading of each series, upserted by the writer in the transaction that stores the
+    readings: the map's states and the "now" values read one row a series instead of a max(t) probe of
+    the readings per series (a 10x site is 530 series). A late reading older than this one leaves it."""
+    __tablename__ = "readings_latest"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    t: Mapped[int] = mapped_column(Epoch)
+    value: Mapped[float] = mapped_column(Float)
+
+
 class _Rollup:
     series_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     t: Mapped[int] = mapped_column(Epoch, primary_key=True)  # bucket start, UTC epoch
