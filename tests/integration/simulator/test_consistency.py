@@ -65,3 +65,20 @@ def test_some_reports_wait_to_be_assigned_outside_office_hours(site):
         first = datetime.fromtimestamp(r["updates"][0][0], timezone(timedelta(hours=7)))
         assert first.weekday() < 5 and (7, 30) <= (first.hour, first.minute) < (17, 0)
         assert r["closed"] is None or r["closed"] > r["updates"][0][0]
+
+
+def test_an_http_page_of_observations_holds_the_entities_the_mqtt_face_publishes(site):
+    """The page is built in bulk for speed; each entity must be exactly what observation_entity() (the MQTT
+    publisher's) makes of the same observation: ids, interval times, offsets and the missing resultTime."""
+    from simulator.sta import SensorThings, observation_entity, observations
+    sta = SensorThings(site, 7)
+    now = NOWS[1]
+    checked = 0
+    for ds in sta.streams:
+        page = sta._observations(ds, {}, 30, 0, False, "http://sim/v1.1", "/v1.1/x", now)["value"]
+        k, t, result, result_t = observations(sta.seed, ds, now - 400 * 86400, now + 1, now)
+        expected = [observation_entity(ds, int(k[i]), int(t[i]), result[i], int(result_t[i]), "http://sim/v1.1")
+                    for i in range(min(30, len(k)))]
+        assert page == expected, ds.id
+        checked += len(page)
+    assert checked > 100
