@@ -13,12 +13,12 @@ from ingest.upsert import upsert
 from store.models import Commune, Device, Indicator, Service, Village
 
 
-def sync_site(engine: Engine, site: Site | None = None) -> dict:
+def sync_site(engine: Engine, site: Site | None = None, position: int = 0) -> dict:
     """One commune's site file, or (None) every commune's: SITE_FILE and the commune files beside it."""
     if site is None:
         counts: dict = {}
-        for one in get_sites():
-            for key, n in sync_site(engine, one).items():
+        for position, one in enumerate(get_sites()):
+            for key, n in sync_site(engine, one, position).items():
                 counts[key] = n if key == "indicators" else counts.get(key, 0) + n
         counts["communes"] = len(get_sites())
         return counts
@@ -27,7 +27,7 @@ def sync_site(engine: Engine, site: Site | None = None) -> dict:
     with engine.begin() as conn:
         upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent,
                                           "center_lat": c.center[0], "center_lon": c.center[1], "zoom": c.zoom,
-                                          "simulated": c.simulated}], ["id"])
+                                          "simulated": c.simulated, "position": position}], ["id"])
         upsert(conn, Village.__table__, [{"id": v.id, "commune_id": c.id, "name": v.name, "center_lat": v.center[0],
                                           "center_lon": v.center[1], "outline": [list(p) for p in v.outline] or None,
                                           "population": v.population, "households": v.households}

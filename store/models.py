@@ -27,6 +27,7 @@ class Commune(Base):
     center_lon: Mapped[float] = mapped_column(Float)
     zoom: Mapped[int] = mapped_column(Integer, default=13)
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)   # the deployment's order; 0 = the default commune
 
 
 class Village(Base):
