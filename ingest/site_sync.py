@@ -25,7 +25,7 @@ def sync_site(engine: Engine, site: Site | None = None, position: int = 0) -> di
     check_mappings(site)
     c = site.commune
     with engine.begin() as conn:
-        upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent,
+        upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent, "city": c.city,
                                           "center_lat": c.center[0], "center_lon": c.center[1], "zoom": c.zoom,
                                           "simulated": c.simulated, "position": position}], ["id"])
         upsert(conn, Village.__table__, [{"id": v.id, "commune_id": c.id, "name": v.name, "center_lat": v.center[0],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from panels import environment, feedback, indicators, operations, security  # noqa: F401 - they register
+from panels import city, environment, feedback, indicators, operations, security  # noqa: F401 - they register
 from panels.base import REGISTRY, Filters, Panel, PanelData, restrict, with_error
 from core.errors import BadParam
 from queries.cache import memoize
@@ -25,7 +25,9 @@ def get_panel(panel_id: str) -> Panel:
 
 @memoize("pages", expire=60)
 def _cached(panel_id: str, filters: Filters, minute: int) -> PanelData:
-    return REGISTRY[panel_id].data(filters)
+    data = REGISTRY[panel_id].data(filters)
+    data.commune = filters.commune
+    return data
 
 
 def data_for(panel_id: str, filters: Filters | None = None) -> PanelData:

@@ -48,6 +48,8 @@ class Filters:
         """From a URL query, a wall slide or a callback store; unknown keys are ignored, every value
         is checked later by `window()` and the panel (BadParam with a translated message)."""
         values = values if isinstance(values, dict) else {}
+        if "xa" in values and "commune" not in values:    # the URL's name for the commune
+            values = {**values, "commune": values["xa"]}
         kept = {k: (str(v)[:64] if v not in (None, "") else None) for k, v in values.items()
                 if k in cls.__dataclass_fields__}
         if kept.get("period") is None:
@@ -98,6 +100,7 @@ class PanelData:
     simulated: bool = False
     notes: list[str] = field(default_factory=list)
     error: BadParam | None = None        # a bad filter: the renderer shows the message, not a number
+    commune: str | None = None           # the commune asked about (set by panels.data_for)
 
     def scope_name(self, lang: str) -> str:
         from core.i18n import t

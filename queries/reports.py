@@ -114,9 +114,13 @@ def reports(start, end, village: str | None = None, service_code: str | None = N
 
 
 @memoize("reports", expire=60)
-def report_history(report_id: str) -> pd.DataFrame:
+def report_history(report_id: str, commune: str | None = None) -> pd.DataFrame:
+    """A report's status history; with a commune, only if the report is that commune's (a forged id of
+    another commune's report answers nothing)."""
     stmt = (select(ReportUpdate.t, ReportUpdate.status, ReportUpdate.stage, ReportUpdate.description)
             .where(ReportUpdate.report_id == report_id).order_by(ReportUpdate.t))
+    if commune:
+        stmt = stmt.join(Report, Report.id == ReportUpdate.report_id).where(Report.commune_id == commune)
     return frame(stmt, ["time", "status", "stage", "description"], ("time",))
 
 

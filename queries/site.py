@@ -12,7 +12,7 @@ from store.models import Commune, Device, Series, Service, Village
 
 DEVICE_COLUMNS = ["id", "kind", "name", "village_id", "lat", "lon", "source", "external_id", "role", "simulated",
                   "from_site_file", "properties", "commune_id"]
-COMMUNE_COLUMNS = ["id", "name", "name_en", "parent", "center_lat", "center_lon", "zoom", "simulated", "position"]
+COMMUNE_COLUMNS = ["id", "name", "name_en", "parent", "city", "center_lat", "center_lon", "zoom", "simulated", "position"]
 
 
 @memoize("site", expire=300)

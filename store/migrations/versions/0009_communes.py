@@ -20,6 +20,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':   # SQLite cannot add a constraint to a table in place
         op.create_foreign_key('fk_devices_commune_id', 'devices', 'communes', ['commune_id'], ['id'])
     op.add_column('communes', sa.Column('position', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('communes', sa.Column('city', sa.String(length=200), nullable=False, server_default=''))
     op.add_column('source_health', sa.Column('commune_id', sa.String(length=64), nullable=True))
     op.create_table(
         'user_communes',
@@ -50,6 +51,7 @@ def downgrade() -> None:
     op.drop_column('source_health', 'commune_id')
     with op.batch_alter_table('communes') as batch:
         batch.drop_column('position')
+        batch.drop_column('city')
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_constraint('fk_devices_commune_id', 'devices', type_='foreignkey')
     for table in ('alerts', 'reports', 'devices'):
