@@ -327,7 +327,8 @@ class Writer:
             if device_id is None:
                 device_id = f"{source}_{camera}"[:64]
                 upsert(conn, Device.__table__, [{
-                    "id": device_id, "kind": "camera", "name": camera, "village_id": None, "lat": None, "lon": None,
+                    "id": device_id, "kind": "camera", "name": camera, "village_id": None,
+                    "commune_id": self._commune_of(None), "lat": None, "lon": None,
                     "source": source, "external_id": camera, "role": None, "from_site_file": False,
                     "simulated": False, "properties": {"registered_from": "Frigate camera name"}}], ["id"], update=[])
             self._cameras[key] = device_id
@@ -366,9 +367,12 @@ class Writer:
         self.stats.stored["services"] += len([r for r in rows if r["code"] not in known])
 
     @staticmethod
-    def _commune_of(village: str | None) -> str | None:
-        """The commune whose site file lists this village (the store's copy of the same files)."""
-        return next((s.commune.id for s in get_sites() if village and s.village(village)), None)
+    def _commune_of(village: str | None) -> str:
+        """The commune whose site file lists this village; a record no village claims (a report without
+        address or location, a camera only its NVR knows) goes to the default commune (SITE_FILE's), so
+        it is counted somewhere, as it was with one commune, and an operator sees it there."""
+        sites = get_sites()
+        return next((s.commune.id for s in sites if village and s.village(village)), sites[0].commune.id)
 
     def _village_for(self, rec: ReportRecord) -> str | None:
         if self._villages is None:
