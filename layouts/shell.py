@@ -20,6 +20,7 @@ from core.errors import BadParam
 from components.alert_actions import action_dialog
 from components.alert_banner import alert_banner
 from core.i18n import t
+from core.timeutil import LOCAL_TZ
 from layouts.context import current_lang, current_theme
 
 NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
@@ -145,11 +146,11 @@ def layout():
 clientside_callback(
     """function (_) {
         const d = new Date();
-        const f = new Intl.DateTimeFormat('vi-VN', {timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit',
+        const f = new Intl.DateTimeFormat('vi-VN', {timeZone: '%s', day: '2-digit', month: '2-digit',
                    year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false}).formatToParts(d);
         const g = Object.fromEntries(f.map(p => [p.type, p.value]));
         return `${g.day}/${g.month}/${g.year} ${g.hour}:${g.minute}`;
-    }""",
+    }""" % LOCAL_TZ.key,
     Output("shell-clock", "children"), Input("shell-clock-tick", "n_intervals"))
 
 # Filters -> URL query string (replaceState: no reload) and onto every navigation link.

@@ -23,7 +23,7 @@ from components.map import base_layers
 from core.errors import BadParam, SiteConfigError
 from core.formatting import fmt_datetime, fmt_number, fmt_time
 from core.i18n import t
-from core.site import get_site
+from queries.site import site_view
 from core.text import source_text
 from core.walls import Wall, get_walls, playlist_steps
 from domain.parameters import PARAMETERS
@@ -53,9 +53,9 @@ def layout(name: str | None = None, **_):
         wall = _wall(name)
     except BadParam as err:
         return html.Div(error_alert(err, lang), className="wall wall-missing")
-    commune = get_site().commune
+    commune = site_view().commune
     return html.Div([
-        dcc.Store(id="wall-config", data={"wall": wall.name, "playlists": playlist_steps(wall, get_site()), "sound": wall.sound}),
+        dcc.Store(id="wall-config", data={"wall": wall.name, "playlists": playlist_steps(wall, site_view()), "sound": wall.sound}),
         dcc.Store(id="wall-position"), dcc.Store(id="wall-current"), dcc.Store(id="wall-alarms"),
         dcc.Interval(id="wall-tick", interval=1000),
         dcc.Interval(id="wall-alarm-poll", interval=1000),
@@ -96,7 +96,7 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
     playlist = next((p for p in wall.playlists if p.name == playlist_name), None)
     if playlist is None:
         raise BadParam("wall.error_playlist", value=str(playlist_name)[:40])
-    flat = next(p for p in playlist_steps(wall, get_site()) if p["name"] == playlist.name)["steps"]
+    flat = next(p for p in playlist_steps(wall, site_view()) if p["name"] == playlist.name)["steps"]
     step = flat[int(step_index) % len(flat)]
     slide = playlist.slides[step["slide"]]
     filters = dict(slide.filters)
@@ -179,7 +179,7 @@ def _threshold_text(alert: dict, lang: str) -> str | None:
     limits = [f"< {fmt_number(lv.value, lang, 2)}" for lv in rule.below if lv.severity == alert["severity"]] + \
              [f"> {fmt_number(lv.value, lang, 2)}" for lv in rule.above if lv.severity == alert["severity"]]
     if rule.kind == "level" and alert.get("device_id"):
-        device = get_site().device(alert["device_id"])
+        device = site_view().device(alert["device_id"])
         if device and device.flood_levels:
             fl = device.flood_levels
             limits = [f"BĐ I {fmt_number(fl.alarm_1, lang, 1)} · BĐ II {fmt_number(fl.alarm_2, lang, 1)} · "
@@ -190,14 +190,14 @@ def _threshold_text(alert: dict, lang: str) -> str | None:
 
 
 def _nearest_camera(lat: float, lon: float) -> str | None:
-    cams = [d for d in get_site().devices_of("camera") if d.lat is not None and d.lon is not None]
+    cams = [d for d in site_view().devices_of("camera") if d.lat is not None and d.lon is not None]
     if not cams:
         return None
     return min(cams, key=lambda d: (d.lat - lat) ** 2 + ((d.lon - lon) * math.cos(math.radians(lat))) ** 2).id
 
 
 def _alarm_map(alert: dict, lang: str):
-    site = get_site()
+    site = site_view()
     device = site.device(alert["device_id"]) if alert.get("device_id") else None
     village = site.village(alert["village_id"] or (device.village if device else None) or "")
     center = (device.lat, device.lon) if device and device.lat is not None else \

@@ -52,18 +52,22 @@ def _indicator_values(period_kind: str = "month") -> pd.DataFrame:
 
 def commune_outside_villages(values: pd.DataFrame) -> list[dict]:
     """A commune's share is a weighted mean of its villages' shares: it cannot lie outside their range
-    (tested wherever at least two villages reported the same indicator and period)."""
+    (tested wherever at least two of its villages reported the same indicator and period)."""
+    from queries.site import villages as village_rows
     out = []
     df = values.dropna(subset=["value"])
     villages = df[df["scope"].str.startswith("village:")]
     communes = df[df["scope"].str.startswith("commune:")]
     if villages.empty or communes.empty:
         return out
-    rng = villages.groupby(["indicator", "period"])["value"].agg(["min", "max", "count"])
+    known = village_rows()
+    commune_of = dict(zip("village:" + known["id"], "commune:" + known["commune_id"]))
+    villages = villages.assign(commune=villages["scope"].map(commune_of))
+    rng = villages.groupby(["commune", "indicator", "period"])["value"].agg(["min", "max", "count"])
     for r in communes.itertuples(index=False):
         if CATALOGUE.get(r.indicator) is None or not CATALOGUE[r.indicator].is_rate:
             continue   # a count is a sum of its villages, not a mean: the range test does not apply
-        key = (r.indicator, r.period)
+        key = (r.scope, r.indicator, r.period)
         if key not in rng.index or rng.loc[key, "count"] < 2:
             continue
         lo, hi = float(rng.loc[key, "min"]), float(rng.loc[key, "max"])

@@ -135,3 +135,46 @@ def check_device(device: str | None, kind: str | None = None, commune: str | Non
     if not isinstance(device, str) or device not in set(devices(kind, commune=commune)["id"]):
         raise BadParam("error.unknown_device", value=str(device)[:40])
     return device
+
+
+# --- the site as one object, read from the store ----------------------------------------------------
+
+class _Row:
+    """A store row with attribute access (what code written against the site file's models reads)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+class SiteView:
+    """One commune's site as the store has it, with the reading side of core.site.Site (villages,
+    village(), device(), devices_of(), commune): the wall and the pages read this, not the YAML."""
+
+    def __init__(self, commune_id: str | None = None):
+        c = commune(commune_id)
+        self.commune = _Row(id=c.get("id"), name=c.get("name", ""), name_en=c.get("name_en", ""),
+                            parent=c.get("parent", ""), city=c.get("city", ""), zoom=c.get("zoom", 13),
+                            center=(c.get("center_lat"), c.get("center_lon")), simulated=bool(c.get("simulated")))
+        self.villages = [_Row(id=v["id"], name=v["name"], center=(v["center_lat"], v["center_lon"]),
+                              outline=[tuple(p) for p in (v["outline"] or [])] if isinstance(v["outline"], list) else [],
+                              population=v["population"], households=v["households"])
+                         for v in records(villages(c.get("id")))] if c else []
+        self.devices = []
+        for d in records(devices(commune=c.get("id"))) if c else []:
+            fl = flood_levels(d)
+            self.devices.append(_Row(id=d["id"], kind=d["kind"], name=d["name"], village=d["village_id"],
+                                     lat=d["lat"], lon=d["lon"], source=d["source"], role=d["role"],
+                                     flood_levels=_Row(**fl) if fl else None))
+
+    def village(self, village_id: str | None):
+        return next((v for v in self.villages if v.id == village_id), None)
+
+    def device(self, device_id: str | None):
+        return next((d for d in self.devices if d.id == device_id), None)
+
+    def devices_of(self, *kinds: str) -> list:
+        return [d for d in self.devices if d.kind in kinds]
+
+
+def site_view(commune_id: str | None = None) -> SiteView:
+    return SiteView(commune_id)
