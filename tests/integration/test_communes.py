@@ -316,3 +316,56 @@ def test_an_export_of_another_communes_panel_is_refused(users):
     assert answers[DEMO].status_code == 400
     assert "không được xem" in answers[DEMO].get_data(as_text=True)
     assert answers[QT].status_code == 200 and b"Qu" in answers[QT].get_data()
+
+
+def _signed_in_as(app, name: str):
+    import re
+    client = app.server.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"username": name, "password": "a long test password", "csrf_token": token},
+                    headers={"Origin": "http://localhost"})
+    assert r.status_code == 302
+    return client
+
+
+def test_a_kept_answer_for_one_commune_is_never_served_to_a_user_refused_it(sqlite_url, use_store, engine_for,
+                                                                            monkeypatch):
+    """The served-answer cache (app.py) keys on the communes the user may see: what a user allowed both
+    communes was answered is not handed, kept, to a user allowed only Quảng Thọ."""
+    use_store(sqlite_url)
+    from auth.cli import cli_actor
+    from commands import users
+    from core.settings import get_settings
+    from ingest.site_sync import sync_site
+    from tests.integration.test_app import signed_in_client
+    from tests.integration.test_hostile_input import SignedIn
+    sync_site(engine_for(sqlite_url))
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
+    get_settings.cache_clear()
+    import app as app_module
+    both = SignedIn(signed_in_client(app_module.app, "viewer"))
+    users.create_user(cli_actor(), "qt-viewer", "viewer", "a long test password")
+    only_qt = SignedIn(_signed_in_as(app_module.app, "qt-viewer"))     # the same role: only the communes differ
+    users.set_communes(cli_actor(), "t-viewer", [QT, DEMO])
+    users.set_communes(cli_actor(), "qt-viewer", [QT])
+    key = {"panel": "fb.reports_overdue", "slot": 0}
+    filters_id = {"type": "panel-filters", **key}
+    import json
+    wildcard = lambda kind: json.dumps({"panel": ["MATCH"], "slot": ["MATCH"], "type": kind},  # noqa: E731
+                                       separators=(",", ":"), sort_keys=True)
+    body = {"output": f"..{wildcard('panel')}.children...{wildcard('panel-seen')}.data..", "outputs": [{"id": {"type": "panel", **key}, "property": "children"},
+                                               {"id": {"type": "panel-seen", **key}, "property": "data"}],
+            "changedPropIds": [], "inputs": [{"id": filters_id, "property": "data", "value": {"filters": {}}},
+                                             {"id": "shell-tick", "property": "n_intervals", "value": 1},
+                                             {"id": "shell-commune", "property": "data", "value": DEMO}],
+            "state": [{"id": filters_id, "property": "id", "value": filters_id},
+                      {"id": {"type": "panel-seen", **key}, "property": "data", "value": None}]}
+    for c in (both, only_qt):
+        c.set_cookie("lang", "vi")
+    first = both.post("/_dash-update-component", json=body)
+    kept = both.post("/_dash-update-component", json=body)
+    assert first.status_code == 200 and kept.headers.get("X-Answer") == "kept"
+    assert "không được xem" not in first.get_data(as_text=True)
+    refused = only_qt.post("/_dash-update-component", json=body)
+    assert refused.headers.get("X-Answer") is None
+    assert "không được xem số liệu của xã này" in refused.get_data(as_text=True)
