@@ -117,7 +117,8 @@ def layout():
         dcc.Store(id="shell-commune"),
         html.Header([
             dcc.Link([t("app.brain", lang), " · ", html.Span(name, id="shell-commune-name"),
-                      html.Small([f"{t('app.title', lang)} · ", html.Span(parent, id="shell-commune-parent")])],
+                      html.Small([t("app.title", lang), html.Span(f" · {parent}" if parent else "",
+                                                                   id="shell-commune-parent")])],
                      href="/", className="shell-brand", id="shell-brand"),
             # dcc.Link: moving between pages swaps the page in place, with no reload of the scripts
             html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
@@ -237,4 +238,4 @@ def update_commune_name(xa):
     except BadParam as err:
         commune, problem = resolve_commune(None), error_alert(err, lang)
     name, parent = _commune_name(lang, commune)
-    return name, parent, problem
+    return name, f" · {parent}" if parent else "", problem
