@@ -37,6 +37,11 @@ def allowed_communes(actor: Actor | None = None) -> list[str]:
     return mine or ([] if _assigned(actor.user_id) else every)
 
 
+def may_see(commune_id: str | None, actor: Actor | None = None) -> bool:
+    """May the actor see a record of this commune? (None: a record of every commune, e.g. a source.)"""
+    return commune_id is None or commune_id != commune_id or commune_id in allowed_communes(actor)
+
+
 def resolve_commune(requested: str | None, actor: Actor | None = None) -> str | None:
     """The commune to show: the one asked for if the actor may see it, else (nothing asked) the actor's
     first. Raises BadParam for an unknown commune and CommuneForbidden (audited) for another's."""

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from alerts.lifecycle import TransitionError
 from alerts.queries import alert_by_id, alert_history, alerts
 from alerts.rules import get_rules
-from auth.communes import resolve_commune
+from auth.communes import may_see, resolve_commune
 from auth.context import can, current_actor
 from commands import alerts as alert_commands
 from commands.base import check
@@ -135,6 +135,8 @@ def show_detail(alert_id, _done):
     if not alert_id:
         return t("alerts.pick", lang)
     alert = alert_by_id(int(alert_id))
+    if alert is not None and not may_see(alert["commune_id"]):
+        alert = None        # another commune's alert reads as unknown: its id is all the link carried
     hist = alert_history(int(alert_id))
     if alert is None or hist.empty:
         return t("alerts.error_unknown", lang, id=alert_id)
@@ -156,7 +158,7 @@ def enable_actions(alert_id, _done):
     """Nothing selected, nothing to act on: acknowledge only an open alert, resolve any unresolved one."""
     alert_id = alert_id_of(alert_id)
     alert = alert_by_id(alert_id) if alert_id is not None else None
-    if alert is None:
+    if alert is None or not may_see(alert["commune_id"]):
         return True, True
     return alert["state"] != "open", alert["state"] == "resolved"
 

@@ -181,14 +181,19 @@ def test_panels_answer_for_the_commune_asked_about(two_communes, use_store):
     assert data_for("env.aqi_now", Filters()).scope == "device:air_1"   # no commune: the default one
     week_qt, week_demo = data_for("fb.weekly", qt), data_for("fb.weekly", demo)
     assert week_qt.scope == f"commune:{QT}" and week_demo.scope == f"commune:{DEMO}"
-    assert week_qt.frame["count"].sum() > 0 and week_demo.frame["count"].sum() > 0
-    assert week_qt.frame["count"].tolist() != week_demo.frame["count"].tolist()
+    # the communes' reports are a partition of all reports: each counted once, in its own commune
+    from queries import reports
+    everyone = reports.report_stats(week_qt.start, week_qt.end)["received"]
+    assert everyone > 0 and week_qt.frame["count"].sum() + week_demo.frame["count"].sum() == everyone
+    assert week_qt.frame["count"].sum() == reports.report_stats(week_qt.start, week_qt.end, commune=QT)["received"]
     # another commune's village or device is a bad filter, not another commune's number
     assert data_for("fb.weekly", Filters(period="7d", commune=QT, village="demo_b_thon_1")).error is not None
     assert data_for("env.aqi_now", Filters(commune=QT, device="demo_b_air_1")).error is not None
     assert data_for("env.aqi_now", Filters(commune="nowhere")).error is not None
-    cams = data_for("sec.events_week", demo)
-    assert cams.value is not None and cams.value != data_for("sec.events_week", qt).value
+    from queries import events
+    cams_qt, cams_demo = data_for("sec.events_week", qt), data_for("sec.events_week", demo)
+    everyone = int(events.event_counts(cams_qt.start, cams_qt.end, "label")["count"].sum())
+    assert cams_demo.value is not None and cams_qt.value + cams_demo.value == everyone
 
 
 # --- who may see which commune -----------------------------------------------------------------------
@@ -369,3 +374,29 @@ def test_a_kept_answer_for_one_commune_is_never_served_to_a_user_refused_it(sqli
     refused = only_qt.post("/_dash-update-component", json=body)
     assert refused.headers.get("X-Answer") is None
     assert "không được xem số liệu của xã này" in refused.get_data(as_text=True)
+
+
+def test_an_operator_cannot_act_on_another_communes_alert(users):
+    from alerts.engine import apply
+    from alerts.rules import get_rules
+    from commands import alerts as alert_commands
+    from commands.base import Actor, PermissionDenied
+    from store.models import Alert, AuditEntry
+    ids, engine = users
+    rule = next(r for r in get_rules().rules if r.kind == "threshold")
+    with engine.begin() as conn:
+        for dev in ("demo_b_water_1", "water_1"):
+            apply(conn, rule, f"test-{dev}", severity="high", cleared=False, now=int(time.time()), name=dev,
+                  device_id=dev)
+        by_device = dict(conn.execute(select(Alert.device_id, Alert.id).where(Alert.subject.like("test-%"))).all())
+        communes = dict(conn.execute(select(Alert.device_id, Alert.commune_id).where(Alert.subject.like("test-%"))).all())
+    assert communes == {"demo_b_water_1": DEMO, "water_1": QT}
+    operator = Actor("chi_qt", "operator", "127.0.0.1", "", ids["chi_qt"], "s")
+    with pytest.raises(PermissionDenied):
+        alert_commands.acknowledge(operator, by_device["demo_b_water_1"], "không phải xã mình", engine=engine)
+    assert alert_commands.acknowledge(operator, by_device["water_1"], "đã xem", engine=engine)
+    with engine.connect() as conn:
+        states = dict(conn.execute(select(Alert.device_id, Alert.state).where(Alert.subject.like("test-%"))).all())
+        denied = conn.scalar(select(AuditEntry.detail).where(AuditEntry.action == "alert.acknowledge",
+                                                            AuditEntry.outcome == "denied"))
+    assert states == {"demo_b_water_1": "open", "water_1": "acknowledged"} and denied == f"commune {DEMO}"
