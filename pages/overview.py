@@ -68,7 +68,7 @@ def pillar_grid(lang: str) -> html.Div:
     return html.Div([html.Div(blocks[:2], className="grid-2"), html.Div(blocks[2:], className="grid-3")])
 
 
-def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]:
+def device_features(states, lang: str, can_act: bool = False, commune: str | None = None) -> dict[str, list]:
     latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
     alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
@@ -78,7 +78,10 @@ def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
         lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
         dev = quote(str(d["id"]), safe="")
-        link = {"camera": f"/security?camera={dev}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={dev}")
+        link = {"camera": f"/security?camera={dev}", "wifi": "/digital?"}.get(d["kind"], f"/environment?station={dev}")
+        if commune:     # the device's page, for its commune
+            link += ("" if link.endswith("?") else "&") + f"xa={quote(commune, safe='')}"
+        link = link.rstrip("?")
         # the operator goes from the marker straight to acknowledging or resolving its alert
         popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang, can_act)
         by_kind.setdefault(d["kind"], []).append(feature(
@@ -101,7 +104,7 @@ def update_map(_tick, _done, xa, seen):
 @memoize("pages", expire=60)
 def device_layers(lang: str, minute: int, can_act: bool = False, commune: str | None = None) -> list[dict]:
     """`can_act`: popups with alert buttons (operators) or without (viewers); each cached on its own."""
-    feats = device_features(kpis.device_states(commune=commune), lang, can_act)
+    feats = device_features(kpis.device_states(commune=commune), lang, can_act, commune)
     return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 
