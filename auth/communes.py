@@ -33,8 +33,8 @@ def allowed_communes(actor: Actor | None = None) -> list[str]:
     every = site.commune_ids()
     if actor.user_id is None:
         return every
-    mine = [c for c in _assigned(actor.user_id) if c in every]
-    return mine or ([] if _assigned(actor.user_id) else every)
+    assigned = _assigned(actor.user_id)
+    return [c for c in assigned if c in every] if assigned else every
 
 
 def may_see(commune_id: str | None, actor: Actor | None = None) -> bool:
@@ -48,7 +48,11 @@ def resolve_commune(requested: str | None, actor: Actor | None = None) -> str | 
     actor = actor or current_actor()
     allowed = allowed_communes(actor)
     if requested in (None, ""):
-        return allowed[0] if allowed else None
+        if allowed:
+            return allowed[0]
+        if site.commune_ids():      # communes exist, none of them this user's (its only one was removed)
+            raise CommuneForbidden("error.commune_forbidden", value="—")
+        return None                 # nothing migrated yet: nothing to protect
     commune = site.check_commune(requested)
     if commune not in allowed:
         try:

@@ -45,7 +45,7 @@ def _first_commune() -> str | None:
         allowed = allowed_communes()
     except Exception:  # noqa: BLE001 - before the first migration
         return None
-    return allowed[0] if allowed else None
+    return allowed[0] if allowed else ""     # "": a user with no commune, the header names none
 
 
 def _commune_switcher(lang: str):
@@ -236,6 +236,10 @@ def update_commune_name(xa):
         commune = resolve_commune(xa)
         problem = None
     except BadParam as err:
-        commune, problem = resolve_commune(None), error_alert(err, lang)
+        problem = error_alert(err, lang)
+        try:
+            commune = resolve_commune(None)
+        except BadParam:            # no commune at all for this user: the header names none
+            return t("app.title", lang), "", problem
     name, parent = _commune_name(lang, commune)
     return name, f" · {parent}" if parent else "", problem

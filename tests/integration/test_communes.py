@@ -400,3 +400,16 @@ def test_an_operator_cannot_act_on_another_communes_alert(users):
         denied = conn.scalar(select(AuditEntry.detail).where(AuditEntry.action == "alert.acknowledge",
                                                             AuditEntry.outcome == "denied"))
     assert states == {"demo_b_water_1": "open", "water_1": "acknowledged"} and denied == f"commune {DEMO}"
+
+
+def test_a_user_whose_communes_are_gone_sees_none_not_the_default(users, monkeypatch):
+    import auth.communes as access
+    ids, _ = users
+    monkeypatch.setattr(access, "_assigned", lambda user_id: ("xa_da_bo",))   # its only commune was removed
+    ctx = _as(ids["chi_qt"], "chi_qt")
+    try:
+        assert access.allowed_communes() == []
+        with pytest.raises(access.CommuneForbidden):
+            access.resolve_commune(None)
+    finally:
+        ctx.pop()
