@@ -15,10 +15,10 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, 
 import dash_bootstrap_components as dbc
 
 from auth.context import can, current_actor, current_wall
-from components.errors import error_alert
-from core.errors import BadParam
 from components.alert_actions import action_dialog
 from components.alert_banner import alert_banner
+from components.errors import error_alert
+from core.errors import BadParam
 from core.i18n import t
 from core.timeutil import LOCAL_TZ
 from layouts.context import current_lang, current_theme

@@ -8,6 +8,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, html
 
+from auth.communes import resolve_commune
 from components.errors import error_alert
 from components.figures.bars import bar, indicator_trend
 from components.figures.base import no_data
@@ -19,7 +20,6 @@ from components.page import card, fresh, graph, page_header, parse_filters, vill
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from auth.communes import resolve_commune
 from domain.catalogue import CATALOGUE
 from domain.parameters import PARAMETERS
 from layouts.context import current_lang, current_theme

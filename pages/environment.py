@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from auth.communes import resolve_commune
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.errors import error_alert
 from components.figures.bars import bar
@@ -19,7 +20,6 @@ from components.page import card, fresh, graph, only_changed, page_header, parse
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from auth.communes import resolve_commune
 from domain import aqi as aqi_domain
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
 from domain.parameters import PARAMETERS

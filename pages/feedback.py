@@ -9,6 +9,7 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, html
 
+from auth.communes import resolve_commune
 from components.errors import error_alert
 from components.figures.bars import bar
 from components.figures.base import no_data, style
@@ -21,7 +22,6 @@ from components.page import card, fresh, graph, page_header, parse_filters, vill
 from core.errors import AppError
 from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
-from auth.communes import resolve_commune
 from core.text import is_missing, source_text
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from auth.communes import resolve_commune
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.cameras import offline_cameras
 from components.errors import error_alert
@@ -19,7 +20,6 @@ from components.page import card, fresh, graph, only_changed, page_header, parse
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from auth.communes import resolve_commune
 from core.text import source_text
 from layouts.context import current_lang, current_theme
 from queries.base import records

@@ -23,7 +23,6 @@ from components.map import base_layers
 from core.errors import BadParam, SiteConfigError
 from core.formatting import fmt_datetime, fmt_number, fmt_time
 from core.i18n import t
-from queries.site import site_view
 from core.text import source_text
 from core.walls import Wall, get_walls, playlist_steps
 from domain.parameters import PARAMETERS
@@ -31,6 +30,7 @@ from layouts.context import current_lang
 from layouts.panel_view import slot
 from queries import events, health
 from queries.base import records
+from queries.site import site_view
 
 TITLE = "Màn hình tường – Bộ não số"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
