@@ -133,4 +133,5 @@ def update_panel(spec, _tick, shell_commune, slot_id, seen):
         data = data_for(panel_id, filters)
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
         return error_alert(err, lang), None
-    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"))], seen)
+    shown = {**(spec.get("filters") if isinstance(spec.get("filters"), dict) else {}), "commune": filters.commune}
+    return only_changed([render(panel_id, data, lang, theme, size, shown)], seen)   # exports name the commune

@@ -251,6 +251,7 @@ def test_a_user_is_refused_another_communes_data_on_the_server(users):
             assert "Tài khoản không được xem số liệu của xã này" in _text(out), _text(out)[:300]
         ok, _ = update_panel({"filters": {}}, 0, QT, slot, None)
         assert "Tài khoản không được xem" not in _text(ok) and "kpi" in _text(ok)
+        assert "commune=quang_tho" in _text(ok)        # its export links name the commune shown
     finally:
         ctx.pop()
     with engine.connect() as conn:
@@ -413,3 +414,17 @@ def test_a_user_whose_communes_are_gone_sees_none_not_the_default(users, monkeyp
             access.resolve_commune(None)
     finally:
         ctx.pop()
+
+
+def test_a_communes_share_is_checked_against_its_own_villages_only():
+    import pandas as pd
+
+    from queries.crosschecks import commune_outside_villages
+    rows = [("smartphone_rate", f"village:{v}", "2026-10", x) for v, x in
+            (("thon_1", 60.0), ("thon_2", 70.0), ("demo_b_thon_1", 80.0), ("demo_b_thon_2", 90.0))]
+    rows += [("smartphone_rate", f"commune:{QT}", "2026-10", 65.0), ("smartphone_rate", f"commune:{DEMO}", "2026-10", 75.0)]
+    df = pd.DataFrame(rows, columns=["indicator", "scope", "period", "value"])
+    where = {"thon_1": QT, "thon_2": QT, "demo_b_thon_1": DEMO, "demo_b_thon_2": DEMO}
+    found = commune_outside_villages(df, where)
+    # 75 lies inside the union of all villages (60-90) but outside the demo commune's own (80-90)
+    assert [(f["scope"], f["values"]["low"], f["values"]["high"]) for f in found] == [(f"commune:{DEMO}", 80.0, 90.0)]
