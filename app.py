@@ -155,8 +155,11 @@ def _callback_parts(body: dict) -> tuple | None:
         if isinstance(item.get("id"), str) and (item["id"], item.get("property")) in TICK_INPUTS:
             item["value"] = None
     # the role too: a viewer's map popups carry no action buttons, an operator's do (the cache runs after
-    # the sign-in gate and the CSRF check, so nothing here is answered to a request they refuse)
-    return (orjson.dumps(body, option=orjson.OPT_SORT_KEYS), current_lang(), current_theme(), current_actor().role)
+    # the sign-in gate and the CSRF check, so nothing here is answered to a request they refuse); and the
+    # communes the user may see: an answer for a commune is never handed to a user refused it
+    from auth.communes import allowed_communes
+    return (orjson.dumps(body, option=orjson.OPT_SORT_KEYS), current_lang(), current_theme(), current_actor().role,
+            tuple(allowed_communes()))
 
 
 def _encoding() -> str | None:

@@ -38,7 +38,7 @@ def cmd_simulate(args) -> int:
     from simulator.server import run_forever
     settings = get_settings()
     run_forever(host=args.host or settings.simulator_host, port=args.port or settings.simulator_port,
-                seed=settings.simulator_seed, site_file=settings.site_file)
+                seed=settings.simulator_seed, site_file=settings.simulator_site_files())
     return 0
 
 

@@ -11,13 +11,13 @@ from sqlalchemy import Engine, func, insert, select, update
 from alerts.lifecycle import record
 from alerts.notify import deliver_due, enqueue
 from alerts.rules import SEVERITY_RANK, Rule, get_rules
-from core.site import get_site
+from core.site import find_device
 from core.timeutil import LOCAL_OFFSET_S
 from domain import aqi as aqi_domain
 from domain import flood, freshness
 from queries.cache import invalidate
 from store.models import (Alert, CameraEvent, Device, HourlyRollup, LatestReading, Reading, Report, Series,
-                          SourceHealth)
+                          SourceHealth, Village)
 
 log = logging.getLogger(__name__)
 SOURCE_RULE_KINDS = {"sensorthings": ("threshold", "level", "rate", "aqi", "device_silence"),
@@ -37,8 +37,11 @@ def apply(conn, rule: Rule, subject: str, *, severity: str | None, cleared: bool
         Alert.rule_id == rule.id, Alert.subject == subject, Alert.state != "resolved")).first()
     if severity is not None:
         if row is None:
+            commune_id = (conn.scalar(select(Device.commune_id).where(Device.id == device_id)) if device_id else None) \
+                or (conn.scalar(select(Village.commune_id).where(Village.id == village_id)) if village_id else None)
             alert_id = conn.execute(insert(Alert).values(
                 rule_id=rule.id, kind=rule.kind, subject=subject, device_id=device_id, village_id=village_id,
+                commune_id=commune_id,
                 severity=severity, state="open", title_vi=rule.title_vi.format(device=name)[:300],
                 title_en=rule.title_en.format(device=name)[:300], value=value, opened_t=min(since or now, now),
                 updated_t=now)).inserted_primary_key[0]
@@ -149,9 +152,8 @@ def _eval_threshold(conn, rule: Rule, now: int, touched) -> None:
 
 
 def _eval_level(conn, rule: Rule, now: int, touched) -> None:
-    site = get_site()
     for sid, dev, name, village, _ in _series_for(conn, rule, touched):
-        d = site.device(dev)
+        d = find_device(dev)
         if d is None or d.flood_levels is None:
             continue
         levels = flood.Levels(d.flood_levels.alarm_1, d.flood_levels.alarm_2, d.flood_levels.alarm_3)

@@ -8,7 +8,7 @@ from queries.base import frame, records
 from queries.cache import memoize
 from store.models import Alert, AlertEvent
 
-COLUMNS = ["id", "rule_id", "kind", "subject", "device_id", "village_id", "severity", "state", "title_vi", "title_en",
+COLUMNS = ["id", "rule_id", "kind", "subject", "device_id", "village_id", "commune_id", "severity", "state", "title_vi", "title_en",
            "value", "opened_t", "updated_t", "acknowledged_by", "acknowledged_t", "ack_note", "resolved_by",
            "resolved_t", "resolve_note"]
 TIMES = ("opened_t", "updated_t", "acknowledged_t", "resolved_t")
@@ -26,7 +26,8 @@ def _frame(stmt) -> pd.DataFrame:
 
 @memoize("alerts", expire=30)
 def alerts(severity: str | None = None, kind: str | None = None, village: str | None = None,
-           state: str | None = "active", limit: int = 500) -> pd.DataFrame:
+           state: str | None = "active", limit: int = 500, commune: str | None = None) -> pd.DataFrame:
+    """commune: its alerts and those of no commune (a source down concerns every commune); None: all."""
     t = Alert.__table__
     stmt = select(*[t.c[c] for c in COLUMNS])
     if state == "active":
@@ -39,12 +40,14 @@ def alerts(severity: str | None = None, kind: str | None = None, village: str | 
         stmt = stmt.where(t.c.kind == kind)
     if village:
         stmt = stmt.where(t.c.village_id == village)
+    if commune:
+        stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
     df = _frame(stmt.order_by(t.c.opened_t.desc()).limit(max(1, min(int(limit), 5000))))
     return df.sort_values(["rank", "opened_time"], ascending=[True, False]).reset_index(drop=True)
 
 
-def open_alerts(limit: int = 20) -> pd.DataFrame:
-    return alerts(state="active", limit=limit)
+def open_alerts(limit: int = 20, commune: str | None = None) -> pd.DataFrame:
+    return alerts(state="active", limit=limit, commune=commune)
 
 
 def alert_by_id(alert_id: int) -> dict | None:
@@ -54,10 +57,12 @@ def alert_by_id(alert_id: int) -> dict | None:
 
 
 @memoize("alerts", expire=30)
-def counts_by_severity() -> dict[str, int]:
+def counts_by_severity(commune: str | None = None) -> dict[str, int]:
+    stmt = select(Alert.severity, func.count()).where(Alert.state != "resolved")
+    if commune:
+        stmt = stmt.where(Alert.commune_id.is_(None) | (Alert.commune_id == commune))
     with __import__("store.engine", fromlist=["get_engine"]).get_engine().connect() as conn:
-        rows = conn.execute(select(Alert.severity, func.count()).where(Alert.state != "resolved")
-                            .group_by(Alert.severity)).all()
+        rows = conn.execute(stmt.group_by(Alert.severity)).all()
     return {sev: int(n) for sev, n in rows}
 
 

@@ -51,6 +51,9 @@ def main(args) -> int:
         elif args.command == "set-password":
             users.set_password(actor, args.username, _password(args) or "")
             print(f"{args.username}: password changed, signed out everywhere")
+        elif args.command == "set-communes":
+            users.set_communes(actor, args.username, args.communes.split(",") if args.communes else [])
+            print(f"{args.username}: {args.communes or 'every commune'}")
         elif args.command == "set-role":
             users.set_role(actor, args.username, args.role)
             print(f"{args.username}: {args.role}")
@@ -89,6 +92,10 @@ def add_parsers(sub) -> None:
     s = sub.add_parser("set-role", help="change a user's role")
     s.add_argument("username")
     s.add_argument("role", choices=ROLES)
+    s = sub.add_parser("set-communes", help="the communes a user may see, comma-separated, the first where they "
+                                            "land (empty: every commune)")
+    s.add_argument("username")
+    s.add_argument("communes", nargs="?", default="")
     s = sub.add_parser("wall-token", help="issue, list or revoke read-only wall links")
     s.add_argument("action", choices=["issue", "list", "revoke"])
     s.add_argument("--playlist", help="issue: the playlist the link opens")
@@ -96,4 +103,5 @@ def add_parsers(sub) -> None:
     s.add_argument("--id", type=int, help="revoke: the token number")
 
 
-COMMANDS = ("create-user", "users", "disable-user", "enable-user", "set-password", "set-role", "wall-token")
+COMMANDS = ("create-user", "users", "disable-user", "enable-user", "set-password", "set-role", "set-communes",
+            "wall-token")

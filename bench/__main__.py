@@ -181,6 +181,9 @@ def callback_body(output: str, outputs: list[dict], inputs: list[dict], state=No
     return {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": state or []}
 
 
+COMMUNE = {"id": "shell-commune", "property": "data", "value": None}   # the URL's ?xa= (none: the default)
+
+
 def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
     f = lambda name, value: {"id": {"type": "filter", "name": name}, "property": "value", "value": value}  # noqa: E731
     outs = [{"id": "env-pond", "property": "figure"}, {"id": "env-compare", "property": "figure"},
@@ -189,7 +192,7 @@ def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
     return callback_body(output, outs, [f("period", "custom"),
                                         {"id": "filter-dates", "property": "data", "value": {"start": start, "end": end}},
                                         f("village", None), f("station", station), f("parameter", "do"),
-                                        {"id": "shell-tick", "property": "n_intervals", "value": 0}])
+                                        {"id": "shell-tick", "property": "n_intervals", "value": 0}, COMMUNE])
 
 
 def panel_request(panel_id: str, filters: dict | None = None, slot: int = 0) -> dict:
@@ -203,7 +206,7 @@ def panel_request(panel_id: str, filters: dict | None = None, slot: int = 0) -> 
     output = f"..{wildcard('panel')}.children...{wildcard('panel-seen')}.data.."
     return callback_body(output, [{"id": body_id, "property": "children"}, {"id": seen_id, "property": "data"}],
                          [{"id": filters_id, "property": "data", "value": {"filters": filters or {}, "size": "page"}},
-                          {"id": "shell-tick", "property": "n_intervals", "value": 1}],
+                          {"id": "shell-tick", "property": "n_intervals", "value": 1}, COMMUNE],
                          [{"id": filters_id, "property": "id", "value": filters_id},
                           {"id": seen_id, "property": "data", "value": None}])
 
@@ -223,11 +226,11 @@ def overview_requests() -> list[dict]:
     def outs(ids: list[tuple[str, str]]):
         return ".." + "...".join(f"{i}.{p}" for i, p in ids) + "..", [{"id": i, "property": p} for i, p in ids]
     bodies = [panel_request(panel_id) for _pillar, ids in PILLARS for panel_id in ids]
-    for part, inputs in (("alerts", tick + done), ("changes", tick)):
+    for part, inputs in (("alerts", tick + done + [COMMUNE]), ("changes", tick + [COMMUNE])):
         output, outputs = outs([(f"ov-{part}", "children"), (f"ov-{part}-seen", "data")])
         bodies.append(callback_body(output, outputs, inputs, seen(part)))
     output, outputs = outs([(f"ov-layer-{k}", "data") for k in KINDS] + [("ov-map-seen", "data")])
-    bodies.append(callback_body(output, outputs, tick + done, seen("map")))
+    bodies.append(callback_body(output, outputs, tick + done + [COMMUNE], seen("map")))
     return bodies
 
 
@@ -612,7 +615,7 @@ def main(argv=None) -> int:
              "reports.report_counts week": lambda: reports.report_counts(start, end, "week"),
              "indicators.latest_values": lambda: indicators.latest_values(),
              "kpis.device_states": lambda: kpis.device_states(),
-             "kpis.air_now (VN_AQI)": lambda: kpis.air_now(),
+             "kpis.air_now (VN_AQI)": lambda: kpis.air_now("air_1"),
              "site.devices": lambda: site.devices()}
     q = {}
     for name, fn in (calls.items() if "queries" in only else ()):

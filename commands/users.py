@@ -13,7 +13,7 @@ from auth import passwords
 from auth.roles import ROLES
 from commands.base import Actor, _engine, audit, requires
 from core.errors import AppError
-from store.models import AuditEntry, User, UserSession
+from store.models import AuditEntry, Commune, User, UserCommune, UserSession
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 FAILURE_WINDOW_S = 15 * 60
@@ -87,6 +87,30 @@ def set_password(actor: Actor, username: str, password: str, *, engine: Engine |
         raise UserError(problem)
     _change(actor, "user.set_password", username, {"password_hash": passwords.hash_password(password)}, None,
             engine, end_sessions=True)
+
+
+@requires("administrator", "user.set_communes")
+def set_communes(actor: Actor, username: str, communes: list[str], *, engine: Engine | None = None) -> None:
+    """The communes a user may see, in the switcher's order (the first is where they land); an empty list
+    lets them see every commune. An unknown commune id is refused."""
+    from sqlalchemy import delete
+    eng = _engine(engine)
+    communes = list(dict.fromkeys(c.strip() for c in communes if c and c.strip()))
+    with eng.begin() as conn:
+        user_id = conn.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise UserError("auth.unknown_user", username=username)
+        known = set(conn.scalars(select(Commune.id)))
+        unknown = [c for c in communes if c not in known]
+        if unknown:
+            raise UserError("error.unknown_commune", value=unknown[0][:40])
+        conn.execute(delete(UserCommune).where(UserCommune.user_id == user_id))
+        if communes:
+            conn.execute(insert(UserCommune), [{"user_id": user_id, "commune_id": c, "position": i}
+                                              for i, c in enumerate(communes)])
+        audit(actor, "user.set_communes", username, "ok", ",".join(communes) or "all", conn=conn)
+    from queries.cache import invalidate
+    invalidate("access")
 
 
 @requires("administrator", "user.list")

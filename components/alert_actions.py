@@ -97,6 +97,9 @@ def open_dialog(data):
                 dbc.Alert(t("alerts.error_request", lang), color="danger"), "")
     alert_id, action = req
     a = alert_by_id(alert_id)
+    from auth.communes import may_see
+    if a is not None and not may_see(a["commune_id"]):
+        a = None            # another commune's alert: as if unknown
     label = t("alerts.ack" if action == "acknowledge" else "alerts.resolve", lang)
     if a is None:
         return (True, f"#{alert_id}", None, label, "secondary", True,

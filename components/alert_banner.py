@@ -23,11 +23,13 @@ def alert_banner(lang: str) -> html.A:
 
 
 @callback(Output("shell-alert-counts", "children"), Input("shell-tick", "n_intervals"),
-          Input("shell-url", "pathname"), Input("shell-alert-done", "data"))
-def update_alert_banner(_tick, _path, _done):
+          Input("shell-url", "pathname"), Input("shell-alert-done", "data"), Input("shell-commune", "data"))
+def update_alert_banner(_tick, _path, _done, xa):
+    """The commune's open alerts (and those of no commune: a source down concerns every commune)."""
     from alerts.queries import counts_by_severity
+    from auth.communes import resolve_commune
     lang = current_lang()
     try:
-        return badges(counts_by_severity(), lang)
+        return badges(counts_by_severity(resolve_commune(xa)), lang)
     except Exception:  # noqa: BLE001 - no alerts table yet: say nothing rather than break the header
         return []

@@ -10,7 +10,7 @@ from dash import Input, Output, State, clientside_callback, dcc, html
 from core.i18n import t
 from queries.windows import PERIODS
 
-SHARED = ("period", "start", "end", "village")
+SHARED = ("period", "start", "end", "village", "xa")   # xa: the commune (layouts/shell.py)
 
 
 def fid(name: str) -> dict:

@@ -111,21 +111,28 @@ def empty() -> dict:
 
 
 def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], selected_village: str | None = None,
-             height_class: str = "map-box", drill_villages: bool = True) -> dl.MapContainer:
-    """A page's map, built once in its layout from the site file (no database): village outlines plus one
-    empty GeoJSON layer per (key, name, checked, cluster). Callbacks then send only each layer's data,
-    so a refresh moves points, not the whole map, and the operator's zoom and layer choices stay."""
+             height_class: str = "map-box", drill_villages: bool = True, commune: str | None = None) -> dl.MapContainer:
+    """A page's map of one commune (None: the default one), built once in its layout from the store's
+    site (memoised, so no query on most renders): village outlines plus one empty GeoJSON layer per (key,
+    name, checked, cluster). Callbacks then send only each layer's data, so a refresh moves points, not
+    the whole map, and the operator's zoom and layer choices stay."""
     import pandas as pd
 
-    from core.site import get_site
-    site = get_site()
-    villages = pd.DataFrame([{"id": v.id, "name": v.name, "outline": [list(p) for p in v.outline]} for v in site.villages])
+    from queries import site
+    try:
+        villages = site.villages(commune)[["id", "name", "outline"]]
+        c = site.commune(commune)
+    except Exception:  # noqa: BLE001 - Dash calls layouts bare at start-up, maybe before the first migration
+        villages, c = pd.DataFrame(columns=["id", "name", "outline"]), {}
+    villages = villages.assign(outline=[o if isinstance(o, list) else [] for o in villages["outline"]])
+    center = (c["center_lat"], c["center_lon"]) if c else (16.4637, 107.5909)   # no commune yet: Huế
+    zoom = int(c["zoom"]) if c else 13
     # on a page with a village filter, a click on a village outline filters the page to that village
     layer_id = {"type": "village-layer", "page": prefix} if drill_villages else f"{prefix}-villages-layer"
     overlays = [(t("map.villages", lang), village_layer(villages, selected_village, lang, layer_id), True)]
     for key, name, checked, cluster in layers:
         overlays.append((name, points_layer([], f"{prefix}-{key}", cluster=cluster), checked))
-    return commune_map(f"{prefix}-leaflet", site.commune.center, site.commune.zoom, overlays, height_class)
+    return commune_map(f"{prefix}-leaflet", center, zoom, overlays, height_class)
 
 
 @callback(Output(fid("village"), "value", allow_duplicate=True),

@@ -13,7 +13,7 @@ from queries.health import freshness
 from queries.windows import PERIODS, window
 
 
-def parse_filters(period: str | None, dates: dict | None, village: str | None
+def parse_filters(period: str | None, dates: dict | None, village: str | None, commune: str | None = None
                   ) -> tuple[datetime, datetime, str | None]:
     """(start, end, village) or BadParam: unknown village, malformed or reversed dates, huge ranges.
     dates: the filter-dates store, {"start": "YYYY-MM-DD" | None, "end": ...}."""
@@ -24,11 +24,12 @@ def parse_filters(period: str | None, dates: dict | None, village: str | None
         raise BadParam("error.bad_period", value=str(period)[:20])
     s, e = window(period or "7d", start if period == "custom" or (start and not period) else None,
                   end if period == "custom" or (start and not period) else None)
-    return s, e, site.check_village(village)
+    return s, e, site.check_village(village, commune)
 
 
-def village_options() -> list[tuple[str, str]]:
-    v = site.villages()
+def village_options(commune: str | None = None) -> list[tuple[str, str]]:
+    """The commune's villages (every commune's: None) for a village filter."""
+    v = site.villages(commune)
     return list(zip(v["id"], v["name"]))
 
 

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     simulator_port: int = SIMULATOR_PORT
     simulator_seed: int = 766
     simulator_step_s: int | None = None   # every simulated sensor reports this often (soak tests)
+    simulator_communes: str | None = None  # comma-separated commune ids the simulator serves; unset: every one
     sensorthings_url: str | None = None
     frigate_url: str | None = None
     open311_url: str | None = None
@@ -70,6 +71,19 @@ class Settings(BaseSettings):
     # scale-out (README "Scale-out")
     ingest: bool = True                            # serve also runs back-fill and the ingest loop; 0: web only
     web_concurrency: int = 2                       # gunicorn worker processes of `serve`
+
+    def simulator_site_files(self) -> list[Path]:
+        """The commune files the simulator serves (SIMULATOR_COMMUNES, in that order; unset: all)."""
+        from core.site import commune_files, load_site
+        files = commune_files(self.site_file)
+        if not self.simulator_communes:
+            return files
+        by_id = {load_site(p).commune.id: p for p in files}
+        wanted = [c.strip() for c in self.simulator_communes.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in by_id]
+        if unknown:
+            raise ValueError(f"SIMULATOR_COMMUNES: no site file for {', '.join(unknown)}")
+        return [by_id[c] for c in wanted]
 
     def simulator_base(self) -> str:
         return f"http://{self.simulator_host}:{self.simulator_port}"

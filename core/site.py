@@ -203,7 +203,75 @@ def load_site(path: Path | str) -> Site:
     return load_yaml_model(path, Site)
 
 
+def is_commune_file(path: Path | str) -> bool:
+    """A commune's site file is a YAML file whose top level has a `commune:` key; the other files in
+    `sites/` (walls.yaml, alert_rules.yaml) have none. Files are told apart by what they say, not by
+    where they lie, so a deployment can keep every configuration file in one folder."""
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SiteConfigError("error.site_file", path=str(path), detail=str(err)) from err
+    return isinstance(raw, dict) and "commune" in raw
+
+
+def commune_files(site_file: Path | str) -> list[Path]:
+    """SITE_FILE first (the default commune), then every other commune file beside it, by name."""
+    first = Path(site_file)
+    others = sorted(p for p in first.parent.glob("*.y*ml")
+                    if p.resolve() != first.resolve() and is_commune_file(p))
+    return [first, *others]
+
+
+def check_sites(sites: list[Site], paths: list[Path]) -> None:
+    """Ids the store keeps in one table (communes, villages, devices) and what a shared source names
+    (a SensorThings Thing, a Frigate camera) must not repeat across communes."""
+    seen: dict[tuple[str, str], Path] = {}
+    for site, path in zip(sites, paths):
+        keys = [("commune", site.commune.id)] + [("village", v.id) for v in site.villages] + \
+               [("device", d.id) for d in site.devices] + \
+               [(f"{d.source} id", d.external_id) for d in site.devices if d.external_id and d.source != "none"]
+        for key in keys:
+            if key in seen:
+                raise SiteConfigError("error.site_file", path=str(path),
+                                      detail=f"{key[0]} {key[1]!r} is also in {seen[key].name}")
+            seen[key] = path
+
+
 @lru_cache
-def get_site() -> Site:
+def get_sites() -> tuple[Site, ...]:
+    """Every commune this deployment serves, the default one (SITE_FILE) first. These files are the
+    input of `migrate` and of ingest; pages read the site from the store (queries/site.py)."""
     from core.settings import get_settings
-    return load_site(get_settings().site_file)
+    paths = commune_files(get_settings().site_file)
+    sites = [load_site(p) for p in paths]
+    check_sites(sites, paths)
+    return tuple(sites)
+
+
+@lru_cache
+def get_site(commune_id: str | None = None) -> Site:
+    """One commune's site file (None: the default commune's)."""
+    sites = get_sites()
+    if commune_id is None:
+        return sites[0]
+    for s in sites:
+        if s.commune.id == commune_id:
+            return s
+    raise SiteConfigError("error.site_file", path=commune_id, detail="no such commune")
+
+
+def find_device(device_id: str) -> Device | None:
+    """A device of any commune's site file."""
+    return next((d for s in get_sites() if (d := s.device(device_id)) is not None), None)
+
+
+def _clear_caches() -> None:
+    get_sites.cache_clear()
+    _get_site_cached_clear()
+
+
+_get_site_cached_clear = get_site.cache_clear
+get_site.cache_clear = _clear_caches   # clearing get_site (tests, bench) re-reads every file

@@ -13,7 +13,7 @@ from alerts.engine import evaluate_after_ingest, evaluate_all
 from alerts.notify import deliver_due
 from core.errors import SourceUnavailable
 from core.settings import get_settings
-from core.site import get_site
+from core.site import get_sites
 from data_sources import ADAPTERS
 from data_sources.http import HttpClient
 from domain.freshness import cadence
@@ -34,7 +34,7 @@ OPEN_EVENT_MAX_AGE_S = 86400
 def _adapter(source: str, urls: dict | None):
     urls = urls or get_settings().source_urls()
     settings = get_settings()
-    extra = {"mappings": get_site().datastreams} if source == "sensorthings" else {}
+    extra = {"mappings": [m for s in get_sites() for m in s.datastreams]} if source == "sensorthings" else {}
     return ADAPTERS[source](urls[source], HttpClient(timeout_s=settings.http_timeout_s), **extra)
 
 

@@ -1,31 +1,38 @@
-"""Load the site file (commune, villages, devices, services) and the indicator catalogue into the store.
-Idempotent; devices registered from a source's own metadata are left alone."""
+"""Load the site files (each commune, its villages, devices, services) and the indicator catalogue into
+the store. Idempotent; devices registered from a source's own metadata are left alone."""
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
 from core.errors import SiteConfigError
 from core.settings import get_settings
-from core.site import Site, get_site
+from core.site import Site, get_sites
 from domain.catalogue import CATALOGUE
 from domain.parameters import PARAMETERS
 from ingest.upsert import upsert
 from store.models import Commune, Device, Indicator, Service, Village
 
 
-def sync_site(engine: Engine, site: Site | None = None) -> dict:
-    site = site or get_site()
+def sync_site(engine: Engine, site: Site | None = None, position: int = 0) -> dict:
+    """One commune's site file, or (None) every commune's: SITE_FILE and the commune files beside it."""
+    if site is None:
+        counts: dict = {}
+        for position, one in enumerate(get_sites()):
+            for key, n in sync_site(engine, one, position).items():
+                counts[key] = n if key == "indicators" else counts.get(key, 0) + n
+        counts["communes"] = len(get_sites())
+        return counts
     check_mappings(site)
     c = site.commune
     with engine.begin() as conn:
-        upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent,
+        upsert(conn, Commune.__table__, [{"id": c.id, "name": c.name, "name_en": c.name_en, "parent": c.parent, "city": c.city,
                                           "center_lat": c.center[0], "center_lon": c.center[1], "zoom": c.zoom,
-                                          "simulated": c.simulated}], ["id"])
+                                          "simulated": c.simulated, "position": position}], ["id"])
         upsert(conn, Village.__table__, [{"id": v.id, "commune_id": c.id, "name": v.name, "center_lat": v.center[0],
                                           "center_lon": v.center[1], "outline": [list(p) for p in v.outline] or None,
                                           "population": v.population, "households": v.households}
                                          for v in site.villages], ["id"])
-        devices = [{"id": d.id, "kind": d.kind, "name": d.name, "village_id": d.village, "lat": d.lat, "lon": d.lon,
+        devices = [{"id": d.id, "kind": d.kind, "name": d.name, "village_id": d.village, "commune_id": c.id, "lat": d.lat, "lon": d.lon,
                     "source": d.source, "external_id": d.external_id, "role": d.role, "from_site_file": True,
                     "simulated": c.simulated,
                     "properties": {"parameters": d.parameters, "smart": d.smart, "zones": d.zones,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, String, cast, delete, func, select, text, update
 
-from core.site import get_site
+from core.site import get_sites
 from core.timeutil import DAY, HOUR, LOCAL_OFFSET_S
 from data_sources.indicators import BadPeriod, period_bounds
 from domain.deadlines import deadline_for
@@ -224,7 +224,8 @@ class Writer:
                 village = None
             upsert(conn, Device.__table__, [{
                 "id": device_id, "kind": _kind_for(info.parameter), "name": info.thing_name[:200],
-                "village_id": village, "lat": info.lat, "lon": info.lon, "source": info.source,
+                "village_id": village, "commune_id": self._commune_of(village), "lat": info.lat, "lon": info.lon,
+                "source": info.source,
                 "external_id": info.thing_id, "role": None, "from_site_file": False,
                 "simulated": bool(info.properties.get("simulated")),
                 "properties": {"registered_from": "SensorThings Thing"}}], ["id"], update=["name", "lat", "lon"])
@@ -355,7 +356,8 @@ class Writer:
             if device_id is None:
                 device_id = f"{source}_{camera}"[:64]
                 upsert(conn, Device.__table__, [{
-                    "id": device_id, "kind": "camera", "name": camera, "village_id": None, "lat": None, "lon": None,
+                    "id": device_id, "kind": "camera", "name": camera, "village_id": None,
+                    "commune_id": self._commune_of(None), "lat": None, "lon": None,
                     "source": source, "external_id": camera, "role": None, "from_site_file": False,
                     "simulated": False, "properties": {"registered_from": "Frigate camera name"}}], ["id"], update=[])
             self._cameras[key] = device_id
@@ -393,9 +395,17 @@ class Writer:
             upsert(conn, Service.__table__, [r for r in rows if r["code"] not in known], ["code"], update=[])
         self.stats.stored["services"] += len([r for r in rows if r["code"] not in known])
 
+    @staticmethod
+    def _commune_of(village: str | None) -> str:
+        """The commune whose site file lists this village; a record no village claims (a report without
+        address or location, a camera only its NVR knows) goes to the default commune (SITE_FILE's), so
+        it is counted somewhere, as it was with one commune, and an operator sees it there."""
+        sites = get_sites()
+        return next((s.commune.id for s in sites if village and s.village(village)), sites[0].commune.id)
+
     def _village_for(self, rec: ReportRecord) -> str | None:
         if self._villages is None:
-            self._villages = [(v.id, v.name.lower(), v.center) for v in get_site().villages]
+            self._villages = [(v.id, v.name.lower(), v.center) for s in get_sites() for v in s.villages]
         if rec.address:
             text_ = rec.address.lower()
             for vid, name, _ in sorted(self._villages, key=lambda v: -len(v[1])):
@@ -427,7 +437,8 @@ class Writer:
                              "requested_t": r.requested_t, "updated_t": r.updated_t, "expected_t": r.expected_t,
                              "closed_t": (r.updated_t or self.now) if r.status == "closed" else None,
                              "deadline_t": deadline or r.expected_t, "address": r.address,
-                             "village_id": self._village_for(r), "lat": r.lat, "lon": r.lon, "media_url": r.media_url})
+                             "village_id": (village := self._village_for(r)),
+                             "commune_id": self._commune_of(village), "lat": r.lat, "lon": r.lon, "media_url": r.media_url})
                 if prev is not None and prev.status != r.status:
                     t = r.updated_t or self.now
                     changes.append({"report_id": r.id, "update_id": f"obs-{t}-{r.status}", "status": r.status.upper(),

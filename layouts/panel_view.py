@@ -7,11 +7,13 @@ A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters 
 never finished layout) and draws it with the panel's own renderer."""
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, callback, dcc, html
 
+from auth.communes import resolve_commune
 from components.errors import error_alert
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
@@ -113,9 +115,10 @@ def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "pa
           Output({"type": "panel-seen", "panel": MATCH, "slot": MATCH}, "data"),
           Input({"type": "panel-filters", "panel": MATCH, "slot": MATCH}, "data"),
           Input("shell-tick", "n_intervals"),
+          Input("shell-commune", "data"),
           State({"type": "panel-filters", "panel": MATCH, "slot": MATCH}, "id"),
           State({"type": "panel-seen", "panel": MATCH, "slot": MATCH}, "data"))
-def update_panel(spec, _tick, slot_id, seen):
+def update_panel(spec, _tick, shell_commune, slot_id, seen):
     """One panel: cached data, drawn at the slot's size; nothing is sent when nothing changed."""
     spec = spec if isinstance(spec, dict) else {}
     size = spec.get("size") if spec.get("size") in ("page", "wall") else "page"
@@ -123,7 +126,12 @@ def update_panel(spec, _tick, slot_id, seen):
     theme = "dark" if size == "wall" else current_theme()
     panel_id = slot_id.get("panel") if isinstance(slot_id, dict) else None
     try:
-        data = data_for(panel_id, Filters.from_mapping(spec.get("filters")))
+        filters = Filters.from_mapping(spec.get("filters"))
+        # the slot's own commune (a wall slide's), else the URL's (?xa=, via the shell); both come from the
+        # browser, so the commune is checked against the user here, on the server
+        filters = replace(filters, commune=resolve_commune(filters.commune or shell_commune))
+        data = data_for(panel_id, filters)
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
         return error_alert(err, lang), None
-    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"))], seen)
+    shown = {**(spec.get("filters") if isinstance(spec.get("filters"), dict) else {}), "commune": filters.commune}
+    return only_changed([render(panel_id, data, lang, theme, size, shown)], seen)   # exports name the commune

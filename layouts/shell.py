@@ -1,16 +1,26 @@
-"""The navigation shell for laptops and phones: the commune's name, navigation by pillar, a clock in
-Asia/Ho_Chi_Minh, the alert banner, the language and theme switches, and the page below."""
+"""The navigation shell for laptops and phones: the commune's name (and a switcher for users allowed
+several), navigation by pillar, a clock in Asia/Ho_Chi_Minh, the alert banner, the language and theme
+switches, and the page below.
+
+The commune is in the URL as `?xa=<commune id>`, carried onto every navigation link like the period and
+the village; the shell copies it into the store `shell-commune`, which every panel slot reads (and the
+server checks against the user: auth/communes.py). A query parameter rather than a path prefix: Dash
+Pages passes it to every layout unchanged, the filter sync already carries parameters from page to page,
+and no page has to be registered once per commune."""
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, clientside_callback, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html
 
 import dash_bootstrap_components as dbc
 
 from auth.context import can, current_actor, current_wall
 from components.alert_actions import action_dialog
 from components.alert_banner import alert_banner
+from components.errors import error_alert
+from core.errors import BadParam
 from core.i18n import t
+from core.timeutil import LOCAL_TZ
 from layouts.context import current_lang, current_theme
 
 NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
@@ -18,15 +28,46 @@ NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/securi
        ("data", "/data"), ("reports", "/reports"))
 
 
-def _commune_name(lang: str) -> tuple[str, str]:
+def _commune_name(lang: str, commune_id: str | None = None) -> tuple[str, str]:
     try:
         from queries.site import commune
-        c = commune()
+        c = commune(commune_id)
     except Exception:  # noqa: BLE001 - the shell must render even before the first migration
         c = {}
     if not c:
         return t("app.title", lang), ""
     return (c["name"] if lang == "vi" else c["name_en"]), c.get("parent", "")
+
+
+def _first_commune() -> str | None:
+    try:
+        from auth.communes import allowed_communes
+        allowed = allowed_communes()
+    except Exception:  # noqa: BLE001 - before the first migration
+        return None
+    return allowed[0] if allowed else ""     # "": a user with no commune, the header names none
+
+
+def _commune_switcher(lang: str):
+    """The communes this user may see, when more than one: each link opens the same page for that commune
+    (its href follows the page, clientside below); the city page, which shows them side by side."""
+    try:
+        from auth.communes import allowed_communes
+        from queries.site import commune
+        allowed = allowed_communes()
+    except Exception:  # noqa: BLE001 - before the first migration
+        return None
+    if len(allowed) < 2:
+        return None
+    items = [dbc.DropdownMenuItem(t("city.title", lang), href="/city", id="shell-commune-city")]
+    items.append(dbc.DropdownMenuItem(divider=True))
+    for cid in allowed:
+        c = commune(cid)
+        items.append(dbc.DropdownMenuItem(c.get("name") if lang == "vi" else c.get("name_en"), href=f"/?xa={cid}",
+                                          external_link=True, id={"type": "commune-link", "xa": cid}))
+    return dbc.DropdownMenu(items, label=html.I(className="bi bi-geo-alt", title=t("shell.commune_switch", lang)),
+                            id="shell-commune-switch", size="sm", color="link", align_end=True,
+                            toggle_class_name="shell-commune-toggle")
 
 
 def _alert_slot(lang: str):
@@ -58,6 +99,7 @@ def _user_slot(lang: str):
 def _wall_shell():
     """A wall token sees its page and nothing of the navigation shell (whose callbacks it may not run)."""
     return html.Div([dcc.Location(id="shell-url"), dcc.Interval(id="shell-tick", interval=60_000),
+                     dcc.Store(id="shell-commune"),
                      html.Main(dash.page_container, className="page")], id="shell", className="wall-shell")
 
 
@@ -65,7 +107,7 @@ def layout():
     if current_wall() is not None and current_actor().role is None:
         return _wall_shell()
     lang, theme = current_lang(), current_theme()
-    name, parent = _commune_name(lang)
+    name, parent = _commune_name(lang, _first_commune())
     other_lang = "en" if lang == "vi" else "vi"
     other_theme = "light" if theme == "dark" else "dark"
     return html.Div([
@@ -73,14 +115,18 @@ def layout():
         dcc.Interval(id="shell-tick", interval=60_000),
         dcc.Interval(id="shell-clock-tick", interval=1_000),
         dcc.Store(id="shell-filters-sync"),
+        dcc.Store(id="shell-commune"),
         html.Header([
-            dcc.Link([f"{t('app.brain', lang)} · {name}", html.Small(f"{t('app.title', lang)} · {parent}")],
-                   href="/", className="shell-brand"),
+            dcc.Link([t("app.brain", lang), " · ", html.Span(name, id="shell-commune-name"),
+                      html.Small([t("app.title", lang), html.Span(f" · {parent}" if parent else "",
+                                                                   id="shell-commune-parent")])],
+                     href="/", className="shell-brand", id="shell-brand"),
             # dcc.Link: moving between pages swaps the page in place, with no reload of the scripts
             html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
                       for key, path in NAV], className="shell-links"),
             html.Div([
                 _alert_slot(lang),
+                _commune_switcher(lang),
                 html.Span(id="shell-clock", className="shell-clock"),
                 html.A(t(f"shell.lang_{other_lang}", lang), href=f"/set?lang={other_lang}", id="shell-lang-switch",
                        title=t(f"shell.lang_{other_lang}", lang)),
@@ -91,6 +137,7 @@ def layout():
             ], className="shell-right"),
         ], className="shell-nav d-flex align-items-center"),
         html.Div(id="shell-error"),
+        html.Div(id="shell-commune-error"),
         html.Div(id="shell-watchdog", className="watchdog", hidden=True, role="alert"),
         action_dialog(lang),
         html.Main(dash.page_container, className="page"),
@@ -101,16 +148,16 @@ def layout():
 clientside_callback(
     """function (_) {
         const d = new Date();
-        const f = new Intl.DateTimeFormat('vi-VN', {timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit',
+        const f = new Intl.DateTimeFormat('vi-VN', {timeZone: '%s', day: '2-digit', month: '2-digit',
                    year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false}).formatToParts(d);
         const g = Object.fromEntries(f.map(p => [p.type, p.value]));
         return `${g.day}/${g.month}/${g.year} ${g.hour}:${g.minute}`;
-    }""",
+    }""" % LOCAL_TZ.key,
     Output("shell-clock", "children"), Input("shell-clock-tick", "n_intervals"))
 
 # Filters -> URL query string (replaceState: no reload) and onto every navigation link.
 clientside_callback(
-    """function (values, dates, navIds) {
+    """function (values, dates, _commune, navIds) {
         const ctx = dash_clientside.callback_context;
         const items = (ctx.inputs_list[0] || []).concat(ctx.inputs_list[1] || []);
         const q = new URLSearchParams(window.location.search);
@@ -127,12 +174,13 @@ clientside_callback(
         const url = window.location.pathname + (qs ? '?' + qs : '');
         if (url !== window.location.pathname + window.location.search) { window.history.replaceState(null, '', url); }
         const shared = new URLSearchParams();
-        ['period', 'start', 'end', 'village'].forEach(k => { if (q.get(k)) { shared.set(k, q.get(k)); } });
+        ['period', 'start', 'end', 'village', 'xa'].forEach(k => { if (q.get(k)) { shared.set(k, q.get(k)); } });
         const s = shared.toString();
         return [navIds.map(id => id.path + (s ? '?' + s : '')), qs];
     }""",
     Output({"type": "nav", "page": ALL, "path": ALL}, "href"), Output("shell-filters-sync", "data"),
     Input({"type": "filter", "name": ALL}, "value"), Input({"type": "filter-date", "name": ALL}, "date"),
+    Input("shell-commune", "data"),     # pages without filters still carry the commune onto the links
     State({"type": "nav", "page": ALL, "path": ALL}, "id"))
 
 # The current page's link is marked.
@@ -152,3 +200,47 @@ clientside_callback(
         return wall ? 'shell-wall' : '';
     }""",
     Output("shell", "className"), Input("shell-url", "pathname"))
+
+
+# The commune of the URL (?xa=) into the store every panel slot reads; unchanged: no update, so the
+# panels are not asked again when another filter moves.
+clientside_callback(
+    """function (search, current) {
+        const xa = new URLSearchParams(search || '').get('xa') || null;
+        return xa === (current === undefined ? undefined : current) ? window.dash_clientside.no_update : xa;
+    }""",
+    Output("shell-commune", "data"), Input("shell-url", "search"), State("shell-commune", "data"))
+
+# The switcher's links open the page being looked at, for the other commune (its own filters dropped:
+# another commune's village means nothing here).
+clientside_callback(
+    """function (path, ids) {
+        return ids.map(id => (path || '/') + '?xa=' + encodeURIComponent(id.xa));
+    }""",
+    Output({"type": "commune-link", "xa": ALL}, "href"), Input("shell-url", "pathname"),
+    State({"type": "commune-link", "xa": ALL}, "id"))
+
+# The brand opens the overview of the commune being shown.
+clientside_callback(
+    """function (xa) { return xa ? '/?xa=' + encodeURIComponent(xa) : '/'; }""",
+    Output("shell-brand", "href"), Input("shell-commune", "data"))
+
+
+@callback(Output("shell-commune-name", "children"), Output("shell-commune-parent", "children"),
+          Output("shell-commune-error", "children"), Input("shell-commune", "data"))
+def update_commune_name(xa):
+    """The header names the commune being shown; a commune the user may not see is refused here and by
+    every panel (the server checks, whatever the browser sends)."""
+    from auth.communes import resolve_commune
+    lang = current_lang()
+    try:
+        commune = resolve_commune(xa)
+        problem = None
+    except BadParam as err:
+        problem = error_alert(err, lang)
+        try:
+            commune = resolve_commune(None)
+        except BadParam:            # no commune at all for this user: the header names none
+            return t("app.title", lang), "", problem
+    name, parent = _commune_name(lang, commune)
+    return name, f" · {parent}" if parent else "", problem

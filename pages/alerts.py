@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from alerts.lifecycle import TransitionError
 from alerts.queries import alert_by_id, alert_history, alerts
 from alerts.rules import get_rules
+from auth.communes import may_see, resolve_commune
 from auth.context import can, current_actor
 from commands import alerts as alert_commands
 from commands.base import check
@@ -52,15 +53,16 @@ def alert_id_of(value) -> int | None:
 
 
 def layout(severity: str | None = None, kind: str | None = None, village: str | None = None, state: str = "active",
-           alert: str | None = None, **_):
+           alert: str | None = None, xa: str | None = None, **_):
     lang = current_lang()
+    commune = resolve_commune(xa)
     if alert not in (None, "") and alert_id_of(alert) is None:
         raise BadParam("error.bad_alert_id", value=alert, param="alert")
     return html.Div([
         page_header(t("alerts.title", lang)),
         filter_bar(extra_filter("severity", t("alerts.severity", lang), [(s, t(f"severity.{s}", lang)) for s in SEVERITIES], severity),
                    extra_filter("kind", t("alerts.kind", lang), [(k, t(f"alert_kind.{k}", lang)) for k in KINDS], kind),
-                   village_filter(lang, village_options(), village),
+                   village_filter(lang, village_options(commune), village),
                    extra_filter("state", t("alerts.state", lang), [(s, t(f"alert_state.{s}", lang)) for s in STATES],
                                 state if state in STATES else "active")),
         html.Div(id=f"{P}-error"),
@@ -91,15 +93,16 @@ def _actions(lang: str) -> html.Div:
 @callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-grid", "columnDefs"), Output(f"{P}-error", "children"),
           Input(fid("severity"), "value"), Input(fid("kind"), "value"), Input(fid("village"), "value"),
           Input(fid("state"), "value"), Input("shell-tick", "n_intervals"), Input(f"{P}-action-result", "children"),
-          Input("shell-alert-done", "data"))
-def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere):
+          Input("shell-alert-done", "data"), Input("shell-commune", "data"))
+def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere, xa):
     lang = current_lang()
     try:
-        village = site.check_village(village)
+        commune = resolve_commune(xa)
+        village = site.check_village(village, commune)
     except AppError as err:
         return [], [], error_alert(err, lang)
     df = alerts(severity if severity in SEVERITIES else None, kind if kind in KINDS else None, village,
-                state if state in STATES else "active")
+                state if state in STATES else "active", commune=commune)
     rows = [{"id": int(r["id"]), "severity": t(f"severity.{r['severity']}", lang), "sev": r["severity"],
              "title": source_text(r["title_vi"] if lang == "vi" else r["title_en"]),
              "state": t(f"alert_state.{r['state']}", lang), "opened": fmt_datetime(r["opened_time"])}
@@ -132,6 +135,8 @@ def show_detail(alert_id, _done):
     if not alert_id:
         return t("alerts.pick", lang)
     alert = alert_by_id(int(alert_id))
+    if alert is not None and not may_see(alert["commune_id"]):
+        alert = None        # another commune's alert reads as unknown: its id is all the link carried
     hist = alert_history(int(alert_id))
     if alert is None or hist.empty:
         return t("alerts.error_unknown", lang, id=alert_id)
@@ -153,7 +158,7 @@ def enable_actions(alert_id, _done):
     """Nothing selected, nothing to act on: acknowledge only an open alert, resolve any unresolved one."""
     alert_id = alert_id_of(alert_id)
     alert = alert_by_id(alert_id) if alert_id is not None else None
-    if alert is None:
+    if alert is None or not may_see(alert["commune_id"]):
         return True, True
     return alert["state"] != "open", alert["state"] == "resolved"
 

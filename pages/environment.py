@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from auth.communes import resolve_commune
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.errors import error_alert
 from components.figures.bars import bar
@@ -19,7 +20,6 @@ from components.page import card, fresh, graph, only_changed, page_header, parse
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from core.site import get_site
 from domain import aqi as aqi_domain
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
 from domain.parameters import PARAMETERS
@@ -44,20 +44,23 @@ def pname(code: str, lang: str) -> str:
 
 
 def layout(period: str = "7d", start: str | None = None, end: str | None = None, village: str | None = None,
-           station: str | None = None, parameter: str = "do", **_):
+           station: str | None = None, parameter: str = "do", xa: str | None = None, **_):
     lang = current_lang()
-    stations = [(d.id, d.name) for d in get_site().devices_of("water_station")]
+    commune = resolve_commune(xa)
+    devs = site.devices("water_station", commune=commune)
+    stations = list(zip(devs["id"], devs["name"]))
     params = [(p, pname(p, lang)) for p in POND_PARAMS]
     return html.Div([
         page_header(t("env.title", lang)),
-        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
+        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(commune), village),
                    extra_filter("station", t("filter.station", lang), stations, station),
                    extra_filter("parameter", t("env.parameter", lang), params, parameter if parameter in POND_PARAMS else "do")),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
             card(t("env.pond", lang), graph(f"{P}-pond", "md", "moi-truong", lang=lang),
                  extra=[html.Span(id=f"{P}-pond-fresh")]),
-            card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),
+            card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)],
+                                                   commune=commune)),
         ], className="grid-2"),
         html.Div([
             card(t("env.air", lang), html.Div([html.Div(id=f"{P}-aqi-now"),
@@ -74,32 +77,33 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
 
 FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("station"), "value"), Input(fid("parameter"), "value"),
-           Input("shell-tick", "n_intervals")]
+           Input("shell-tick", "n_intervals"), Input("shell-commune", "data")]
 
 
 @callback(Output(f"{P}-pond", "figure"), Output(f"{P}-compare", "figure"), Output(f"{P}-pond-fresh", "children"),
           Output(f"{P}-error", "children"), *FILTERS)
-def update_pond(period, dates, village, station, parameter, _tick):
+def update_pond(period, dates, village, station, parameter, _tick, xa):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, dates, village)
-        site.check_device(station, "water_station")
+        commune = resolve_commune(xa)
+        s, e, village = parse_filters(period, dates, village, commune)
+        site.check_device(station, "water_station", commune)
     except AppError as err:
         return no_data(lang, theme), no_data(lang, theme), [], error_alert(err, lang)
     parameter = parameter if parameter in POND_PARAMS else "do"
-    fig, comp = pond_figures(pond_stations(station, village), parameter, s, e, lang, theme)
+    fig, comp = pond_figures(pond_stations(station, village, commune), parameter, s, e, lang, theme, commune)
     return fig, comp, freshness_badge(fresh("sensorthings"), lang), None
 
 
 @memoize("pages", expire=60)
-def pond_figures(ids: tuple[str, ...], parameter: str, s, e, lang: str, theme: str):
+def pond_figures(ids: tuple[str, ...], parameter: str, s, e, lang: str, theme: str, commune: str | None = None):
     """The two pond charts, memoised: every viewer of the same view gets the same figures."""
     names = dict(zip(site.devices()["id"], site.devices()["name"]))
     df = readings.series(ids, parameter, s, e)
     unit = PARAMETERS[parameter].unit
     fig = timeseries(df, lang=lang, unit=unit, names=names, bands=pond_bands(parameter, lang), theme=theme,
                      title=f"{pname(parameter, lang)} ({unit})")
-    all_ids = tuple(d.id for d in get_site().devices_of("water_station"))
+    all_ids = site.device_ids("water_station", commune)
     daily = readings.daily(all_ids, parameter, s, e)
     if daily.empty:
         comp = no_data(lang, theme)
@@ -113,13 +117,14 @@ def pond_figures(ids: tuple[str, ...], parameter: str, s, e, lang: str, theme: s
 
 
 @callback(Output(f"{P}-aqi-now", "children"), Output(f"{P}-aqi", "figure"), *FILTERS)
-def update_air(period, dates, village, station, parameter, _tick):
+def update_air(period, dates, village, station, parameter, _tick, xa):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, _ = parse_filters(period, dates, village)
+        commune = resolve_commune(xa)
+        s, e, _ = parse_filters(period, dates, village, commune)
     except AppError:
         return None, no_data(lang, theme)
-    air_dev = next((d.id for d in get_site().devices_of("air_station")), None)
+    air_dev = site.first_device("air_station", commune)
     if air_dev is None:
         return html.Div(t("common.no_data", lang), className="muted"), no_data(lang, theme)
     now = kpis.air_now(air_dev)
@@ -150,24 +155,25 @@ def update_air(period, dates, village, station, parameter, _tick):
 
 
 @callback(Output(f"{P}-level", "figure"), Output(f"{P}-rain", "figure"), Output(f"{P}-gauges", "children"), *FILTERS)
-def update_hydro(period, dates, village, station, parameter, _tick):
+def update_hydro(period, dates, village, station, parameter, _tick, xa):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, _ = parse_filters(period, dates, village)
+        commune = resolve_commune(xa)
+        s, e, _ = parse_filters(period, dates, village, commune)
     except AppError:
         return no_data(lang, theme), no_data(lang, theme), None
-    gauges = get_site().devices_of("water_gauge")
-    names = {d.id: d.name for d in gauges}
+    gauges = records(site.devices("water_gauge", commune=commune))
+    names = {d["id"]: d["name"] for d in gauges}
     df = readings.series(tuple(names), "water_level", s, e)
-    ref = next((d for d in gauges if d.flood_levels), None)
+    ref = next((d for d in gauges if site.flood_levels(d)), None)
     lines = ()
     if ref is not None:
-        fl = ref.flood_levels
-        lines = tuple(Line(v, ALARM_COLOURS[n], f"{t('env.alarm', lang, n=ROMAN[n])} {ref.name}: "
+        fl = site.flood_levels(ref)
+        lines = tuple(Line(v, ALARM_COLOURS[n], f"{t('env.alarm', lang, n=ROMAN[n])} {ref['name']}: "
                                                  f"{fmt_number(v, lang, 1)} m")
-                      for n, v in ((1, fl.alarm_1), (2, fl.alarm_2), (3, fl.alarm_3)))
+                      for n, v in ((1, fl["alarm_1"]), (2, fl["alarm_2"]), (3, fl["alarm_3"])))
     level = timeseries(df, lang=lang, unit="m", names=names, lines=lines, theme=theme, show_range=False)
-    rain_dev = next((d.id for d in get_site().devices_of("rain_gauge")), None)
+    rain_dev = site.first_device("rain_gauge", commune)
     rain = readings.daily((rain_dev,), "rainfall", s, e) if rain_dev else pd.DataFrame()
     if rain.empty:
         rain_fig = no_data(lang, theme)
@@ -180,7 +186,7 @@ def update_hydro(period, dates, village, station, parameter, _tick):
         style(rain_fig, lang, unit="mm", theme=theme, legend=False)
         rain_fig.update_xaxes(tickformat="%d/%m")
     chips = []
-    for r in records(kpis.gauges_now()):
+    for r in records(kpis.gauges_now(commune=commune)):
         if r["level"] is None:
             continue
         colour = ALARM_COLOURS.get(r["alarm"] or 0)
@@ -194,11 +200,15 @@ mark_selected(P, "stations", "station")
 
 
 @callback(Output(f"{P}-stations", "data"), Output(f"{P}-map-seen", "data"), Input("shell-tick", "n_intervals"),
-          Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
-def update_map(_tick, _done, seen):
+          Input("shell-alert-done", "data"), Input("shell-commune", "data"), State(f"{P}-map-seen", "data"))
+def update_map(_tick, _done, xa, seen):
     lang = current_lang()
-    states = kpis.device_states()
-    latest = readings.latest()
+    try:
+        commune = resolve_commune(xa)
+    except AppError:
+        return only_changed([{"type": "FeatureCollection", "features": []}], seen)
+    states = kpis.device_states(commune=commune)
+    latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
     alerts_by_device = open_alerts_by_device()
     feats = []
     for d in records(states[states["kind"].isin(["water_station", "air_station", "water_gauge", "rain_gauge"])]):

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import dash
 import plotly.graph_objects as go
-from dash import Input, Output, callback, html
+from dash import Input, Output, State, callback, html
 
+from auth.communes import resolve_commune
 from components.errors import error_alert
 from components.figures.bars import bar
 from components.figures.base import no_data, style
@@ -21,13 +22,12 @@ from components.page import card, fresh, graph, page_header, parse_filters, vill
 from core.errors import AppError
 from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
-from core.site import get_site
 from core.text import is_missing, source_text
 from core.timeutil import LOCAL_TZ, local_midnight
 from layouts.context import current_lang, current_theme
 from panels.feedback import weekly_bars
 from queries.base import records
-from queries import reports
+from queries import reports, site
 from queries.windows import week_bounds
 
 dash.register_page(__name__, path="/feedback", order=3, title="Phản ánh – Bộ não số")
@@ -37,12 +37,13 @@ STAGE_COLOURS = {"open": "#0b5cad", "processing": "#f29900", "resolved": "#1e8e3
 
 
 def layout(period: str = "30d", start: str | None = None, end: str | None = None, village: str | None = None,
-           category: str | None = None, stage: str | None = None, **_):
+           category: str | None = None, stage: str | None = None, xa: str | None = None, **_):
     lang = current_lang()
-    cats = [(s.code, s.name if lang == "vi" else s.name_en) for s in get_site().services]
+    commune = resolve_commune(xa)
+    cats = list(site.service_names(lang).items())
     return html.Div([
         page_header(t("fb.title", lang)),
-        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
+        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(commune), village),
                    extra_filter("category", t("filter.category", lang), cats, category),
                    extra_filter("stage", t("fb.stage_filter", lang), [(s, t(f"stage.{s}", lang)) for s in STAGES], stage)),
         html.Div(id=f"{P}-error"),
@@ -51,7 +52,8 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
                   card(t("fb.by_week", lang), graph(f"{P}-weeks", "sm", "phan-anh", lang=lang))], className="grid-2"),
         html.Div([card(t("fb.by_category", lang), graph(f"{P}-cats", "md", "phan-anh", lang=lang)),
                   card(t("fb.by_village", lang), graph(f"{P}-villages", "md", "phan-anh", lang=lang))], className="grid-2"),
-        html.Div([card(t("fb.map", lang), page_map(P, lang, [("reports", t("map.reports", lang), True, True)], village)),
+        html.Div([card(t("fb.map", lang), page_map(P, lang, [("reports", t("map.reports", lang), True, True)], village,
+                                                       commune=commune)),
                   card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
                  className="grid-2"),
         card(t("fb.list", lang), list_grid(f"{P}-grid", lang, 20, "32rem")),
@@ -60,7 +62,7 @@ def layout(period: str = "30d", start: str | None = None, end: str | None = None
 
 FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("category"), "value"), Input(fid("stage"), "value"),
-           Input("shell-tick", "n_intervals")]
+           Input("shell-tick", "n_intervals"), Input("shell-commune", "data")]
 
 
 def _row(label, st, lang):
@@ -72,10 +74,11 @@ def _row(label, st, lang):
           Output(f"{P}-cats", "figure"), Output(f"{P}-villages", "figure"), Output(f"{P}-grid", "rowData"),
           Output(f"{P}-grid", "columnDefs"), Output(f"{P}-reports", "data"), Output(f"{P}-fresh", "children"),
           Output(f"{P}-error", "children"), *FILTERS)
-def update_feedback(period, dates, village, category, stage, _tick):
+def update_feedback(period, dates, village, category, stage, _tick, xa):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, dates, village)
+        commune = resolve_commune(xa)
+        s, e, village = parse_filters(period, dates, village, commune)
     except AppError as err:
         nd = no_data(lang, theme)
         return [], None, nd, nd, nd, [], [], empty(), None, error_alert(err, lang)
@@ -83,12 +86,13 @@ def update_feedback(period, dates, village, category, stage, _tick):
     today = now.astimezone(LOCAL_TZ).date()
     w0, _ = week_bounds(today)
     year0 = local_midnight(today.replace(month=1, day=1))
-    st = reports.report_stats(s, e, village, category)
+    st = reports.report_stats(s, e, village, category, commune=commune)
     f = fresh("open311")
-    vname = dict(village_options()).get(village) if village else None
-    scope = t("cover.village", lang, name=vname) if vname else t("cover.commune", lang)
+    vname = dict(village_options(commune)).get(village) if village else None
+    scope = t("cover.village", lang, name=vname) if vname else (site.commune(commune).get(
+        "name" if lang == "vi" else "name_en") or t("cover.commune", lang))
     in_period = covers_text(lang, start=s, end=e, scope=scope)
-    overdue = reports.overdue_now(village, category)
+    overdue = reports.overdue_now(village, category, commune=commune)
     kp = [kpi_card("received", t("stage.received", lang), st["received"], "", lang, decimals=0, direction="none", fresh=f,
                    page=P, covers=in_period),
           kpi_card("overdue", t("stage.overdue", lang), overdue, "", lang, decimals=0, direction="down", page=P,
@@ -106,17 +110,17 @@ def update_feedback(period, dates, village, category, stage, _tick):
                (t("fb.selected", lang), s, e)]
     head = html.Tr([html.Th(t("fb.col_period", lang))] + [html.Th(t(f"stage.{k}", lang)) for k in
                                                           ("received", "open", "processing", "resolved", "overdue")])
-    summary = html.Table([html.Thead(head), html.Tbody([_row(label, reports.report_stats(a, b, village, category), lang)
+    summary = html.Table([html.Thead(head), html.Tbody([_row(label, reports.report_stats(a, b, village, category, commune=commune), lang)
                                                         for label, a, b in periods])],
                          className="table table-sm table-compact mb-0")
-    week_fig = weekly_bars(reports.weekly_counts(s, e, village, category), lang, theme)
-    names = {sv.code: (sv.name if lang == "vi" else sv.name_en) for sv in get_site().services}
-    cats = reports.report_counts(s, e, "service_code", village, category).sort_values("count", ascending=False)
+    week_fig = weekly_bars(reports.weekly_counts(s, e, village, category, commune=commune), lang, theme)
+    names = site.service_names(lang)
+    cats = reports.report_counts(s, e, "service_code", village, category, commune).sort_values("count", ascending=False)
     cat_fig = bar(cats, x="service_code", lang=lang, labels=names, horizontal=True, theme=theme)
-    vil = reports.report_counts(s, e, "village", village, category)
-    vil_fig = bar(vil, x="village", lang=lang, labels=dict(village_options()), theme=theme)
-    df = reports.reports(s, e, village, category, stage if stage in STAGES else None)
-    vnames = dict(village_options())
+    vil = reports.report_counts(s, e, "village", village, category, commune)
+    vil_fig = bar(vil, x="village", lang=lang, labels=dict(village_options(commune)), theme=theme)
+    df = reports.reports(s, e, village, category, stage if stage in STAGES else None, commune=commune)
+    vnames = dict(village_options(commune))
     rows = [{"id": source_text(r["id"]), "time": fmt_datetime(r["requested_time"]),
              "category": names.get(r["service_code"], source_text(r["service_name"])),
              "village": vnames.get(r["village_id"], "—"),
@@ -143,9 +147,13 @@ def update_feedback(period, dates, village, category, stage, _tick):
 
 
 @callback(Output(f"{P}-history", "children"), Input(f"{P}-grid", "selectedRows"), Input(f"{P}-reports", "clickData"),
-          prevent_initial_call=True)
-def show_history(selected, click):
+          State("shell-commune", "data"), prevent_initial_call=True)
+def show_history(selected, click, xa):
     lang = current_lang()
+    try:
+        commune = resolve_commune(xa)
+    except AppError as err:
+        return error_alert(err, lang)
     rid = None
     if dash.ctx.triggered_id == f"{P}-reports" and isinstance(click, dict):
         rid = clicked_id(click)
@@ -154,7 +162,7 @@ def show_history(selected, click):
     if not isinstance(rid, str) or not rid or len(rid) > 200:
         return t("fb.pick", lang)
     rid = source_text(rid)
-    hist = reports.report_history(rid)
+    hist = reports.report_history(rid, commune)
     if hist.empty:
         return html.Div([html.Strong(rid), html.Div(t("common.no_data", lang), className="muted")])
     return html.Div([html.Strong(rid), html.Ul([

@@ -10,7 +10,10 @@ from datetime import datetime, timedelta, timezone
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from auth.communes import resolve_commune
 from auth.context import can
+from components.errors import error_alert
+from core.errors import BadParam
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
 from components.page import card, only_changed, page_header
@@ -30,15 +33,17 @@ P = "ov"
 KINDS = DEVICE_KINDS
 
 
-def layout(**_):
+def layout(xa: str | None = None, **_):
     lang = current_lang()
+    commune = resolve_commune(xa)
     return html.Div([
         page_header(t("overview.title", lang)),
         *[dcc.Store(id=f"{P}-{part}-seen") for part in ("map", "alerts", "changes")],
         pillar_grid(lang),
         html.Div([
             card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
-                                                              k == "camera") for k in KINDS], drill_villages=False)),
+                                                              k == "camera") for k in KINDS], drill_villages=False,
+                                                     commune=commune)),
             html.Div([card(t("overview.alerts", lang), html.Div(id=f"{P}-alerts")),
                       card(t("overview.changes", lang), html.Div(id=f"{P}-changes"))]),
         ], className="grid-2"),
@@ -63,8 +68,8 @@ def pillar_grid(lang: str) -> html.Div:
     return html.Div([html.Div(blocks[:2], className="grid-2"), html.Div(blocks[2:], className="grid-3")])
 
 
-def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]:
-    latest = readings.latest()
+def device_features(states, lang: str, can_act: bool = False, commune: str | None = None) -> dict[str, list]:
+    latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
     alerts_by_device = open_alerts_by_device()
     by_kind: dict[str, list] = {}
     for d in records(states):
@@ -73,7 +78,10 @@ def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
         lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
         dev = quote(str(d["id"]), safe="")
-        link = {"camera": f"/security?camera={dev}", "wifi": "/digital"}.get(d["kind"], f"/environment?station={dev}")
+        link = {"camera": f"/security?camera={dev}", "wifi": "/digital?"}.get(d["kind"], f"/environment?station={dev}")
+        if commune:     # the device's page, for its commune
+            link += ("" if link.endswith("?") else "&") + f"xa={quote(commune, safe='')}"
+        link = link.rstrip("?")
         # the operator goes from the marker straight to acknowledging or resolving its alert
         popup = popup_html(d["name"], lines, link, t("map.open_device", lang)) + alert_popup(alerts_by_device.get(d["id"]), lang, can_act)
         by_kind.setdefault(d["kind"], []).append(feature(
@@ -83,26 +91,36 @@ def device_features(states, lang: str, can_act: bool = False) -> dict[str, list]
 
 
 @callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Output(f"{P}-map-seen", "data"),
-          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
-def update_map(_tick, _done, seen):
-    return only_changed(device_layers(current_lang(), int(time.time()) // 60, can("operator")), seen)
+          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), Input("shell-commune", "data"),
+          State(f"{P}-map-seen", "data"))
+def update_map(_tick, _done, xa, seen):
+    try:
+        commune = resolve_commune(xa)
+    except BadParam:    # the header says why; the map shows nothing of a commune the user may not see
+        return only_changed([{"type": "FeatureCollection", "features": []} for _ in KINDS], seen)
+    return only_changed(device_layers(current_lang(), int(time.time()) // 60, can("operator"), commune), seen)
 
 
 @memoize("pages", expire=60)
-def device_layers(lang: str, minute: int, can_act: bool = False) -> list[dict]:
+def device_layers(lang: str, minute: int, can_act: bool = False, commune: str | None = None) -> list[dict]:
     """`can_act`: popups with alert buttons (operators) or without (viewers); each cached on its own."""
-    feats = device_features(kpis.device_states(), lang, can_act)
+    feats = device_features(kpis.device_states(commune=commune), lang, can_act, commune)
     return [{"type": "FeatureCollection", "features": feats.get(k, [])} for k in KINDS]
 
 
 @callback(Output(f"{P}-alerts", "children"), Output(f"{P}-alerts-seen", "data"), Input("shell-tick", "n_intervals"),
-          Input("shell-alert-done", "data"), State(f"{P}-alerts-seen", "data"))
-def update_alerts(_tick, _done, seen):
-    return only_changed([alert_list(current_lang())], seen)
+          Input("shell-alert-done", "data"), Input("shell-commune", "data"), State(f"{P}-alerts-seen", "data"))
+def update_alerts(_tick, _done, xa, seen):
+    lang = current_lang()
+    try:
+        commune = resolve_commune(xa)
+    except BadParam as err:
+        return only_changed([error_alert(err, lang)], seen)
+    return only_changed([alert_list(lang, commune)], seen)
 
 
-def alert_list(lang: str):
-    df = open_alerts(limit=8)
+def alert_list(lang: str, commune: str | None = None):
+    df = open_alerts(limit=8, commune=commune)
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
@@ -112,28 +130,33 @@ def alert_list(lang: str):
 
 
 @callback(Output(f"{P}-changes", "children"), Output(f"{P}-changes-seen", "data"), Input("shell-tick", "n_intervals"),
-          State(f"{P}-changes-seen", "data"))
-def update_changes(_, seen):
-    return only_changed([changes(current_lang(), int(time.time()) // 60)], seen)
+          Input("shell-commune", "data"), State(f"{P}-changes-seen", "data"))
+def update_changes(_, xa, seen):
+    lang = current_lang()
+    try:
+        commune = resolve_commune(xa)
+    except BadParam as err:
+        return only_changed([error_alert(err, lang)], seen)
+    return only_changed([changes(lang, int(time.time()) // 60, commune)], seen)
 
 
 @memoize("pages", expire=60)
-def changes(lang: str, minute: int):
+def changes(lang: str, minute: int, commune: str | None = None):
     now = datetime.fromtimestamp(minute * 60, timezone.utc)
     day = now - timedelta(days=1)
     items = []
-    st = reports.report_stats(day, now)
+    st = reports.report_stats(day, now, commune=commune)
     if st["received"]:
         items.append(t("change.reports_new", lang, n=st["received"]))
-    resolved = reports.reports(now - timedelta(days=120), now, stage="resolved", limit=5000)
+    resolved = reports.reports(now - timedelta(days=120), now, stage="resolved", limit=5000, commune=commune)
     n_res = int((resolved["closed_time"] >= day).sum()) if not resolved.empty else 0
     if n_res:
         items.append(t("change.reports_resolved", lang, n=n_res))
-    ev = events.event_counts(day, now, "label")
+    ev = events.event_counts(day, now, "label", commune=commune)
     if not ev.empty:
         items.append(t("change.events", lang, n=fmt_number(int(ev["count"].sum()), lang, 0)))
-    srcs = health.sources()
-    lv = indicators.latest_values()
+    srcs = health.sources(commune=commune)
+    lv = indicators.latest_values(scope=indicators.commune_scope(commune))
     n_ind = int((lv["generated_time"] >= day).sum()) if not lv.empty else 0
     if n_ind:
         items.append(t("change.indicators", lang, n=n_ind))
@@ -141,7 +164,7 @@ def changes(lang: str, minute: int):
         if r["state"] == "down":
             items.append(t("change.source_down", lang, source=r["source"],
                            time=fmt_datetime(r["down_since_time"])))
-    for r in records(kpis.gauges_now()):
+    for r in records(kpis.gauges_now(commune=commune)):
         if r["level"] is not None and r["alarm"]:
             items.append(t("change.gauge", lang, name=r["name"], level=fmt_number(r["level"], lang, 2),
                            rel=relative_text(r["level"], r["levels"], lang)))

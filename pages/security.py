@@ -7,6 +7,7 @@ from urllib.parse import quote
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from auth.communes import resolve_commune
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.cameras import offline_cameras
 from components.errors import error_alert
@@ -19,7 +20,6 @@ from components.page import card, fresh, graph, only_changed, page_header, parse
 from core.errors import AppError
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
-from core.site import get_site
 from core.text import source_text
 from layouts.context import current_lang, current_theme
 from queries.base import records
@@ -31,17 +31,19 @@ LABELS = ("person", "car", "motorcycle", "bicycle", "truck", "dog")
 
 
 def layout(period: str = "7d", start: str | None = None, end: str | None = None, village: str | None = None,
-           camera: str | None = None, label: str | None = None, **_):
+           camera: str | None = None, label: str | None = None, xa: str | None = None, **_):
     lang = current_lang()
-    cams = [(d.id, d.name) for d in get_site().devices_of("camera")]
+    commune = resolve_commune(xa)
+    devs = site.devices("camera", commune=commune)
+    cams = list(zip(devs["id"], devs["name"]))
     return html.Div([
         page_header(t("sec.title", lang)),
-        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
+        filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(commune), village),
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
         html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([card(t("sec.map", lang), html.Div([
-                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
+                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)], commune=commune),
                            html.Div(id=f"{P}-offline", className="mt-2")]),
                        extra=[html.Span(id=f"{P}-online")]),
                   card(t("sec.heatmap", lang), graph(f"{P}-heat", "lg", "an-ninh", lang=lang))], className="grid-2"),
@@ -55,21 +57,22 @@ def layout(period: str = "7d", start: str | None = None, end: str | None = None,
 
 FILTERS = [*period_inputs(),
            Input(fid("village"), "value"), Input(fid("camera"), "value"), Input(fid("label"), "value"),
-           Input("shell-tick", "n_intervals")]
+           Input("shell-tick", "n_intervals"), Input("shell-commune", "data")]
 
 
 @callback(Output(f"{P}-heat", "figure"), Output(f"{P}-cams", "figure"), Output(f"{P}-labels", "figure"),
           Output(f"{P}-villages", "figure"), Output(f"{P}-latest", "children"), Output(f"{P}-error", "children"),
           *FILTERS)
-def update_events(period, dates, village, camera, label, _tick):
+def update_events(period, dates, village, camera, label, _tick, xa):
     lang, theme = current_lang(), current_theme()
     try:
-        s, e, village = parse_filters(period, dates, village)
-        site.check_device(camera, "camera")
+        commune = resolve_commune(xa)
+        s, e, village = parse_filters(period, dates, village, commune)
+        site.check_device(camera, "camera", commune)
     except AppError as err:
         nd = no_data(lang, theme)
         return nd, nd, nd, nd, None, error_alert(err, lang)
-    cams = (camera,) if camera else None
+    cams = (camera,) if camera else (site.device_ids("camera", commune) or ("",))
     labels = (label,) if label in LABELS else None
     heat = hour_weekday(events.event_counts(s, e, "hour_weekday", cams, labels, village), lang=lang, theme=theme)
     by_cam = events.event_counts(s, e, "camera", cams, labels, village).sort_values("count", ascending=False).head(15)
@@ -78,7 +81,7 @@ def update_events(period, dates, village, camera, label, _tick):
     by_label = events.event_counts(s, e, "label", cams, labels, village)
     label_fig = bar(by_label, x="label", lang=lang, labels={x: t(f"label.{x}", lang) for x in LABELS}, theme=theme)
     by_village = events.event_counts(s, e, "village", cams, labels, village)
-    vnames = dict(village_options())
+    vnames = dict(village_options(commune))
     village_fig = bar(by_village, x="village_id", lang=lang, labels=vnames, theme=theme)
     latest = events.latest_events(30, s, e, cams, labels, village)
     rows = []
@@ -110,10 +113,15 @@ mark_selected(P, "cameras", "camera")
 
 @callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-offline", "children"),
           Output(f"{P}-map-seen", "data"),
-          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), State(f"{P}-map-seen", "data"))
-def update_map(_tick, _done, seen):
+          Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), Input("shell-commune", "data"),
+          State(f"{P}-map-seen", "data"))
+def update_map(_tick, _done, xa, seen):
     lang = current_lang()
-    status = events.camera_status()
+    try:
+        commune = resolve_commune(xa)
+    except AppError:
+        commune = ""    # nobody's: an empty map; the header says why
+    status = events.camera_status(commune=commune) if commune != "" else events.camera_status().iloc[0:0]
     alerts_by_device = open_alerts_by_device()   # a person at night, a flood-watch detection: act from the marker
     feats = []
     for r in records(status):

@@ -8,6 +8,7 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, callback, html
 
+from auth.communes import resolve_commune
 from components.errors import error_alert
 from components.figures.bars import indicator_trend
 from components.figures.base import no_data, style
@@ -18,6 +19,7 @@ from components.page import card, fresh, graph, page_header, parse_filters
 from core.errors import AppError
 from core.formatting import fmt_date, fmt_number, fmt_period
 from core.i18n import t
+from core.timeutil import LOCAL_TZ
 from domain import index766
 from domain.catalogue import CATALOGUE
 from layouts.context import current_lang, current_theme
@@ -54,27 +56,30 @@ def name(code: str, lang: str) -> str:
 @callback(Output(f"{P}-kpis", "children"), Output(f"{P}-dossiers", "figure"), Output(f"{P}-rates", "figure"),
           Output(f"{P}-766", "children"), Output(f"{P}-fresh", "children"), Output(f"{P}-error", "children"),
           *period_inputs(),
-          Input("shell-tick", "n_intervals"))
-def update_services(period, dates, _tick):
+          Input("shell-tick", "n_intervals"), Input("shell-commune", "data"))
+def update_services(period, dates, _tick, xa):
     lang, theme = current_lang(), current_theme()
     try:
+        commune = resolve_commune(xa)
         s, e, _ = parse_filters(period, dates, None)
     except AppError as err:
         nd = no_data(lang, theme)
         return [], nd, nd, None, None, error_alert(err, lang)
     f = fresh("indicators")
+    scope = indicators.commune_scope(commune)
     ps, pe = previous_window(s, e)
     cards, summaries = [], {}
     for code in KPI_CODES:
-        now_ = summaries[code] = indicators.period_summary(code, s, e)
-        before = indicators.period_summary(code, ps, pe)
+        now_ = summaries[code] = indicators.period_summary(code, s, e, scope)
+        before = indicators.period_summary(code, ps, pe, scope)
         d = CATALOGUE[code]
         label = t("svc.766_published", lang) if code == "index_766_score" else name(code, lang)
         unit = {"%": "%", "days": t("common.days", lang), "points": "điểm" if lang == "vi" else "points"}.get(d.unit, "")
         cards.append(kpi_card(code, label, now_["value"], unit, lang, previous=before["value"],
                               previous_label=t("kpi.vs_previous", lang), direction=d.direction, target=d.target,
                               fresh=f, page=P, covers=covers_text(lang, first=now_["first"], last=now_["last"])))
-    weekly = indicators.indicator_series(("dossiers_received", "dossier_on_time_rate"), start=s, end=e, period_kind="week")
+    weekly = indicators.indicator_series(("dossiers_received", "dossier_on_time_rate"), scope, start=s, end=e,
+                                         period_kind="week")
     rec = weekly[weekly["indicator"] == "dossiers_received"].set_index("period_start")["value"]
     on_time = weekly[weekly["indicator"] == "dossier_on_time_rate"].set_index("period_start")
     if rec.empty:
@@ -82,19 +87,19 @@ def update_services(period, dates, _tick):
     else:
         good = on_time["numerator"].reindex(rec.index)
         late = (on_time["denominator"] - on_time["numerator"]).reindex(rec.index)
-        x = rec.index.tz_convert("Asia/Ho_Chi_Minh")
+        x = rec.index.tz_convert(LOCAL_TZ)
         dossiers = go.Figure([go.Bar(x=x, y=good, name=t("svc.on_time", lang), marker_color="#1e8e3e"),
                               go.Bar(x=x, y=late, name=t("svc.late", lang), marker_color="#d93025")])
         dossiers.update_layout(barmode="stack")
         style(dossiers, lang, theme=theme, unit=t("svc.received", lang))
         dossiers.update_xaxes(tickformat="%d/%m")
     rate_codes = ("online_dossier_rate", "dossier_on_time_rate", "online_payment_rate", "dossier_digitised_rate")
-    monthly = indicators.indicator_series(rate_codes, start=s, end=e, period_kind="month")
+    monthly = indicators.indicator_series(rate_codes, scope, start=s, end=e, period_kind="month")
     rates = indicator_trend(monthly, lang=lang, names={c: name(c, lang) for c in rate_codes}, unit="%", theme=theme)
     # the 766 estimate uses the very numbers of the cards above: the same period, the same rule
-    values = {c: summaries[c]["value"] if c in summaries else indicators.period_summary(c, s, e)["value"]
+    values = {c: summaries[c]["value"] if c in summaries else indicators.period_summary(c, s, e, scope)["value"]
               for c in rate_codes + ("online_service_rate", "dossier_complaint_rate", "report_satisfaction_rate")}
-    values["report_on_time_rate"] = reports.report_stats(s, e)["on_time_rate"]   # 5.2, from Open311
+    values["report_on_time_rate"] = reports.report_stats(s, e, commune=commune)["on_time_rate"]   # 5.2, from Open311
     sc = index766.score(values)
     cards.insert(len(cards), kpi_card(
         "index_766_estimate", t("svc.766_estimate", lang), sc["total"],

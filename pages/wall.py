@@ -23,7 +23,6 @@ from components.map import base_layers
 from core.errors import BadParam, SiteConfigError
 from core.formatting import fmt_datetime, fmt_number, fmt_time
 from core.i18n import t
-from core.site import get_site
 from core.text import source_text
 from core.walls import Wall, get_walls, playlist_steps, walls_version
 from domain.parameters import PARAMETERS
@@ -31,6 +30,7 @@ from layouts.context import current_lang
 from layouts.panel_view import slot
 from queries import events, health
 from queries.base import records
+from queries.site import site_view
 
 TITLE = "Màn hình tường – Bộ não số"
 CONFIG_POLL_MS = 20_000     # an open wall asks whether its walls file changed (README "The wall")
@@ -51,7 +51,7 @@ def _wall(name: str | None) -> Wall:
 def wall_config(wall: Wall) -> dict:
     """What the browser's rotation needs: each playlist's steps with their seconds, and the file's version
     (a saved change is noticed by comparing it)."""
-    return {"wall": wall.name, "playlists": playlist_steps(wall, get_site()), "sound": wall.sound,
+    return {"wall": wall.name, "playlists": playlist_steps(wall, site_view()), "sound": wall.sound,
             "version": walls_version()}
 
 
@@ -61,7 +61,7 @@ def layout(name: str | None = None, **_):
         wall = _wall(name)
     except BadParam as err:
         return html.Div(error_alert(err, lang), className="wall wall-missing")
-    commune = get_site().commune
+    commune = site_view().commune
     return html.Div([
         dcc.Store(id="wall-config", data=wall_config(wall)),
         dcc.Store(id="wall-position"), dcc.Store(id="wall-current"), dcc.Store(id="wall-alarms"),
@@ -105,7 +105,7 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
     playlist = next((p for p in wall.playlists if p.name == playlist_name), None)
     if playlist is None:
         raise BadParam("wall.error_playlist", value=str(playlist_name)[:40])
-    flat = next(p for p in playlist_steps(wall, get_site()) if p["name"] == playlist.name)["steps"]
+    flat = next(p for p in playlist_steps(wall, site_view()) if p["name"] == playlist.name)["steps"]
     step = flat[int(step_index) % len(flat)]
     slide = playlist.slides[step["slide"]]
     filters = dict(slide.filters)
@@ -205,7 +205,7 @@ def _threshold_text(alert: dict, lang: str) -> str | None:
     limits = [f"< {fmt_number(lv.value, lang, 2)}" for lv in rule.below if lv.severity == alert["severity"]] + \
              [f"> {fmt_number(lv.value, lang, 2)}" for lv in rule.above if lv.severity == alert["severity"]]
     if rule.kind == "level" and alert.get("device_id"):
-        device = get_site().device(alert["device_id"])
+        device = site_view().device(alert["device_id"])
         if device and device.flood_levels:
             fl = device.flood_levels
             limits = [f"BĐ I {fmt_number(fl.alarm_1, lang, 1)} · BĐ II {fmt_number(fl.alarm_2, lang, 1)} · "
@@ -216,14 +216,14 @@ def _threshold_text(alert: dict, lang: str) -> str | None:
 
 
 def _nearest_camera(lat: float, lon: float) -> str | None:
-    cams = [d for d in get_site().devices_of("camera") if d.lat is not None and d.lon is not None]
+    cams = [d for d in site_view().devices_of("camera") if d.lat is not None and d.lon is not None]
     if not cams:
         return None
     return min(cams, key=lambda d: (d.lat - lat) ** 2 + ((d.lon - lon) * math.cos(math.radians(lat))) ** 2).id
 
 
 def _alarm_map(alert: dict, lang: str):
-    site = get_site()
+    site = site_view()
     device = site.device(alert["device_id"]) if alert.get("device_id") else None
     village = site.village(alert["village_id"] or (device.village if device else None) or "")
     center = (device.lat, device.lon) if device and device.lat is not None else \

@@ -6,8 +6,9 @@ export of the same minute share one answer."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from panels import environment, feedback, indicators, operations, security  # noqa: F401 - they register
+from panels import city, environment, feedback, indicators, operations, security  # noqa: F401 - they register
 from panels.base import REGISTRY, Filters, Panel, PanelData, restrict, with_error
 from core.errors import BadParam
 from queries.cache import memoize
@@ -24,13 +25,19 @@ def get_panel(panel_id: str) -> Panel:
 
 @memoize("pages", expire=60)
 def _cached(panel_id: str, filters: Filters, minute: int) -> PanelData:
-    return REGISTRY[panel_id].data(filters)
+    data = REGISTRY[panel_id].data(filters)
+    data.commune = filters.commune
+    return data
 
 
 def data_for(panel_id: str, filters: Filters | None = None) -> PanelData:
+    """The panel's data for these filters. The commune is resolved first (None: the default commune), so
+    the cache keeps one answer per commune whichever way it was named. Who may see which commune is
+    checked by the caller that knows the user (layouts/panel_view.py, the export route)."""
     panel = get_panel(panel_id)
     filters = restrict(filters or Filters(), panel.uses)
     try:
+        filters = replace(filters, commune=filters.commune_id())
         return _cached(panel_id, filters, int(time.time()) // 60)
     except BadParam as err:
         return with_error(panel_id, err)

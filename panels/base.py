@@ -23,7 +23,6 @@ import pandas as pd
 
 from components.page import fresh
 from core.errors import BadParam
-from core.site import get_site
 from domain.freshness import worst
 from queries import site
 from queries.windows import PERIODS, window
@@ -33,20 +32,24 @@ PanelKind = Literal["kpi", "chart", "table"]
 
 @dataclass(frozen=True)
 class Filters:
-    """What a panel is asked about: a period (or explicit dates), and optionally a village, a device,
-    a parameter. Hashable, so answers can be cached per filter set."""
+    """What a panel is asked about: a commune (None: the default one), a period (or explicit dates), and
+    optionally a village, a device, a parameter. Hashable, so answers are cached per filter set and a
+    commune's answer never serves another commune."""
     period: str = "7d"
     start: str | None = None
     end: str | None = None
     village: str | None = None
     device: str | None = None
     parameter: str | None = None
+    commune: str | None = None
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> "Filters":
         """From a URL query, a wall slide or a callback store; unknown keys are ignored, every value
         is checked later by `window()` and the panel (BadParam with a translated message)."""
         values = values if isinstance(values, dict) else {}
+        if "xa" in values and "commune" not in values:    # the URL's name for the commune
+            values = {**values, "commune": values["xa"]}
         kept = {k: (str(v)[:64] if v not in (None, "") else None) for k, v in values.items()
                 if k in cls.__dataclass_fields__}
         if kept.get("period") is None:
@@ -65,8 +68,17 @@ class Filters:
         given one, so the weekly meeting and the weekly report ask the same panel about any week."""
         return self.window() if self.period == "custom" else None
 
+    def commune_id(self) -> str | None:
+        """The commune asked about, checked against the store (None given: the default commune)."""
+        return site.check_commune(self.commune)
+
     def checked_village(self) -> str | None:
-        return site.check_village(self.village)
+        """The village filter, which must be one of this commune's villages."""
+        return site.check_village(self.village, self.commune_id())
+
+    def checked_device(self, kind: str | None = None) -> str | None:
+        """The device filter, which must be one of this commune's devices (of that kind)."""
+        return site.check_device(self.device, kind, self.commune_id())
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -88,16 +100,21 @@ class PanelData:
     simulated: bool = False
     notes: list[str] = field(default_factory=list)
     error: BadParam | None = None        # a bad filter: the renderer shows the message, not a number
+    commune: str | None = None           # the commune asked about (set by panels.data_for)
 
     def scope_name(self, lang: str) -> str:
         from core.i18n import t
         kind, _, ref = self.scope.partition(":")
         if kind == "village":
-            village = get_site().village(ref)
-            return village.name if village else ref
+            village = site.village_row(ref)
+            return village["name"] if village else ref
         if kind == "device":
-            device = get_site().device(ref)
-            return device.name if device else ref
+            device = site.device_row(ref)
+            return device["name"] if device else ref
+        if kind == "commune" and ref:
+            commune = site.commune(ref)
+            if commune:
+                return commune["name"] if lang == "vi" else commune["name_en"]
         return t("cover.commune", lang)
 
 
@@ -162,5 +179,5 @@ def with_error(panel_id: str, err: BadParam) -> PanelData:
 
 def restrict(filters: Filters, uses: tuple[str, ...]) -> Filters:
     """Only the filters a panel reads: the cache key then does not split on filters it ignores."""
-    keep = {"period", "start", "end", *uses}
+    keep = {"period", "start", "end", "commune", *uses}
     return replace(filters, **{k: None for k in ("village", "device", "parameter") if k not in keep})

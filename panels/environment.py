@@ -12,7 +12,6 @@ from components.figures.timeseries import Band, Line, timeseries
 from core.errors import BadParam
 from core.formatting import fmt_number
 from core.i18n import t
-from core.site import get_site
 from domain import aqi as aqi_domain
 from domain import pond
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
@@ -34,24 +33,30 @@ def parameter_name(code: str, lang: str) -> str:
     return p.vi if lang == "vi" else p.en
 
 
-def _device_of(kind: str, wanted: str | None) -> str | None:
-    """The device the filter names (checked: another kind is a BadParam), or the kind's first one."""
+def _device_of(kind: str, wanted: str | None, commune: str | None) -> str | None:
+    """The device the filter names (checked: another kind or another commune's is a BadParam), or the
+    commune's first one of the kind."""
     if wanted:
-        site.check_device(wanted, kind)
+        site.check_device(wanted, kind, commune)
         return wanted
-    return next((d.id for d in get_site().devices_of(kind)), None)
+    return site.first_device(kind, commune)
+
+
+def _commune_scope(commune: str | None) -> str:
+    return f"commune:{commune}" if commune else "commune"
 
 
 # --- VN_AQI now --------------------------------------------------------------------------------------
 
 def aqi_now_data(filters: Filters) -> PanelData:
     try:
-        device = _device_of("air_station", filters.device)
+        commune = filters.commune_id()
+        device = _device_of("air_station", filters.device, commune)
     except BadParam as err:
         return with_error("env.aqi_now", err)
     now = kpis.air_now(device) if device else {"aqi": None}
     return make_data("env.aqi_now", SOURCES, value=now.get("aqi"), extra={"air": now}, now=True,
-                     scope=f"device:{device}" if device else "commune")
+                     scope=f"device:{device}" if device else _commune_scope(commune))
 
 
 def aqi_now_kpi(data: PanelData, lang: str) -> dict:
@@ -70,10 +75,11 @@ register(Panel("env.aqi_now", "Chỉ số chất lượng không khí (VN_AQI) h
 
 def river_now_data(filters: Filters) -> PanelData:
     try:
-        device = _device_of("water_gauge", filters.device)
+        commune = filters.commune_id()
+        device = _device_of("water_gauge", filters.device, commune)
     except BadParam as err:
         return with_error("env.river_now", err)
-    gauges = kpis.gauges_now()
+    gauges = kpis.gauges_now(commune=commune)
     row = next((r for r in records(gauges) if r["device"] == device), None) if not gauges.empty else None
     return make_data("env.river_now", SOURCES, value=row["level"] if row else None,
                      extra={"gauge": row, "device": device}, now=True, scope=f"device:{device}")
@@ -97,16 +103,17 @@ register(Panel("env.river_now", "Mực nước hiện tại", "Water level now",
 
 def rain24_data(filters: Filters) -> PanelData:
     """The last 24 hours, or the rain over a named window (a meeting week)."""
-    device = next((d.id for d in get_site().devices_of("rain_gauge")), None)
     try:
         named = filters.named_window()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("env.rain_24h", err)
+    device = site.first_device("rain_gauge", commune)
     end = _now()
     start, end = named or (end - timedelta(hours=24), end)
     total = kpis.rain_total(device, start, end) if device else None
     return make_data("env.rain_24h", SOURCES, value=total, start=start, end=end,
-                     scope=f"device:{device}" if device else "commune")
+                     scope=f"device:{device}" if device else _commune_scope(commune))
 
 
 register(Panel("env.rain_24h", "Lượng mưa 24 giờ qua", "Rain in the last 24 h", "environment", "kpi", SOURCES,
@@ -121,13 +128,15 @@ def pond_share_data(filters: Filters) -> PanelData:
     """The last 7 days against the 7 before, or a named window against the one before it."""
     try:
         named = filters.named_window()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("env.pond_do_share", err)
     end = _now()
     start, end = named or (end - timedelta(days=7), end)
-    value = kpis.pond_share("do", start, end)
-    previous = kpis.pond_share("do", start - (end - start), start)
-    return make_data("env.pond_do_share", SOURCES, value=value, extra={"previous": previous}, start=start, end=end)
+    value = kpis.pond_share("do", start, end, commune)
+    previous = kpis.pond_share("do", start - (end - start), start, commune)
+    return make_data("env.pond_do_share", SOURCES, value=value, extra={"previous": previous}, start=start, end=end,
+                     scope=_commune_scope(commune))
 
 
 register(Panel("env.pond_do_share", "Giờ có oxy hòa tan đạt QCVN (7 ngày)", "Hours with DO within QCVN (7 days)",
@@ -147,24 +156,28 @@ def pond_bands(parameter: str, lang: str) -> tuple[Band, ...]:
     return tuple(out)
 
 
-def pond_stations(station: str | None, village: str | None) -> tuple[str, ...]:
-    devs = get_site().devices_of("water_station")
+def pond_stations(station: str | None, village: str | None, commune: str | None = None) -> tuple[str, ...]:
+    """The station asked about, else the village's stations, else the commune's."""
     if station:
         return (station,)
-    return tuple(d.id for d in devs if village is None or d.village == village) or tuple(d.id for d in devs)
+    devs = site.devices("water_station", commune=commune)
+    ids = tuple(devs[devs["village_id"] == village]["id"]) if village else ()
+    return ids or tuple(devs["id"])
 
 
 def pond_series_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
         village = filters.checked_village()
-        site.check_device(filters.device, "water_station")
+        filters.checked_device("water_station")
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("env.pond_series", err)
     parameter = filters.parameter if filters.parameter in POND_PARAMS else "do"
-    ids = pond_stations(filters.device, village)
+    ids = pond_stations(filters.device, village, commune)
     frame = readings.series(ids, parameter, start, end)
-    scope = f"device:{filters.device}" if filters.device else (f"village:{village}" if village else "commune")
+    scope = f"device:{filters.device}" if filters.device else (f"village:{village}" if village
+                                                               else _commune_scope(commune))
     return make_data("env.pond_series", SOURCES, frame=frame, extra={"parameter": parameter, "devices": ids},
                      start=start, end=end, scope=scope)
 
@@ -192,11 +205,12 @@ def pond_compare_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
         village = filters.checked_village()
-        site.check_device(filters.device, "water_station")
+        filters.checked_device("water_station")
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("env.pond_compare", err)
     parameter = filters.parameter if filters.parameter in POND_PARAMS else "do"
-    all_ids = tuple(d.id for d in get_site().devices_of("water_station"))
+    all_ids = site.device_ids("water_station", commune)
     daily = readings.daily(all_ids, parameter, start, end)
     if daily.empty:
         frame = pd.DataFrame(columns=["device", "mean"])
@@ -204,8 +218,8 @@ def pond_compare_data(filters: Filters) -> PanelData:
         frame = daily.groupby("device").apply(lambda p: (p["mean"] * p["count"]).sum() / p["count"].sum(),
                                               include_groups=False).reset_index(name="mean")
     return make_data("env.pond_compare", SOURCES, frame=frame,
-                     extra={"parameter": parameter, "selected": pond_stations(filters.device, village)},
-                     start=start, end=end)
+                     extra={"parameter": parameter, "selected": pond_stations(filters.device, village, commune)},
+                     start=start, end=end, scope=_commune_scope(commune))
 
 
 def pond_compare_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
@@ -228,12 +242,14 @@ register(Panel("env.pond_compare", "So sánh các trạm (trung bình kỳ)", "S
 def aqi_daily_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
-        device = _device_of("air_station", filters.device if filters.device and filters.device.startswith("air")
-                            else None)
+        commune = filters.commune_id()
+        air = set(site.device_ids("air_station", commune))
+        device = _device_of("air_station", filters.device if filters.device in air else None, commune)
     except BadParam as err:
         return with_error("env.aqi_daily", err)
     frame = kpis.aqi_daily(device, start, end) if device else pd.DataFrame(columns=["time", "aqi", "dominant"])
-    return make_data("env.aqi_daily", SOURCES, frame=frame, start=start, end=end, scope=f"device:{device}")
+    return make_data("env.aqi_daily", SOURCES, frame=frame, start=start, end=end,
+                     scope=f"device:{device}" if device else _commune_scope(commune))
 
 
 def aqi_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
@@ -257,23 +273,26 @@ register(Panel("env.aqi_daily", "VN_AQI theo ngày", "Daily VN_AQI", "environmen
 def river_levels_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("env.river_levels", err)
-    gauges = get_site().devices_of("water_gauge")
-    frame = readings.series(tuple(d.id for d in gauges), "water_level", start, end)
-    return make_data("env.river_levels", SOURCES, frame=frame, start=start, end=end)
+    gauges = records(site.devices("water_gauge", commune=commune))
+    frame = readings.series(tuple(d["id"] for d in gauges), "water_level", start, end)
+    info = [{"id": d["id"], "name": d["name"], "flood_levels": site.flood_levels(d)} for d in gauges]
+    return make_data("env.river_levels", SOURCES, frame=frame, start=start, end=end, extra={"gauges": info},
+                     scope=_commune_scope(commune))
 
 
 def river_levels_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
-    gauges = get_site().devices_of("water_gauge")
-    ref = next((d for d in gauges if d.flood_levels), None)
+    gauges = data.extra.get("gauges", [])
+    ref = next((d for d in gauges if d["flood_levels"]), None)
     lines = ()
     if ref is not None:
-        fl = ref.flood_levels
-        lines = tuple(Line(v, ALARM_COLOURS[n], f"{t('env.alarm', lang, n=ROMAN[n])} {ref.name}: "
+        fl = ref["flood_levels"]
+        lines = tuple(Line(v, ALARM_COLOURS[n], f"{t('env.alarm', lang, n=ROMAN[n])} {ref['name']}: "
                                                  f"{fmt_number(v, lang, 1)} m")
-                      for n, v in ((1, fl.alarm_1), (2, fl.alarm_2), (3, fl.alarm_3)))
-    return timeseries(data.frame, lang=lang, unit="m", names={d.id: d.name for d in gauges}, lines=lines,
+                      for n, v in ((1, fl["alarm_1"]), (2, fl["alarm_2"]), (3, fl["alarm_3"])))
+    return timeseries(data.frame, lang=lang, unit="m", names={d["id"]: d["name"] for d in gauges}, lines=lines,
                       theme=theme, show_range=False)
 
 
@@ -286,14 +305,15 @@ register(Panel("env.river_levels", "Mực nước sông và kênh", "River and c
 def rain_daily_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("env.rain_daily", err)
-    device = next((d.id for d in get_site().devices_of("rain_gauge")), None)
+    device = site.first_device("rain_gauge", commune)
     frame = readings.daily((device,), "rainfall", start, end) if device else pd.DataFrame()
     if not frame.empty:
         frame = frame.assign(total=frame["mean"] * frame["count"])
     return make_data("env.rain_daily", SOURCES, frame=frame, start=start, end=end,
-                     scope=f"device:{device}" if device else "commune")
+                     scope=f"device:{device}" if device else _commune_scope(commune))
 
 
 def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:

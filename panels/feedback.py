@@ -9,10 +9,9 @@ from components.figures.bars import bar
 from components.figures.base import no_data, style
 from core.errors import BadParam
 from core.i18n import t
-from core.site import get_site
 from core.timeutil import LOCAL_TZ
 from panels.base import Filters, Panel, PanelData, make_data, register, with_error
-from queries import reports
+from queries import reports, site
 from queries.windows import week_bounds
 
 SOURCES = ("open311",)
@@ -28,21 +27,24 @@ def week_data(filters: Filters) -> PanelData:
     history covers last week: no history is not 0)."""
     try:
         named = filters.named_window()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("fb.reports_week", err)
-    first = reports.first_report_t()
+    first = reports.first_report_t(commune)
+    scope = f"commune:{commune}"
     if named:   # a named window (a meeting week): counted only where the stored history covers all of it
         start, end = named
-        value = reports.report_stats(start, end)["received"] if first is not None and first <= start.timestamp() else None
-        return make_data("fb.reports_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end)
+        value = reports.report_stats(start, end, commune=commune)["received"] if first is not None and first <= start.timestamp() else None
+        return make_data("fb.reports_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end,
+                         scope=scope)
     now = _now()
     w0, _ = week_bounds(now.astimezone(LOCAL_TZ).date())
-    value = reports.report_stats(w0, now)["received"] if first is not None else None
+    value = reports.report_stats(w0, now, commune=commune)["received"] if first is not None else None
     previous = None
     if first is not None and first <= (w0 - timedelta(days=7)).timestamp():
-        previous = reports.report_stats(w0 - timedelta(days=7), now - timedelta(days=7))["received"]
+        previous = reports.report_stats(w0 - timedelta(days=7), now - timedelta(days=7), commune=commune)["received"]
     return make_data("fb.reports_week", SOURCES, value=value, extra={"previous": previous, "this_week": True},
-                     start=w0, end=now)
+                     start=w0, end=now, scope=scope)
 
 
 register(Panel("fb.reports_week", "Phản ánh tuần này", "Reports this week", "government", "kpi", SOURCES, week_data,
@@ -54,10 +56,11 @@ register(Panel("fb.reports_week", "Phản ánh tuần này", "Reports this week"
 def overdue_data(filters: Filters) -> PanelData:
     try:
         village = filters.checked_village()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("fb.reports_overdue", err)
-    return make_data("fb.reports_overdue", SOURCES, value=reports.overdue_now(village), now=True,
-                     scope=f"village:{village}" if village else "commune", notes=["cover.all_unresolved"])
+    return make_data("fb.reports_overdue", SOURCES, value=reports.overdue_now(village, commune=commune), now=True,
+                     scope=f"village:{village}" if village else f"commune:{commune}", notes=["cover.all_unresolved"])
 
 
 register(Panel("fb.reports_overdue", "Phản ánh quá hạn", "Reports overdue", "government", "kpi", SOURCES,
@@ -70,10 +73,11 @@ def weekly_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
         village = filters.checked_village()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("fb.weekly", err)
-    return make_data("fb.weekly", SOURCES, frame=reports.weekly_counts(start, end, village), start=start, end=end,
-                     scope=f"village:{village}" if village else "commune")
+    return make_data("fb.weekly", SOURCES, frame=reports.weekly_counts(start, end, village, commune=commune), start=start, end=end,
+                     scope=f"village:{village}" if village else f"commune:{commune}")
 
 
 def weekly_bars(weeks, lang: str, theme: str) -> go.Figure:
@@ -97,17 +101,19 @@ def categories_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
         village = filters.checked_village()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("fb.categories", err)
-    frame = reports.report_counts(start, end, "service_code", village).sort_values("count", ascending=False)
+    frame = reports.report_counts(start, end, "service_code", village, commune=commune).sort_values("count", ascending=False)
     return make_data("fb.categories", SOURCES, frame=frame, start=start, end=end,
-                     scope=f"village:{village}" if village else "commune")
+                     extra={"names": {lang: site.service_names(lang) for lang in ("vi", "en")}},
+                     scope=f"village:{village}" if village else f"commune:{commune}")
 
 
 def categories_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     if data.frame is None or data.frame.empty:
         return no_data(lang, theme)
-    names = {sv.code: (sv.name if lang == "vi" else sv.name_en) for sv in get_site().services}
+    names = data.extra.get("names", {}).get(lang, {})
     return bar(data.frame, x="service_code", lang=lang, labels=names, theme=theme, horizontal=True)
 
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from core.i18n import t
-from core.site import get_site
 from panels.base import Filters, Panel, PanelData, make_data, register
-from queries import events, indicators, readings
+from queries import events, indicators, readings, site
 
 SOURCES = ("indicators",)
 
 
 def _indicator_data(panel_id: str, code: str):
     def data(filters: Filters) -> PanelData:
-        latest = indicators.latest_values((code,))
+        commune = filters.commune_id()
+        latest = indicators.latest_values((code,), indicators.commune_scope(commune))
         row = latest.iloc[0].to_dict() if not latest.empty else {}
         value = row.get("value")
         return make_data(panel_id, SOURCES, value=None if value is None or value != value else float(value),
                          extra={"previous": row.get("previous_value"), "target": row.get("target"),
                                 "direction": row.get("direction") or "up", "period": row.get("period"),
-                                "previous_period": row.get("previous_period")})
+                                "previous_period": row.get("previous_period")}, scope=f"commune:{commune}")
     return data
 
 
@@ -54,10 +54,12 @@ for panel_id, code, vi, en, pillar, unit, decimals, href in INDICATOR_PANELS:
 def wifi_data(filters: Filters) -> PanelData:
     """Hotspots that reported within the last hour, of those the site file lists."""
     now = datetime.now(timezone.utc)
-    wifi = readings.latest(kind="wifi", parameter="wifi_clients")
-    online = None if wifi.empty else int((wifi["time"] > now - timedelta(hours=1)).sum())
-    return make_data("soc.wifi_online", ("sensorthings",), value=online,
-                     extra={"of": len(get_site().devices_of("wifi"))}, now=True, notes=["cover.hotspots"])
+    commune = filters.commune_id()
+    hotspots = site.device_ids("wifi", commune)
+    wifi = readings.latest(kind="wifi", parameter="wifi_clients", device_ids=hotspots) if hotspots else None
+    online = None if wifi is None or wifi.empty else int((wifi["time"] > now - timedelta(hours=1)).sum())
+    return make_data("soc.wifi_online", ("sensorthings",), value=online, extra={"of": len(hotspots)}, now=True,
+                     notes=["cover.hotspots"], scope=f"commune:{commune}")
 
 
 register(Panel("soc.wifi_online", "Điểm Wi-Fi hoạt động", "Wi-Fi hotspots online", "society", "kpi",
@@ -67,9 +69,10 @@ register(Panel("soc.wifi_online", "Điểm Wi-Fi hoạt động", "Wi-Fi hotspot
 
 
 def cameras_data(filters: Filters) -> PanelData:
-    cams = events.camera_status()
+    commune = filters.commune_id()
+    cams = events.camera_status(commune=commune)
     rate = None if cams.empty or cams["online"].isna().all() else 100.0 * cams["online"].fillna(False).mean()
-    return make_data("soc.cameras_online", ("frigate",), value=rate, now=True)
+    return make_data("soc.cameras_online", ("frigate",), value=rate, now=True, scope=f"commune:{commune}")
 
 
 register(Panel("soc.cameras_online", "Camera hoạt động", "Cameras online", "security", "kpi", ("frigate",),

@@ -11,7 +11,9 @@ from queries.base import records
 
 
 def open_alerts_data(filters: Filters) -> PanelData:
-    return make_data("ops.open_alerts", (), frame=open_alerts(limit=50), now=True)
+    commune = filters.commune_id()
+    return make_data("ops.open_alerts", (), frame=open_alerts(limit=50, commune=commune), now=True,
+                     scope=f"commune:{commune}")
 
 
 def open_alerts_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
@@ -29,9 +31,10 @@ register(Panel("ops.open_alerts", "Cảnh báo đang mở", "Open alerts", "oper
 
 
 def sources_data(filters: Filters) -> PanelData:
-    frame = health.sources()
+    commune = filters.commune_id()
+    frame = health.sources(commune=commune)
     frame = frame.assign(order=frame["state"].map(FRESH_ORDER)).sort_values("order", ascending=False)
-    return make_data("ops.sources", (), frame=frame.drop(columns="order"), now=True)
+    return make_data("ops.sources", (), frame=frame.drop(columns="order"), now=True, scope=f"commune:{commune}")
 
 
 def sources_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:

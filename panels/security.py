@@ -18,22 +18,25 @@ SOURCES = ("frigate",)
 def week_data(filters: Filters) -> PanelData:
     try:
         named = filters.named_window()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("sec.events_week", err)
-    first = events.first_event_t()
+    first = events.first_event_t(commune)
+    scope = f"commune:{commune}"
     if named:   # a named window (a meeting week): counted only where the stored history covers all of it
         start, end = named
-        value = (int(events.event_counts(start, end, "label")["count"].sum())
+        value = (int(events.event_counts(start, end, "label", commune=commune)["count"].sum())
                  if first is not None and first <= start.timestamp() else None)
-        return make_data("sec.events_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end)
+        return make_data("sec.events_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end,
+                         scope=scope)
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     w0, _ = week_bounds(now.astimezone(LOCAL_TZ).date())
-    value = int(events.event_counts(w0, now, "label")["count"].sum()) if first is not None else None
+    value = int(events.event_counts(w0, now, "label", commune=commune)["count"].sum()) if first is not None else None
     previous = None
     if first is not None and first <= (w0 - timedelta(days=7)).timestamp():
-        previous = int(events.event_counts(w0 - timedelta(days=7), now - timedelta(days=7), "label")["count"].sum())
+        previous = int(events.event_counts(w0 - timedelta(days=7), now - timedelta(days=7), "label", commune=commune)["count"].sum())
     return make_data("sec.events_week", SOURCES, value=value, extra={"previous": previous, "this_week": True},
-                     start=w0, end=now)
+                     start=w0, end=now, scope=scope)
 
 
 register(Panel("sec.events_week", "Sự kiện camera tuần này", "Camera events this week", "security", "kpi", SOURCES,
@@ -46,11 +49,12 @@ def by_label_data(filters: Filters) -> PanelData:
     try:
         start, end = filters.window()
         village = filters.checked_village()
+        commune = filters.commune_id()
     except BadParam as err:
         return with_error("sec.by_label", err)
-    frame = events.event_counts(start, end, "label", village=village).sort_values("count", ascending=False)
+    frame = events.event_counts(start, end, "label", village=village, commune=commune).sort_values("count", ascending=False)
     return make_data("sec.by_label", SOURCES, frame=frame, start=start, end=end,
-                     scope=f"village:{village}" if village else "commune")
+                     scope=f"village:{village}" if village else f"commune:{commune}")
 
 
 def by_label_figure(data: PanelData, lang: str, theme: str):

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select
 
 from domain import index766
 from domain.catalogue import CATALOGUE
+from queries import site
 from queries.base import frame
 from queries.cache import memoize
 from store.engine import get_engine
@@ -50,20 +51,27 @@ def _indicator_values(period_kind: str = "month") -> pd.DataFrame:
                  ["indicator", "scope", "period", "period_start_t", "value", "numerator", "denominator"])
 
 
-def commune_outside_villages(values: pd.DataFrame) -> list[dict]:
+def commune_outside_villages(values: pd.DataFrame, commune_of: dict[str, str] | None = None) -> list[dict]:
     """A commune's share is a weighted mean of its villages' shares: it cannot lie outside their range
-    (tested wherever at least two villages reported the same indicator and period)."""
+    (tested wherever at least two of its villages reported the same indicator and period).
+    commune_of: village id -> commune id (the store's); None with one commune in `values`: all its villages."""
     out = []
     df = values.dropna(subset=["value"])
     villages = df[df["scope"].str.startswith("village:")]
     communes = df[df["scope"].str.startswith("commune:")]
     if villages.empty or communes.empty:
         return out
-    rng = villages.groupby(["indicator", "period"])["value"].agg(["min", "max", "count"])
+    if commune_of is None:
+        only = communes["scope"].unique()
+        scope_of = {s: only[0] for s in villages["scope"]} if len(only) == 1 else {}
+    else:
+        scope_of = {f"village:{v}": f"commune:{c}" for v, c in commune_of.items()}
+    villages = villages.assign(commune=villages["scope"].map(scope_of))
+    rng = villages.groupby(["commune", "indicator", "period"])["value"].agg(["min", "max", "count"])
     for r in communes.itertuples(index=False):
         if CATALOGUE.get(r.indicator) is None or not CATALOGUE[r.indicator].is_rate:
             continue   # a count is a sum of its villages, not a mean: the range test does not apply
-        key = (r.indicator, r.period)
+        key = (r.scope, r.indicator, r.period)
         if key not in rng.index or rng.loc[key, "count"] < 2:
             continue
         lo, hi = float(rng.loc[key, "min"]), float(rng.loc[key, "max"])
@@ -182,8 +190,9 @@ def findings(now: int | None = None) -> pd.DataFrame:
     """Every finding of every check, worst first then newest; an empty frame when all agree."""
     now = int(now or time.time())
     values = _indicator_values()
-    rows = (commune_outside_villages(values) + rate_vs_parts(values) + composite_766(values)
-            + counter_backwards(values) + flat_series(now) + device_stopped(now))
+    known = site.villages()
+    rows = (commune_outside_villages(values, dict(zip(known["id"], known["commune_id"]))) + rate_vs_parts(values)
+            + composite_766(values) + counter_backwards(values) + flat_series(now) + device_stopped(now))
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     if df.empty:
         return df

@@ -18,6 +18,14 @@ from store.engine import get_engine
 from store.models import CameraEvent, Device, EventHourCount, SourceHealth
 
 BY = ("camera", "label", "village", "day", "hour_weekday")
+NO_CAMERA = ("",)    # a commune without cameras: a filter that matches nothing (an empty one matches all)
+
+
+def _cameras_of(commune: str | None, cameras: tuple | None) -> tuple | None:
+    """The cameras a question is about: those named, else the commune's (None: every commune's)."""
+    if cameras or not commune:
+        return cameras
+    return site.device_ids("camera", commune) or NO_CAMERA
 
 
 def _filtered(stmt, start, end, cameras, labels, village):
@@ -84,9 +92,10 @@ def _counted(by: str, start, end, cameras, labels, village) -> pd.DataFrame:
 
 @memoize("events", expire=60)
 def event_counts(start, end, by: str, cameras: tuple | None = None, labels: tuple | None = None,
-                 village: str | None = None) -> pd.DataFrame:
+                 village: str | None = None, commune: str | None = None) -> pd.DataFrame:
     if by not in BY:
         raise BadParam("error.bad_param", value=by)
+    cameras = _cameras_of(commune, cameras)
     if by == "day":
         df = _counted("day", start, end, cameras, labels, village).rename(columns={"key": "day"})
         df["day"] = pd.to_datetime(df["day"].astype("int64"), unit="s", utc=True)
@@ -115,19 +124,25 @@ def event_counts(start, end, by: str, cameras: tuple | None = None, labels: tupl
 
 
 @memoize("events", expire=300)
-def first_event_t() -> int | None:
-    """When the stored history of events begins: a week before it has no count to compare with."""
+def first_event_t(commune: str | None = None) -> int | None:
+    """When the stored history of events begins (of the commune's cameras): a week before it has no count
+    to compare with."""
+    stmt = select(func.min(CameraEvent.start_t))
+    if commune:
+        stmt = stmt.where(CameraEvent.device_id.in_(_cameras_of(commune, None)))
     with get_engine().connect() as conn:
-        return conn.scalar(select(func.min(CameraEvent.start_t)))
+        return conn.scalar(stmt)
 
 
 @memoize("events", expire=60)
 def latest_events(limit: int = 50, start=None, end=None, cameras: tuple | None = None, labels: tuple | None = None,
-                  village: str | None = None) -> pd.DataFrame:
+                  village: str | None = None, commune: str | None = None) -> pd.DataFrame:
     stmt = (select(CameraEvent.id, CameraEvent.start_t, CameraEvent.end_t, CameraEvent.device_id, Device.name,
                    Device.village_id, CameraEvent.label, CameraEvent.sub_label, CameraEvent.score,
                    CameraEvent.top_score, CameraEvent.zones, CameraEvent.has_snapshot, CameraEvent.snapshot_url)
             .join(Device, Device.id == CameraEvent.device_id))
+    if commune:
+        stmt = stmt.where(Device.commune_id == commune)
     if start is not None and end is not None:
         stmt = _filtered(stmt, start, end, cameras, labels, village)
     stmt = stmt.order_by(CameraEvent.start_t.desc()).limit(max(1, min(int(limit), 500)))
@@ -136,7 +151,7 @@ def latest_events(limit: int = 50, start=None, end=None, cameras: tuple | None =
 
 
 @memoize("events", expire=60)
-def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None) -> pd.DataFrame:
+def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """online: True when the camera reported within silent_after_s and Frigate itself answers;
     None (unknown) when Frigate is down or was never polled: we do not guess."""
     now = int(now or time.time())
@@ -146,6 +161,8 @@ def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None) -> pd.
               .correlate(Device).scalar_subquery())
     stmt = (select(Device.id, Device.name, Device.village_id, Device.lat, Device.lon, Device.role, last_t)
             .where(Device.kind == "camera").order_by(Device.id))
+    if commune:
+        stmt = stmt.where(Device.commune_id == commune)
     df = frame(stmt, ["device", "name", "village_id", "lat", "lon", "role", "last_event_time"])
     with get_engine().connect() as conn:
         row = conn.execute(select(SourceHealth.__table__).where(SourceHealth.source == "frigate")).first()

@@ -17,15 +17,19 @@ TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t",
 
 
 @memoize("health", expire=30)
-def sources(now: int | None = None) -> pd.DataFrame:
+def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """One row per source with its freshness state (domain.freshness), judged on the raw row before
-    pandas turns its NULLs into NaN."""
+    pandas turns its NULLs into NaN. commune: the sources serving it (its own and the city-wide ones,
+    whose commune_id is null); None: every source."""
     now = int(now or time.time())
     t = SourceHealth.__table__
     cols = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
             "stored_total", "rejected_total"]
     with get_engine().connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(select(*[t.c[c] for c in cols]).order_by(t.c.source))]
+        stmt = select(*[t.c[c] for c in cols]).order_by(t.c.source)
+        if commune:
+            stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
         # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row
         links: dict[str, dict[str, int]] = {}
         for source, key, value in conn.execute(select(Watermark.source, Watermark.key, Watermark.t)

@@ -11,6 +11,12 @@ from queries.windows import epoch
 from store.models import Indicator, IndicatorValue
 
 CATALOGUE_COLUMNS = ["code", "name_vi", "name_en", "unit", "pillar", "direction", "target", "origin", "link_766"]
+def commune_scope(commune: str | None = None) -> str:
+    """The scope indicator values of a commune are kept under (None: the default commune)."""
+    from queries.site import default_commune
+    return f"commune:{commune or default_commune()}"
+
+
 SERIES_COLUMNS = ["indicator", "scope", "period", "period_kind", "period_start", "value", "numerator", "denominator",
                   "simulated", "generated_time"]
 
@@ -22,9 +28,10 @@ def catalogue() -> pd.DataFrame:
 
 
 @memoize("indicators", expire=300)
-def indicator_series(codes: tuple[str, ...], scope: str = "commune:quang_tho", start=None, end=None,
+def indicator_series(codes: tuple[str, ...], scope: str | None = None, start=None, end=None,
                      period_kind: str | None = "month") -> pd.DataFrame:
     v = IndicatorValue
+    scope = scope or commune_scope()
     stmt = select(v.indicator, v.scope, v.period, v.period_kind, v.period_start_t, v.value, v.numerator,
                   v.denominator, v.simulated, v.generated_t).where(v.indicator.in_(codes), v.scope == scope)
     if period_kind:
@@ -37,10 +44,11 @@ def indicator_series(codes: tuple[str, ...], scope: str = "commune:quang_tho", s
 
 
 @memoize("indicators", expire=300)
-def latest_values(codes: tuple[str, ...] | None = None, scope: str = "commune:quang_tho",
+def latest_values(codes: tuple[str, ...] | None = None, scope: str | None = None,
                   period_kind: str = "month") -> pd.DataFrame:
     """The newest reported period of each indicator with the one before it. A null value stays null."""
     v, c = IndicatorValue, Indicator
+    scope = scope or commune_scope()
     stmt = (select(v.indicator, v.period, v.period_start_t, v.value, v.simulated, v.generated_t, c.target,
                    c.direction, c.unit, c.pillar)
             .join(c, c.code == v.indicator).where(v.scope == scope, v.period_kind == period_kind)
@@ -62,7 +70,7 @@ def latest_values(codes: tuple[str, ...] | None = None, scope: str = "commune:qu
 
 
 @memoize("indicators", expire=300)
-def rate(code: str, scope: str = "commune:quang_tho", start=None, end=None, period_kind: str = "month") -> float | None:
+def rate(code: str, scope: str | None = None, start=None, end=None, period_kind: str = "month") -> float | None:
     """Σ numerator / Σ denominator over the periods in range; None when nothing was reported."""
     df = indicator_series((code,), scope, start, end, period_kind)
     df = df.dropna(subset=["numerator", "denominator"])
@@ -71,7 +79,7 @@ def rate(code: str, scope: str = "commune:quang_tho", start=None, end=None, peri
 
 
 @memoize("indicators", expire=300)
-def period_summary(code: str, start, end, scope: str = "commune:quang_tho", period_kind: str = "month") -> dict:
+def period_summary(code: str, start, end, scope: str | None = None, period_kind: str = "month") -> dict:
     """One number for a card that follows the selected period, with what it covers: a rate reported with
     numerator and denominator is Σ numerator / Σ denominator over the period's months ("sum"); anything
     else is its newest reported month in the period ("latest"). {value, how, first, last} with the

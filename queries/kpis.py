@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from core.site import get_site
+from core.timeutil import LOCAL_OFFSET_S
 from domain import aqi, flood, freshness, pond
 from queries import health, readings, site
 from queries.base import records
@@ -19,7 +19,7 @@ def _now(now) -> datetime:
 
 
 @memoize("readings", expire=60)
-def air_now(device: str = "air_1", now: int | None = None) -> dict:
+def air_now(device: str, now: int | None = None) -> dict:
     """Hourly VN_AQI now: NowCast over the last 12 hourly means for PM, 1-h means for gases."""
     end = _now(now)
     start = end - timedelta(hours=12)
@@ -56,25 +56,26 @@ def aqi_daily(device: str, start, end) -> pd.DataFrame:
     df = readings.hourly_means(device, pollutants, start, end)
     by_day: dict[str, dict] = {p: {} for p in pollutants}
     if not df.empty:
-        df["day"] = (df["time"] + pd.Timedelta(hours=7)).dt.floor("D")
+        df["day"] = (df["time"] + pd.Timedelta(seconds=LOCAL_OFFSET_S)).dt.floor("D")
         for (p, day), vals in df.groupby(["parameter", "day"], sort=True)["mean"]:
             by_day[p][day] = vals.tolist()
     days = sorted(set().union(*(d.keys() for d in by_day.values())))
     rows = []
     for day in days:
         r = aqi.daily_aqi(*(by_day[p].get(day, []) for p in ("pm25", "pm10", "o3", "co", "so2", "no2")))
-        rows.append({"time": day - pd.Timedelta(hours=7), "aqi": r.value, "dominant": r.dominant})
+        rows.append({"time": day - pd.Timedelta(seconds=LOCAL_OFFSET_S), "aqi": r.value, "dominant": r.dominant})
     return pd.DataFrame(rows, columns=["time", "aqi", "dominant"])
 
 
 @memoize("readings", expire=60)
-def gauges_now(now: int | None = None) -> pd.DataFrame:
-    """Each river/field gauge: level now, alarm level (0-3) from the site file, trend over 3 h."""
+def gauges_now(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
+    """Each river/field gauge of the commune (every commune's: None): level now, alarm level (0-3) from
+    its site file (kept in the store), trend over 3 h."""
     end = _now(now)
     rows = []
-    gauges = get_site().devices_of("water_gauge")
+    gauges = records(site.devices("water_gauge", commune=commune))
     # one query for every gauge (a site ten times larger has ten times the gauges, not ten times the trips)
-    every = readings.series(tuple(d.id for d in gauges), "water_level", end - timedelta(hours=3),
+    every = readings.series(tuple(d["id"] for d in gauges), "water_level", end - timedelta(hours=3),
                             end + timedelta(minutes=1)) if gauges else pd.DataFrame(columns=readings.COLUMNS)
     # each gauge's points as plain tuples in one pass over the columns (the frame is in time order per
     # device): a frame sliced per gauge cost more than the query on a site with 300 gauges
@@ -82,25 +83,27 @@ def gauges_now(now: int | None = None) -> pd.DataFrame:
     for dev, ts, v in zip(every["device"], every["time"], every["value"]):
         points.setdefault(dev, []).append((ts, float(v)))
     for d in gauges:
-        mine = points.get(d.id, [])
+        mine = points.get(d["id"], [])
         level = mine[-1][1] if mine else None
         t = mine[-1][0] if mine else None
-        levels = flood.Levels(d.flood_levels.alarm_1, d.flood_levels.alarm_2, d.flood_levels.alarm_3) \
-            if d.flood_levels else None
+        fl = site.flood_levels(d)
+        levels = flood.Levels(fl["alarm_1"], fl["alarm_2"], fl["alarm_3"]) if fl else None
         pts = [(int(ts.timestamp()), v) for ts, v in mine]
-        rows.append({"device": d.id, "name": d.name, "level": level, "time": t,
+        rows.append({"device": d["id"], "name": d["name"], "commune_id": d["commune_id"], "level": level, "time": t,
                      "alarm": flood.alarm_level(level, levels) if levels else None,
                      "levels": levels, "trend_m_h": flood.trend_m_per_h(pts)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["device", "name", "commune_id", "level", "time", "alarm", "levels", "trend_m_h"])
 
 
 @memoize("readings", expire=300)
-def pond_share(parameter: str, start, end) -> float | None:
+def pond_share(parameter: str, start, end, commune: str | None = None) -> float | None:
     """Share of the stations' hourly means inside the QCVN range (0-100), None if no data
     (pond.share_in_range's rule, counted by the database)."""
     if parameter not in pond.QCVN:
         return None
-    ids = tuple(d.id for d in get_site().devices_of("water_station"))
+    ids = site.device_ids("water_station", commune)
+    if not ids:
+        return None
     inside, total = readings.hours_between(ids, parameter, *pond.QCVN[parameter], start, end)
     return 100.0 * inside / total if total else None
 
@@ -112,18 +115,19 @@ def rain_total(device: str, start, end) -> float | None:
 
 
 @memoize("site", expire=60)
-def device_states(now: int | None = None) -> pd.DataFrame:
-    """Every device with its state for the map: ok / warning / alarm / offline / unknown / none."""
+def device_states(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
+    """Every device of the commune (of every commune: None) with its state for the map: ok / warning /
+    alarm / offline / unknown / none."""
     now_t = int(now or time.time())
-    devs = site.devices()
-    latest = readings.latest()
+    devs = site.devices(commune=commune)
+    latest = readings.latest(device_ids=tuple(devs["id"]) if commune else None)
     cams = None
     try:
         from queries.events import camera_status
         cams = camera_status(now=now_t).set_index("device")
     except Exception:  # noqa: BLE001
         cams = pd.DataFrame()
-    gauges = gauges_now(now_t) if get_site().devices_of("water_gauge") else pd.DataFrame()
+    gauges = gauges_now(now_t, commune)
     # plain dicts for the per-device loop: indexing a frame per device was a third of the call on a 10x site
     gauge_alarm = dict(zip(gauges["device"], gauges["alarm"])) if not gauges.empty else {}
     cam_online = dict(zip(cams.index, cams["online"])) if not cams.empty else {}

@@ -12,9 +12,8 @@ from datetime import date, datetime, timezone
 import pandas as pd
 from sqlalchemy import func, select
 
-from core.site import get_site
 from domain.weeks import local_today, week_label, week_window
-from queries import events, health, indicators, readings
+from queries import events, health, indicators, readings, site
 from queries import reports as report_queries
 from queries.base import records
 from queries.cache import memoize
@@ -113,27 +112,28 @@ def repeated_alerts(start: datetime, end: datetime, at_least: int = REPEATED_AT_
     return df
 
 
-def down_for_long(now: int | None = None, longer_than_s: int = DOWN_LONG_S) -> pd.DataFrame:
+def down_for_long(now: int | None = None, longer_than_s: int = DOWN_LONG_S, commune: str | None = None) -> pd.DataFrame:
     """Sources down and devices silent for longer than `longer_than_s`: kind (source | device), id, name,
     since_time (None when never heard from), href."""
     now = int(now or time.time())
     rows = []
-    for s in records(health.sources(now)):
+    for s in records(health.sources(now, commune)):
         since = s["down_since_time"] if s["state"] == "down" else None
         if since is not None and now - since.timestamp() >= longer_than_s:
             rows.append({"kind": "source", "id": s["source"], "name": s["source"], "since_time": since, "href": "/data"})
     latest = readings.latest()
     newest = ({} if latest.empty else {d: ts for d, ts in latest.groupby("device")["time"].max().items()})
     health_by_source = {s["source"]: s["state"] for s in records(health.sources(now))}
-    for d in get_site().devices:
-        if d.source in ("none", "frigate") or health_by_source.get(d.source) in (None, "never", "down"):
-            continue   # no live source, cameras (see below), or the whole source is down (listed above)
-        seen = newest.get(d.id)
+    for d in records(site.devices(commune=commune)):
+        if not d["from_site_file"] or d["source"] in ("none", "frigate") \
+                or health_by_source.get(d["source"]) in (None, "never", "down"):
+            continue   # not in a site file, no live source, cameras (see below), or the whole source is down
+        seen = newest.get(d["id"])
         if seen is None or now - seen.timestamp() >= longer_than_s:
-            rows.append({"kind": "device", "id": d.id, "name": d.name, "since_time": seen,
-                         "href": f"/environment?station={d.id}" if d.kind != "wifi" else "/digital"})
+            rows.append({"kind": "device", "id": d["id"], "name": d["name"], "since_time": seen,
+                         "href": f"/environment?station={d['id']}" if d["kind"] != "wifi" else "/digital"})
     if health_by_source.get("frigate") in ("ok", "late"):
-        for c in records(events.camera_status(silent_after_s=longer_than_s, now=now)):
+        for c in records(events.camera_status(silent_after_s=longer_than_s, now=now, commune=commune)):
             if c["online"] is False:
                 rows.append({"kind": "device", "id": c["device"], "name": c["name"], "since_time": c["last_event_time"],
                              "href": f"/security?camera={c['device']}"})

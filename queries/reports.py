@@ -22,8 +22,10 @@ REPORT_COLUMNS = ["id", "requested_time", "service_code", "service_name", "stage
                   "media_url"]
 
 
-def _where(stmt, start, end, village, service_code, stage=None):
+def _where(stmt, start, end, village, service_code, stage=None, commune=None):
     stmt = stmt.where(Report.requested_t >= epoch(start), Report.requested_t < epoch(end))
+    if commune:
+        stmt = stmt.where(Report.commune_id == commune)
     if village:
         stmt = stmt.where(Report.village_id == village)
     if service_code:
@@ -34,7 +36,8 @@ def _where(stmt, start, end, village, service_code, stage=None):
 
 
 @memoize("reports", expire=60)
-def report_counts(start, end, by: str, village: str | None = None, service_code: str | None = None) -> pd.DataFrame:
+def report_counts(start, end, by: str, village: str | None = None, service_code: str | None = None,
+                  commune: str | None = None) -> pd.DataFrame:
     if by not in BY:
         raise BadParam("error.bad_param", value=by)
     local = Report.requested_t + LOCAL_OFFSET_S
@@ -42,7 +45,7 @@ def report_counts(start, end, by: str, village: str | None = None, service_code:
            "day": (local - local % 86400 - LOCAL_OFFSET_S),
            # ISO weeks start on Monday; epoch day 0 was a Thursday, hence the +3 days
            "week": (local - (local + 3 * 86400) % (7 * 86400) - LOCAL_OFFSET_S)}[by].label(by)
-    stmt = _where(select(key, func.count()).group_by(key), start, end, village, service_code)
+    stmt = _where(select(key, func.count()).group_by(key), start, end, village, service_code, commune=commune)
     df = frame(stmt, [by, "count"])
     if by in ("day", "week"):
         df[by] = pd.to_datetime(df[by], unit="s", utc=True)
@@ -50,15 +53,18 @@ def report_counts(start, end, by: str, village: str | None = None, service_code:
 
 
 @memoize("reports", expire=60)
-def first_report_t() -> int | None:
-    """When the stored history of reports begins (see events.first_event_t)."""
+def first_report_t(commune: str | None = None) -> int | None:
+    """When the stored history of reports (of the commune) begins (see events.first_event_t)."""
+    stmt = select(func.min(Report.requested_t))
+    if commune:
+        stmt = stmt.where(Report.commune_id == commune)
     with get_engine().connect() as conn:
-        return conn.scalar(select(func.min(Report.requested_t)))
+        return conn.scalar(stmt)
 
 
 @memoize("reports", expire=60)
 def report_stats(start, end, village: str | None = None, service_code: str | None = None,
-                 now: int | None = None) -> dict:
+                 now: int | None = None, commune: str | None = None) -> dict:
     now = int(now or time.time())
     due_end = func.coalesce(Report.closed_t, now)
     stmt = _where(select(
@@ -73,7 +79,7 @@ def report_stats(start, end, village: str | None = None, service_code: str | Non
         func.avg(case((Report.closed_t.is_not(None), Report.closed_t - Report.requested_t))),
         func.sum(case(((Report.stage == "resolved") & (Report.closed_t <= Report.deadline_t), 1), else_=0)),
         func.sum(case((Report.deadline_t.is_not(None) & (due_end > Report.deadline_t), 1), else_=0)),
-    ), start, end, village, service_code)
+    ), start, end, village, service_code, commune=commune)
     with __import__("store.engine", fromlist=["get_engine"]).get_engine().connect() as conn:
         row = conn.execute(stmt).first()
     received = int(row[0] or 0)
@@ -88,13 +94,13 @@ def report_stats(start, end, village: str | None = None, service_code: str | Non
 
 @memoize("reports", expire=60)
 def reports(start, end, village: str | None = None, service_code: str | None = None, stage: str | None = None,
-            limit: int = 500, now: int | None = None) -> pd.DataFrame:
+            limit: int = 500, now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     now = int(now or time.time())
     stmt = _where(select(Report.id, Report.requested_t, Report.service_code, Report.service_name, Report.stage,
                          Report.status, Report.description, Report.village_id, Report.lat, Report.lon,
                          Report.deadline_t, Report.closed_t, Report.first_response_t, Report.address,
                          Report.media_url),
-                  start, end, village, service_code, stage if stage != "overdue" else None)
+                  start, end, village, service_code, stage if stage != "overdue" else None, commune)
     if stage == "overdue":
         stmt = stmt.where(Report.stage != "resolved", Report.deadline_t < now)
     stmt = stmt.order_by(Report.requested_t.desc()).limit(max(1, min(int(limit), 5000)))
@@ -108,20 +114,27 @@ def reports(start, end, village: str | None = None, service_code: str | None = N
 
 
 @memoize("reports", expire=60)
-def report_history(report_id: str) -> pd.DataFrame:
+def report_history(report_id: str, commune: str | None = None) -> pd.DataFrame:
+    """A report's status history; with a commune, only if the report is that commune's (a forged id of
+    another commune's report answers nothing)."""
     stmt = (select(ReportUpdate.t, ReportUpdate.status, ReportUpdate.stage, ReportUpdate.description)
             .where(ReportUpdate.report_id == report_id).order_by(ReportUpdate.t))
+    if commune:
+        stmt = stmt.join(Report, Report.id == ReportUpdate.report_id).where(Report.commune_id == commune)
     return frame(stmt, ["time", "status", "stage", "description"], ("time",))
 
 
 @memoize("reports", expire=60)
-def overdue_now(village: str | None = None, service_code: str | None = None, now: int | None = None) -> int | None:
+def overdue_now(village: str | None = None, service_code: str | None = None, now: int | None = None,
+                commune: str | None = None) -> int | None:
     """Reports past their deadline and not resolved at this moment, whenever they were filed: a state of
     now, the same number on the overview and the feedback page. None when no report was ever stored."""
     now = int(now or time.time())
-    if first_report_t() is None:
+    if first_report_t(commune) is None:
         return None
     stmt = select(func.count()).where(Report.stage != "resolved", Report.deadline_t < now)
+    if commune:
+        stmt = stmt.where(Report.commune_id == commune)
     if village:
         stmt = stmt.where(Report.village_id == village)
     if service_code:
@@ -130,7 +143,8 @@ def overdue_now(village: str | None = None, service_code: str | None = None, now
         return int(conn.scalar(stmt) or 0)
 
 
-def weekly_counts(start, end, village: str | None = None, service_code: str | None = None) -> "pd.DataFrame":
+def weekly_counts(start, end, village: str | None = None, service_code: str | None = None,
+                  commune: str | None = None) -> "pd.DataFrame":
     """Reports received per ISO week (Monday to Sunday, local) over [start, end), every week present
     (a week without reports is a real 0), the current week included; weeks before the stored history are
     left out. Columns week (Monday, local date),
@@ -139,11 +153,11 @@ def weekly_counts(start, end, village: str | None = None, service_code: str | No
 
     from core.timeutil import LOCAL_TZ
     end = min(end, datetime.now(timezone.utc) + timedelta(seconds=1))
-    counts = report_counts(start, end, "week", village, service_code)
+    counts = report_counts(start, end, "week", village, service_code, commune)
     by_monday = {} if counts.empty else {ts.tz_convert(LOCAL_TZ).date(): int(n)
                                          for ts, n in zip(counts["week"], counts["count"])}
     first_day = start.astimezone(LOCAL_TZ).date()
-    history = first_report_t()
+    history = first_report_t(commune)
     if history is None:
         return pd.DataFrame(columns=["week", "first", "last", "count"])
     # before the stored history begins nothing is known: those weeks are left out, not drawn as 0

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from components.kpi import covers_text
 from core.formatting import fmt_datetime
 from core.i18n import has, t
-from core.site import get_site
+from queries import site
 from domain.parameters import PARAMETERS
 from panels import Panel, PanelData
 
@@ -46,9 +46,12 @@ class ExportMeta:
                            t("export.generated_at", self.lang, time=self.generated)])
 
 
-def commune_text(lang: str) -> str:
-    c = get_site().commune
-    parts = [c.name if lang == "vi" else c.name_en, c.parent, c.city]
+def commune_text(lang: str, commune: str | None = None) -> str:
+    """"Quảng Thọ (cũ), xã Quảng Điền, thành phố Huế": the commune as the store has it (None: the default)."""
+    c = site.commune(commune)
+    if not c:
+        return ""
+    parts = [c["name"] if lang == "vi" else c["name_en"], c.get("parent"), c.get("city")]
     return ", ".join(p for p in parts if p)
 
 
@@ -96,14 +99,14 @@ def scope_text(data: PanelData, lang: str) -> str:
 
 def meta_for(panel: Panel, data: PanelData, lang: str, now: datetime | None = None) -> ExportMeta:
     now = now or datetime.now(timezone.utc)
-    simulated = data.simulated or get_site().commune.simulated
+    simulated = data.simulated or bool(site.commune(data.commune).get("simulated"))
     title = panel.title(lang)
     parameter = PARAMETERS.get(data.extra.get("parameter") or "")
     if parameter is not None:       # "Chất lượng nước ao nuôi – Oxy hòa tan (DO)": which of the parameters
         title = f"{title} – {parameter.vi if lang == 'vi' else parameter.en}"
     return ExportMeta(panel=panel.id, lang=lang, title=title, unit=unit_text(panel, data, lang),
                       period=period_text(data, lang), scope=scope_text(data, lang),
-                      source=sources_text(panel.sources, lang), commune=commune_text(lang),
+                      source=sources_text(panel.sources, lang), commune=commune_text(lang, data.commune),
                       generated=fmt_datetime(now, lang), simulated=simulated)
 
 

@@ -10,6 +10,7 @@ import uuid
 
 from flask import Blueprint, Response, abort, request, send_file
 
+from auth.communes import resolve_commune
 from core.errors import BadParam
 from core.i18n import norm_lang, t
 from core.text import source_text
@@ -38,6 +39,8 @@ def export(name: str):
         if not dot or not _PANEL_ID.match(panel_id):
             raise BadParam("error.unknown_panel", value=name[:60])
         query = {k: v for k, v in request.args.items() if k != "lang"}
+        commune = resolve_commune(query.pop("commune", None) or query.pop("xa", None))
+        query["commune"] = commune
         out = export_panel(panel_id, fmt.lower(), query, lang)
     except BadParam as err:
         values = {k: v if isinstance(v, (int, float)) else source_text(v, limit=60) for k, v in err.values.items()}

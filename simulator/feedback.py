@@ -48,6 +48,8 @@ def office_hours(t: int, u: float) -> int:
 class Open311:
     def __init__(self, site: Site, seed: int):
         self.seed, self.site = seed, site
+        # request ids begin with the commune's initials (quang_tho: "QT-"), so communes never share one
+        self.prefix = "".join(w[0] for w in site.commune.id.split("_") if w).upper()
         self.services = site.services
         self.villages = site.villages
 
@@ -80,7 +82,7 @@ class Open311:
                     updates.append((mid, "IN_PROGRESS", "Đang xử lý"))
                 final = "DUPLICATE" if u[10] < 0.03 else ("FIXED" if u[10] < 0.7 else "CLOSED")
                 updates.append((closed, final, "Đã xử lý xong" if final != "DUPLICATE" else "Trùng phản ánh trước"))
-            rid = f"QT-{datetime.fromtimestamp(requested, _TZ7):%Y%m%d}-{j + 1:02d}"
+            rid = f"{self.prefix}-{datetime.fromtimestamp(requested, _TZ7):%Y%m%d}-{j + 1:02d}"
             out.append({"id": rid, "svc": svc, "village": vil, "requested": requested, "closed": closed,
                         "updates": updates, "desc": desc, "lat": lat if has_loc else None,
                         "lon": lon if has_loc else None, "photo": u[11] > 0.6,
@@ -97,7 +99,7 @@ class Open311:
         last = done[-1] if done else None
         return {"service_request_id": r["id"], "status": "closed" if closed else "open",
                 "status_notes": last[2] if last else None, "service_name": r["svc"].name,
-                "service_code": r["svc"].code, "description": r["desc"], "agency_responsible": "UBND xã",
+                "service_code": r["svc"].code, "description": r["desc"], "agency_responsible": self.site.report.issuer,
                 "service_notice": None, "requested_datetime": iso7(r["requested"]),
                 "updated_datetime": iso7(last[0]) if last else iso7(r["requested"]),
                 "expected_datetime": iso7(r["expected"]), "address": r["village"].name,

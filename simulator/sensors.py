@@ -64,13 +64,13 @@ class Datastream:
     definition: str | None = None
 
 
-def datastreams(site: Site, step_s: int | None = None) -> list[Datastream]:
+def datastreams(site: Site, step_s: int | None = None, first_id: int = 0) -> list[Datastream]:
     """Ids 1..n in site-file order (as before), then the extra ones, so existing ids never move.
     step_s: every stream reports this often instead of its kind's cadence (soak tests want fresh
-    observations every minute or faster)."""
+    observations every minute or faster). first_id: another commune's ids on the same server start after it."""
     out: list[Datastream] = []
     extra: list[tuple] = []
-    n = 0
+    n = first_id
     for device in site.devices:
         if device.source != "sensorthings" or not device.external_id:
             continue

@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
+import zlib
+
 import orjson
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from core.i18n import has, t
-from core.site import load_site
+from core.site import check_sites, load_site
 from core.timeutil import to_epoch
 from simulator import noise
-from simulator.cameras import Frigate
+from simulator.cameras import DEFAULT_LIMIT, MAX_LIMIT, Frigate
 from simulator.feedback import Open311
 from simulator.feeds import Feed
 from simulator.sta import SensorThings, StaError
@@ -45,16 +47,87 @@ def _object_label(label: str) -> str:
     return t(key, "vi").lower() if has(key) else str(label)
 
 
+def commune_seed(seed: int, commune_id: str, first: bool) -> int:
+    """The first commune served keeps SIMULATOR_SEED itself (a one-commune deployment's data stays what it
+    was); every other commune is seeded by SIMULATOR_SEED and its own id, so its data does not depend on
+    which other communes are served beside it."""
+    return seed if first else (seed * 1_000_003 + zlib.crc32(commune_id.encode())) % 2**31
+
+
+class _Cameras:
+    """Several communes' Frigate simulations behind one Frigate API (camera names differ by commune)."""
+
+    def __init__(self, parts: list[Frigate]):
+        self.parts = parts
+
+    def query(self, args: dict, now: int) -> list[dict]:
+        if len(self.parts) == 1:
+            return self.parts[0].query(args, now)
+        limit = min(int(args.get("limit") or DEFAULT_LIMIT), MAX_LIMIT)
+        evs = [e for p in self.parts for e in p.query({**args, "limit": str(limit)}, now)]
+        evs.sort(key=lambda e: e["start_time"], reverse=True)   # newest first, as Frigate answers
+        return evs[:limit]
+
+    def event(self, event_id: str, now: int) -> dict | None:
+        return next((e for p in self.parts if (e := p.event(event_id, now)) is not None), None)
+
+    def stats(self, now: int) -> dict:
+        out = self.parts[0].stats(now)
+        for p in self.parts[1:]:
+            out["cameras"].update(p.stats(now)["cameras"])
+        return out
+
+    def config(self) -> dict:
+        out = self.parts[0].config()
+        for p in self.parts[1:]:
+            out["cameras"].update(p.config()["cameras"])
+        return out
+
+
+class _Reports:
+    """Several communes' Open311 simulations behind one GeoReport v2 endpoint (ids differ by prefix)."""
+
+    def __init__(self, parts: list[Open311]):
+        self.parts = parts
+
+    def requests(self, start: int, end: int, now: int, base: str) -> list[dict]:
+        return [r for p in self.parts for r in p.requests(start, end, now, base)]   # each commune's in its order
+
+    def by_ids(self, ids: list[str], now: int, base: str) -> list[dict]:
+        return [r for p in self.parts for r in p.by_ids([i for i in ids if i.startswith(p.prefix + "-")], now, base)]
+
+    def updates(self, start: int, end: int, now: int) -> list[dict]:
+        out = [u for p in self.parts for u in p.updates(start, end, now)]
+        return sorted(out, key=lambda x: x["updated_datetime"]) if len(self.parts) > 1 else out
+
+
+class _Feeds(Feed):
+    """Several communes' indicator feeds as one (each row names its commune or village in `scope`)."""
+
+    def __init__(self, parts: list[Feed]):
+        self.parts = parts
+
+    def rows(self, now_t: int) -> list[tuple[int, dict]]:
+        return [row for p in self.parts for row in p.rows(now_t)]
+
+
 class SimulatorApp:
     def __init__(self, seed: int, site_file, now_fn: Callable[[], float] | None = None, chaos: float = 0.0):
-        self.site = load_site(site_file)
+        """site_file: one commune's site file, or a list of them (SIMULATOR_COMMUNES): one server then
+        serves them all, as a city platform would, each commune with its own seed (commune_seed)."""
+        paths = list(site_file) if isinstance(site_file, (list, tuple)) else [site_file]
+        self.sites = [load_site(p) for p in paths]
+        check_sites(self.sites, [Path(p) for p in paths])
+        self.site = self.sites[0]
         self.seed = seed
         self.now_fn = now_fn or time.time
         self.chaos = chaos
-        self.sta = SensorThings(self.site, seed)
-        self.frigate = Frigate(self.site, seed)
-        self.open311 = Open311(self.site, seed)
-        self.feed = Feed(self.site, seed)
+        seeds = [commune_seed(seed, s.commune.id, i == 0) for i, s in enumerate(self.sites)]
+        self.sta = SensorThings(self.site, seed, tuple(zip(self.sites[1:], seeds[1:])))
+        self.frigate = _Cameras([Frigate(s, sd) for s, sd in zip(self.sites, seeds)])
+        self.open311 = _Reports([Open311(s, sd) for s, sd in zip(self.sites, seeds)])
+        self.feed = _Feeds([Feed(s, sd) for s, sd in zip(self.sites, seeds)])
+        self.services = list({sv.code: sv for s in self.sites for sv in s.services}.values())
         self._counter = 0
         self._lock = threading.Lock()
 
@@ -99,6 +172,7 @@ class SimulatorApp:
         if path in ("/", "/health"):
             return _json({"service": "commune-digital-brain-simulator", "simulated": True, "seed": self.seed,
                           "now": now, "site": self.site.commune.id,
+                          "communes": [s.commune.id for s in self.sites],
                           "endpoints": ["/sta/v1.1", "/frigate/api", "/open311/v2", "/feeds/indicators.json"]})
         if path.startswith("/sta/v1.1"):
             try:
@@ -147,13 +221,13 @@ class SimulatorApp:
     def _open311(self, path: str, args: dict, now: int, base: str) -> Response:
         o_base = f"{base}/open311/v2"
         if path == "/discovery.json":
-            return _json({"changeset": "2025-01-01T00:00:00+07:00", "contact": "UBND xã (mô phỏng)",
+            return _json({"changeset": "2025-01-01T00:00:00+07:00", "contact": f"{self.site.report.issuer} (mô phỏng)",
                           "simulated": True, "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
                                                             "url": o_base, "formats": ["application/json"]}]})
         if path == "/services.json":
             return _json([{"service_code": s.code, "service_name": s.name, "description": s.name_en,
                            "metadata": False, "type": "realtime", "keywords": "", "group": s.group}
-                          for s in self.site.services])
+                          for s in self.services])
         if path.startswith("/media/"):
             return Response(_snapshot_svg("Ảnh phản ánh"), mimetype="image/svg+xml")
         if path == "/servicerequestupdates.json":
@@ -177,7 +251,7 @@ class SimulatorApp:
         if end - start > MAX_OPEN311_SPAN:
             return _json([{"code": 400, "description": "start_date and end_date span more than 90 days"}], 400)
         items = self.open311.requests(start, end, now, o_base)
-        codes = {s.code for s in self.site.services}
+        codes = {s.code for s in self.services}
         if args.get("service_code"):
             wanted = set(args["service_code"].split(","))
             if not wanted <= codes:
@@ -213,7 +287,7 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0, seed: int = 766, sit
     there (server.publisher), as a FROST-Server with its MQTT extension does."""
     from core.settings import get_settings
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = make_app(seed, site_file or get_settings().site_file, now_fn=now_fn, chaos=chaos)
+    app = make_app(seed, site_file or get_settings().simulator_site_files(), now_fn=now_fn, chaos=chaos)
     server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
     thread.start()

@@ -51,12 +51,18 @@ def fmt_times(t: np.ndarray, style: str) -> list[str]:
 
 
 class SensorThings:
-    def __init__(self, site: Site, seed: int):
+    def __init__(self, site: Site, seed: int, more: tuple[tuple[Site, int], ...] = ()):
+        """One server for `site` and, with `more`, for other communes too (site, seed): their Datastream
+        ids start at 1000, 2000, ... and each commune's observations come from its own seed."""
         self.site, self.seed = site, seed
-        self.streams = datastreams(site, get_settings().simulator_step_s)
+        self.streams, self.seeds, self.things = [], {}, {}
+        for k, (one, one_seed) in enumerate(((site, seed), *more)):
+            streams = datastreams(one, get_settings().simulator_step_s, first_id=1000 * k)
+            self.streams += streams
+            self.seeds.update({d.id: one_seed for d in streams})
+            self.things.update({int(d.external_id): d for d in one.devices
+                                if d.source == "sensorthings" and d.external_id})
         self.by_id = {d.id: d for d in self.streams}
-        self.things = {int(d.external_id): d for d in site.devices
-                       if d.source == "sensorthings" and d.external_id}
         self._now = 0
 
     # --- entities -------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ class SensorThings:
                     start, end = max(start, t), min(end, t + 1)
         order = args.get("$orderby", "").lower().replace("%20", " ")
         desc = "desc" in order
-        k, t, result, result_t = observations(self.seed, ds, start, end, now)
+        k, t, result, result_t = observations(self.seeds[ds.id], ds, start, end, now)
         idx = np.arange(len(k))
         if desc:
             idx = idx[::-1]

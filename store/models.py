@@ -23,10 +23,12 @@ class Commune(Base):
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     parent: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
     center_lat: Mapped[float] = mapped_column(Float)
     center_lon: Mapped[float] = mapped_column(Float)
     zoom: Mapped[int] = mapped_column(Integer, default=13)
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)   # the deployment's order; 0 = the default commune
 
 
 class Village(Base):
@@ -49,6 +51,9 @@ class Device(Base):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(200))
     village_id: Mapped[str | None] = mapped_column(ForeignKey("villages.id"), nullable=True, index=True)
+    # the commune it serves: its village's, or the site file's for a device outside every village (a river
+    # gauge); null for a device a source registered that no commune claims yet
+    commune_id: Mapped[str | None] = mapped_column(ForeignKey("communes.id"), nullable=True, index=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(String(32), default="none")
@@ -184,6 +189,7 @@ class Report(Base):
     deadline_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)   # ours, working days
     address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     village_id: Mapped[str | None] = mapped_column(ForeignKey("villages.id"), nullable=True, index=True)
+    commune_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # its village's
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     media_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -240,6 +246,8 @@ class SourceHealth(Base):
     """One row per outside system: what the operator reads to see what is down and since when."""
     __tablename__ = "source_health"
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # null: a city-wide system serving every commune (the four sources today); set: one commune's own
+    commune_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     protocol: Mapped[str] = mapped_column(String(32))
     url: Mapped[str] = mapped_column(String(500))
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -291,6 +299,7 @@ class Alert(Base):
     subject: Mapped[str] = mapped_column(String(200))             # device id, source name, report id
     device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     village_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    commune_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # null: every commune's (a source)
     severity: Mapped[str] = mapped_column(String(16), index=True)  # critical | high | medium | low | info
     state: Mapped[str] = mapped_column(String(16), index=True)     # open | acknowledged | resolved
     title_vi: Mapped[str] = mapped_column(String(300))
@@ -425,6 +434,15 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_t: Mapped[int] = mapped_column(Epoch)
     last_sign_in_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+
+
+class UserCommune(Base):
+    """The communes a user may see, in the order the switcher lists them (the first is where they land).
+    A user with no row may see every commune (what every user could before there were several)."""
+    __tablename__ = "user_communes"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    commune_id: Mapped[str] = mapped_column(ForeignKey("communes.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UserSession(Base):

@@ -13,6 +13,7 @@ STRINGS = {
     "shell.lang_en": ("English", "English"),
     "shell.theme_dark": ("Nền tối", "Dark"),
     "shell.theme_light": ("Nền sáng", "Light"),
+    "shell.commune_switch": ("Chọn xã", "Choose a commune"),
     "filter.period": ("Khoảng thời gian", "Period"),
     "filter.village": ("Thôn", "Village"),
     "filter.start": ("Từ ngày", "From"),

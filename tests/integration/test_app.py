@@ -52,7 +52,7 @@ def test_every_page_layout_renders_bare_and_with_hostile_query_strings(app):
 
 
 # pattern-matching ids drawn by a callback from data (one revoke button per wall link), never by a layout
-DRAWN_BY_CALLBACKS = {"adm-tok-revoke"}
+DRAWN_BY_CALLBACKS = {"adm-tok-revoke", "commune-link"}   # commune-link: only for users allowed several
 
 
 def test_every_callback_input_and_output_exists_in_some_layout(app):
@@ -91,17 +91,17 @@ def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
     from pages import environment, feedback, security
     from flask import Flask
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
-        out = environment.update_pond("custom", {"start": "2025-13-45", "end": None}, None, None, "do", 0)
+        out = environment.update_pond("custom", {"start": "2025-13-45", "end": None}, None, None, "do", 0, None)
         assert "Ngày không hợp lệ" in str(out[-1])
-        out = security.update_events("7d", {"start": None, "end": None}, "thon_99", None, None, 0)
+        out = security.update_events("7d", {"start": None, "end": None}, "thon_99", None, None, 0, None)
         assert "Không có thôn này" in str(out[-1])
-        out = feedback.update_feedback("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, 0)
+        out = feedback.update_feedback("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, 0, None)
         assert "kết thúc phải sau" in str(out[-1])
         for hostile in ("not a dict", ["2025-01-01"], {"start": {"$gt": 1}, "end": 7}, {"start": "x" * 10_000}):
-            out = environment.update_pond("custom", hostile, None, None, "do", 0)
+            out = environment.update_pond("custom", hostile, None, None, "do", 0, None)
             assert "Traceback" not in str(out) and out[-1] is not None     # a message, never an exception
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=en"}):
-        out = environment.update_pond("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", 0)
+        out = environment.update_pond("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", 0, None)
         assert "Period too long" in str(out[-1])
 
 

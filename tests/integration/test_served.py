@@ -33,7 +33,8 @@ def pond_request(tick=0, station="water_1"):
             "inputs": [f("period", "custom"), {"id": "filter-dates", "property": "data",
                                                "value": {"start": "2025-01-01", "end": "2025-01-07"}},
                        f("village", None), f("station", station), f("parameter", "do"),
-                       {"id": "shell-tick", "property": "n_intervals", "value": tick}]}
+                       {"id": "shell-tick", "property": "n_intervals", "value": tick},
+                       {"id": "shell-commune", "property": "data", "value": None}]}
 
 
 def post(client, body, encoding="", lang="vi"):

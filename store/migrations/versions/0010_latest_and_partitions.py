@@ -13,7 +13,7 @@ from alembic import op
 from store import partitions
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,7 @@ def readings_by_stream(engine) -> dict[str, dict[int, float]]:
 
 
 def use_mappings(monkeypatch, site, *mappings):
-    monkeypatch.setattr(runner, "get_site", lambda: site.model_copy(update={"datastreams": list(mappings)}))
+    monkeypatch.setattr(runner, "get_sites", lambda: (site.model_copy(update={"datastreams": list(mappings)}),))
 
 
 def test_every_valid_observation_once_at_its_time_in_our_unit(store_url, engine_for, site, sta, monkeypatch):
