@@ -146,7 +146,7 @@ def test_postgres_rows_in_the_default_partition_move_when_their_month_is_made(st
 
 @pytest.mark.postgres
 def test_postgres_migration_0010_carries_the_readings_into_month_partitions(pg_template, site):
-    """A store at 0008 with readings in the plain table: after 0010 they are in month partitions, the
+    """A store at 0009 with readings in the plain table: after 0010 they are in month partitions, the
     latest-value table holds each series' newest, and a downgrade gives the plain table back."""
     import psycopg
     from tests.conftest import PG_ADMIN_URL
@@ -158,7 +158,7 @@ def test_postgres_migration_0010_carries_the_readings_into_month_partitions(pg_t
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     try:
-        upgrade(url, "0008")
+        upgrade(url, "0009")
         engine = make_engine(url)
         sync_site(engine, site)
         with engine.begin() as c:
@@ -178,7 +178,7 @@ def test_postgres_migration_0010_carries_the_readings_into_month_partitions(pg_t
                 == (T0, 3.0)
         engine.dispose()
         cfg = alembic_config(url)
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, "0009")
         engine = make_engine(url)
         with engine.connect() as c:
             assert not partitions.is_partitioned(c)
@@ -193,7 +193,7 @@ def test_sqlite_migration_0010_fills_the_latest_values_from_the_stored_readings(
     from store.engine import make_engine
     from store.migrate import upgrade
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    upgrade(url, "0008")
+    upgrade(url, "0009")
     engine = make_engine(url)
     sync_site(engine, site)
     with engine.begin() as c:
