@@ -4,15 +4,20 @@ times, and the one small pattern-matching callback that fills each slot.
 A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters live beside it in
 {"type": "panel-filters", ...} (fixed for a wall slide, or copied from a page's filter bar), and its size
 ("page" | "wall") in the slot's data attribute. The callback asks `panels.data_for` (cached PanelData,
-never finished layout) and draws it with the panel's own renderer."""
+never finished layout) and draws it with the panel's own renderer.
+
+A page with a filter bar registers `follow_filter_bar` once: one small callback that turns the bar into
+`Filters` and hands them to every slot on the page (a slot may pin some of them: the same river-level
+panel once per gauge), and says once, above the panels, what is wrong with a bad value."""
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, callback, dcc, html
+from dash import ALL, MATCH, Input, Output, State, callback, dcc, html, no_update
 
 from components.errors import error_alert
+from components.filters import fid, period_inputs
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
 from components.page import graph, only_changed
@@ -20,6 +25,7 @@ from core.errors import BadParam
 from core.i18n import t
 from layouts.context import current_lang, current_theme
 from panels import Filters, PanelData, data_for, get_panel
+from panels.base import Image, Tag
 
 
 def covers_for(data: PanelData, lang: str) -> str:
@@ -34,6 +40,8 @@ def covers_for(data: PanelData, lang: str) -> str:
     period = data.extra.get("period")
     if period:
         return covers_text(lang, first=period, last=period, scope=scope)
+    if data.extra.get("first") and data.extra.get("last"):     # reported periods summed over the filter's window
+        return covers_text(lang, first=data.extra["first"], last=data.extra["last"], scope=scope)
     return covers_text(lang, start=data.start, end=data.end, scope=scope)
 
 
@@ -60,9 +68,17 @@ def export_menu(panel_id: str, lang: str, filters: dict | None):
                             toggle_class_name="panel-export-toggle")
 
 
-def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page", filters: dict | None = None):
+def _cell(value):
+    if isinstance(value, Image):
+        return html.Img(src=value.src, alt=value.alt, className="event-snap")
+    return html.Span(value.text, className=f"badge-{value.tone}") if isinstance(value, Tag) else value
+
+
+def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page", filters: dict | None = None,
+           key: dict | None = None):
     """A panel's data as components: a KPI card, a chart or a table, with its period, scope and freshness;
-    on a page (not on the wall) an export menu."""
+    on a page (not on the wall) an export menu. `key` (the slot's {"panel", "slot"}) names the chart
+    {"type": "panel-graph", ...}, so a page can drill down from a click on it."""
     panel = get_panel(panel_id)
     if data.error is not None:
         return error_alert(data.error, lang)
@@ -87,26 +103,86 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         figure = panel.figure(data, lang, theme)
         if size == "wall":
             figure.update_layout(font={"size": 22}, margin={"l": 70, "r": 30, "t": 40, "b": 60})
-        body = graph(size="fill" if size == "wall" else "md", figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall",
-                     className="panel-graph")
+        body = graph({"type": "panel-graph", **key} if key else None, size="fill" if size == "wall" else "md",
+                     figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall", className="panel-graph")
     else:
         head, rows = panel.table(data, lang)
         body = html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
-                                    html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]
+                                    html.Tbody([html.Tr([html.Td(_cell(c)) for c in row]) for row in rows]
                                                or [html.Tr(html.Td(t("common.no_data", lang), colSpan=len(head)))])],
                                    className="table table-sm table-compact panel-table"), className="panel-table-wrap")
-    return html.Div([header, body], className=f"panel-box panel-{panel.kind}")
+    note = panel.footnote_text(data, lang) if size == "page" else None
+    foot = html.Small(note, className="muted d-block panel-foot") if note else None
+    return html.Div([header, body, foot], className=f"panel-box panel-{panel.kind}")
 
 
-def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = ""):
-    """Where a panel goes. Same panel twice on one screen: give each a different n."""
+def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = "",
+         pin: dict | None = None, id: str | None = None):
+    """Where a panel goes. Same panel twice on one screen: give each a different n. `pin`: filters this
+    slot keeps whatever the page's filter bar says (a gauge, or None to ignore the bar's device).
+    `id`: a plain id on the slot's box, for what links and tests point at."""
     get_panel(panel_id)
     key = {"panel": panel_id, "slot": n}
+    pin = dict(pin or {})
+    spec = {"filters": pinned(filters or {}, pin), "size": size}
+    if pin:
+        spec["pin"] = pin
     return html.Div([
-        dcc.Store(id={"type": "panel-filters", **key}, data={"filters": filters or {}, "size": size}),
+        dcc.Store(id={"type": "panel-filters", **key}, data=spec),
         dcc.Store(id={"type": "panel-seen", **key}),
         html.Div(id={"type": "panel", **key}, className="panel-body"),
-    ], className=f"panel-slot panel-size-{size} {className}".strip())
+    ], className=f"panel-slot panel-size-{size} {className}".strip(), **({"id": id} if id else {}))
+
+
+def pinned(filters: dict, pin: dict) -> dict:
+    """The filters a slot asks with: the page's, with what the slot pins put over them."""
+    return Filters.from_mapping({**filters, **pin}).as_dict()
+
+
+def bar_filters(period, dates, **values) -> dict:
+    """A filter bar's values as a slot's filters. The page layout starts its slots with this and the
+    page's callback sends it again when the bar changes: the same function, so a page that has just
+    loaded asks nothing twice. dates: the bar's date store, {"start", "end"}, read only for "custom"."""
+    dates = dates if isinstance(dates, dict) else {}
+    start, end = dates.get("start"), dates.get("end")
+    custom = period == "custom" or (bool(start) and not period)
+    return Filters.from_mapping({"period": "custom" if custom else (period or "7d"),
+                                 "start": start if custom else None, "end": end if custom else None,
+                                 **values}).as_dict()
+
+
+SLOT_SPECS = {"type": "panel-filters", "panel": ALL, "slot": ALL}
+
+
+def follow_filter_bar(prefix: str, fields: dict[str, str], device_kind: str | None = None):
+    """Registers the page's filter callback: the bar (period, dates and `fields`, filter name -> Filters
+    field, e.g. {"station": "device"}) -> every slot on the page, and one translated message in
+    `{prefix}-error` for a bad value. Returns the callback (tests call it as a function)."""
+    names = tuple(fields)
+
+    @callback(Output(f"{prefix}-error", "children"), Output(SLOT_SPECS, "data", allow_duplicate=True),
+              *period_inputs(), *[Input(fid(name), "value") for name in names], State(SLOT_SPECS, "data"),
+              prevent_initial_call="initial_duplicate")
+    def apply_filters(period, dates, *rest):
+        *values, specs = rest
+        filters = bar_filters(period, dates, **{fields[n]: v for n, v in zip(names, values)})
+        try:
+            Filters.from_mapping(filters).check(device_kind)
+            message = None
+        except BadParam as err:
+            message = error_alert(err, current_lang())
+        return message, [follow(spec, filters) for spec in (specs if isinstance(specs, list) else [])]
+
+    apply_filters.__name__ = f"apply_{prefix}_filters"
+    return apply_filters
+
+
+def follow(spec, filters: dict):
+    """A slot's new spec under the bar's filters, or no_update when it already asks exactly that."""
+    spec = spec if isinstance(spec, dict) else {}
+    pin = spec.get("pin") if isinstance(spec.get("pin"), dict) else {}
+    wanted = pinned(filters, pin)
+    return no_update if spec.get("filters") == wanted else {**spec, "filters": wanted}
 
 
 @callback(Output({"type": "panel", "panel": MATCH, "slot": MATCH}, "children"),
@@ -126,4 +202,5 @@ def update_panel(spec, _tick, slot_id, seen):
         data = data_for(panel_id, Filters.from_mapping(spec.get("filters")))
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
         return error_alert(err, lang), None
-    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"))], seen)
+    key = {"panel": panel_id, "slot": slot_id.get("slot")}
+    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"), key)], seen)

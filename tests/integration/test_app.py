@@ -51,8 +51,9 @@ def test_every_page_layout_renders_bare_and_with_hostile_query_strings(app):
         page["layout"](period="<script>", village="../../etc", start="2025-99-99", station="x" * 5000, foo="bar")
 
 
-# pattern-matching ids drawn by a callback from data (one revoke button per wall link), never by a layout
-DRAWN_BY_CALLBACKS = {"adm-tok-revoke"}
+# pattern-matching ids drawn by a callback from data (one revoke button per wall link; a panel's chart,
+# drawn by the panel's callback inside its slot), never by a layout
+DRAWN_BY_CALLBACKS = {"adm-tok-revoke", "panel-graph"}
 
 
 def test_every_callback_input_and_output_exists_in_some_layout(app):
@@ -88,21 +89,59 @@ def test_every_callback_input_and_output_exists_in_some_layout(app):
 
 
 def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
+    """The page's filter callback says once what is wrong, and hands the panels the same filters (each of
+    which then refuses them with the same message instead of drawing)."""
+    from dash import no_update
+
     from pages import environment, feedback, security
     from flask import Flask
+    slots = [{"filters": {"period": "7d"}, "size": "page"}, {"filters": {}, "size": "page", "pin": {"device": "gauge_1"}}]
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
-        out = environment.update_pond("custom", {"start": "2025-13-45", "end": None}, None, None, "do", 0)
-        assert "Ngày không hợp lệ" in str(out[-1])
-        out = security.update_events("7d", {"start": None, "end": None}, "thon_99", None, None, 0)
-        assert "Không có thôn này" in str(out[-1])
-        out = feedback.update_feedback("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, 0)
-        assert "kết thúc phải sau" in str(out[-1])
+        message, specs = environment.apply_filters("custom", {"start": "2025-13-45", "end": None}, None, None, "do", slots)
+        assert "Ngày không hợp lệ" in str(message)
+        assert specs[0]["filters"] == {"period": "custom", "start": "2025-13-45", "parameter": "do"}
+        assert specs[1]["filters"]["device"] == "gauge_1"            # a pinned filter stays pinned
+        message, _ = security.apply_filters("7d", {"start": None, "end": None}, "thon_99", None, None, slots)
+        assert "Không có thôn này" in str(message)
+        message, _ = feedback.apply_filters("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, slots)
+        assert "kết thúc phải sau" in str(message)
+        message, _ = environment.apply_filters("7d", None, None, "cam_03", "do", slots)
+        assert message is not None                                    # a camera is not a pond station
         for hostile in ("not a dict", ["2025-01-01"], {"start": {"$gt": 1}, "end": 7}, {"start": "x" * 10_000}):
-            out = environment.update_pond("custom", hostile, None, None, "do", 0)
-            assert "Traceback" not in str(out) and out[-1] is not None     # a message, never an exception
+            message, specs = environment.apply_filters("custom", hostile, None, None, "do", slots)
+            assert "Traceback" not in str(message) and message is not None     # a message, never an exception
+        message, specs = environment.apply_filters("7d", None, None, None, "do", [{"filters": {"period": "7d", "parameter": "do"}}])
+        assert message is None and specs == [no_update]               # unchanged filters: the panel is not asked again
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=en"}):
-        out = environment.update_pond("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", 0)
-        assert "Period too long" in str(out[-1])
+        message, _ = environment.apply_filters("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", slots)
+        assert "Period too long" in str(message)
+
+
+def test_the_same_panel_appears_once_per_gauge_on_the_environment_page(app):
+    from flask import Flask
+
+    from pages import environment
+    with Flask(__name__).test_request_context("/"):
+        ids = [i for i in _ids(environment.layout(station="water_1"), []) if isinstance(i, dict)]
+    river = [i for i in ids if i.get("type") == "panel" and i.get("panel") == "env.river_now"]
+    assert len(river) == 3 and len({i["slot"] for i in river}) == 3
+
+
+def test_navigation_comes_from_the_page_registry_and_hides_admin_pages(app):
+    from flask import Flask, g
+
+    from commands.base import Actor
+    from layouts.shell import nav_entries
+    bare = Flask(__name__)
+    with bare.test_request_context("/"):
+        g.brain_actor = Actor("viewer", "viewer")
+        bar = nav_entries()
+        assert bar[0] == ("overview", "/") and ("environment", "/environment") in bar and ("reports", "/reports") in bar
+        assert [k for k, _ in bar].index("meeting") < [k for k, _ in bar].index("alerts")
+        assert nav_entries("user") == []
+        g.brain_actor = Actor("admin", "administrator")
+        assert ("audit", "/admin/audit") in nav_entries("user")
+        assert all(not path.startswith("/admin") for _, path in nav_entries())
 
 
 def test_nothing_served_loads_from_outside(app):
