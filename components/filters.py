@@ -36,7 +36,9 @@ def _select(name: str, label: str, options: list[dict], value, clearable: bool =
                                   searchable=False, className="filter-dd")], className="filter")
 
 
-DATES = "filter-dates"
+# the two dates as one value (a dict id: the panels' filter callback serves every page, and a page
+# without dates must not leave it waiting for an id that is not there)
+DATES = {"type": "filter-dates", "name": "range"}
 
 
 def period_inputs() -> list[Input]:

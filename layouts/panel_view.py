@@ -6,18 +6,17 @@ A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters 
 ("page" | "wall") in the slot's data attribute. The callback asks `panels.data_for` (cached PanelData,
 never finished layout) and draws it with the panel's own renderer.
 
-A page with a filter bar registers `follow_filter_bar` once: one small callback that turns the bar into
-`Filters` and hands them to every slot on the page (a slot may pin some of them: the same river-level
-panel once per gauge), and says once, above the panels, what is wrong with a bad value."""
+A page's filter bar reaches its slots through one callback for every page (`apply_filters`): it turns
+the bar into `Filters`, hands them to every slot on the page (a slot may pin some of them: the same
+river-level panel once per gauge), and says once, above the panels, what is wrong with a bad value."""
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import ALL, MATCH, Input, Output, State, callback, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components.errors import error_alert
-from components.filters import fid, period_inputs
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
 from components.page import graph, only_changed
@@ -152,29 +151,41 @@ def bar_filters(period, dates, **values) -> dict:
 
 
 SLOT_SPECS = {"type": "panel-filters", "panel": ALL, "slot": ALL}
+# A filter of a page's bar -> the Filters field it sets (and, for a device, the kind it must be). The
+# filter ids are the shell's ({"type": "filter", "name": ...}: URL and navigation links follow them).
+BAR_FIELDS: dict[str, tuple[str, str | None]] = {
+    "village": ("village", None), "station": ("device", "water_station"), "camera": ("device", "camera"),
+    "parameter": ("parameter", None), "label": ("label", None), "category": ("category", None),
+    "stage": ("stage", None)}
 
 
-def follow_filter_bar(prefix: str, fields: dict[str, str], device_kind: str | None = None):
-    """Registers the page's filter callback: the bar (period, dates and `fields`, filter name -> Filters
-    field, e.g. {"station": "device"}) -> every slot on the page, and one translated message in
-    `{prefix}-error` for a bad value. Returns the callback (tests call it as a function)."""
-    names = tuple(fields)
+def filters_error(prefix: str) -> html.Div:
+    """Where a page says once, above its panels, what is wrong with a filter (each panel refuses the same
+    value). The plain outer id is the page's ({prefix}-error), the inner one the shared callback's."""
+    return html.Div(html.Div(id={"type": "filters-error", "page": prefix}), id=f"{prefix}-error")
 
-    @callback(Output(f"{prefix}-error", "children"), Output(SLOT_SPECS, "data", allow_duplicate=True),
-              *period_inputs(), *[Input(fid(name), "value") for name in names], State(SLOT_SPECS, "data"),
-              prevent_initial_call="initial_duplicate")
-    def apply_filters(period, dates, *rest):
-        *values, specs = rest
-        filters = bar_filters(period, dates, **{fields[n]: v for n, v in zip(names, values)})
-        try:
-            Filters.from_mapping(filters).check(device_kind)
-            message = None
-        except BadParam as err:
-            message = error_alert(err, current_lang())
-        return message, [follow(spec, filters) for spec in (specs if isinstance(specs, list) else [])]
 
-    apply_filters.__name__ = f"apply_{prefix}_filters"
-    return apply_filters
+@callback(Output({"type": "filters-error", "page": ALL}, "children"), Output(SLOT_SPECS, "data"),
+          Input({"type": "filter", "name": ALL}, "value"), Input({"type": "filter-dates", "name": ALL}, "data"),
+          State({"type": "filter", "name": ALL}, "id"), State(SLOT_SPECS, "data"))
+def apply_filters(values, dates, ids, specs):
+    """Any page's filter bar -> `Filters` for every panel slot on it (what a slot pins stays), and one
+    translated message for a bad value. A page without a period filter (the overview, the meeting with
+    its own week, a wall slide of panels) keeps its slots' filters as they are."""
+    specs = specs if isinstance(specs, list) else []
+    bar = {i.get("name"): v for i, v in zip(ids or [], values or []) if isinstance(i, dict)}
+    errors = len(ctx.outputs_list[0]) if ctx.outputs_list else 0
+    if "period" not in bar:
+        return [no_update] * errors, [no_update] * len(specs)
+    fields = {BAR_FIELDS[name][0]: value for name, value in bar.items() if name in BAR_FIELDS}
+    filters = bar_filters(bar["period"], (dates or [None])[0], **fields)
+    kind = next((BAR_FIELDS[name][1] for name in bar if name in BAR_FIELDS and BAR_FIELDS[name][1]), None)
+    try:
+        Filters.from_mapping(filters).check(kind)
+        message = None
+    except BadParam as err:
+        message = error_alert(err, current_lang())
+    return [message] * errors, [follow(spec, filters) for spec in specs]
 
 
 def follow(spec, filters: dict):

@@ -10,12 +10,11 @@ from components.filters import shown_period, filter_bar, period_filter, village_
 from components.page import page_header, village_options
 from core.i18n import t
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, follow_filter_bar, slot
+from layouts.panel_view import bar_filters, filters_error, slot
 
 dash.register_page(__name__, path="/digital", order=5, title="Kinh tế & Xã hội số – Bộ não số", nav="digital")
 P = "dig"
 DEFAULT_PERIOD = "30d"
-FIELDS = {"village": "village"}
 KPIS = ("eco.it_adoption", "eco.cashless", "soc.smartphones", "eco.traceable_products", "eco.ecommerce_products",
         "eco.hightech_income", "soc.wifi_online")
 
@@ -27,7 +26,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     return html.Div([
         page_header(t("dig.title", lang)),
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village)),
-        html.Div(id=f"{P}-error"),
+        filters_error(P),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("soc.wifi_clients", filters, id=f"{P}-wifi"),
                   slot("soc.wifi_hotspots", filters, id=f"{P}-wifi-table", className="list-scroll")],
@@ -38,5 +37,3 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                   slot("eco.pond_in_band", filters, id=f"{P}-pond")], className="grid-2"),
     ])
 
-
-apply_filters = follow_filter_bar(P, FIELDS)

@@ -14,7 +14,7 @@ from components.page import card, only_changed, page_header, village_options
 from core.i18n import t
 from core.site import get_site
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, follow_filter_bar, slot
+from layouts.panel_view import bar_filters, filters_error, slot
 from panels.environment import POND_PARAMS, parameter_name
 from queries.base import records
 from queries import kpis, readings
@@ -22,8 +22,6 @@ from queries import kpis, readings
 dash.register_page(__name__, path="/environment", order=1, title="Môi trường – Bộ não số", nav="environment")
 P = "env"
 DEFAULT_PERIOD = "7d"
-# the bar's filters -> Filters fields: the station filter is a pond station, which panels read as `device`
-FIELDS = {"village": "village", "station": "device", "parameter": "parameter"}
 NOT_A_POND = {"device": None}           # panels of other devices (air, gauges) ignore the pond station
 
 
@@ -41,7 +39,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("station", t("filter.station", lang), stations, station),
                    extra_filter("parameter", t("env.parameter", lang), params, parameter)),
-        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
+        filters_error(P), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
             slot("env.pond_series", filters, id=f"{P}-pond"),
             card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),
@@ -60,8 +58,6 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         ], className="grid-2"),
     ])
 
-
-apply_filters = follow_filter_bar(P, FIELDS, device_kind="water_station")
 
 
 mark_selected(P, "stations", "station")

@@ -16,7 +16,7 @@ from core.i18n import t
 from core.site import get_site
 from core.text import is_missing, source_text
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, follow_filter_bar, slot
+from layouts.panel_view import bar_filters, filters_error, slot
 from panels import data_for
 from panels.base import Filters
 from panels.feedback import STAGES, category_name, list_rows
@@ -26,7 +26,6 @@ from queries import reports
 dash.register_page(__name__, path="/feedback", order=3, title="Phản ánh – Bộ não số", nav="feedback")
 P = "fb"
 DEFAULT_PERIOD = "30d"
-FIELDS = {"village": "village", "category": "category", "stage": "stage"}
 STAGE_COLOURS = {"open": "#0b5cad", "processing": "#f29900", "resolved": "#1e8e3e", "overdue": "#d93025"}
 KPIS = ("fb.received", "fb.reports_overdue", "fb.due_soon", "fb.first_response", "fb.resolution", "fb.on_time")
 
@@ -42,7 +41,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("category", t("filter.category", lang), cats, category),
                    extra_filter("stage", t("fb.stage_filter", lang), [(s, t(f"stage.{s}", lang)) for s in STAGES], stage)),
-        html.Div(id=f"{P}-error"),
+        filters_error(P),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("fb.summary", filters, id=f"{P}-summary"), slot("fb.weekly", filters, id=f"{P}-weeks")],
                  className="grid-2"),
@@ -54,8 +53,6 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         card(t("fb.list", lang), list_grid(f"{P}-grid", lang, 20, "32rem")),
     ])
 
-
-apply_filters = follow_filter_bar(P, FIELDS)
 
 
 COLUMNS = (("id", 160), ("time", 150), ("category", None), ("village", 110), ("stage", 140), ("deadline", 120),

@@ -18,7 +18,7 @@ from core.i18n import t
 from core.site import get_site
 from core.text import source_text
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, follow_filter_bar, slot
+from layouts.panel_view import bar_filters, filters_error, slot
 from panels.security import LABELS
 from queries.base import records
 from queries import events
@@ -26,7 +26,6 @@ from queries import events
 dash.register_page(__name__, path="/security", order=2, title="An ninh – Bộ não số", nav="security")
 P = "sec"
 DEFAULT_PERIOD = "7d"
-FIELDS = {"village": "village", "camera": "device", "label": "label"}
 BY_CAMERA = {"type": "panel-graph", "panel": "sec.by_camera", "slot": ALL}
 
 
@@ -41,7 +40,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
-        html.Div(id=f"{P}-error"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
+        filters_error(P), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([card(t("sec.map", lang), html.Div([
                            page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
                            html.Div(id=f"{P}-offline", className="mt-2")]),
@@ -54,8 +53,6 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         slot("sec.latest", filters, id=f"{P}-latest", className="list-scroll"),
     ])
 
-
-apply_filters = follow_filter_bar(P, FIELDS, device_kind="camera")
 
 
 mark_selected(P, "cameras", "camera")

@@ -10,7 +10,7 @@ from components.filters import shown_period, filter_bar, period_filter
 from components.page import page_header
 from core.i18n import t
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, follow_filter_bar, slot
+from layouts.panel_view import bar_filters, filters_error, slot
 from panels.services import PERIOD_CODES
 
 dash.register_page(__name__, path="/services", order=4, title="Dịch vụ công – Bộ não số", nav="services")
@@ -25,12 +25,10 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     return html.Div([
         page_header(t("svc.title", lang)),
         filter_bar(*period_filter(lang, period, start, end)),
-        html.Div(id=f"{P}-error"),
+        filters_error(P),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("svc.dossiers", filters, id=f"{P}-dossiers"), slot("svc.rates", filters, id=f"{P}-rates")],
                  className="grid-2"),
         slot("svc.index766", filters, id=f"{P}-766"),
     ])
 
-
-apply_filters = follow_filter_bar(P, {})

@@ -88,32 +88,51 @@ def test_every_callback_input_and_output_exists_in_some_layout(app):
     assert not missing, missing
 
 
-def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
-    """The page's filter callback says once what is wrong, and hands the panels the same filters (each of
-    which then refuses them with the same message instead of drawing)."""
-    from dash import no_update
+def _bar(**values):
+    """What the shared filter callback receives from a page's bar: values, the dates store, the ids."""
+    dates = values.pop("dates", None)
+    return list(values.values()), [dates], [{"type": "filter", "name": k} for k in values]
 
-    from pages import environment, feedback, security
+
+def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
+    """The filter callback says once what is wrong, and hands the page's panels the same filters (each
+    of which then refuses them with the same message instead of drawing)."""
+    from dash import no_update
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from layouts.panel_view import apply_filters
     from flask import Flask
     slots = [{"filters": {"period": "7d"}, "size": "page"}, {"filters": {}, "size": "page", "pin": {"device": "gauge_1"}}]
+
+    def run(**bar):
+        context_value.set(AttributeDict(outputs_list=[[{"id": {"type": "filters-error", "page": "x"}}], []]))
+        messages, specs = apply_filters(*_bar(**bar), slots)
+        return messages[0], specs
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
-        message, specs = environment.apply_filters("custom", {"start": "2025-13-45", "end": None}, None, None, "do", slots)
+        message, specs = run(period="custom", dates={"start": "2025-13-45", "end": None}, village=None, station=None,
+                             parameter="do")
         assert "Ngày không hợp lệ" in str(message)
         assert specs[0]["filters"] == {"period": "custom", "start": "2025-13-45", "parameter": "do"}
         assert specs[1]["filters"]["device"] == "gauge_1"            # a pinned filter stays pinned
-        message, _ = security.apply_filters("7d", {"start": None, "end": None}, "thon_99", None, None, slots)
+        message, _ = run(period="7d", village="thon_99", camera=None, label=None)
         assert "Không có thôn này" in str(message)
-        message, _ = feedback.apply_filters("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, slots)
+        message, _ = run(period="custom", dates={"start": "2025-06-10", "end": "2025-06-01"}, village=None)
         assert "kết thúc phải sau" in str(message)
-        message, _ = environment.apply_filters("7d", None, None, "cam_03", "do", slots)
+        message, _ = run(period="7d", station="cam_03", parameter="do")
         assert message is not None                                    # a camera is not a pond station
         for hostile in ("not a dict", ["2025-01-01"], {"start": {"$gt": 1}, "end": 7}, {"start": "x" * 10_000}):
-            message, specs = environment.apply_filters("custom", hostile, None, None, "do", slots)
+            message, specs = run(period="custom", dates=hostile, station=None)
             assert "Traceback" not in str(message) and message is not None     # a message, never an exception
-        message, specs = environment.apply_filters("7d", None, None, None, "do", [{"filters": {"period": "7d", "parameter": "do"}}])
-        assert message is None and specs == [no_update]               # unchanged filters: the panel is not asked again
+        message, specs = run(period="7d", village=None, station=None, parameter="do")
+        assert message is None and specs[0]["filters"] == {"period": "7d", "parameter": "do"}
+        context_value.set(AttributeDict(outputs_list=[[], []]))
+        _, specs = apply_filters(*_bar(period="7d", parameter="do"), [{"filters": {"period": "7d", "parameter": "do"}}])
+        assert specs == [no_update]                                   # unchanged filters: the panel is not asked again
+        _, specs = apply_filters(*_bar(severity="high"), slots)
+        assert specs == [no_update, no_update]                        # no period filter: slots keep their own
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=en"}):
-        message, _ = environment.apply_filters("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", slots)
+        message, _ = run(period="custom", dates={"start": "1900-01-01", "end": "2025-01-01"})
         assert "Period too long" in str(message)
 
 
