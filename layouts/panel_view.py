@@ -19,7 +19,7 @@ from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_
 from components.errors import error_alert
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
-from components.page import graph, only_changed
+from components.page import GRAPH_HEIGHTS, graph, only_changed
 from core.errors import BadParam
 from core.i18n import t
 from layouts.context import current_lang, current_theme
@@ -74,10 +74,11 @@ def _cell(value):
 
 
 def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page", filters: dict | None = None,
-           key: dict | None = None):
+           key: dict | None = None, height: str = "md"):
     """A panel's data as components: a KPI card, a chart or a table, with its period, scope and freshness;
     on a page (not on the wall) an export menu. `key` (the slot's {"panel", "slot"}) names the chart
-    {"type": "panel-graph", ...}, so a page can drill down from a click on it."""
+    {"type": "panel-graph", ...}, so a page can drill down from a click on it. `height`: a page chart's
+    height (components.page.GRAPH_HEIGHTS: sm, md, lg); on the wall a chart fills its cell."""
     panel = get_panel(panel_id)
     if data.error is not None:
         return error_alert(data.error, lang)
@@ -102,7 +103,7 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         figure = panel.figure(data, lang, theme)
         if size == "wall":
             figure.update_layout(font={"size": 22}, margin={"l": 70, "r": 30, "t": 40, "b": 60})
-        body = graph({"type": "panel-graph", **key} if key else None, size="fill" if size == "wall" else "md",
+        body = graph({"type": "panel-graph", **key} if key else None, size="fill" if size == "wall" else height,
                      figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall", className="panel-graph")
     else:
         head, rows = panel.table(data, lang)
@@ -116,16 +117,19 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
 
 
 def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = "",
-         pin: dict | None = None, id: str | None = None):
+         pin: dict | None = None, id: str | None = None, height: str | None = None):
     """Where a panel goes. Same panel twice on one screen: give each a different n. `pin`: filters this
     slot keeps whatever the page's filter bar says (a gauge, or None to ignore the bar's device).
-    `id`: a plain id on the slot's box, for what links and tests point at."""
+    `id`: a plain id on the slot's box, for what links and tests point at. `height`: a chart's height on
+    a page (sm, md, lg), so charts side by side line up."""
     get_panel(panel_id)
     key = {"panel": panel_id, "slot": n}
     pin = dict(pin or {})
     spec = {"filters": pinned(filters or {}, pin), "size": size}
     if pin:
         spec["pin"] = pin
+    if height:
+        spec["height"] = height
     return html.Div([
         dcc.Store(id={"type": "panel-filters", **key}, data=spec),
         dcc.Store(id={"type": "panel-seen", **key}),
@@ -214,4 +218,5 @@ def update_panel(spec, _tick, slot_id, seen):
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
         return error_alert(err, lang), None
     key = {"panel": panel_id, "slot": slot_id.get("slot")}
-    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"), key)], seen)
+    height = spec.get("height") if spec.get("height") in GRAPH_HEIGHTS else "md"
+    return only_changed([render(panel_id, data, lang, theme, size, spec.get("filters"), key, height)], seen)

@@ -29,7 +29,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         filters_error(P),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("soc.wifi_clients", filters, id=f"{P}-wifi"),
-                  slot("soc.wifi_hotspots", filters, id=f"{P}-wifi-table", className="list-scroll")],
+                  slot("soc.wifi_hotspots", filters, id=f"{P}-wifi-table", className="panel-scroll")],
                  className="grid-2"),
         html.Div([slot("eco.adoption_trend", filters, id=f"{P}-adoption"),
                   slot("soc.smartphones_villages", filters, id=f"{P}-villages")], className="grid-2"),

@@ -41,21 +41,19 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                    extra_filter("parameter", t("env.parameter", lang), params, parameter)),
         filters_error(P), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
-            slot("env.pond_series", filters, id=f"{P}-pond"),
+            slot("env.pond_series", filters, id=f"{P}-pond", height="lg"),
             card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),
         ], className="grid-2"),
+        html.Div([slot("env.pond_compare", filters, id=f"{P}-compare"), slot("env.aqi_daily", filters, id=f"{P}-aqi")],
+                 className="grid-2"),
         html.Div([
-            html.Div([html.Div([slot("env.aqi_now", filters, pin=NOT_A_POND),
-                                slot("env.aqi_parts", filters, pin=NOT_A_POND)], className="grid-2 grid-tight"),
-                      slot("env.aqi_daily", filters)], id=f"{P}-air"),
-            slot("env.pond_compare", filters, id=f"{P}-compare"),
+            html.Div([slot("env.aqi_now", filters, pin=NOT_A_POND), slot("env.aqi_parts", filters, pin=NOT_A_POND)],
+                     className="grid-tight", id=f"{P}-air"),
+            html.Div([slot("env.river_now", filters, n=i, pin={"device": g.id}) for i, g in enumerate(gauges)],
+                     className="kpi-grid", id=f"{P}-gauges"),
         ], className="grid-2"),
-        html.Div([
-            html.Div([html.Div([slot("env.river_now", filters, n=i, pin={"device": g.id})
-                                for i, g in enumerate(gauges)], className="kpi-grid", id=f"{P}-gauges"),
-                      slot("env.river_levels", filters, id=f"{P}-level")]),
-            slot("env.rain_daily", filters, id=f"{P}-rain"),
-        ], className="grid-2"),
+        html.Div([slot("env.river_levels", filters, id=f"{P}-level"), slot("env.rain_daily", filters, id=f"{P}-rain")],
+                 className="grid-2"),
     ])
 
 

@@ -43,7 +43,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                    extra_filter("stage", t("fb.stage_filter", lang), [(s, t(f"stage.{s}", lang)) for s in STAGES], stage)),
         filters_error(P),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
-        html.Div([slot("fb.summary", filters, id=f"{P}-summary"), slot("fb.weekly", filters, id=f"{P}-weeks")],
+        html.Div([slot("fb.summary", filters, id=f"{P}-summary"), slot("fb.weekly", filters, id=f"{P}-weeks", height="sm")],
                  className="grid-2"),
         html.Div([slot("fb.categories", filters, id=f"{P}-cats"), slot("fb.villages", filters, id=f"{P}-villages")],
                  className="grid-2"),

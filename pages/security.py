@@ -45,12 +45,12 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                            page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)]),
                            html.Div(id=f"{P}-offline", className="mt-2")]),
                        extra=[html.Span(id=f"{P}-online")]),
-                  slot("sec.hour_weekday", filters, id=f"{P}-heat")], className="grid-2"),
-        html.Div([slot("sec.by_camera", filters, id=f"{P}-cams"),
-                  html.Div([slot("sec.by_label", filters, id=f"{P}-labels"),
-                            slot("sec.by_village", filters, id=f"{P}-villages")])],
+                  slot("sec.hour_weekday", filters, id=f"{P}-heat", height="lg")], className="grid-2"),
+        html.Div([slot("sec.by_camera", filters, id=f"{P}-cams", height="lg"),
+                  html.Div([slot("sec.by_label", filters, id=f"{P}-labels", height="sm"),
+                            slot("sec.by_village", filters, id=f"{P}-villages", height="sm")])],
                  className="grid-2"),
-        slot("sec.latest", filters, id=f"{P}-latest", className="list-scroll"),
+        slot("sec.latest", filters, id=f"{P}-latest", className="panel-scroll"),
     ])
 
 
