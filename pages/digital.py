@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from components.filters import shown_period, filter_bar, period_filter, village_filter
+from components.filters import filter_bar, period_filter, shown_period, village_filter
 from components.page import page_header, village_options
 from core.i18n import t
 from layouts.context import current_lang
@@ -36,4 +36,3 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         html.Div([slot("eco.products_trend", filters, id=f"{P}-economy"),
                   slot("eco.pond_in_band", filters, id=f"{P}-pond")], className="grid-2"),
     ])
-

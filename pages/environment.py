@@ -8,7 +8,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components.alert_actions import alert_popup, open_alerts_by_device
-from components.filters import shown_period, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.filters import extra_filter, fid, filter_bar, period_filter, shown_period, village_filter
 from components.map import STATE_COLOURS, clicked_id, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
 from components.page import card, only_changed, page_header, village_options
 from core.i18n import t
@@ -55,7 +55,6 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         html.Div([slot("env.river_levels", filters, id=f"{P}-level"), slot("env.rain_daily", filters, id=f"{P}-rain")],
                  className="grid-2"),
     ])
-
 
 
 mark_selected(P, "stations", "station")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, callback, html
 
-from components.filters import shown_period, extra_filter, fid, filter_bar, period_filter, period_inputs, village_filter
+from components.filters import extra_filter, fid, filter_bar, period_filter, period_inputs, shown_period, village_filter
 from components.grid import list_grid
 from components.map import clicked_id, empty, feature, page_map, popup_html
 from components.page import card, page_header, village_options
@@ -52,7 +52,6 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                  className="grid-2"),
         card(t("fb.list", lang), list_grid(f"{P}-grid", lang, 20, "32rem")),
     ])
-
 
 
 COLUMNS = (("id", 160), ("time", 150), ("category", None), ("village", 110), ("stage", 140), ("deadline", 120),

@@ -9,7 +9,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.cameras import offline_cameras
-from components.filters import shown_period, extra_filter, fid, filter_bar, period_filter, village_filter
+from components.filters import extra_filter, fid, filter_bar, period_filter, shown_period, village_filter
 from components.freshness import freshness_badge
 from components.map import STATE_COLOURS, clicked_id, feature, mark_selected, page_map, popup_html
 from components.page import card, fresh, only_changed, page_header, village_options
@@ -52,7 +52,6 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                  className="grid-2"),
         slot("sec.latest", filters, id=f"{P}-latest", className="panel-scroll"),
     ])
-
 
 
 mark_selected(P, "cameras", "camera")

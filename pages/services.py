@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from components.filters import shown_period, filter_bar, period_filter
+from components.filters import filter_bar, period_filter, shown_period
 from components.page import page_header
 from core.i18n import t
 from layouts.context import current_lang
@@ -31,4 +31,3 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
                  className="grid-2"),
         slot("svc.index766", filters, id=f"{P}-766"),
     ])
-
