@@ -177,12 +177,13 @@ def apply_filters(values, dates, ids, specs):
     translated message for a bad value. A page without a period filter (the overview, the meeting with
     its own week, a wall slide of panels) keeps its slots' filters as they are."""
     specs = specs if isinstance(specs, list) else []
-    bar = {i.get("name"): v for i, v in zip(ids or [], values or []) if isinstance(i, dict)}
+    listed = lambda x: x if isinstance(x, list) else []     # noqa: E731 - what a forged request sends instead
+    bar = {i["name"]: v for i, v in zip(listed(ids), listed(values)) if isinstance(i, dict) and isinstance(i.get("name"), str)}
     errors = len(ctx.outputs_list[0]) if ctx.outputs_list else 0
     if "period" not in bar:
         return [no_update] * errors, [no_update] * len(specs)
     fields = {BAR_FIELDS[name][0]: value for name, value in bar.items() if name in BAR_FIELDS}
-    filters = bar_filters(bar["period"], (dates or [None])[0], **fields)
+    filters = bar_filters(bar["period"], (listed(dates) or [None])[0], **fields)
     kind = next((BAR_FIELDS[name][1] for name in bar if name in BAR_FIELDS and BAR_FIELDS[name][1]), None)
     try:
         Filters.from_mapping(filters).check(kind)
