@@ -80,8 +80,9 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
     {"type": "panel-graph", ...}, so a page can drill down from a click on it. `height`: a page chart's
     height (components.page.GRAPH_HEIGHTS: sm, md, lg); on the wall a chart fills its cell."""
     panel = get_panel(panel_id)
-    if data.error is not None:
-        return error_alert(data.error, lang)
+    if data.error is not None:     # the page says it once above; each panel says it briefly, under its title
+        return html.Div([html.Div(panel.title(lang), className="panel-title"), error_alert(data.error, lang)],
+                        className=f"panel-box panel-error panel-{panel.kind}")
     menu = export_menu(panel_id, lang, filters) if size == "page" else None
     if panel.kind == "kpi":
         fields = dict(panel.kpi(data, lang))
