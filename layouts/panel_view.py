@@ -164,19 +164,32 @@ BAR_FIELDS: dict[str, tuple[str, str | None]] = {
     "stage": ("stage", None)}
 
 
-def filters_error(prefix: str) -> html.Div:
+def filters_message(filters: dict, device_kind: str | None = None):
+    """The translated message for filters a page cannot show (a bad period or dates, an unknown village or
+    device), or None."""
+    try:
+        Filters.from_mapping(filters).check(device_kind)
+    except BadParam as err:
+        return error_alert(err, current_lang())
+    return None
+
+
+def filters_error(prefix: str, filters: dict | None = None, device_kind: str | None = None) -> html.Div:
     """Where a page says once, above its panels, what is wrong with a filter (each panel refuses the same
-    value). The plain outer id is the page's ({prefix}-error), the inner one the shared callback's."""
-    return html.Div(html.Div(id={"type": "filters-error", "page": prefix}), id=f"{prefix}-error")
+    value): drawn with the layout for the link's filters, redrawn by `apply_filters` when the bar changes.
+    The plain outer id is the page's ({prefix}-error), the inner one the shared callback's."""
+    message = filters_message(filters, device_kind) if filters else None
+    return html.Div(html.Div(message, id={"type": "filters-error", "page": prefix}), id=f"{prefix}-error")
 
 
 @callback(Output({"type": "filters-error", "page": ALL}, "children"), Output(SLOT_SPECS, "data"),
           Input({"type": "filter", "name": ALL}, "value"), Input({"type": "filter-dates", "name": ALL}, "data"),
-          State({"type": "filter", "name": ALL}, "id"), State(SLOT_SPECS, "data"))
+          State({"type": "filter", "name": ALL}, "id"), State(SLOT_SPECS, "data"), prevent_initial_call=True)
 def apply_filters(values, dates, ids, specs):
-    """Any page's filter bar -> `Filters` for every panel slot on it (what a slot pins stays), and one
-    translated message for a bad value. A page without a period filter (the overview, the meeting with
-    its own week, a wall slide of panels) keeps its slots' filters as they are."""
+    """A page's filter bar, when it changes -> `Filters` for every panel slot on the page (what a slot pins
+    stays), and one translated message for a bad value. Not called when a page opens: its layout starts
+    the slots and the message from the link's filters, so a page (or a wall) that just loaded asks nothing
+    twice. A page whose bar has no period (the alerts page) keeps its slots' filters as they are."""
     specs = specs if isinstance(specs, list) else []
     listed = lambda x: x if isinstance(x, list) else []     # noqa: E731 - what a forged request sends instead
     bar = {i["name"]: v for i, v in zip(listed(ids), listed(values)) if isinstance(i, dict) and isinstance(i.get("name"), str)}
@@ -186,12 +199,7 @@ def apply_filters(values, dates, ids, specs):
     fields = {BAR_FIELDS[name][0]: value for name, value in bar.items() if name in BAR_FIELDS}
     filters = bar_filters(bar["period"], (listed(dates) or [None])[0], **fields)
     kind = next((BAR_FIELDS[name][1] for name in bar if name in BAR_FIELDS and BAR_FIELDS[name][1]), None)
-    try:
-        Filters.from_mapping(filters).check(kind)
-        message = None
-    except BadParam as err:
-        message = error_alert(err, current_lang())
-    return [message] * errors, [follow(spec, filters) for spec in specs]
+    return [filters_message(filters, kind)] * errors, [follow(spec, filters) for spec in specs]
 
 
 def follow(spec, filters: dict):

@@ -26,7 +26,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     return html.Div([
         page_header(t("dig.title", lang)),
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village)),
-        filters_error(P),
+        filters_error(P, filters),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("soc.wifi_clients", filters, id=f"{P}-wifi"),
                   slot("soc.wifi_hotspots", filters, id=f"{P}-wifi-table", className="panel-scroll")],

@@ -39,7 +39,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("station", t("filter.station", lang), stations, station),
                    extra_filter("parameter", t("env.parameter", lang), params, parameter)),
-        filters_error(P), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
+        filters_error(P, filters, "water_station"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
             slot("env.pond_series", filters, id=f"{P}-pond", height="lg"),
             card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)])),

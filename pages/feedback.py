@@ -41,7 +41,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(), village),
                    extra_filter("category", t("filter.category", lang), cats, category),
                    extra_filter("stage", t("fb.stage_filter", lang), [(s, t(f"stage.{s}", lang)) for s in STAGES], stage)),
-        filters_error(P),
+        filters_error(P, filters),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("fb.summary", filters, id=f"{P}-summary"), slot("fb.weekly", filters, id=f"{P}-weeks", height="sm")],
                  className="grid-2"),

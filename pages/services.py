@@ -25,7 +25,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     return html.Div([
         page_header(t("svc.title", lang)),
         filter_bar(*period_filter(lang, period, start, end)),
-        filters_error(P),
+        filters_error(P, filters),
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("svc.dossiers", filters, id=f"{P}-dossiers"), slot("svc.rates", filters, id=f"{P}-rates")],
                  className="grid-2"),

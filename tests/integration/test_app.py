@@ -136,6 +136,17 @@ def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
         assert "Period too long" in str(message)
 
 
+def test_a_page_opened_from_a_bad_link_says_why_from_its_layout(app):
+    """The filter callback runs only when the bar changes: the first message comes with the layout."""
+    from flask import Flask
+
+    from pages import environment, feedback
+    with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
+        assert "Ngày không hợp lệ" in str(environment.layout(period="custom", start="2025-13-45").to_plotly_json())
+        assert "Không có thôn này" in str(feedback.layout(village="thon_99").to_plotly_json())
+        assert "alert" not in str(feedback.layout().to_plotly_json()).lower()
+
+
 def test_the_same_panel_appears_once_per_gauge_on_the_environment_page(app):
     from flask import Flask
 
