@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast bench bench-smoke install install-test chromium migrate clean screenshots
+.PHONY: run run-scale test test-fast bench bench-smoke install install-test chromium migrate clean screenshots
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,13 @@ migrate: install
 # 90 days back-filled on the first start: http://127.0.0.1:8050
 run: install chromium
 	SIMULATOR=$${SIMULATOR:-1} $(PY) manage.py serve
+
+# The scale-out topology on this machine (README "Scale-out"): PostgreSQL database cdb_scale (created and
+# migrated), Redis (cache, Celery broker), Mosquitto; simulator, one ingest process, a Celery worker and
+# gunicorn with WEB_CONCURRENCY workers. DATABASE_URL, CACHE_URL, CELERY_BROKER_URL, MQTT_URL point each at
+# another host. Ctrl-C stops them all.
+run-scale: install chromium
+	$(PY) manage.py run-scale
 
 # The whole suite: unit, integration (SQLite and PostgreSQL), browser, benchmark smoke.
 test: install-test chromium

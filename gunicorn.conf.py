@@ -1,6 +1,9 @@
 """gunicorn settings for the dashboard: threads for slow clients, gc.freeze() in each worker after the
-imports (DESIGN.md measured p95 100 -> 45 ms), no preload so each worker opens its own database pool."""
+imports (DESIGN.md measured p95 100 -> 45 ms), no preload so each worker opens its own database pool.
+WEB_CONCURRENCY worker processes (default 2; `-w` overrides). Workers only serve: no scheduler runs in
+them (polls, alert timers and the weekly report belong to the one `manage.py ingest` process)."""
 import gc
+import os
 
 from gunicorn.http import wsgi
 
@@ -14,6 +17,7 @@ def _without_server_banner(self):
 
 wsgi.Response.default_headers = _without_server_banner
 
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = 4
 timeout = 60
 graceful_timeout = 10

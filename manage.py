@@ -23,8 +23,15 @@ def cmd_migrate(args) -> int:
 
 def cmd_serve(args) -> int:
     from serve import serve
-    return serve(with_simulator=get_settings().simulator if args.simulator is None else args.simulator,
-                 backfill_days=args.backfill_days, workers=args.workers)
+    settings = get_settings()
+    return serve(with_simulator=settings.simulator if args.simulator is None else args.simulator,
+                 backfill_days=args.backfill_days, workers=args.workers,
+                 with_ingest=settings.ingest if args.ingest is None else args.ingest)
+
+
+def cmd_run_scale(args) -> int:
+    from scale import run_scale
+    return run_scale(backfill_days=args.backfill_days)
 
 
 def cmd_simulate(args) -> int:
@@ -41,8 +48,7 @@ def cmd_ingest(args) -> int:
         result = run_once(sources=args.source)
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0 if all(r.get("ok") for r in result.values()) else 1
-    run_loop(sources=args.source)
-    return 0
+    return run_loop(sources=args.source)
 
 
 def cmd_backfill(args) -> int:
@@ -103,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start the simulator too (default: the SIMULATOR setting)")
     s.add_argument("--backfill-days", type=int, default=None,
                    help="history to back-fill on first start (default: BACKFILL_DAYS, 90)")
-    s.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    s.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY, 2)")
+    s.add_argument("--ingest", action=argparse.BooleanOptionalAction, default=None,
+                   help="also migrate, back-fill and run the ingest loop (default: the INGEST setting, on); "
+                        "--no-ingest serves the web only, with ingest on another host")
+
+    s = sub.add_parser("run-scale", help="the scale-out topology on this machine: PostgreSQL, Redis cache, Celery "
+                                         "worker, one ingest process, gunicorn × WEB_CONCURRENCY (README \"Scale-out\")")
+    s.add_argument("--backfill-days", type=int, default=None, help="history on first start (default: 30)")
 
     s = sub.add_parser("simulate", help="the simulator alone: Quảng Thọ over SensorThings, Frigate, Open311, feeds")
     s.add_argument("--host", default=None)
@@ -150,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "simulate": cmd_simulate, "ingest": cmd_ingest,
+COMMANDS = {"migrate": cmd_migrate, "serve": cmd_serve, "run-scale": cmd_run_scale, "simulate": cmd_simulate, "ingest": cmd_ingest,
             "backfill": cmd_backfill, "import": cmd_import, "status": cmd_status, "dump": cmd_dump,
             "alerts": cmd_alerts, "report": cmd_report}
 

@@ -2,7 +2,11 @@
 
 Order: migrate and load the site file -> (SIMULATOR=1) start the simulator as its own process, as an
 outside system -> back-fill history on the first start (progress bar), resume from the watermark on
-later starts -> ingest loop as its own process -> the dashboard under gunicorn. Ctrl-C stops them all."""
+later starts -> ingest loop as its own process -> the dashboard under gunicorn. Ctrl-C stops them all.
+
+Web only (`serve --no-ingest`, or INGEST=0): no migration, no back-fill, no ingest loop, no scheduler; just
+the gunicorn workers, on a host of their own, while one ingest process elsewhere polls, schedules and
+invalidates the shared cache (README "Scale-out"). Migrations run once, from `manage.py migrate`."""
 from __future__ import annotations
 
 import logging
@@ -31,7 +35,36 @@ def _wait_for(url: str, timeout_s: float = 30.0) -> bool:
     return False
 
 
-def serve(with_simulator: bool, backfill_days: int | None = None, workers: int = 2) -> int:
+def gunicorn_command(workers: int | None = None, bind: str | None = None) -> list[str]:
+    """The dashboard under gunicorn: WEB_CONCURRENCY workers unless told, each with its own database pool."""
+    settings = get_settings()
+    return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+            "-w", str(workers or settings.web_concurrency), "-b", bind or f"{settings.host}:{settings.port}", "app:server"]
+
+
+def serve_web_only(workers: int | None = None) -> int:
+    """Only the web workers: the schema must already be there (`manage.py migrate` on the ingest host)."""
+    settings = get_settings()
+    from store.engine import get_engine
+    from sqlalchemy import inspect
+    if not inspect(get_engine()).has_table("alembic_version"):
+        print(f"No schema in {settings.database_url.split('@')[-1]}: run `python manage.py migrate` once first.",
+              file=sys.stderr)
+        return 1
+    print(f"Dashboard (web only, {workers or settings.web_concurrency} workers) at http://{settings.host}:{settings.port}")
+    web = subprocess.Popen(gunicorn_command(workers), cwd=ROOT)
+    signal.signal(signal.SIGTERM, lambda *_: web.terminate())
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        web.terminate()
+        return web.wait(timeout=15)
+
+
+def serve(with_simulator: bool, backfill_days: int | None = None, workers: int | None = None,
+          with_ingest: bool = True) -> int:
+    if not with_ingest:
+        return serve_web_only(workers)
     from ingest.runner import backfill
     from ingest.site_sync import sync_site
     from store.engine import get_engine
@@ -73,9 +106,7 @@ def serve(with_simulator: bool, backfill_days: int | None = None, workers: int =
             print(f"  {source}: {outcome.get('stored', 0)} stored, {outcome.get('rejected', 0)} rejected, {state}")
         children.append(subprocess.Popen([sys.executable, "manage.py", "ingest"], cwd=ROOT, env=env))
         print(f"Dashboard at http://{settings.host}:{settings.port}")
-        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                                "-w", str(workers), "-b", f"{settings.host}:{settings.port}", "app:server"],
-                               cwd=ROOT, env=env)
+        web = subprocess.Popen(gunicorn_command(workers), cwd=ROOT, env=env)
         children.append(web)
         return web.wait()
     except KeyboardInterrupt:

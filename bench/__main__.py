@@ -372,7 +372,7 @@ def scale(work: Path, days: int, reps: int) -> dict:
     return out
 
 
-PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "scale")
+PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "scale", "mqtt")
 PAGES = ("/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data")
 SETTLED = """() => !document.querySelector('._dash-loading') && !document.querySelector('[data-dash-is-loading="true"]')"""
 LAST_ANSWER = """t0 => Math.max(0, ...performance.getEntriesByType('resource')
@@ -600,6 +600,71 @@ def main(argv=None) -> int:
     return finish(results, only, args, sim, work, days, reps)
 
 
+def mqtt_push(work: Path, sim_url: str, n: int, broker: str = "127.0.0.1:1883") -> dict:
+    """Publish -> stored over the SensorThings MQTT extension (ingest/live.py) through the local Mosquitto:
+    n Observations published one every 20 ms on mapped Datastreams; each one's latency is from just
+    before publish() to the commit of the batch that stored it (the worker's listener), same clock."""
+    import socket
+    import uuid
+
+    import paho.mqtt.client as mqtt
+
+    from core.site import load_site
+    from data_sources.sensorthings import SensorThingsAdapter
+    from data_sources.sensorthings_mqtt import parse_broker_url
+    from ingest.live import LiveIngest
+    from ingest.site_sync import sync_site
+    from store.engine import make_engine
+    from store.migrate import upgrade
+    host, port = broker.split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError as err:
+        return {"skipped": f"Mosquitto not reachable at {broker}: {err}"}
+    db = f"sqlite:///{work / 'mqtt.db'}"
+    upgrade(db)
+    engine = make_engine(db)
+    site = load_site(ROOT / "sites" / "quang_tho.yaml")
+    sync_site(engine, site)
+    url = f"mqtt://{broker}/bench-{uuid.uuid4().hex[:8]}/v1.1"
+    live = LiveIngest(engine, SensorThingsAdapter(f"{sim_url}/sta/v1.1", mappings=site.datastreams),
+                      parse_broker_url(url)).start()
+    stored_at: dict[tuple[str, int], float] = {}
+    live.listeners.append(lambda obs, at: stored_at.update({(o.datastream_id, o.t): at for o in obs}))
+    deadline = time.monotonic() + 20
+    while not (live.client.connected.is_set() and live.ready.is_set()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Datastreams that take readings in our units, each sent the middle of its plausible range
+    ranges = {ds: (info.low + info.high) / 2 for (_src, ds), info in live.writer.series.items()
+              if not isinstance(info, str) and info.convert is None}
+    streams = sorted(ranges, key=lambda d: (len(d), d))[:40]
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:6]}")
+    pub.connect(host, int(port))
+    pub.loop_start()
+    root = parse_broker_url(url).root
+    sent: dict[tuple[str, int], float] = {}
+    base_t = int(time.time()) - 3600
+    for i in range(n):
+        ds = streams[i % len(streams)]
+        t = base_t + i
+        payload = json.dumps({"@iot.id": i, "phenomenonTime": datetime.fromtimestamp(t, timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"), "resultTime": None, "result": ranges[ds]}).encode()
+        sent[(ds, t)] = time.time()
+        pub.publish(f"{root}/Datastreams({ds})/Observations", payload, qos=1)
+        time.sleep(0.02)
+    deadline = time.monotonic() + 30
+    while len(set(sent) & set(stored_at)) < len(sent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pub.loop_stop()
+    pub.disconnect()
+    live.stop()
+    engine.dispose()
+    lat = [(stored_at[k] - sent[k]) * 1000 for k in sent if k in stored_at]
+    return {"published": n, "stored": len(lat), "datastreams": len(streams), "batches": live.batches,
+            "median_ms": round(statistics.median(lat), 1) if lat else None,
+            "p95_ms": round(pct(lat, 95), 1) if lat else None, "max_ms": round(max(lat), 1) if lat else None}
+
+
 def checkpoint(results: dict) -> None:
     """What is measured so far, in case a later part fails (bench/results/checkpoint.json)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -663,6 +728,8 @@ def new_reading(s, url, now: int, d1: str) -> float | None:
 
 
 def finish(results: dict, only: list[str], args, sim, work: Path, days: int, reps: int) -> int:
+    if "mqtt" in only:
+        results["mqtt_push"] = mqtt_push(work, f"http://127.0.0.1:{sim.server_port}", 20 if args.smoke else 300)
     if "export" in only:
         # chart exports and the weekly pack through reports/ (kaleido 1.x, one persistent Chromium; WeasyPrint)
         results["exports"] = exports_measure(work, 3 if args.smoke else 20)
@@ -714,6 +781,10 @@ def report(r: dict) -> None:
         lambda: ("first render of a page, cold, new browser profile (slowest)",
                  f"{render('full_ms')[1]['full_ms']} ms ({render('full_ms')[0]})", "<= 1000 ms",
                  render("full_ms")[1]["full_ms"] <= 1000),
+        lambda: ("MQTT publish -> stored (median / max)",
+                 f"{r['mqtt_push']['median_ms']} / {r['mqtt_push']['max_ms']} ms ({r['mqtt_push']['stored']} of "
+                 f"{r['mqtt_push']['published']})", "<= 1000 ms",
+                 r["mqtt_push"]["stored"] == r["mqtt_push"]["published"] and r["mqtt_push"]["max_ms"] <= 1000),
         lambda: ("server memory after the load", f"{r['viewers_20']['server_rss_mb_after']} MB", "", True),
         lambda: ("warm export per chart PNG / SVG / PDF",
                  " / ".join(f"{r['exports']['warm'][f]['per_chart_median_ms']:.0f} ms" for f in ("png", "svg", "pdf")), "<= 300 ms",

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     frigate_url: str | None = None
     open311_url: str | None = None
     indicators_url: str | None = None
+    # live push (SensorThings MQTT extension): mqtt://[user:pass@]host[:port][/topic root, default v1.1]
+    mqtt_url: str | None = None            # set: `manage.py ingest` also subscribes (overrides the site file's)
+    mqtt_qos: int = 1
+    simulator_mqtt_url: str | None = None  # set (or MQTT_URL): the simulator publishes each new Observation
     site_file: Path = ROOT / "sites" / "quang_tho.yaml"
     alert_rules_file: Path = ROOT / "sites" / "alert_rules.yaml"
     walls_file: Path = ROOT / "sites" / "walls.yaml"
@@ -31,6 +35,7 @@ class Settings(BaseSettings):
     backfill_days: int = 90
     http_timeout_s: float = 20.0
     cache_dir: Path = ROOT / "data" / "cache"
+    cache_url: str | None = None           # redis://host:6379/1: the query cache shared by every host (unset: diskcache)
     host: str = "127.0.0.1"
     port: int = 8050
     tile_url: str | None = None
@@ -60,6 +65,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     celery_broker_url: str | None = None           # set: background callbacks run on Celery workers (Redis)
+    celery_result_url: str | None = None           # where task results go (unset: the broker)
+    celery_wait_s: float = 120.0                   # how long a web request waits for an export made by a worker
+    # scale-out (README "Scale-out")
+    ingest: bool = True                            # serve also runs back-fill and the ingest loop; 0: web only
+    web_concurrency: int = 2                       # gunicorn worker processes of `serve`
 
     def simulator_base(self) -> str:
         return f"http://{self.simulator_host}:{self.simulator_port}"

@@ -106,6 +106,7 @@ class Cadence(_Strict):
     poll_interval_s: int | None = Field(default=None, gt=0)
     data_interval_s: int | None = Field(default=None, gt=0)
     down_after_failures: int = Field(default=3, ge=1)
+    mqtt: str | None = None   # sensorthings: the broker its server publishes to (live push; MQTT_URL overrides)
 
 
 class DatastreamMapping(_Strict):

@@ -29,6 +29,8 @@ PROTOCOL_DEFAULTS: dict[str, Cadence] = {
     "frigate": Cadence(poll_interval_s=60),
     "open311": Cadence(poll_interval_s=120),
     "indicators": Cadence(poll_interval_s=900),
+    # the live MQTT link (ingest/live.py): its heartbeat is its "poll"; late after 2 minutes unseen
+    "sensorthings_mqtt": Cadence(poll_interval_s=60),
 }
 # How often one device of each kind reports (the site file's `device_kinds:` overrides).
 DEVICE_KIND_DEFAULTS_S: dict[str, int] = {"water_station": 600, "air_station": 300, "water_gauge": 600,

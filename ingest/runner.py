@@ -314,25 +314,57 @@ def build_scheduler(sources: list[str] | None = None, scheduler=None, engine: En
 def add_report_job(scheduler, schedule: str | None = None) -> None:
     """The weekly report pack (REPORT_SCHEDULE, crontab in Asia/Ho_Chi_Minh, default Monday 07:00).
     Added by textual reference: the reports layer sits above ingest, which must not import it. A run
-    missed while the process was down still happens within six hours of its time."""
+    missed while the process was down still happens within six hours of its time. With CELERY_BROKER_URL
+    the job only queues the pack for a Celery worker (reports/tasks.py)."""
     from apscheduler.triggers.cron import CronTrigger
 
     from core.timeutil import LOCAL_TZ
     schedule = (schedule if schedule is not None else get_settings().report_schedule).strip()
     if not schedule or schedule.lower() == "off":
         return
-    scheduler.add_job("reports.jobs:scheduled_weekly", CronTrigger.from_crontab(schedule, timezone=LOCAL_TZ),
+    scheduler.add_job("reports.tasks:scheduled_weekly", CronTrigger.from_crontab(schedule, timezone=LOCAL_TZ),
                       id="weekly-report", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
                       replace_existing=True)
 
 
-def run_loop(sources: list[str] | None = None) -> None:
-    """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+def run_loop(sources: list[str] | None = None) -> int:
+    """The ingest process: polls until stopped (SIGTERM or Ctrl-C stop it cleanly). It is the one scheduler
+    of a deployment (polls, alert timers, the weekly report): run exactly one, whatever the web workers.
+    On PostgreSQL it first takes the leader lock (ingest/leader.py): a second ingest process stands by."""
     import signal
+
+    from ingest import leader
+    from ingest.live import start_live
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        lock = leader.hold_leadership(get_engine(), should_stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        return 0
+    if stopping:
+        return 0
+    lost: list[bool] = []
     scheduler = build_scheduler(sources)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    if lock is not None:
+        def check_leadership() -> None:
+            if not leader.still_leading(lock):
+                log.error("ingest: lost the leader lock; stopping (a standby takes over, a supervisor restarts this one)")
+                lost.append(True)
+                scheduler.shutdown(wait=False)
+        scheduler.add_job(check_leadership, "interval", seconds=leader.CHECK_S, id="leader-check", max_instances=1,
+                          coalesce=True, replace_existing=True)
     log.info("ingest loop: %s", ", ".join(f"{s} every {cadence(s).poll_interval_s} s" for s in sources or ADAPTERS))
+    live = start_live(sources)      # SensorThings MQTT push when configured; the poll above is its catch-up
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        leader.release(lock)
+        if live is not None:
+            try:
+                live.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("stopping the live push failed")
+    return 1 if lost else 0

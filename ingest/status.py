@@ -9,7 +9,7 @@ from core.timeutil import iso_local
 from domain import freshness
 from store.engine import get_engine
 from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
-                          Service, SourceHealth, Notification)
+                          Service, SourceHealth, Notification, Watermark)
 
 
 
@@ -23,8 +23,18 @@ def loop_running(rows: list[dict], now: int) -> bool | None:
     return any(now - t <= 3 * every for t, every in attempts)
 
 
+def link_values(conn, source: str) -> dict[str, int]:
+    """A push link's state kept beside its health row (ingest/live.py): connected_since, last_message
+    (epoch seconds), messages (a count), lag_ms (arrival -> stored, newest batch)."""
+    return {key.removeprefix("link:"): int(t) for key, t in conn.execute(
+        select(Watermark.key, Watermark.t).where(Watermark.source == source, Watermark.key.like("link:%")))}
+
+
 def _records(conn, source: str) -> dict:
     count = lambda stmt: int(conn.scalar(stmt) or 0)  # noqa: E731
+    if source == "sensorthings_mqtt":      # its readings are in sensorthings' series; count what came this way
+        row = conn.execute(select(SourceHealth.stored_total).where(SourceHealth.source == source)).first()
+        return {"messages": link_values(conn, source).get("messages", 0), "readings_stored": int(row[0] or 0) if row else 0}
     if source == "sensorthings":
         sids = select(Series.id).where(Series.source == source)
         return {"readings": count(select(func.count()).select_from(Reading).where(Reading.series_id.in_(sids))),
@@ -74,6 +84,12 @@ def status_report(engine: Engine | None = None, now: int | None = None) -> dict:
                 "last_data": fmt(row["last_data_t"]),
                 "lag_s": (now - row["watermark_t"]) if row["watermark_t"] else None,
                 "consecutive_failures": row["consecutive_failures"]}
+            link = link_values(conn, source)
+            if link:      # a push link: no watermark, but a connection and a flow of messages
+                out["sources"][source].update(
+                    connected_since=fmt(link.get("connected_since")), last_message=fmt(link.get("last_message")),
+                    messages=link.get("messages", 0), stored_after_arrival_ms=link.get("lag_ms"),
+                    rejected_total=int(row["rejected_total"] or 0))
         for source, reasons in rejects.items():   # rejects of sources not polled (file imports)
             if source not in out["sources"]:
                 out["sources"][source] = {"protocol": "file", "state": "n/a", "rejects_by_reason": reasons,
@@ -101,7 +117,7 @@ def format_status(report: dict) -> str:
         if s["rejects_by_reason"]:
             lines.append("  rejects:      " + ", ".join(f"{k} {v:,}" for k, v in sorted(s["rejects_by_reason"].items())))
         for key in ("poll_interval_s", "last_attempt_age_s", "last_success", "last_error_at", "last_error",
-                    "down_since", "watermark", "lag_s"):
+                    "down_since", "watermark", "lag_s", "connected_since", "last_message", "stored_after_arrival_ms"):
             if s.get(key) is not None:
                 lines.append(f"  {key + ':':<13} {s[key]}")
     return "\n".join(lines)

@@ -106,7 +106,9 @@ def check_callback(callback_map: dict) -> Response | None:
     prefix = stream.read(min(length, 8192) if length is not None else 8192)
     m = _OUTPUT_PREFIX.match(prefix)
     output = m.group(1).decode("utf-8", "replace") if m else ""
-    limit = MAX_UPLOAD_BYTES if any(o in output for o in UPLOAD_OUTPUTS) else MAX_CALLBACK_BYTES
+    # the larger cap only for a callback that really outputs to an upload target (the whole key, not a part)
+    upload = output in callback_map and any(o in output.strip(".").split("...") for o in UPLOAD_OUTPUTS)
+    limit = MAX_UPLOAD_BYTES if upload else MAX_CALLBACK_BYTES
     if length is not None and length > limit:
         return _message(413, "error.body_too_large")
     body = _read_body(limit, prefix, stream, length) if length is None or length > len(prefix) else prefix
@@ -119,6 +121,8 @@ def check_callback(callback_map: dict) -> Response | None:
     except ValueError:   # not JSON, not UTF-8, or nested past MAX_DEPTH
         return _message(400, "error.bad_request")
     if not isinstance(data, dict) or data.get("output") not in callback_map:
+        return _message(400, "error.bad_request")
+    if upload and data["output"] != output:   # a second "output" key later in the body would pick another callback
         return _message(400, "error.bad_request")
     cb = callback_map[data["output"]]
     inputs, state = data.get("inputs"), data.get("state", [])

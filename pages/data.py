@@ -67,6 +67,19 @@ def _lag(seconds, lang: str) -> str:
         t("unit.hours", lang, n=fmt_number(seconds / 3600, lang, 1))
 
 
+def _push_link(r: dict, lang: str) -> html.Div:
+    """A push link (SensorThings MQTT) is not polled: say since when it is connected and what came last."""
+    lines = []
+    if not is_missing(r.get("connected_since_time")):
+        lines.append(html.Div(t("data.push_since", lang, when=_when(r["connected_since_time"]))))
+    if not is_missing(r.get("last_message_time")):
+        lag = r.get("push_lag_ms")
+        lines.append(html.Div(t("data.push_last", lang, when=_when(r["last_message_time"]),
+                                n=fmt_number(r.get("messages") or 0, lang, 0),
+                                ms="—" if is_missing(lag) else fmt_number(lag, lang, 0))))
+    return html.Div(lines, className="muted small")
+
+
 @callback(Output(f"{P}-health", "children"), Output(f"{P}-rejects", "children"), Output(f"{P}-recent", "children"),
           Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
 def update_health(_tick, _stored):
@@ -78,7 +91,8 @@ def update_health(_tick, _stored):
     rows = []
     for r in records(src):
         state = html.Span(t(f"state.{r['state']}", lang), className=badge.get(r["state"], "badge-stale"))
-        every = html.Div(t("data.poll_every", lang, n=fmt_number(r["poll_interval_s"], lang, 0)), className="muted small")
+        every = html.Div(t("data.poll_every", lang, n=fmt_number(r["poll_interval_s"], lang, 0)), className="muted small") \
+            if not r.get("push") else _push_link(r, lang)
         sim = html.Span(t("common.simulated", lang), className="badge-sim ms-1") if r["simulated"] else None
         rows.append(html.Tr([html.Td([html.Strong(r["source"]), sim, html.Div(text_or(r["url"]), className="muted small")]),
                              html.Td(text_or(r["protocol"])), html.Td([state, every]), html.Td(_when(r["last_success_time"])),

@@ -25,7 +25,7 @@ from core.formatting import fmt_datetime, fmt_number, fmt_time
 from core.i18n import t
 from core.site import get_site
 from core.text import source_text
-from core.walls import Wall, get_walls, playlist_steps
+from core.walls import Wall, get_walls, playlist_steps, walls_version
 from domain.parameters import PARAMETERS
 from layouts.context import current_lang
 from layouts.panel_view import slot
@@ -33,6 +33,7 @@ from queries import events, health
 from queries.base import records
 
 TITLE = "Màn hình tường – Bộ não số"
+CONFIG_POLL_MS = 20_000     # an open wall asks whether its walls file changed (README "The wall")
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 
@@ -47,6 +48,13 @@ def _wall(name: str | None) -> Wall:
     return wall
 
 
+def wall_config(wall: Wall) -> dict:
+    """What the browser's rotation needs: each playlist's steps with their seconds, and the file's version
+    (a saved change is noticed by comparing it)."""
+    return {"wall": wall.name, "playlists": playlist_steps(wall, get_site()), "sound": wall.sound,
+            "version": walls_version()}
+
+
 def layout(name: str | None = None, **_):
     lang = current_lang()
     try:
@@ -55,10 +63,11 @@ def layout(name: str | None = None, **_):
         return html.Div(error_alert(err, lang), className="wall wall-missing")
     commune = get_site().commune
     return html.Div([
-        dcc.Store(id="wall-config", data={"wall": wall.name, "playlists": playlist_steps(wall, get_site()), "sound": wall.sound}),
+        dcc.Store(id="wall-config", data=wall_config(wall)),
         dcc.Store(id="wall-position"), dcc.Store(id="wall-current"), dcc.Store(id="wall-alarms"),
         dcc.Interval(id="wall-tick", interval=1000),
         dcc.Interval(id="wall-alarm-poll", interval=1000),
+        dcc.Interval(id="wall-config-poll", interval=CONFIG_POLL_MS),
         html.Div([
             html.Div([html.Div(commune.name if lang == "vi" else commune.name_en, className="wall-commune"),
                       html.Div(wall.title_vi if lang == "vi" else (wall.title_en or wall.title_vi),
@@ -134,6 +143,23 @@ def draw_slide(current, config):
     except BadParam as err:
         return error_alert(err, lang), ""
     return body, title
+
+
+@callback(Output("wall-config", "data"), Input("wall-config-poll", "n_intervals"), State("wall-config", "data"),
+          prevent_initial_call=True)
+def refresh_config(_n, config):
+    """A walls file saved in /admin/walls (or edited by hand) reaches a wall that has been open for weeks:
+    its durations and steps from this poll, its slides' content at the next slide. Nothing is sent while
+    the file is unchanged."""
+    if not isinstance(config, dict):
+        return no_update
+    try:
+        if config.get("version") == walls_version():
+            return no_update
+        wall = _wall(str(config.get("wall") or "")[:40] or None)
+    except (BadParam, OSError, SiteConfigError):
+        return no_update                           # a broken file keeps the playlist the wall already has
+    return wall_config(wall)
 
 
 @callback(Output("wall-fresh", "children"), Input("shell-tick", "n_intervals"), Input("wall-config", "data"))

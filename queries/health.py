@@ -11,7 +11,7 @@ from domain.freshness import cadence, state_of_row
 from queries.base import frame, none_for_missing_text, records, to_time
 from queries.cache import memoize
 from store.engine import get_engine
-from store.models import Reject, SourceHealth, UnmappedDatastream
+from store.models import Reject, SourceHealth, UnmappedDatastream, Watermark
 
 TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
 
@@ -26,15 +26,25 @@ def sources(now: int | None = None) -> pd.DataFrame:
             "stored_total", "rejected_total"]
     with get_engine().connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(*[t.c[c] for c in cols]).order_by(t.c.source))]
+        # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row
+        links: dict[str, dict[str, int]] = {}
+        for source, key, value in conn.execute(select(Watermark.source, Watermark.key, Watermark.t)
+                                               .where(Watermark.key.like("link:%"))):
+            links.setdefault(source, {})[key.removeprefix("link:")] = int(value)
     for row in rows:
+        link = links.get(row["source"], {})
+        row["push"] = bool(link)
+        row["connected_since_t"], row["last_message_t"] = link.get("connected_since"), link.get("last_message")
+        row["messages"], row["push_lag_ms"] = link.get("messages"), link.get("lag_ms")
         every = cadence(row["source"])
         row["state"] = state_of_row(row, now)
         row["poll_interval_s"] = every.poll_interval_s
         row["lag_s"] = now - row["watermark_t"] if row["watermark_t"] is not None else None
         row["data_age_s"] = now - row["last_data_t"] if row["last_data_t"] is not None else None
         row["simulated"] = bool(row["simulated"])
-    df = pd.DataFrame(rows, columns=[*cols, "state", "poll_interval_s", "lag_s", "data_age_s"])
-    for col in TIME_COLS:
+    df = pd.DataFrame(rows, columns=[*cols, "state", "poll_interval_s", "lag_s", "data_age_s", "push",
+                                     "connected_since_t", "last_message_t", "messages", "push_lag_ms"])
+    for col in (*TIME_COLS, "connected_since_t", "last_message_t"):
         df[col.replace("_t", "_time")] = pd.to_datetime(df.pop(col), unit="s", utc=True)
     return none_for_missing_text(df)
 

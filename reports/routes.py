@@ -14,7 +14,7 @@ from core.errors import BadParam
 from core.i18n import norm_lang, t
 from core.text import source_text
 from reports import archive, images
-from reports.exports import export_panel
+from reports.tasks import export as export_panel   # on a Celery worker when a broker is set
 
 log = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)

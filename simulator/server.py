@@ -208,17 +208,33 @@ def make_app(seed: int, site_file, now_fn=None, chaos: float | None = None) -> S
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 0, seed: int = 766, site_file=None,
-                    now_fn=None, chaos: float = 0.0):
+                    now_fn=None, chaos: float = 0.0, mqtt_url: str | None = None):
+    """The simulator on a thread (tests, bench). With mqtt_url it also publishes each new Observation
+    there (server.publisher), as a FROST-Server with its MQTT extension does."""
     from core.settings import get_settings
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = make_app(seed, site_file or get_settings().site_file, now_fn=now_fn, chaos=chaos)
     server = make_server(host, port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
     thread.start()
-    return server, f"http://{host}:{server.server_port}"
+    base = f"http://{host}:{server.server_port}"
+    server.publisher = _publisher(app, mqtt_url, base)
+    return server, base
+
+
+def _publisher(app: SimulatorApp, mqtt_url: str | None, base: str):
+    if not mqtt_url:
+        return None
+    from simulator.mqtt import ObservationPublisher
+    return ObservationPublisher(app.sta, mqtt_url, f"{base}/sta/v1.1", now_fn=app.now_fn).start()
 
 
 def run_forever(host: str, port: int, seed: int, site_file: Path) -> None:
+    from core.settings import get_settings
+    settings = get_settings()
     app = make_app(seed, site_file)
-    print(f"Simulator (simulated data, seed {seed}, chaos {app.chaos}) on http://{host}:{port}", flush=True)
+    mqtt_url = settings.simulator_mqtt_url or settings.mqtt_url
+    print(f"Simulator (simulated data, seed {seed}, chaos {app.chaos}) on http://{host}:{port}"
+          + (f"; Observations published over MQTT to {mqtt_url.split('@')[-1]}" if mqtt_url else ""), flush=True)
+    _publisher(app, mqtt_url, f"http://{host}:{port}")
     make_server(host, port, app, threaded=True).serve_forever()

@@ -32,6 +32,16 @@ def fmt_time(t: int, style: str) -> str:
     return datetime.fromtimestamp(int(t), _TZ7).isoformat()
 
 
+def observation_entity(ds: Datastream, k: int, t: int, result, result_t: int, base: str) -> dict:
+    """One Observation as the HTTP API answers it and the MQTT extension publishes it (the same entity)."""
+    pt = fmt_time(t, ds.offset_style)
+    if ds.interval:
+        pt = f"{pt}/{fmt_time(t + ds.step, ds.offset_style)}"
+    oid = int(ds.id * 10**9 + k)
+    return {"@iot.id": oid, "@iot.selfLink": f"{base}/Observations({oid})", "phenomenonTime": pt,
+            "resultTime": None if k % 97 == 0 else fmt_time(result_t, ds.offset_style), "result": result}
+
+
 class SensorThings:
     def __init__(self, site: Site, seed: int):
         self.site, self.seed = site, seed
@@ -184,14 +194,5 @@ class SensorThings:
         if desc:
             idx = idx[::-1]
         sel = idx[skip:skip + top]
-        values = []
-        for i in sel:
-            pt = fmt_time(t[i], ds.offset_style)
-            if ds.interval:
-                pt = f"{pt}/{fmt_time(t[i] + ds.step, ds.offset_style)}"
-            values.append({"@iot.id": int(ds.id * 10**9 + k[i]),
-                           "@iot.selfLink": f"{base}/Observations({int(ds.id * 10**9 + k[i])})",
-                           "phenomenonTime": pt,
-                           "resultTime": None if k[i] % 97 == 0 else fmt_time(result_t[i], ds.offset_style),
-                           "result": result[i]})
+        values = [observation_entity(ds, int(k[i]), int(t[i]), result[i], int(result_t[i]), base) for i in sel]
         return self._page(values, top, skip, count, base, url_path, args, total=len(k))

@@ -82,6 +82,8 @@ STRINGS = {
     "col.value": ("Giá trị", "Value"), "col.url": ("Địa chỉ", "URL"),
     "state.never": ("Chưa kết nối", "Never polled"), "state.stale": ("Dữ liệu cũ", "Stale"),
     "state.late": ("Trễ", "Late"),
+    "data.push_since": ("nhận đẩy (MQTT) từ {when}", "push (MQTT) connected since {when}"),
+    "data.push_last": ("tin cuối {when} · {n} tin · lưu sau {ms} ms", "last message {when} · {n} messages · stored {ms} ms after"),
     "data.poll_every": ("hỏi mỗi {n} giây", "polled every {n} s"),
     "state.down": ("Mất kết nối", "Down"), "state.n/a": ("—", "—"),
     "unit.minutes": ("{n} phút", "{n} min"), "unit.hours": ("{n} giờ", "{n} h"),

@@ -18,12 +18,4 @@ STRINGS = {
     "source.frigate": ("Camera", "Cameras"),
     "source.open311": ("Phản ánh hiện trường", "Scene reports"),
     "source.indicators": ("Chỉ tiêu báo cáo", "Reported indicators"),
-    "wall_admin.title": ("Cấu hình màn hình tường", "Wall displays"),
-    "wall_admin.help": ("Mỗi màn hình có các danh sách trình chiếu theo giờ trong ngày; mỗi trang chiếu là các ô số liệu hoặc một trang, với bộ lọc và thời lượng riêng. Tệp được kiểm tra trước khi lưu.",
-                        "Each wall has playlists by time of day; each slide shows panels or a page, with its own filters and duration. The file is checked before it is saved."),
-    "wall_admin.save": ("Kiểm tra và lưu", "Check and save"),
-    "wall_admin.saved": ("Đã lưu. Các màn hình áp dụng từ trang chiếu tiếp theo.", "Saved. Walls use it from their next slide."),
-    "wall_admin.invalid": ("Không lưu: {detail}", "Not saved: {detail}"),
-    "wall_admin.panels": ("Các ô số liệu có thể dùng", "Panels you can use"),
-    "wall_admin.open": ("Mở màn hình", "Open wall"),
 }

@@ -153,6 +153,19 @@ def test_the_upload_callback_may_carry_a_file_bigger_than_an_ordinary_callback(c
     assert "trùng" in r.get_data(as_text=True)          # 40 000 rows over one key: duplicates, said so
 
 
+def test_the_upload_cap_is_only_for_the_upload_callback_itself(client, app):
+    """The larger cap is chosen from the "output" key read first; a body that names a made-up key containing the
+    upload target, or names the upload callback first and another callback in a second "output" key (JSON
+    keeps the last), gets the ordinary cap or a 400, never a 2 MB body into another callback."""
+    key = next(k for k in app.callback_map if k.startswith("..data-preview.children"))
+    pad = "x" * 2_000_000
+    made_up = '{"output": "..data-preview.children...nope.children..", "inputs": [], "pad": "' + pad + '"}'
+    assert client.post(CALLBACK, data=made_up, content_type="application/json").status_code == 413
+    smuggled = ('{"output": "' + key + '", "inputs": [], "output": "shell-alert-counts.children", "pad": "'
+                + pad + '"}')
+    assert client.post(CALLBACK, data=smuggled, content_type="application/json").status_code == 400
+
+
 def test_json_nested_3000_deep_is_a_clear_400(client):
     deep = "[" * 3000 + "]" * 3000
     body = '{"output": "shell-alert-counts.children", "inputs": [{"id": "shell-tick", "property": "n_intervals", "value": ' \

@@ -22,4 +22,6 @@ def test_bench_smoke_produces_every_figure():
     assert all(size > 0 for size in r["exports"]["sizes_bytes"].values())
     assert set(r["page_render"]) == {"/", "/environment"}
     assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
+    push = r["mqtt_push"]      # skipped (with its reason) only where no Mosquitto answers
+    assert "skipped" in push or (push["stored"] == push["published"] > 0 and push["max_ms"] > 0)
     assert "met" in out.stdout
