@@ -184,17 +184,6 @@ def callback_body(output: str, outputs: list[dict], inputs: list[dict], state=No
 COMMUNE = {"id": "shell-commune", "property": "data", "value": None}   # the URL's ?xa= (none: the default)
 
 
-def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
-    f = lambda name, value: {"id": {"type": "filter", "name": name}, "property": "value", "value": value}  # noqa: E731
-    outs = [{"id": "env-pond", "property": "figure"}, {"id": "env-compare", "property": "figure"},
-            {"id": "env-pond-fresh", "property": "children"}, {"id": "env-error", "property": "children"}]
-    output = "..env-pond.figure...env-compare.figure...env-pond-fresh.children...env-error.children.."
-    return callback_body(output, outs, [f("period", "custom"),
-                                        {"id": "filter-dates", "property": "data", "value": {"start": start, "end": end}},
-                                        f("village", None), f("station", station), f("parameter", "do"),
-                                        {"id": "shell-tick", "property": "n_intervals", "value": 0}, COMMUNE])
-
-
 def panel_request(panel_id: str, filters: dict | None = None, slot: int = 0) -> dict:
     """One panel slot's callback (layouts/panel_view.py), as the browser sends it."""
     key = {"panel": panel_id, "slot": slot}
@@ -209,6 +198,12 @@ def panel_request(panel_id: str, filters: dict | None = None, slot: int = 0) -> 
                           {"id": "shell-tick", "property": "n_intervals", "value": 1}, COMMUNE],
                          [{"id": filters_id, "property": "id", "value": filters_id},
                           {"id": seen_id, "property": "data", "value": None}])
+
+
+def pond_chart_request(start: str, end: str, station: str = "water_1") -> dict:
+    """The environment page's pond chart: the env.pond_series panel's slot, with the page's filters."""
+    return panel_request("env.pond_series", {"period": "custom", "start": start, "end": end, "device": station,
+                                             "parameter": "do"})
 
 
 def overview_requests() -> list[dict]:
@@ -241,15 +236,23 @@ def post(session, url, body):
     return r
 
 
+def figures_in(node) -> list[dict]:
+    """Every figure in a callback response: a chart's own output, or one inside a panel's drawn children."""
+    if isinstance(node, dict):
+        if isinstance(node.get("data"), list) and "layout" in node:
+            return [node]
+        return [f for v in node.values() for f in figures_in(v)]
+    if isinstance(node, list):
+        return [f for v in node for f in figures_in(v)]
+    return []
+
+
 def trace_points(payload: dict) -> int:
-    resp = payload.get("response", {})
     most = 0
-    for out in resp.values():
-        for prop in out.values():
-            if isinstance(prop, dict) and "data" in prop:
-                for tr in prop["data"]:
-                    x = tr.get("x")
-                    most = max(most, len(x) if isinstance(x, list) else (len(x.get("bdata", "")) // 8 if isinstance(x, dict) else 0))
+    for fig in figures_in(payload.get("response", {})):
+        for tr in fig["data"]:
+            x = tr.get("x")
+            most = max(most, len(x) if isinstance(x, list) else (len(x.get("bdata", "")) // 8 if isinstance(x, dict) else 0))
     return most
 
 
@@ -281,14 +284,13 @@ def figure_values(payload: dict) -> list[float]:
 
     import numpy as np
     out = []
-    for props in payload.get("response", {}).values():
-        for prop in props.values():
-            for tr in (prop.get("data", []) if isinstance(prop, dict) else []):
-                y = tr.get("y")
-                if isinstance(y, dict) and "bdata" in y:
-                    out += np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).tolist()
-                elif isinstance(y, list):
-                    out += [v for v in y if isinstance(v, (int, float))]
+    for fig in figures_in(payload.get("response", {})):
+        for tr in fig["data"]:
+            y = tr.get("y")
+            if isinstance(y, dict) and "bdata" in y:
+                out += np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).tolist()
+            elif isinstance(y, list):
+                out += [v for v in y if isinstance(v, (int, float))]
     return out
 
 

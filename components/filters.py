@@ -36,7 +36,9 @@ def _select(name: str, label: str, options: list[dict], value, clearable: bool =
                                   searchable=False, className="filter-dd")], className="filter")
 
 
-DATES = "filter-dates"
+# the two dates as one value (a dict id: the panels' filter callback serves every page, and a page
+# without dates must not leave it waiting for an id that is not there)
+DATES = {"type": "filter-dates", "name": "range"}
 
 
 def period_inputs() -> list[Input]:
@@ -44,9 +46,14 @@ def period_inputs() -> list[Input]:
     return [Input(fid("period"), "value"), Input(DATES, "data")]
 
 
+def shown_period(period: str | None, start: str | None) -> str:
+    """The period the bar shows for a link's values: "custom" when dates are given, an unknown one as 7d."""
+    return "custom" if start else (period if period in PERIODS else "7d")
+
+
 def period_filter(lang: str, period: str | None, start: str | None, end: str | None) -> list:
     opts = [{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS]
-    value = "custom" if start else (period if period in PERIODS else "7d")
+    value = shown_period(period, start)
     return [
         dcc.Store(id=DATES, data={"start": str(start)[:40] if start else None, "end": str(end)[:40] if end else None}),
         _select("period", t("filter.period", lang), opts, value, clearable=False),

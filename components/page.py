@@ -1,40 +1,17 @@
-"""What every page's callbacks repeat: read the shared filters, check them, say "no data" honestly."""
+"""What every page repeats: its header, its cards, the villages for its filter, a source's freshness, charts
+of a fixed height, and live answers that send only what changed."""
 from __future__ import annotations
-
-from datetime import datetime
 
 from dash import html
 
-from core.errors import BadParam
-from core.formatting import fmt_date
-from core.i18n import t
 from queries import site
 from queries.health import freshness
-from queries.windows import PERIODS, window
-
-
-def parse_filters(period: str | None, dates: dict | None, village: str | None, commune: str | None = None
-                  ) -> tuple[datetime, datetime, str | None]:
-    """(start, end, village) or BadParam: unknown village, malformed or reversed dates, huge ranges.
-    dates: the filter-dates store, {"start": "YYYY-MM-DD" | None, "end": ...}."""
-    dates = dates if isinstance(dates, dict) else {}
-    start, end = dates.get("start"), dates.get("end")
-    start, end = (str(start) if start else None), (str(end) if end else None)
-    if period not in PERIODS and period is not None:
-        raise BadParam("error.bad_period", value=str(period)[:20])
-    s, e = window(period or "7d", start if period == "custom" or (start and not period) else None,
-                  end if period == "custom" or (start and not period) else None)
-    return s, e, site.check_village(village, commune)
 
 
 def village_options(commune: str | None = None) -> list[tuple[str, str]]:
     """The commune's villages (every commune's: None) for a village filter."""
     v = site.villages(commune)
     return list(zip(v["id"], v["name"]))
-
-
-def period_text(start: datetime, end: datetime, lang: str) -> str:
-    return f"{fmt_date(start)} – {fmt_date(end)}"
 
 
 def page_header(title: str, subtitle: str | None = None) -> html.Div:
@@ -52,10 +29,6 @@ def fresh(source: str) -> dict:
 def card(title, body, *, extra=None, id=None, className: str = "") -> html.Div:
     kw = {"id": id} if id else {}
     return html.Div([html.H3([title, *(extra or [])]), body], className=f"card-box {className}".strip(), **kw)
-
-
-def no_data_text(lang: str) -> html.Div:
-    return html.Div(t("common.no_data", lang), className="muted")
 
 
 def only_changed(values: list, seen: list | None) -> list:

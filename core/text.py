@@ -51,6 +51,13 @@ def esc(value: object, missing: str = MISSING, limit: int | None = None) -> str:
     return html.escape(source_text(value, missing, limit), quote=True)
 
 
+def chart_text(value: object, missing: str = MISSING, limit: int | None = None) -> str:
+    """A value from outside as text in a Plotly figure (a title, an axis title, a category, a trace name,
+    an annotation). Plotly reads a small HTML subset there (<b>, <br>, <a href>, <span style>) and
+    decodes entities, so escaping &, < and > shows the text as written and lets it add no markup."""
+    return source_text(value, missing, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def csv_cell(value: object) -> object:
     """A cell as a CSV/XLSX writer should write it: text that a spreadsheet would take for a formula
     (= + - @, tab, CR, LF first) gets a leading apostrophe, as OWASP advises; numbers stay numbers

@@ -4,24 +4,29 @@ times, and the one small pattern-matching callback that fills each slot.
 A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters live beside it in
 {"type": "panel-filters", ...} (fixed for a wall slide, or copied from a page's filter bar), and its size
 ("page" | "wall") in the slot's data attribute. The callback asks `panels.data_for` (cached PanelData,
-never finished layout) and draws it with the panel's own renderer."""
+never finished layout) and draws it with the panel's own renderer.
+
+A page's filter bar reaches its slots through one callback for every page (`apply_filters`): it turns
+the bar into `Filters`, hands them to every slot on the page (a slot may pin some of them: the same
+river-level panel once per gauge), and says once, above the panels, what is wrong with a bad value."""
 from __future__ import annotations
 
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, callback, dcc, html
+from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from auth.communes import resolve_commune
 from components.errors import error_alert
 from components.freshness import freshness_badge
 from components.kpi import covers_text, kpi_card
-from components.page import graph, only_changed
+from components.page import GRAPH_HEIGHTS, graph, only_changed
 from core.errors import BadParam
 from core.i18n import t
 from layouts.context import current_lang, current_theme
 from panels import Filters, PanelData, data_for, get_panel
+from panels.base import Image, Tag
 
 
 def covers_for(data: PanelData, lang: str) -> str:
@@ -36,6 +41,8 @@ def covers_for(data: PanelData, lang: str) -> str:
     period = data.extra.get("period")
     if period:
         return covers_text(lang, first=period, last=period, scope=scope)
+    if data.extra.get("first") and data.extra.get("last"):     # reported periods summed over the filter's window
+        return covers_text(lang, first=data.extra["first"], last=data.extra["last"], scope=scope)
     return covers_text(lang, start=data.start, end=data.end, scope=scope)
 
 
@@ -62,12 +69,22 @@ def export_menu(panel_id: str, lang: str, filters: dict | None):
                             toggle_class_name="panel-export-toggle")
 
 
-def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page", filters: dict | None = None):
+def _cell(value):
+    if isinstance(value, Image):
+        return html.Img(src=value.src, alt=value.alt, className="event-snap")
+    return html.Span(value.text, className=f"badge-{value.tone}") if isinstance(value, Tag) else value
+
+
+def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "page", filters: dict | None = None,
+           key: dict | None = None, height: str = "md"):
     """A panel's data as components: a KPI card, a chart or a table, with its period, scope and freshness;
-    on a page (not on the wall) an export menu."""
+    on a page (not on the wall) an export menu. `key` (the slot's {"panel", "slot"}) names the chart
+    {"type": "panel-graph", ...}, so a page can drill down from a click on it. `height`: a page chart's
+    height (components.page.GRAPH_HEIGHTS: sm, md, lg); on the wall a chart fills its cell."""
     panel = get_panel(panel_id)
-    if data.error is not None:
-        return error_alert(data.error, lang)
+    if data.error is not None:     # the page says it once above; each panel says it briefly, under its title
+        return html.Div([html.Div(panel.title(lang), className="panel-title"), error_alert(data.error, lang)],
+                        className=f"panel-box panel-error panel-{panel.kind}")
     menu = export_menu(panel_id, lang, filters) if size == "page" else None
     if panel.kind == "kpi":
         fields = dict(panel.kpi(data, lang))
@@ -89,26 +106,114 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         figure = panel.figure(data, lang, theme)
         if size == "wall":
             figure.update_layout(font={"size": 22}, margin={"l": 70, "r": 30, "t": 40, "b": 60})
-        body = graph(size="fill" if size == "wall" else "md", figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall",
-                     className="panel-graph")
+        body = graph({"type": "panel-graph", **key} if key else None, size="fill" if size == "wall" else height,
+                     figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall", className="panel-graph")
     else:
         head, rows = panel.table(data, lang)
         body = html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
-                                    html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]
+                                    html.Tbody([html.Tr([html.Td(_cell(c)) for c in row]) for row in rows]
                                                or [html.Tr(html.Td(t("common.no_data", lang), colSpan=len(head)))])],
                                    className="table table-sm table-compact panel-table"), className="panel-table-wrap")
-    return html.Div([header, body], className=f"panel-box panel-{panel.kind}")
+    note = panel.footnote_text(data, lang) if size == "page" else None
+    foot = html.Small(note, className="muted d-block panel-foot") if note else None
+    return html.Div([header, body, foot], className=f"panel-box panel-{panel.kind}")
 
 
-def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = ""):
-    """Where a panel goes. Same panel twice on one screen: give each a different n."""
+def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = "",
+         pin: dict | None = None, id: str | None = None, height: str | None = None):
+    """Where a panel goes. Same panel twice on one screen: give each a different n. `pin`: filters this
+    slot keeps whatever the page's filter bar says (a gauge, or None to ignore the bar's device).
+    `id`: a plain id on the slot's box, for what links and tests point at. `height`: a chart's height on
+    a page (sm, md, lg), so charts side by side line up."""
     get_panel(panel_id)
     key = {"panel": panel_id, "slot": n}
+    pin = dict(pin or {})
+    spec = {"filters": pinned(filters or {}, pin), "size": size}
+    if pin:
+        spec["pin"] = pin
+    if height:
+        spec["height"] = height
     return html.Div([
-        dcc.Store(id={"type": "panel-filters", **key}, data={"filters": filters or {}, "size": size}),
+        dcc.Store(id={"type": "panel-filters", **key}, data=spec),
         dcc.Store(id={"type": "panel-seen", **key}),
         html.Div(id={"type": "panel", **key}, className="panel-body"),
-    ], className=f"panel-slot panel-size-{size} {className}".strip())
+    ], className=f"panel-slot panel-size-{size} {className}".strip(), **({"id": id} if id else {}))
+
+
+def pinned(filters: dict, pin: dict) -> dict:
+    """The filters a slot asks with: the page's, with what the slot pins put over them."""
+    return Filters.from_mapping({**filters, **pin}).as_dict()
+
+
+def bar_filters(period, dates, **values) -> dict:
+    """A filter bar's values as a slot's filters. The page layout starts its slots with this and the
+    page's callback sends it again when the bar changes: the same function, so a page that has just
+    loaded asks nothing twice. dates: the bar's date store, {"start", "end"}, read only for "custom"."""
+    dates = dates if isinstance(dates, dict) else {}
+    start, end = dates.get("start"), dates.get("end")
+    custom = period == "custom" or (bool(start) and not period)
+    return Filters.from_mapping({"period": "custom" if custom else (period or "7d"),
+                                 "start": start if custom else None, "end": end if custom else None,
+                                 **values}).as_dict()
+
+
+SLOT_SPECS = {"type": "panel-filters", "panel": ALL, "slot": ALL}
+# A filter of a page's bar -> the Filters field it sets (and, for a device, the kind it must be). The
+# filter ids are the shell's ({"type": "filter", "name": ...}: URL and navigation links follow them).
+BAR_FIELDS: dict[str, tuple[str, str | None]] = {
+    "village": ("village", None), "station": ("device", "water_station"), "camera": ("device", "camera"),
+    "parameter": ("parameter", None), "label": ("label", None), "category": ("category", None),
+    "stage": ("stage", None)}
+
+
+def filters_message(filters: dict, device_kind: str | None = None):
+    """The translated message for filters a page cannot show (a bad period or dates, an unknown village or
+    device), or None."""
+    try:
+        Filters.from_mapping(filters).check(device_kind)
+    except BadParam as err:
+        return error_alert(err, current_lang())
+    return None
+
+
+def filters_error(prefix: str, filters: dict | None = None, device_kind: str | None = None) -> html.Div:
+    """Where a page says once, above its panels, what is wrong with a filter (each panel refuses the same
+    value): drawn with the layout for the link's filters, redrawn by `apply_filters` when the bar changes.
+    The plain outer id is the page's ({prefix}-error), the inner one the shared callback's."""
+    message = filters_message(filters, device_kind) if filters else None
+    return html.Div(html.Div(message, id={"type": "filters-error", "page": prefix}), id=f"{prefix}-error")
+
+
+@callback(Output({"type": "filters-error", "page": ALL}, "children"), Output(SLOT_SPECS, "data"),
+          Input({"type": "filter", "name": ALL}, "value"), Input({"type": "filter-dates", "name": ALL}, "data"),
+          State({"type": "filter", "name": ALL}, "id"), State(SLOT_SPECS, "data"), State("shell-commune", "data"),
+          prevent_initial_call=True)
+def apply_filters(values, dates, ids, specs, commune=None):
+    """A page's filter bar, when it changes -> `Filters` for every panel slot on the page (what a slot pins
+    stays), and one translated message for a bad value. Not called when a page opens: its layout starts
+    the slots and the message from the link's filters, so a page (or a wall) that just loaded asks nothing
+    twice. A page whose bar has no period (the alerts page) keeps its slots' filters as they are."""
+    specs = specs if isinstance(specs, list) else []
+    listed = lambda x: x if isinstance(x, list) else []     # noqa: E731 - what a forged request sends instead
+    bar = {i["name"]: v for i, v in zip(listed(ids), listed(values)) if isinstance(i, dict) and isinstance(i.get("name"), str)}
+    errors = len(ctx.outputs_list[0]) if ctx.outputs_list else 0
+    if "period" not in bar:
+        return [no_update] * errors, [no_update] * len(specs)
+    fields = {BAR_FIELDS[name][0]: value for name, value in bar.items() if name in BAR_FIELDS}
+    # the URL's commune (?xa=) goes with the filters, so villages and devices are checked against it;
+    # whether the user may see it is checked where the panel is drawn (update_panel)
+    commune = commune if isinstance(commune, str) and commune else None
+    filters = bar_filters(bar["period"], (listed(dates) or [None])[0], commune=commune, **fields)
+    kind = next((BAR_FIELDS[name][1] for name in bar if name in BAR_FIELDS and BAR_FIELDS[name][1]), None)
+    return [filters_message(filters, kind)] * errors, [follow(spec, filters) for spec in specs]
+
+
+def follow(spec, filters: dict):
+    """A slot's new spec under the bar's filters, or no_update when it already asks exactly that."""
+    spec = spec if isinstance(spec, dict) else {}
+    pin = spec.get("pin") if isinstance(spec.get("pin"), dict) else {}
+    wanted = pinned(filters, pin)
+    return no_update if spec.get("filters") == wanted else {**spec, "filters": wanted}
 
 
 @callback(Output({"type": "panel", "panel": MATCH, "slot": MATCH}, "children"),
@@ -133,5 +238,7 @@ def update_panel(spec, _tick, shell_commune, slot_id, seen):
         data = data_for(panel_id, filters)
     except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
         return error_alert(err, lang), None
+    key = {"panel": panel_id, "slot": slot_id.get("slot")}
+    height = spec.get("height") if spec.get("height") in GRAPH_HEIGHTS else "md"
     shown = {**(spec.get("filters") if isinstance(spec.get("filters"), dict) else {}), "commune": filters.commune}
-    return only_changed([render(panel_id, data, lang, theme, size, shown)], seen)   # exports name the commune
+    return only_changed([render(panel_id, data, lang, theme, size, shown, key, height)], seen)   # exports name the commune

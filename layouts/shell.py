@@ -23,9 +23,15 @@ from core.i18n import t
 from core.timeutil import LOCAL_TZ
 from layouts.context import current_lang, current_theme
 
-NAV = (("overview", "/"), ("environment", "/environment"), ("security", "/security"), ("feedback", "/feedback"),
-       ("services", "/services"), ("digital", "/digital"), ("meeting", "/meeting"), ("alerts", "/alerts"),
-       ("data", "/data"), ("reports", "/reports"))
+def nav_entries(menu: str = "bar") -> list[tuple[str, str]]:
+    """(key, path) of the pages the signed-in user may open, from Dash's page registry, in page order.
+    A page shows up by registering `nav=<key>` (its label is t("nav.<key>")); `nav_role` (default:
+    anyone signed in) hides it from lesser roles; `nav_menu="user"` puts it in the user menu instead of
+    the bar (the administrator's pages). The pages themselves check the role again: this only hides links."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: (p.get("order") is None, p.get("order") or 0,
+                                                                  p.get("module", "")))
+    return [(p["nav"], p["path"]) for p in pages
+            if p.get("nav") and p.get("nav_menu", "bar") == menu and (p.get("nav_role") is None or can(p["nav_role"]))]
 
 
 def _commune_name(lang: str, commune_id: str | None = None) -> tuple[str, str]:
@@ -81,10 +87,8 @@ def _user_slot(lang: str):
         return None
     from auth.web import csrf_token
     items = [dbc.DropdownMenuItem(f"{actor.label} · {t(f'role.{actor.role}', lang)}", header=True)]
-    if can("administrator"):
-        items += [dbc.DropdownMenuItem(t("nav.audit", lang), href="/admin/audit", id="shell-nav-audit"),
-                  dbc.DropdownMenuItem(t("nav.wall_tokens", lang), href="/admin/tokens", id="shell-nav-tokens"),
-                  dbc.DropdownMenuItem(t("nav.walls", lang), href="/admin/walls", id="shell-nav-walls")]
+    items += [dbc.DropdownMenuItem(t(f"nav.{key}", lang), href=path, id=f"shell-nav-{key}")
+              for key, path in nav_entries("user")]
     items.append(dbc.DropdownMenuItem(divider=True))
     items.append(html.Form([dcc.Input(type="hidden", name="csrf_token", value=csrf_token(), id="shell-sign-out-token"),
                             html.Button([html.I(className="bi bi-box-arrow-right me-2"), t("auth.sign_out", lang)],
@@ -123,7 +127,7 @@ def layout():
                      href="/", className="shell-brand", id="shell-brand"),
             # dcc.Link: moving between pages swaps the page in place, with no reload of the scripts
             html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
-                      for key, path in NAV], className="shell-links"),
+                      for key, path in nav_entries()], className="shell-links"),
             html.Div([
                 _alert_slot(lang),
                 _commune_switcher(lang),

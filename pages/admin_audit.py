@@ -17,7 +17,7 @@ from core.formatting import fmt_datetime
 from core.i18n import t
 from layouts.context import current_lang
 
-dash.register_page(__name__, path="/admin/audit", title="Nhật ký – Bộ não số")
+dash.register_page(__name__, path="/admin/audit", nav="audit", nav_role="administrator", nav_menu="user", order=20, title="Nhật ký – Bộ não số")
 P = "adm-audit"
 
 

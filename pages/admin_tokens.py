@@ -16,7 +16,7 @@ from core.formatting import fmt_datetime
 from core.i18n import t
 from layouts.context import current_lang
 
-dash.register_page(__name__, path="/admin/tokens", title="Liên kết màn hình – Bộ não số")
+dash.register_page(__name__, path="/admin/tokens", nav="wall_tokens", nav_role="administrator", nav_menu="user", order=21, title="Liên kết màn hình – Bộ não số")
 P = "adm-tok"
 
 

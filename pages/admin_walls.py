@@ -28,7 +28,8 @@ from core.i18n import has, t
 from core.walls import WallsInvalid, header_of
 from layouts.context import current_lang
 
-dash.register_page(__name__, path="/admin/walls", name="Màn hình tường", order=92,
+dash.register_page(__name__, path="/admin/walls", name="Màn hình tường", order=92, nav="walls",
+                   nav_role="administrator", nav_menu="user",
                    title="Màn hình tường – Bộ não số")
 P = "adm-wall"          # never "wall-": a wall link may run callbacks whose outputs start with "wall-"
 SEVERITIES = ("critical", "high", "medium", "low", "info")

@@ -29,7 +29,7 @@ from layouts.context import current_lang
 from queries.base import records
 from queries import site
 
-dash.register_page(__name__, path="/alerts", order=6, title="Cảnh báo – Bộ não số")
+dash.register_page(__name__, path="/alerts", order=7, nav="alerts", title="Cảnh báo – Bộ não số")
 P = "al"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 KINDS = ("threshold", "level", "rate", "aqi", "camera", "source_silence", "device_silence", "deadline")

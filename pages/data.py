@@ -24,7 +24,7 @@ from layouts.context import current_lang
 from queries import crosschecks, health
 from queries.base import records
 
-dash.register_page(__name__, path="/data", order=7, title="Dữ liệu – Bộ não số")
+dash.register_page(__name__, path="/data", order=8, nav="data", title="Dữ liệu – Bộ não số")
 P = "data"
 MAX_UPLOAD = 20_000_000
 

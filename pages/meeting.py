@@ -30,7 +30,7 @@ from panels.week import AGENDA, week_figures, week_filters
 from queries import meetings
 from store.engine import get_engine
 
-dash.register_page(__name__, path="/meeting", order=8, title="Giao ban tuần – Bộ não số")
+dash.register_page(__name__, path="/meeting", order=6, nav="meeting", title="Giao ban tuần – Bộ não số")
 P = "mtg"
 STEPS = ("followup", *(pillar for pillar, _, _ in AGENDA), "needs", "record")
 

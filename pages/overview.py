@@ -28,7 +28,7 @@ from queries import events, health, indicators, kpis, readings, reports
 from queries.base import records
 from queries.cache import memoize
 
-dash.register_page(__name__, path="/", order=0, title="Tổng quan – Bộ não số")
+dash.register_page(__name__, path="/", order=0, nav="overview", title="Tổng quan – Bộ não số")
 P = "ov"
 KINDS = DEVICE_KINDS
 

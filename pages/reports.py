@@ -19,7 +19,7 @@ from reports.background import MANAGER
 from reports.meta import last_full_week
 from reports.weekly import make_weekly, parse_week
 
-dash.register_page(__name__, path="/reports", order=8, title="Báo cáo – Bộ não số")
+dash.register_page(__name__, path="/reports", order=9, nav="reports", title="Báo cáo – Bộ não số")
 P = "rep"
 WEEKS_OFFERED = 12
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from panels import city, environment, feedback, indicators, operations, security  # noqa: F401 - they register
 from panels.base import REGISTRY, Filters, Panel, PanelData, restrict, with_error
 from core.errors import BadParam
 from queries.cache import memoize
@@ -41,3 +40,7 @@ def data_for(panel_id: str, filters: Filters | None = None) -> PanelData:
         return _cached(panel_id, filters, int(time.time()) // 60)
     except BadParam as err:
         return with_error(panel_id, err)
+
+
+# Last: the pillar modules register their panels, and some (through panels.week) use data_for above.
+from panels import city, digital, environment, feedback, indicators, operations, security, services  # noqa: E402,F401

@@ -28,13 +28,37 @@ from queries import site
 from queries.windows import PERIODS, window
 
 PanelKind = Literal["kpi", "chart", "table"]
+# the filters a panel may read beside the period (Panel.uses); restrict() drops the rest
+NARROWING = ("village", "device", "parameter", "label", "category", "stage")
+
+
+@dataclass(frozen=True)
+class Image:
+    """A table cell that is a picture (an event's snapshot, served by our own /media route): plain data,
+    drawn as an image on screen and as its address in an export."""
+    src: str
+    alt: str = ""
+
+    def __str__(self) -> str:
+        return self.src
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A table cell that is a state word (online, offline): plain data, drawn as a coloured badge."""
+    text: str
+    tone: str = "ok"                     # ok | down | stale
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
 class Filters:
     """What a panel is asked about: a commune (None: the default one), a period (or explicit dates), and
-    optionally a village, a device, a parameter. Hashable, so answers are cached per filter set and a
-    commune's answer never serves another commune."""
+    optionally a village, a device, a parameter, an object label (camera events), a category and a stage
+    (citizens' reports). Hashable, so answers are cached per filter set and a commune's answer never serves
+    another commune."""
     period: str = "7d"
     start: str | None = None
     end: str | None = None
@@ -42,6 +66,9 @@ class Filters:
     device: str | None = None
     parameter: str | None = None
     commune: str | None = None
+    label: str | None = None
+    category: str | None = None
+    stage: str | None = None
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> "Filters":
@@ -79,6 +106,20 @@ class Filters:
     def checked_device(self, kind: str | None = None) -> str | None:
         """The device filter, which must be one of this commune's devices (of that kind)."""
         return site.check_device(self.device, kind, self.commune_id())
+
+    def check(self, device_kind: str | None = None) -> None:
+        """BadParam (translated by the caller) when the period, the village or the device is not one the
+        commune has: what a page says once above its panels, each of which refuses the same value."""
+        self.window()
+        self.checked_village()
+        if device_kind:
+            self.checked_device(device_kind)
+
+    def scope(self, village: str | None = None) -> str:
+        """The scope a panel's number covers under these filters: a device, a village, or the commune."""
+        if self.device:
+            return f"device:{self.device}"
+        return f"village:{village}" if village else f"commune:{self.commune_id()}"
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -135,9 +176,17 @@ class Panel:
     href: str | None = None              # where the detail lives
     uses: tuple[str, ...] = ()           # filters this panel reads (the rest are ignored)
     windowed: bool = False               # a KPI whose value covers Filters.named_window() when one is given
+    # how the number is made, shown under it on a page: an i18n key, or fn(PanelData, lang) -> text | None
+    footnote: str | Callable[[PanelData, str], str | None] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_vi if lang == "vi" else self.title_en
+
+    def footnote_text(self, data: PanelData, lang: str) -> str | None:
+        from core.i18n import t
+        if callable(self.footnote):
+            return self.footnote(data, lang)
+        return t(self.footnote, lang) if self.footnote else None
 
     def export_frame(self, data: PanelData) -> pd.DataFrame:
         if self.rows is not None:
@@ -180,4 +229,4 @@ def with_error(panel_id: str, err: BadParam) -> PanelData:
 def restrict(filters: Filters, uses: tuple[str, ...]) -> Filters:
     """Only the filters a panel reads: the cache key then does not split on filters it ignores."""
     keep = {"period", "start", "end", "commune", *uses}
-    return replace(filters, **{k: None for k in ("village", "device", "parameter") if k not in keep})
+    return replace(filters, **{k: None for k in NARROWING if k not in keep})

@@ -10,7 +10,7 @@ from components.figures.bars import bar
 from components.figures.base import local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from core.errors import BadParam
-from core.formatting import fmt_number
+from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
 from domain import aqi as aqi_domain
 from domain import pond
@@ -69,6 +69,48 @@ def aqi_now_kpi(data: PanelData, lang: str) -> dict:
 
 register(Panel("env.aqi_now", "Chỉ số chất lượng không khí (VN_AQI) hiện tại", "Air quality index (VN_AQI) now",
                "environment", "kpi", SOURCES, aqi_now_data, kpi=aqi_now_kpi, href="/environment", uses=("device",)))
+
+
+# --- VN_AQI sub-indices now -----------------------------------------------------------------------------
+
+# sub-indices as VN_AQI tables write them (PM2.5, not PM25)
+POLLUTANT_SYMBOLS = {"pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", "so2": "SO₂", "no2": "NO₂"}
+
+
+def aqi_parts_data(filters: Filters) -> PanelData:
+    data = aqi_now_data(filters)
+    return data if data.error is not None else PanelData(**{**data.__dict__, "panel": "env.aqi_parts"})
+
+
+def aqi_parts_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Each pollutant's sub-index now, the dominant one marked, and when the newest reading was taken."""
+    air = data.extra.get("air") or {}
+    head = [t("env.col_pollutant", lang), t("env.col_subindex", lang), t("env.col_band", lang)]
+    rows = []
+    for code, value in (air.get("sub") or {}).items():
+        if value is None:
+            continue
+        band = aqi_domain.band(value)
+        mark = f" · {t('env.dominant_short', lang)}" if code == air.get("dominant") else ""
+        rows.append([POLLUTANT_SYMBOLS.get(code, code), fmt_number(value, lang, 0),
+                     ((band.vi if lang == "vi" else band.en) if band else "—") + mark])
+    return head, rows
+
+
+def aqi_parts_note(data: PanelData, lang: str) -> str:
+    air = data.extra.get("air") or {}
+    band = aqi_domain.band(data.value)
+    advice = (band.advice_vi if lang == "vi" else band.advice_en) if band else None
+    measured = t("env.measured_at", lang, time=fmt_datetime(air["time"])) if air.get("time") is not None else None
+    return " · ".join(x for x in (advice, measured, t("env.method", lang)) if x)
+
+
+register(Panel("env.aqi_parts", "Chỉ số phụ VN_AQI hiện tại", "VN_AQI sub-indices now", "environment", "table",
+               SOURCES, aqi_parts_data, table=aqi_parts_table, footnote=aqi_parts_note, href="/environment",
+               uses=("device",),
+               rows=lambda d: pd.DataFrame([{"pollutant": k, "sub_index": v, "dominant": k == (d.extra.get("air") or {}).get("dominant")}
+                                            for k, v in ((d.extra.get("air") or {}).get("sub") or {}).items()],
+                                           columns=["pollutant", "sub_index", "dominant"])))
 
 
 # --- river level now ---------------------------------------------------------------------------------

@@ -1,50 +1,43 @@
-"""Citizens' feedback panels (Open311 scene reports): received this week, overdue now, weekly bars."""
+"""Citizens' feedback panels (Open311 scene reports): received this week, overdue now; over the filters'
+period the counts and handling times, a summary by period, weekly bars, by category and village, and the
+list of reports (which the feedback page also draws as its grid and map). Each reads the page's village
+and category (a service code) filters; the list also its stage."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.bars import bar
 from components.figures.base import no_data, style
 from core.errors import BadParam
+from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
-from core.timeutil import LOCAL_TZ
+from core.text import is_missing, source_text
+from core.timeutil import LOCAL_TZ, local_midnight
 from panels.base import Filters, Panel, PanelData, make_data, register, with_error
+from panels.week import so_far_this_week
 from queries import reports, site
+from queries.site import village_names
 from queries.windows import week_bounds
 
 SOURCES = ("open311",)
 RECEIVED_COLOUR = "#0b5cad"
+STAGES = ("open", "processing", "resolved", "overdue")
+NARROW = ("village", "category")
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(second=0, microsecond=0)
 
 
+def _received(start, end, commune: str | None) -> int:
+    return reports.report_stats(start, end, commune=commune)["received"]
+
+
 def week_data(filters: Filters) -> PanelData:
-    """Reports received since Monday, against the same stretch of last week (only where the stored
-    history covers last week: no history is not 0)."""
-    try:
-        named = filters.named_window()
-        commune = filters.commune_id()
-    except BadParam as err:
-        return with_error("fb.reports_week", err)
-    first = reports.first_report_t(commune)
-    scope = f"commune:{commune}"
-    if named:   # a named window (a meeting week): counted only where the stored history covers all of it
-        start, end = named
-        value = reports.report_stats(start, end, commune=commune)["received"] if first is not None and first <= start.timestamp() else None
-        return make_data("fb.reports_week", SOURCES, value=value, extra={"previous": None}, start=start, end=end,
-                         scope=scope)
-    now = _now()
-    w0, _ = week_bounds(now.astimezone(LOCAL_TZ).date())
-    value = reports.report_stats(w0, now, commune=commune)["received"] if first is not None else None
-    previous = None
-    if first is not None and first <= (w0 - timedelta(days=7)).timestamp():
-        previous = reports.report_stats(w0 - timedelta(days=7), now - timedelta(days=7), commune=commune)["received"]
-    return make_data("fb.reports_week", SOURCES, value=value, extra={"previous": previous, "this_week": True},
-                     start=w0, end=now, scope=scope)
+    return so_far_this_week("fb.reports_week", SOURCES, filters, _received, reports.first_report_t)
 
 
 register(Panel("fb.reports_week", "Phản ánh tuần này", "Reports this week", "government", "kpi", SOURCES, week_data,
@@ -53,31 +46,113 @@ register(Panel("fb.reports_week", "Phản ánh tuần này", "Reports this week"
                href="/feedback", windowed=True))
 
 
-def overdue_data(filters: Filters) -> PanelData:
+def _narrowed(panel_id: str, filters: Filters, window: bool = True):
+    """(start, end, village, category) from the filters, or a PanelData carrying the refusal."""
     try:
+        start, end = filters.window() if window else (None, None)
         village = filters.checked_village()
         commune = filters.commune_id()
     except BadParam as err:
-        return with_error("fb.reports_overdue", err)
-    return make_data("fb.reports_overdue", SOURCES, value=reports.overdue_now(village, commune=commune), now=True,
-                     scope=f"village:{village}" if village else f"commune:{commune}", notes=["cover.all_unresolved"])
+        return with_error(panel_id, err)
+    category = filters.category if filters.category in set(site.services()["code"]) else None
+    return start, end, village, category, commune
+
+
+def _scope(village: str | None, commune: str | None) -> str:
+    return f"village:{village}" if village else f"commune:{commune}"
+
+
+def overdue_data(filters: Filters) -> PanelData:
+    got = _narrowed("fb.reports_overdue", filters, window=False)
+    if isinstance(got, PanelData):
+        return got
+    _, _, village, category, commune = got
+    return make_data("fb.reports_overdue", SOURCES, value=reports.overdue_now(village, category, commune=commune), now=True,
+                     scope=_scope(village, commune), notes=["cover.all_unresolved"])
 
 
 register(Panel("fb.reports_overdue", "Phản ánh quá hạn", "Reports overdue", "government", "kpi", SOURCES,
                overdue_data, kpi=lambda d, lang: {"value": d.value, "unit": t("unit.reports", lang), "decimals": 0,
                                                   "direction": "down"},
-               href="/feedback?stage=overdue", uses=("village",)))
+               href="/feedback?stage=overdue", uses=NARROW))
 
+
+# --- the period's counts and handling times (one query, five cards) ------------------------------------
+
+def _stat_data(panel_id: str, key: str):
+    def data(filters: Filters) -> PanelData:
+        got = _narrowed(panel_id, filters)
+        if isinstance(got, PanelData):
+            return got
+        start, end, village, category, commune = got
+        value = reports.report_stats(start, end, village, category, commune=commune)[key]
+        return make_data(panel_id, SOURCES, value=value, start=start, end=end, scope=_scope(village, commune))
+    return data
+
+
+STAT_PANELS = (
+    # id, stats key, vi, en, unit key, decimals, direction
+    ("fb.received", "received", "Phản ánh tiếp nhận", "Reports received", "unit.reports", 0, "none"),
+    ("fb.due_soon", "due_soon", "Sắp đến hạn", "Due soon", "unit.reports", 0, "down"),
+    ("fb.first_response", "avg_days_first_response", "Thời gian phản hồi đầu tiên (TB)", "Time to first response (avg)",
+     "common.days", 1, "down"),
+    ("fb.resolution", "avg_days_resolution", "Thời gian giải quyết (TB)", "Time to resolve (avg)", "common.days", 1,
+     "down"),
+    ("fb.on_time", "on_time_rate", "Giải quyết đúng hạn", "Resolved on time", "%", 1, "up"),
+)
+
+
+def _stat_kpi(unit: str, decimals: int, direction: str):
+    return lambda d, lang: {"value": d.value, "unit": unit if unit == "%" else t(unit, lang), "decimals": decimals,
+                            "direction": direction}
+
+
+for _id, _key, _vi, _en, _unit, _dec, _dir in STAT_PANELS:
+    register(Panel(_id, _vi, _en, "government", "kpi", SOURCES, _stat_data(_id, _key),
+                   unit="%" if _unit == "%" else "", kpi=_stat_kpi(_unit, _dec, _dir), href="/feedback", uses=NARROW))
+
+
+# --- by period: this week, last week, four weeks, the year, the chosen period --------------------------
+
+STAT_COLUMNS = ("received", "open", "processing", "resolved", "overdue")
+
+
+def summary_data(filters: Filters) -> PanelData:
+    got = _narrowed("fb.summary", filters)
+    if isinstance(got, PanelData):
+        return got
+    start, end, village, category, commune = got
+    now = _now()
+    today = now.astimezone(LOCAL_TZ).date()
+    monday, _ = week_bounds(today)
+    periods = (("this_week", monday, now), ("last_week", monday - timedelta(days=7), monday),
+               ("last_4_weeks", monday - timedelta(days=28), monday),
+               ("year", local_midnight(today.replace(month=1, day=1)), now), ("selected", start, end))
+    rows = [{"period": key, "start": a, "end": b, **{c: reports.report_stats(a, b, village, category, commune=commune)[c]
+                                                      for c in STAT_COLUMNS}} for key, a, b in periods]
+    return make_data("fb.summary", SOURCES, frame=pd.DataFrame(rows), start=start, end=end, scope=_scope(village, commune))
+
+
+def summary_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
+    head = [t("fb.col_period", lang)] + [t(f"stage.{c}", lang) for c in STAT_COLUMNS]
+    rows = [[t(f"fb.{r['period']}", lang)] + [fmt_number(r[c], lang, 0) for c in STAT_COLUMNS]
+            for r in data.frame.to_dict("records")] if data.frame is not None else []
+    return head, rows
+
+
+register(Panel("fb.summary", "Tình hình xử lý", "Handling", "government", "table", SOURCES, summary_data,
+               table=summary_table, href="/feedback", uses=NARROW))
+
+
+# --- charts -----------------------------------------------------------------------------------------------
 
 def weekly_data(filters: Filters) -> PanelData:
-    try:
-        start, end = filters.window()
-        village = filters.checked_village()
-        commune = filters.commune_id()
-    except BadParam as err:
-        return with_error("fb.weekly", err)
-    return make_data("fb.weekly", SOURCES, frame=reports.weekly_counts(start, end, village, commune=commune), start=start, end=end,
-                     scope=f"village:{village}" if village else f"commune:{commune}")
+    got = _narrowed("fb.weekly", filters)
+    if isinstance(got, PanelData):
+        return got
+    start, end, village, category, commune = got
+    return make_data("fb.weekly", SOURCES, frame=reports.weekly_counts(start, end, village, category, commune=commune), start=start,
+                     end=end, scope=_scope(village, commune))
 
 
 def weekly_bars(weeks, lang: str, theme: str) -> go.Figure:
@@ -94,20 +169,16 @@ def weekly_bars(weeks, lang: str, theme: str) -> go.Figure:
 
 
 register(Panel("fb.weekly", "Phản ánh theo tuần", "Reports by week", "government", "chart", SOURCES, weekly_data,
-               figure=lambda d, lang, theme: weekly_bars(d.frame, lang, theme), href="/feedback", uses=("village",)))
+               figure=lambda d, lang, theme: weekly_bars(d.frame, lang, theme), href="/feedback", uses=NARROW))
 
 
-def categories_data(filters: Filters) -> PanelData:
-    try:
-        start, end = filters.window()
-        village = filters.checked_village()
-        commune = filters.commune_id()
-    except BadParam as err:
-        return with_error("fb.categories", err)
-    frame = reports.report_counts(start, end, "service_code", village, commune=commune).sort_values("count", ascending=False)
-    return make_data("fb.categories", SOURCES, frame=frame, start=start, end=end,
-                     extra={"names": {lang: site.service_names(lang) for lang in ("vi", "en")}},
-                     scope=f"village:{village}" if village else f"commune:{commune}")
+def _counted(panel_id: str, by: str, filters: Filters) -> PanelData:
+    got = _narrowed(panel_id, filters)
+    if isinstance(got, PanelData):
+        return got
+    start, end, village, category, commune = got
+    frame = reports.report_counts(start, end, by, village, category, commune=commune).sort_values("count", ascending=False)
+    return make_data(panel_id, SOURCES, frame=frame.reset_index(drop=True), start=start, end=end, scope=_scope(village, commune))
 
 
 def categories_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
@@ -118,4 +189,62 @@ def categories_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
 
 
 register(Panel("fb.categories", "Phản ánh theo lĩnh vực", "Reports by category", "government", "chart", SOURCES,
-               categories_data, figure=categories_figure, href="/feedback", uses=("village",)))
+               lambda f: _counted("fb.categories", "service_code", f), figure=categories_figure, href="/feedback",
+               uses=NARROW))
+
+
+def villages_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    frame = data.frame.sort_values("village") if data.frame is not None and not data.frame.empty else data.frame
+    return bar(frame, x="village", lang=lang, labels=village_names(), theme=theme)
+
+
+register(Panel("fb.villages", "Phản ánh theo thôn", "Reports by village", "government", "chart", SOURCES,
+               lambda f: _counted("fb.villages", "village", f), figure=villages_figure, href="/feedback",
+               uses=NARROW))
+
+
+# --- the list of reports ----------------------------------------------------------------------------------
+
+def list_data(filters: Filters) -> PanelData:
+    got = _narrowed("fb.list", filters)
+    if isinstance(got, PanelData):
+        return got
+    start, end, village, category, commune = got
+    stage = filters.stage if filters.stage in STAGES else None
+    return make_data("fb.list", SOURCES, frame=reports.reports(start, end, village, category, stage, commune=commune), start=start,
+                     end=end, scope=_scope(village, commune))
+
+
+def category_name(r: dict, lang: str) -> str:
+    names = site.service_names(lang)
+    return names.get(r["service_code"], source_text(r["service_name"]))
+
+
+def stage_text(r: dict, lang: str) -> str:
+    return t("stage.overdue", lang) if r["overdue"] else t(f"stage.{r['stage']}", lang)
+
+
+LIST_COLUMNS = ("id", "time", "category", "village", "stage", "deadline", "description")
+
+
+def list_rows(data: PanelData, lang: str) -> list[dict]:
+    """One plain row per report (text from the source made plain, missing as "—"): the page's grid and
+    the table below both show these."""
+    villages = village_names()
+    return [{"id": source_text(r["id"]), "time": fmt_datetime(r["requested_time"]), "category": category_name(r, lang),
+             "village": villages.get(r["village_id"], "—"), "stage": stage_text(r, lang),
+             "deadline": fmt_date(r["deadline_time"]) if not is_missing(r["deadline_time"]) else "—",
+             "description": source_text(r["description"])}
+            for r in (data.frame.to_dict("records") if data.frame is not None else [])]
+
+
+def list_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
+    rows = list_rows(data, lang)
+    return [t(f"fb.col_{c if c != 'description' else 'desc'}", lang) for c in LIST_COLUMNS], \
+        [[r[c] for c in LIST_COLUMNS] for r in rows[:50]]
+
+
+register(Panel("fb.list", "Danh sách phản ánh", "Reports", "government", "table", SOURCES, list_data,
+               table=list_table, href="/feedback", uses=(*NARROW, "stage"),
+               rows=lambda d: d.frame.drop(columns=["media_url"], errors="ignore") if d.frame is not None
+               else pd.DataFrame(columns=["id"])))

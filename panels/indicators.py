@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from core.i18n import t
+from domain.catalogue import CATALOGUE
 from panels.base import Filters, Panel, PanelData, make_data, register
 from queries import events, indicators, readings, site
 
@@ -45,6 +46,12 @@ INDICATOR_PANELS = (
      "economy", "unit.million_vnd_ha", 0, "/digital"),
     ("soc.smartphones", "smartphone_rate", "Dùng điện thoại thông minh", "Smartphone users", "society", "%", 1,
      "/digital"),
+    ("eco.it_adoption", "it_adoption_rate", "DN, HTX, hộ ứng dụng CNTT", "Units using IT", "economy", "%", 1,
+     "/digital"),
+    ("eco.traceable_products", "traceable_products", "Sản phẩm truy xuất nguồn gốc", "Traceable products", "economy",
+     "", 0, "/digital"),
+    ("eco.ecommerce_products", "ecommerce_products", "Sản phẩm trên sàn TMĐT", "Products sold online", "economy", "",
+     0, "/digital"),
 )
 for panel_id, code, vi, en, pillar, unit, decimals, href in INDICATOR_PANELS:
     register(Panel(panel_id, vi, en, pillar, "kpi", SOURCES, _indicator_data(panel_id, code), unit=unit,
@@ -65,7 +72,8 @@ def wifi_data(filters: Filters) -> PanelData:
 register(Panel("soc.wifi_online", "Điểm Wi-Fi hoạt động", "Wi-Fi hotspots online", "society", "kpi",
                ("sensorthings",), wifi_data,
                kpi=lambda d, lang: {"value": d.value, "unit": t("unit.hotspots", lang, n=d.extra.get("of", 0)),
-                                    "decimals": 0, "direction": "up"}, href="/digital"))
+                                    "decimals": 0, "direction": "up",
+                                    "target": CATALOGUE["wifi_hotspots_online"].target}, href="/digital"))
 
 
 def cameras_data(filters: Filters) -> PanelData:

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
 
+from core.errors import BadParam
 from core.i18n import has, t
+from core.timeutil import LOCAL_TZ
 from domain.catalogue import CATALOGUE
 from domain.weeks import is_complete, week_days, week_label, weeks_before
 from panels import Filters, data_for, get_panel
+from panels.base import PanelData, make_data, with_error
+from queries.windows import week_bounds
 
 AVERAGE_WEEKS = 4
 
@@ -41,6 +46,34 @@ AGENDA: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
 CATALOGUE_CODES = {"fb.reports_week": "reports_received", "fb.reports_overdue": "reports_overdue",
                    "env.pond_do_share": "pond_do_ok_rate", "soc.wifi_online": "wifi_hotspots_online",
                    "soc.cameras_online": "cameras_online_rate", "sec.events_week": "camera_events"}
+
+
+def so_far_this_week(panel_id: str, sources: tuple[str, ...], filters: Filters,
+                     count: Callable[[datetime, datetime, str | None], float | None],
+                     first_t: Callable[[str | None], int | None]) -> PanelData:
+    """A count since Monday (Asia/Ho_Chi_Minh) against the same stretch of last week, or, for a named
+    window (a meeting week), the count over it. Only where the stored history covers what is counted:
+    weeks before the first record have no count, which is not 0. `count(start, end)` asks the query
+    layer for the commune; `first_t(commune)` says when its stored history begins (None: nothing stored)."""
+    try:
+        named = filters.named_window()
+        commune = filters.commune_id()
+    except BadParam as err:
+        return with_error(panel_id, err)
+    first = first_t(commune)
+    scope = f"commune:{commune}"
+    if named:
+        start, end = named
+        value = count(start, end, commune) if first is not None and first <= start.timestamp() else None
+        return make_data(panel_id, sources, value=value, extra={"previous": None}, start=start, end=end, scope=scope)
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    monday, _ = week_bounds(now.astimezone(LOCAL_TZ).date())
+    week = timedelta(days=7)
+    value = count(monday, now, commune) if first is not None else None
+    previous = (count(monday - week, now - week, commune)
+                if first is not None and first <= (monday - week).timestamp() else None)
+    return make_data(panel_id, sources, value=value, extra={"previous": previous, "this_week": True},
+                     start=monday, end=now, scope=scope)
 
 
 def week_filters(monday: date) -> Filters:

@@ -58,6 +58,12 @@ def villages(commune: str | None = None) -> pd.DataFrame:
     return frame(stmt, ["id", "name", "center_lat", "center_lon", "outline", "population", "households", "commune_id"])
 
 
+def village_names(commune: str | None = None) -> dict[str, str]:
+    """Village id -> name (every commune's: None; ids are unique across communes), for chart labels."""
+    v = villages(commune)
+    return dict(zip(v["id"], v["name"]))
+
+
 @memoize("site", expire=300)
 def devices(kind: str | None = None, village: str | None = None, commune: str | None = None) -> pd.DataFrame:
     t = Device.__table__

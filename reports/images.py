@@ -24,6 +24,7 @@ from functools import lru_cache
 import plotly.graph_objects as go
 
 from components.figures.base import style
+from core.text import chart_text
 from core.formatting import fmt_number, is_missing
 from core.i18n import t
 from core.settings import ROOT, get_settings
@@ -230,7 +231,7 @@ def table_figure(panel: Panel, data: PanelData, lang: str) -> go.Figure:
 
 def _escape(text: object) -> str:
     """Plotly reads a small HTML subset in text (<b>, <br>): a source's string must not add tags."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return chart_text(text, missing="")
 
 
 def export_figure(panel: Panel, data: PanelData, meta: ExportMeta, lang: str) -> go.Figure:

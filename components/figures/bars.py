@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.base import PALETTE, legible, local_x, no_data, style, time_axis
+from core.text import chart_text
 
 # on the dark theme the empty cells are the card's own colour, not a white glare
 HEAT_DARK = [[0, "#1c2230"], [0.5, "#1f5fa8"], [1, "#8ab4f8"]]
@@ -18,7 +19,7 @@ def bar(frame: pd.DataFrame, *, x: str, y: str = "count", lang: str, labels: dic
     if frame is None or frame.empty:
         return no_data(lang, theme)
     labels = labels or {}
-    cats = [labels.get(v, str(v)) for v in frame[x]]
+    cats = [chart_text(labels.get(v, v)) for v in frame[x]]     # ticks and hover: a source's names as text
     colour = [((colours or {}).get(v) or PALETTE[0]) for v in frame[x]]
     kw = {"customdata": frame[customdata]} if customdata else {}
     trace = (go.Bar(y=cats, x=frame[y], orientation="h", marker_color=colour, **kw) if horizontal
@@ -31,7 +32,7 @@ def bar(frame: pd.DataFrame, *, x: str, y: str = "count", lang: str, labels: dic
         # automargin: long category names (a camera, a field of reports) push the plot over instead of
         # being cut; only here: on every axis it sometimes left Plotly with an infinite title position
         fig.update_yaxes(autorange="reversed", title_text=None, automargin=True)
-        fig.update_xaxes(title_text=unit)
+        fig.update_xaxes(title_text=chart_text(unit) if unit else None)
     return fig
 
 
@@ -41,7 +42,7 @@ def stacked_by_time(frame: pd.DataFrame, *, time_col: str, group: str, lang: str
         return no_data(lang, theme)
     fig = go.Figure()
     for i, (key, part) in enumerate(frame.groupby(group, sort=True)):
-        fig.add_bar(x=local_x(part[time_col]), y=part["count"], name=(labels or {}).get(key, str(key)),
+        fig.add_bar(x=local_x(part[time_col]), y=part["count"], name=chart_text((labels or {}).get(key, key)),
                     marker_color=(colours or {}).get(key, PALETTE[i % len(PALETTE)]))
     fig.update_layout(barmode="stack")
     return time_axis(style(fig, lang, title=title, theme=theme), lang)
@@ -68,9 +69,10 @@ def indicator_trend(frame: pd.DataFrame, *, lang: str, names: dict[str, str], un
         return no_data(lang, theme)
     fig = go.Figure()
     for i, (code, part) in enumerate(frame.groupby("indicator", sort=True)):
-        fig.add_scatter(x=local_x(part["period_start"]), y=part["value"], name=names.get(code, code),
+        name = chart_text(names.get(code, code))
+        fig.add_scatter(x=local_x(part["period_start"]), y=part["value"], name=name,
                         mode="lines+markers", connectgaps=False, line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-                        hovertemplate="%{y:,.1f} " + unit + "<extra>" + names.get(code, code) + "</extra>")
+                        hovertemplate="%{y:,.1f} " + chart_text(unit, "") + "<extra>" + name + "</extra>")
     if target is not None:
         fig.add_hline(y=target, line={"dash": "dot", "color": legible("#1e8e3e", theme)}, annotation_text=target_label,
                       annotation_position="top left", annotation_font={"color": legible("#1e8e3e", theme)})

@@ -9,6 +9,7 @@ import plotly.io as pio
 
 from core.formatting import plotly_separators
 from core.i18n import t
+from core.text import chart_text
 from core.timeutil import LOCAL_TZ
 
 PALETTE = ["#0b5cad", "#e8710a", "#1e8e3e", "#a142f4", "#d93025", "#12b5cb", "#f9ab00", "#5f6368", "#9334e6",
@@ -53,14 +54,15 @@ def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: s
         separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 14},
         paper_bgcolor=c["paper"], plot_bgcolor=c["plot"], colorway=PALETTE,
         margin={"l": 56, "r": 16, "t": 40 if title else (40 if legend else 12), "b": 96 if title and legend else 40},
-        title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
+        # titles and axis titles often carry a source's name (a station, a camera): shown as text, never markup
+        title={"text": chart_text(title), "x": 0, "font": {"size": 15}} if title else None,
         # above the plot (just below a plot it ran into the two-line date ticks); under a title it would
         # collide with the title when it wraps, so a titled chart keeps its legend at the foot of the figure
         legend=({"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0} if title else
                 {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}) if legend else None, showlegend=legend,
         hoverlabel={"font": {"family": FONT}}, autosize=True)
     fig.update_xaxes(gridcolor=c["grid"], zerolinecolor=c["grid"])
-    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=unit or None)
+    fig.update_yaxes(gridcolor=c["grid"], zerolinecolor=c["grid"], title_text=chart_text(unit) if unit else None)
     return fig
 
 

@@ -51,8 +51,9 @@ def test_every_page_layout_renders_bare_and_with_hostile_query_strings(app):
         page["layout"](period="<script>", village="../../etc", start="2025-99-99", station="x" * 5000, foo="bar")
 
 
-# pattern-matching ids drawn by a callback from data (one revoke button per wall link), never by a layout
-DRAWN_BY_CALLBACKS = {"adm-tok-revoke", "commune-link"}   # commune-link: only for users allowed several
+# pattern-matching ids drawn by a callback from data (one revoke button per wall link; a panel's chart,
+# drawn by the panel's callback inside its slot; commune links, only for users allowed several), never by a layout
+DRAWN_BY_CALLBACKS = {"adm-tok-revoke", "panel-graph", "commune-link"}
 
 
 def test_every_callback_input_and_output_exists_in_some_layout(app):
@@ -87,22 +88,90 @@ def test_every_callback_input_and_output_exists_in_some_layout(app):
     assert not missing, missing
 
 
+def _bar(**values):
+    """What the shared filter callback receives from a page's bar: values, the dates store, the ids."""
+    dates = values.pop("dates", None)
+    return list(values.values()), [dates], [{"type": "filter", "name": k} for k in values]
+
+
 def test_bad_url_parameters_give_a_translated_message_not_a_traceback(app):
-    from pages import environment, feedback, security
+    """The filter callback says once what is wrong, and hands the page's panels the same filters (each
+    of which then refuses them with the same message instead of drawing)."""
+    from dash import no_update
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from layouts.panel_view import apply_filters
     from flask import Flask
+    slots = [{"filters": {"period": "7d"}, "size": "page"}, {"filters": {}, "size": "page", "pin": {"device": "gauge_1"}}]
+
+    def run(**bar):
+        context_value.set(AttributeDict(outputs_list=[[{"id": {"type": "filters-error", "page": "x"}}], []]))
+        messages, specs = apply_filters(*_bar(**bar), slots)
+        return messages[0], specs
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
-        out = environment.update_pond("custom", {"start": "2025-13-45", "end": None}, None, None, "do", 0, None)
-        assert "Ngày không hợp lệ" in str(out[-1])
-        out = security.update_events("7d", {"start": None, "end": None}, "thon_99", None, None, 0, None)
-        assert "Không có thôn này" in str(out[-1])
-        out = feedback.update_feedback("custom", {"start": "2025-06-10", "end": "2025-06-01"}, None, None, None, 0, None)
-        assert "kết thúc phải sau" in str(out[-1])
+        message, specs = run(period="custom", dates={"start": "2025-13-45", "end": None}, village=None, station=None,
+                             parameter="do")
+        assert "Ngày không hợp lệ" in str(message)
+        assert specs[0]["filters"] == {"period": "custom", "start": "2025-13-45", "parameter": "do"}
+        assert specs[1]["filters"]["device"] == "gauge_1"            # a pinned filter stays pinned
+        message, _ = run(period="7d", village="thon_99", camera=None, label=None)
+        assert "Không có thôn này" in str(message)
+        message, _ = run(period="custom", dates={"start": "2025-06-10", "end": "2025-06-01"}, village=None)
+        assert "kết thúc phải sau" in str(message)
+        message, _ = run(period="7d", station="cam_03", parameter="do")
+        assert message is not None                                    # a camera is not a pond station
         for hostile in ("not a dict", ["2025-01-01"], {"start": {"$gt": 1}, "end": 7}, {"start": "x" * 10_000}):
-            out = environment.update_pond("custom", hostile, None, None, "do", 0, None)
-            assert "Traceback" not in str(out) and out[-1] is not None     # a message, never an exception
+            message, specs = run(period="custom", dates=hostile, station=None)
+            assert "Traceback" not in str(message) and message is not None     # a message, never an exception
+        message, specs = run(period="7d", village=None, station=None, parameter="do")
+        assert message is None and specs[0]["filters"] == {"period": "7d", "parameter": "do"}
+        context_value.set(AttributeDict(outputs_list=[[], []]))
+        _, specs = apply_filters(*_bar(period="7d", parameter="do"), [{"filters": {"period": "7d", "parameter": "do"}}])
+        assert specs == [no_update]                                   # unchanged filters: the panel is not asked again
+        _, specs = apply_filters(*_bar(severity="high"), slots)
+        assert specs == [no_update, no_update]                        # no period filter: slots keep their own
     with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=en"}):
-        out = environment.update_pond("custom", {"start": "1900-01-01", "end": "2025-01-01"}, None, None, "do", 0, None)
-        assert "Period too long" in str(out[-1])
+        message, _ = run(period="custom", dates={"start": "1900-01-01", "end": "2025-01-01"})
+        assert "Period too long" in str(message)
+
+
+def test_a_page_opened_from_a_bad_link_says_why_from_its_layout(app):
+    """The filter callback runs only when the bar changes: the first message comes with the layout."""
+    from flask import Flask
+
+    from pages import environment, feedback
+    with Flask(__name__).test_request_context("/", headers={"Cookie": "lang=vi"}):
+        assert "Ngày không hợp lệ" in str(environment.layout(period="custom", start="2025-13-45").to_plotly_json())
+        assert "Không có thôn này" in str(feedback.layout(village="thon_99").to_plotly_json())
+        assert "alert" not in str(feedback.layout().to_plotly_json()).lower()
+
+
+def test_the_same_panel_appears_once_per_gauge_on_the_environment_page(app):
+    from flask import Flask
+
+    from pages import environment
+    with Flask(__name__).test_request_context("/"):
+        ids = [i for i in _ids(environment.layout(station="water_1"), []) if isinstance(i, dict)]
+    river = [i for i in ids if i.get("type") == "panel" and i.get("panel") == "env.river_now"]
+    assert len(river) == 3 and len({i["slot"] for i in river}) == 3
+
+
+def test_navigation_comes_from_the_page_registry_and_hides_admin_pages(app):
+    from flask import Flask, g
+
+    from commands.base import Actor
+    from layouts.shell import nav_entries
+    bare = Flask(__name__)
+    with bare.test_request_context("/"):
+        g.brain_actor = Actor("viewer", "viewer")
+        bar = nav_entries()
+        assert bar[0] == ("overview", "/") and ("environment", "/environment") in bar and ("reports", "/reports") in bar
+        assert [k for k, _ in bar].index("meeting") < [k for k, _ in bar].index("alerts")
+        assert nav_entries("user") == []
+        g.brain_actor = Actor("admin", "administrator")
+        assert ("audit", "/admin/audit") in nav_entries("user")
+        assert all(not path.startswith("/admin") for _, path in nav_entries())
 
 
 def test_nothing_served_loads_from_outside(app):

@@ -249,7 +249,7 @@ def _run(client, app, prefix: str, values: list) -> str:
 
 
 def test_hostile_records_reach_html_only_escaped_and_missing_ones_read_as_a_dash(client, app, unhandled):
-    text = _run(client, app, "..fb-kpis.children", ["30d", {"start": None, "end": None}, None, None, None, 0])
+    text = _run(client, app, "..fb-grid.rowData", ["30d", {"start": None, "end": None}, None, None, None, 0])
     data = json.loads(text)["response"]
     layer = data["fb-reports"]["data"]["features"]
     by_id = {f["id"]: f["properties"] for f in layer}
@@ -267,7 +267,7 @@ def test_hostile_records_reach_html_only_escaped_and_missing_ones_read_as_a_dash
 
 
 def test_the_feedback_page_survives_a_report_with_no_description(client, app, unhandled):
-    _run(client, app, "..fb-kpis.children", ["7d", None, None, None, None, 0])
+    _run(client, app, "..fb-grid.rowData", ["7d", None, None, None, None, 0])
     _run(client, app, "fb-history.children", [[{"id": "XSS-2"}], None])
     assert not unhandled
 

@@ -25,16 +25,21 @@ def client(sqlite_url, use_store, engine_for, site, monkeypatch):
 
 
 def pond_request(tick=0, station="water_1"):
-    f = lambda name, value: {"id": {"type": "filter", "name": name}, "property": "value", "value": value}  # noqa: E731
-    outs = [{"id": "env-pond", "property": "figure"}, {"id": "env-compare", "property": "figure"},
-            {"id": "env-pond-fresh", "property": "children"}, {"id": "env-error", "property": "children"}]
-    return {"output": "..env-pond.figure...env-compare.figure...env-pond-fresh.children...env-error.children..",
-            "outputs": outs, "changedPropIds": [], "state": [],
-            "inputs": [f("period", "custom"), {"id": "filter-dates", "property": "data",
-                                               "value": {"start": "2025-01-01", "end": "2025-01-07"}},
-                       f("village", None), f("station", station), f("parameter", "do"),
+    """What the browser posts for the environment page's pond chart: its slot's filters (as the page's
+    filter callback set them), the refresh tick, the slot's id and what it last drew."""
+    key = {"panel": "env.pond_series", "slot": 0}
+    spec = {"filters": {"period": "custom", "start": "2025-01-01", "end": "2025-01-07", "device": station,
+                        "parameter": "do"}, "size": "page"}
+    outs = [{"id": {"type": "panel", **key}, "property": "children"},
+            {"id": {"type": "panel-seen", **key}, "property": "data"}]
+    return {"output": "..{\"panel\":[\"MATCH\"],\"slot\":[\"MATCH\"],\"type\":\"panel\"}.children..."
+                      "{\"panel\":[\"MATCH\"],\"slot\":[\"MATCH\"],\"type\":\"panel-seen\"}.data..",
+            "outputs": outs, "changedPropIds": [],
+            "inputs": [{"id": {"type": "panel-filters", **key}, "property": "data", "value": spec},
                        {"id": "shell-tick", "property": "n_intervals", "value": tick},
-                       {"id": "shell-commune", "property": "data", "value": None}]}
+                       {"id": "shell-commune", "property": "data", "value": None}],
+            "state": [{"id": {"type": "panel-filters", **key}, "property": "id", "value": {"type": "panel-filters", **key}},
+                      {"id": {"type": "panel-seen", **key}, "property": "data", "value": None}]}
 
 
 def post(client, body, encoding="", lang="vi"):
@@ -48,7 +53,7 @@ def test_an_answer_is_kept_until_the_data_changes(client):
     assert first.status_code == 200 and first.headers.get("X-Answer") is None
     again = post(client, pond_request(tick=5))          # a refresh tick alone does not change the answer
     assert again.headers.get("X-Answer") == "kept" and again.data == first.data
-    assert again.json["response"]["env-pond"]["figure"]["data"] is not None
+    assert "Trạm nước ao" in json.dumps(again.json["response"], ensure_ascii=False)   # the chart, drawn
     assert post(client, pond_request(station="water_2")).headers.get("X-Answer") is None   # other inputs
     assert post(client, pond_request(), lang="en").headers.get("X-Answer") is None         # other language
     invalidate("readings")                                # what ingest does after a write

@@ -64,3 +64,20 @@ def test_kpi_card_no_data_trend_colour_and_target():
     assert trend_class(None, "up") == "trend-flat"
     text = str(kpi_card("k", "Hồ sơ đúng hạn", 96.7, "%", "vi", previous=97.2, target=100))
     assert "96,7" in text and "0,5" in text and "Chưa đạt" in text
+
+
+def test_a_sources_names_reach_a_chart_as_text_not_markup():
+    """Plotly reads <b>, <br>, <a href> in titles, ticks, legends and hovers: a camera or station name
+    from a source is escaped there (shown as written) and adds no markup."""
+    hostile = "<b>Cam</b><a href='javascript:x'>1</a> & co"
+    fig = bar(pd.DataFrame({"camera": ["c1"], "count": [2]}), x="camera", lang="vi", labels={"c1": hostile},
+              unit="<i>ev</i>", horizontal=True)
+    assert fig.data[0].y[0] == "&lt;b&gt;Cam&lt;/b&gt;&lt;a href='javascript:x'&gt;1&lt;/a&gt; &amp; co"
+    assert "<" not in fig.layout.xaxis.title.text
+    ts = timeseries(frame(), lang="vi", unit="m", names={"water_1": "<br>Trạm"}, title="<b>x</b>", show_range=False)
+    assert ts.data[0].name == "&lt;br&gt;Trạm" and "<br>" not in ts.data[0].hovertemplate
+    assert ts.layout.title.text == "&lt;b&gt;x&lt;/b&gt;"
+    trend = indicator_trend(pd.DataFrame({"indicator": ["x"], "value": [1.0],
+                                          "period_start": pd.date_range("2025-01-01", periods=1, tz="UTC")}),
+                            lang="vi", names={"x": "<script>"}, unit="%")
+    assert trend.data[0].name == "&lt;script&gt;"

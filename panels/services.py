@@ -1,0 +1,187 @@
+"""Public-service panels over the filters' period (administrative dossiers, online services, e-documents):
+each rate summed over the period's reported months against the period before, dossiers by week, the rates
+by month, and the Decision 766 groups estimated from the same numbers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.figures.bars import indicator_trend
+from components.figures.base import no_data, style
+from core.errors import BadParam
+from core.formatting import fmt_date, fmt_number, fmt_period
+from core.i18n import t
+from core.timeutil import LOCAL_TZ
+from domain import index766
+from domain.catalogue import CATALOGUE
+from panels.base import Filters, Panel, PanelData, make_data, register, with_error
+from queries import indicators, reports
+from queries.windows import previous_window
+
+SOURCES = ("indicators",)
+PERIOD_CODES = ("dossier_on_time_rate", "online_dossier_rate", "online_payment_rate", "dossier_digitised_rate",
+                "edoc_signed_rate", "online_service_rate", "dossier_avg_days", "index_766_score")
+RATE_CODES = ("online_dossier_rate", "dossier_on_time_rate", "online_payment_rate", "dossier_digitised_rate")
+UNITS = {"%": ("%", "%"), "days": ("ngày", "days"), "points": ("điểm", "points")}
+
+
+def catalogue_name(code: str, lang: str) -> str:
+    return CATALOGUE[code].vi if lang == "vi" else CATALOGUE[code].en
+
+
+# --- each indicator over the period ----------------------------------------------------------------------
+
+def _period_data(panel_id: str, code: str):
+    def data(filters: Filters) -> PanelData:
+        try:
+            start, end = filters.window()
+            commune = filters.commune_id()
+        except BadParam as err:
+            return with_error(panel_id, err)
+        now = indicators.period_summary(code, start, end, indicators.commune_scope(commune))
+        before = indicators.period_summary(code, *previous_window(start, end), indicators.commune_scope(commune))
+        return make_data(panel_id, SOURCES, value=now["value"], start=start, end=end,
+                         extra={"previous": before["value"], "first": now["first"], "last": now["last"]})
+    return data
+
+
+def _period_kpi(code: str):
+    d = CATALOGUE[code]
+
+    def kpi(data: PanelData, lang: str) -> dict:
+        unit = UNITS.get(d.unit, ("", ""))[0 if lang == "vi" else 1]
+        return {"value": data.value, "unit": unit, "decimals": 1, "previous": data.extra.get("previous"),
+                "previous_label": t("kpi.vs_previous", lang), "direction": d.direction, "target": d.target}
+    return kpi
+
+
+for _code in PERIOD_CODES:
+    _d = CATALOGUE[_code]
+    _vi, _en = (("Điểm 766 (tỉnh công bố)", "766 score (published by the province)") if _code == "index_766_score"
+                else (_d.vi, _d.en))
+    register(Panel(f"svc.{_code}", _vi, _en, "government", "kpi", SOURCES, _period_data(f"svc.{_code}", _code),
+                   unit=UNITS.get(_d.unit, ("", ""))[1] if _d.unit != "%" else "%", kpi=_period_kpi(_code),
+                   href="/services"))
+
+
+# --- Decision 766 estimated from the data -------------------------------------------------------------------
+
+def index766_data(panel_id: str):
+    def data(filters: Filters) -> PanelData:
+        """The estimate uses the very numbers of the period cards: the same period, the same rule; the
+        report on-time rate (5.2) comes from Open311."""
+        try:
+            start, end = filters.window()
+            commune = filters.commune_id()
+        except BadParam as err:
+            return with_error(panel_id, err)
+        codes = RATE_CODES + ("online_service_rate", "dossier_complaint_rate", "report_satisfaction_rate")
+        values = {c: indicators.period_summary(c, start, end, indicators.commune_scope(commune))["value"] for c in codes}
+        values["report_on_time_rate"] = reports.report_stats(start, end, commune=commune)["on_time_rate"]
+        score = index766.score(values)
+        published = indicators.period_summary("index_766_score", start, end, indicators.commune_scope(commune))
+        return make_data(panel_id, SOURCES + ("open311",), value=score["total"], start=start, end=end,
+                         extra={"score": score, "published": published})
+    return data
+
+
+register(Panel("svc.index766_estimate", "Điểm 766 (ước tính từ số liệu xã)", "766 score (estimated from the commune's data)",
+               "government", "kpi", SOURCES + ("open311",), index766_data("svc.index766_estimate"),
+               kpi=lambda d, lang: {"value": d.value, "direction": "up", "unit": t(
+                   "svc.766_estimate_unit", lang, possible=fmt_number(d.extra["score"]["possible"], lang, 0))},
+               href="/services"))
+
+
+def _pct(x, lang: str) -> str:
+    return "N/A" if x is None or x != x else fmt_number(x, lang, 1) + "%"
+
+
+def index766_table(data: PanelData, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Our estimate per group and sub-indicator (rate / threshold -> points), and the total."""
+    sc = data.extra["score"]
+    head = [t(f"svc.766_col_{k}", lang) for k in ("group", "max", "score", "subs")]
+    rows = []
+    for g in sc["groups"]:
+        subs = [f"{x['code']}: {_pct(x['rate'], lang)} / {fmt_number(x['threshold'], lang, 0)}% → "
+                + ("N/A" if x["score"] is None else f"{fmt_number(x['score'], lang, 1)}/{fmt_number(x['points'], lang, 1)}")
+                for x in g["subs"]]
+        rows.append([f"{g['code']} – {g['vi'] if lang == 'vi' else g['en']}", fmt_number(g["weight"], lang, 0),
+                     "N/A" if g["score"] is None else fmt_number(g["score"], lang, 1), "; ".join(subs) or "N/A"])
+    total = "N/A" if sc["total"] is None else f"{fmt_number(sc['total'], lang, 1)} / {fmt_number(sc['possible'], lang, 0)}"
+    rows.append(["Σ", "100", total, ""])
+    return head, rows
+
+
+def index766_note(data: PanelData, lang: str) -> str:
+    """Why the estimate differs from the province's published score, and how the groups are weighted."""
+    sc, published = data.extra["score"], data.extra["published"]
+    notes = []
+    if published["value"] is not None and sc["total"] is not None:
+        notes.append(t("svc.766_difference", lang, published=fmt_number(published["value"], lang, 1),
+                       month=fmt_period(published["last"], lang), estimate=fmt_number(sc["total"], lang, 1),
+                       possible=fmt_number(sc["possible"], lang, 0),
+                       uncovered=fmt_number(index766.uncovered_points(sc), lang, 0),
+                       start=fmt_date(data.start), end=fmt_date(data.end - timedelta(seconds=1))))
+    notes.append(t("svc.766_weights", lang))
+    return " ".join(notes)
+
+
+register(Panel("svc.index766", "Bộ chỉ số 766 (ước tính từ số liệu)", "Decision 766 index (estimated from the data)",
+               "government", "table", SOURCES + ("open311",), index766_data("svc.index766"), table=index766_table,
+               footnote=index766_note, href="/services",
+               rows=lambda d: pd.DataFrame([{"group": g["code"], "weight": g["weight"], "score": g["score"]}
+                                            for g in d.extra["score"]["groups"]])))
+
+
+# --- charts -----------------------------------------------------------------------------------------------
+
+def dossiers_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+        commune = filters.commune_id()
+    except BadParam as err:
+        return with_error("svc.dossiers", err)
+    weekly = indicators.indicator_series(("dossiers_received", "dossier_on_time_rate"), indicators.commune_scope(commune), start=start, end=end,
+                                         period_kind="week")
+    received = weekly[weekly["indicator"] == "dossiers_received"].set_index("period_start")["value"]
+    on_time = weekly[weekly["indicator"] == "dossier_on_time_rate"].set_index("period_start")
+    frame = pd.DataFrame({"received": received,
+                          "on_time": on_time["numerator"].reindex(received.index),
+                          "late": (on_time["denominator"] - on_time["numerator"]).reindex(received.index)})
+    return make_data("svc.dossiers", SOURCES, frame=frame.rename_axis("week_start").reset_index(), start=start, end=end)
+
+
+def dossiers_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
+    frame = data.frame
+    if frame is None or frame.empty:
+        return no_data(lang, theme)
+    x = frame["week_start"].dt.tz_convert(LOCAL_TZ)
+    fig = go.Figure([go.Bar(x=x, y=frame["on_time"], name=t("svc.on_time", lang), marker_color="#1e8e3e"),
+                     go.Bar(x=x, y=frame["late"], name=t("svc.late", lang), marker_color="#d93025")])
+    fig.update_layout(barmode="stack")
+    style(fig, lang, theme=theme, unit=t("svc.received", lang))
+    return fig.update_xaxes(tickformat="%d/%m")
+
+
+register(Panel("svc.dossiers", "Hồ sơ thủ tục hành chính theo tuần", "Administrative dossiers by week", "government",
+               "chart", SOURCES, dossiers_data, figure=dossiers_figure, href="/services"))
+
+
+def rates_data(filters: Filters) -> PanelData:
+    try:
+        start, end = filters.window()
+        commune = filters.commune_id()
+    except BadParam as err:
+        return with_error("svc.rates", err)
+    return make_data("svc.rates", SOURCES, frame=indicators.indicator_series(RATE_CODES, indicators.commune_scope(commune), start=start, end=end,
+                                                                             period_kind="month"),
+                     start=start, end=end)
+
+
+register(Panel("svc.rates", "Tỷ lệ trực tuyến, đúng hạn, thanh toán trực tuyến", "Online, on-time and online-payment rates",
+               "government", "chart", SOURCES, rates_data, unit="%",
+               figure=lambda d, lang, theme: indicator_trend(d.frame, lang=lang, unit="%", theme=theme,
+                                                             names={c: catalogue_name(c, lang) for c in RATE_CODES}),
+               href="/services"))
