@@ -493,7 +493,6 @@ def edit_walls(_acts, _res, _save, _discard, tab, _fields, draft, sel, version, 
         if tab == "yaml":
             _absorb(draft)
             return draft, no_update, no_update, None, draft_text(actor, draft), no_update
-            return draft, no_update, no_update, None, text, no_update
         try:
             raw = yaml.safe_load(yaml_text)
         except yaml.YAMLError as err:

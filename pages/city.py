@@ -13,12 +13,13 @@ from auth.communes import allowed_communes
 from components.errors import error_alert
 from components.filters import filter_bar, period_filter, period_inputs
 from components.map import STATE_COLOURS, commune_map, feature, points_layer, popup_html, village_layer
-from components.page import card, page_header, parse_filters
+from components.page import card, page_header
 from core.errors import AppError
 from core.formatting import fmt_number
 from core.i18n import t
 from domain.flood import ROMAN
 from layouts.context import current_lang
+from layouts.panel_view import bar_filters
 from panels import Filters, data_for
 from queries import site
 
@@ -94,15 +95,14 @@ def commune_figures(filters: Filters, communes: list[str]) -> list[tuple[dict, d
 def update_city(period, dates, _tick):
     lang = current_lang()
     empty = {"type": "FeatureCollection", "features": []}
+    filters = Filters.from_mapping(bar_filters(period or "30d", dates))
     try:
-        s, e, _ = parse_filters(period, dates, None)
+        filters.window()          # a bad period or dates: said once, in words
     except AppError as err:
         return None, empty, None, error_alert(err, lang)
     communes = allowed_communes()          # the server decides which communes this user sees
     if not communes:
         return html.Div(t("city.none", lang), className="muted"), empty, None, None
-    dates = dates if isinstance(dates, dict) else {}
-    filters = Filters(period=period or "30d", start=dates.get("start"), end=dates.get("end"))
     figures = commune_figures(filters, communes)
     head = html.Thead(html.Tr([html.Th(t("city.col_commune", lang))]
                               + [html.Th(t(f"city.col_{key}", lang)) for key, _ in COLUMNS]))
