@@ -97,7 +97,7 @@ def update_city(period, dates, _tick):
     empty = {"type": "FeatureCollection", "features": []}
     filters = Filters.from_mapping(bar_filters(period or "30d", dates))
     try:
-        filters.window()          # a bad period or dates: said once, in words
+        s, e = filters.window()   # a bad period or dates: said once, in words
     except AppError as err:
         return None, empty, None, error_alert(err, lang)
     communes = allowed_communes()          # the server decides which communes this user sees
