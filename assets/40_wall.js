@@ -22,6 +22,51 @@
     return playlists.filter(function (p) { return !p.hours; })[0] || playlists[0];
   }
 
+  // When is a slide "drawn"? The server's slide carries data-step="<playlist>:<step>"; it is drawn when that
+  // box is in place, nothing in it is loading, every panel slot has its content and every chart has its
+  // SVG at the wall's text size. The time from the switch to that moment is kept (the last 100 switches)
+  // in window.brainWall.draws, and <body data-wall-drawn="<playlist>:<step>"> marks it, for the benchmark
+  // (bench/: every slide drawn within 2 s) and the browser tests to wait on.
+  var drawn = {
+    key: null, at: 0, done: true, count: 0, switches: 0, draws: [],
+    switched: function (key) {
+      this.key = key; this.at = performance.now(); this.done = false; this.switches += 1;
+      document.body.removeAttribute('data-wall-drawn');
+      this.check();
+    },
+    check: function () {
+      if (this.done || !this.key) { return; }
+      var box = null;
+      document.querySelectorAll('#wall-slide > [data-step]').forEach(function (el) {
+        if (el.getAttribute('data-step') === drawn.key) { box = el; }
+      });
+      if (!box || box.querySelector('[data-dash-is-loading="true"]')) { return; }
+      var bodies = box.querySelectorAll('.panel-body');
+      for (var i = 0; i < bodies.length; i++) { if (!bodies[i].firstElementChild) { return; } }
+      var graphs = box.querySelectorAll('.dash-graph');
+      var size = chartTextSize();
+      for (var j = 0; j < graphs.length; j++) {
+        var gd = graphs[j].querySelector('.js-plotly-plot');
+        if (!gd || !gd.querySelector('.main-svg') || !gd._fullLayout) { return; }
+        if (box.classList.contains('wall-grid') && gd._fullLayout.font && gd._fullLayout.font.size !== size) { return; }
+      }
+      this.done = true;
+      this.count += 1;
+      var entry = {n: this.switches, key: this.key, ms: Math.round(performance.now() - this.at)};
+      this.draws.push(entry);
+      if (this.draws.length > 100) { this.draws.shift(); }   // weeks on a wall: keep memory flat
+      document.body.setAttribute('data-wall-drawn', this.key);
+    }
+  };
+  window.brainWall = {
+    draws: function () { return drawn.draws.slice(); },
+    count: function () { return drawn.count; },
+    switches: function () { return drawn.switches; },
+    pending: function () { return drawn.done ? null : {key: drawn.key, ms: Math.round(performance.now() - drawn.at)}; }
+  };
+
+  function chartTextSize() { return Math.round(window.innerHeight * 0.02); }
+
   var ns = window.dash_clientside = window.dash_clientside || {};
   ns.wall = {
     rotate: function (_n, config, pos, current, alarms) {
@@ -59,6 +104,7 @@
       var next = {playlist: playlist.name, step: pos.step};
       var same = current && current.playlist === next.playlist && current.step === next.step;
       document.body.setAttribute('data-wall-step', playlist.name + ':' + pos.step);
+      if (!same) { drawn.switched(playlist.name + ':' + pos.step); } else { drawn.check(); }
       return [pos, same ? noUpdate : next, {width: width}];
     },
     clock: function () {
@@ -93,7 +139,7 @@
   // Chart text on the wall follows the screen: ~2 % of its height (≥ 1.8 vh for ticks), at 1080p and 4K alike.
   function scaleCharts() {
     if (!window.Plotly) { return; }
-    var size = Math.round(window.innerHeight * 0.02);
+    var size = chartTextSize();
     document.querySelectorAll('.wall .js-plotly-plot').forEach(function (gd) {
       // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes
       if (!gd.layout || (gd.layout.font && gd.layout.font.size === size && !gd.__wallRescale)) { return; }
@@ -126,7 +172,7 @@
   var observer = new MutationObserver(function () {
     if (pending) { return; }
     pending = true;
-    window.requestAnimationFrame(function () { pending = false; scaleCharts(); fitPages(); });
+    window.requestAnimationFrame(function () { pending = false; scaleCharts(); fitPages(); drawn.check(); });
   });
   document.addEventListener('DOMContentLoaded', function () {
     observer.observe(document.body, {childList: true, subtree: true});

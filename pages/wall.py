@@ -98,6 +98,7 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
         raise BadParam("wall.error_playlist", value=str(playlist_name)[:40])
     flat = next(p for p in playlist_steps(wall, get_site()) if p["name"] == playlist.name)["steps"]
     step = flat[int(step_index) % len(flat)]
+    key = f"{playlist.name}:{int(step_index)}"      # the browser waits on it (assets/40_wall.js: drawn)
     slide = playlist.slides[step["slide"]]
     filters = dict(slide.filters)
     if slide.cycle is not None and step["value"] is not None:
@@ -108,10 +109,10 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
         page = next((p for p in dash.page_registry.values() if p.get("path") == slide.page), None)
         if page is None:
             raise BadParam("wall.error_page", value=slide.page[:60])
-        body = html.Div(page["layout"](**filters), className="wall-page-slide")
+        body = html.Div(page["layout"](**filters), className="wall-page-slide", **{"data-step": key})
     else:
         body = html.Div([slot(pid, filters, n=i, size="wall") for i, pid in enumerate(slide.panels)],
-                        className="wall-grid",
+                        className="wall-grid", **{"data-step": key},
                         style={"gridTemplateColumns": f"repeat({slide.columns}, minmax(0, 1fr))",
                                "gridTemplateRows": f"repeat({math.ceil(len(slide.panels) / slide.columns)}, minmax(0, 1fr))"})
     return title, body
