@@ -28,12 +28,14 @@
   // in window.brainWall.draws, and <body data-wall-drawn="<playlist>:<step>"> marks it, for the benchmark
   // (bench/: every slide drawn within 2 s) and the browser tests to wait on.
   var drawn = {
-    key: null, at: 0, done: true, count: 0, switches: 0, draws: [],
+    key: null, at: 0, asked: 0, retries: 0, done: true, count: 0, switches: 0, draws: [],
     switched: function (key) {
-      this.key = key; this.at = performance.now(); this.done = false; this.switches += 1;
+      this.key = key; this.at = this.asked = performance.now(); this.retries = 0; this.done = false; this.switches += 1;
       document.body.removeAttribute('data-wall-drawn');
       this.check();
     },
+    stuck: function (ms) { return !this.done && this.key && performance.now() - this.asked > ms; },
+    retried: function () { this.asked = performance.now(); this.retries += 1; },
     check: function () {
       if (this.done || !this.key) { return; }
       var box = null;
@@ -41,6 +43,8 @@
         if (el.getAttribute('data-step') === drawn.key) { box = el; }
       });
       if (!box || box.querySelector('[data-dash-is-loading="true"]')) { return; }
+      // a page laid out for a laptop has callbacks of its own, not slots: wait until no callback is pending
+      if (box.classList.contains('wall-page-slide') && document.querySelector('._dash-loading-callback')) { return; }
       var bodies = box.querySelectorAll('.panel-body');
       for (var i = 0; i < bodies.length; i++) { if (!bodies[i].firstElementChild) { return; } }
       var graphs = box.querySelectorAll('.dash-graph');
@@ -52,7 +56,7 @@
       }
       this.done = true;
       this.count += 1;
-      var entry = {n: this.switches, key: this.key, ms: Math.round(performance.now() - this.at)};
+      var entry = {n: this.switches, key: this.key, ms: Math.round(performance.now() - this.at), retries: this.retries};
       this.draws.push(entry);
       if (this.draws.length > 100) { this.draws.shift(); }   // weeks on a wall: keep memory flat
       document.body.setAttribute('data-wall-drawn', this.key);
@@ -65,6 +69,7 @@
     pending: function () { return drawn.done ? null : {key: drawn.key, ms: Math.round(performance.now() - drawn.at)}; }
   };
 
+  var RETRY_MS = 10000;
   function chartTextSize() { return Math.round(window.innerHeight * 0.02); }
 
   var ns = window.dash_clientside = window.dash_clientside || {};
@@ -104,7 +109,17 @@
       var next = {playlist: playlist.name, step: pos.step};
       var same = current && current.playlist === next.playlist && current.step === next.step;
       document.body.setAttribute('data-wall-step', playlist.name + ':' + pos.step);
-      if (!same) { drawn.switched(playlist.name + ':' + pos.step); } else { drawn.check(); }
+      if (!same) {
+        drawn.switched(playlist.name + ':' + pos.step);
+      } else {
+        drawn.check();
+        // a slide asked for while the server was away (or whose panels failed) never arrives: once the
+        // connection is back, ask again rather than show a grey or half-empty slide until the next switch
+        if (drawn.stuck(RETRY_MS) && !document.body.classList.contains('disconnected')) {
+          drawn.retried();
+          return [pos, Object.assign({}, next, {retry: (current.retry || 0) + 1}), {width: width}];
+        }
+      }
       return [pos, same ? noUpdate : next, {width: width}];
     },
     clock: function () {

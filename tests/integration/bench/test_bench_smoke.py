@@ -22,4 +22,12 @@ def test_bench_smoke_produces_every_figure():
     assert all(size > 0 for size in r["exports"]["sizes_bytes"].values())
     assert set(r["page_render"]) == {"/", "/environment"}
     assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
+    wall = r["wall"]
+    assert wall["alarm_latency"]["repeats"] == 1 and wall["alarm_latency"]["max_s"] > 0
+    assert wall["alarm_latency"]["sound_played"] is True
+    assert wall["hour"]["slide_changes"] >= 12 and wall["hour"]["drawn_ms"]["drawn"] >= 1
+    assert wall["hour"]["samples"]["start"]["js_heap_mb"] > 0 and wall["hour"]["samples"]["end"]["server_rss_mb"] > 0
+    assert wall["hour"]["console_errors"] == 0 and wall["alarm_latency"]["console_errors"] == 0, (
+        wall["hour"]["errors"], wall["alarm_latency"]["errors"])
+    assert "alarm latency" in out.stdout
     assert "met" in out.stdout
