@@ -52,7 +52,7 @@
       for (var j = 0; j < graphs.length; j++) {
         var gd = graphs[j].querySelector('.js-plotly-plot');
         if (!gd || !gd.querySelector('.main-svg') || !gd._fullLayout) { return; }
-        if (box.classList.contains('wall-grid') && gd._fullLayout.font && gd._fullLayout.font.size !== size) { return; }
+        if (box.classList.contains('wall-grid') && !chartScaled(gd, size)) { return; }
       }
       this.done = true;
       this.count += 1;
@@ -156,16 +156,32 @@
     if (!window.Plotly) { return; }
     var size = chartTextSize();
     document.querySelectorAll('.wall .js-plotly-plot').forEach(function (gd) {
-      // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes
-      if (!gd.layout || (gd.layout.font && gd.layout.font.size === size && !gd.__wallRescale)) { return; }
+      // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes (and
+      // at 1920x1080 its base font is already the wall's, while its title and band labels are not)
+      if (!gd.layout || (chartScaled(gd, size) && !gd.__wallRescale)) { return; }
       gd.__wallRescale = false;
-      var update = {'font.size': size, 'title.font.size': Math.round(size * 1.15), 'legend.font.size': size,
-                    'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size};
+      var update = {'font.size': size, 'legend.font.size': size, 'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size,
+                    // a tick every ~3 lines of text: at 4K a short chart otherwise crowds its labels together
+                    'yaxis.nticks': Math.max(3, Math.floor(gd.clientHeight / (size * 3)))};
+      if (hasTitle(gd)) {
+        update['title.font.size'] = Math.round(size * 1.15);
+        update['margin.t'] = Math.round(size * 2.4);     // room for the title above the plot, not over the panel head
+      }
       (gd.layout.annotations || []).forEach(function (_a, i) {   // threshold and band labels
         update['annotations[' + i + '].font.size'] = Math.round(size * 0.9);
       });
       window.Plotly.relayout(gd, update);
     });
+  }
+  function hasTitle(gd) {
+    var title = gd.layout.title;
+    return !!(title && (typeof title === 'string' || title.text));
+  }
+  function chartScaled(gd, size) {
+    var layout = gd.layout;
+    if (!layout || !layout.font || layout.font.size !== size) { return false; }
+    if (hasTitle(gd) && !(layout.title.font && layout.title.font.size === Math.round(size * 1.15))) { return false; }
+    return (layout.annotations || []).every(function (a) { return a.font && a.font.size === Math.round(size * 0.9); });
   }
   // A page shown as a slide was laid out for a laptop: it is scaled down to fit one screen (slides made
   // of panels are the ones built to be read from five metres).

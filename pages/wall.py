@@ -145,8 +145,11 @@ def update_freshness(_tick, _config):
     for r in records(health.sources()):
         state = r["state"]
         when = fmt_time(r["last_success_time"]) if r["last_success_time"] is not None else "—"
-        items.append(html.Span([html.Strong(t(f"source.{r['source']}", lang)), f" {when} · ",
-                                t(f"state.{state}", lang)], className=f"wall-src wall-src-{state}"))
+        # a source in order reads "Camera 14:52 ✓" (one line at 1920x1080 with 2.2 vh text); one that is
+        # late, stale or down says so in words, on its colour
+        items.append(html.Span([html.Strong(t(f"source.{r['source']}", lang)), f" {when} ",
+                                "✓" if state == "ok" else f"· {t(f'state.{state}', lang)}"],
+                               title=t(f"state.{state}", lang), className=f"wall-src wall-src-{state}"))
     if not items:
         items = [html.Span(t("common.no_data", lang), className="wall-src wall-src-never")]
     return [html.Span(t("wall.data", lang), className="wall-fresh-label"), *items]

@@ -207,12 +207,12 @@ def _readable(page) -> dict:
         const vh = window.innerHeight / 100;
         const px = el => parseFloat(getComputedStyle(el).fontSize) / vh;
         const sizes = sel => [...document.querySelectorAll(sel)].map(px);
-        const ticks = [...document.querySelectorAll('.wall .xtick text, .wall .ytick text')]
+        const ticks = [...document.querySelectorAll('.wall .xtick text, .wall .ytick text, .wall .annotation-text, .wall .gtitle')]
             .map(t => parseFloat(t.style.fontSize || getComputedStyle(t).fontSize) / vh);
         const cut = [...document.querySelectorAll('.wall .panel-box, .wall .kpi')]
             .filter(b => b.scrollHeight > b.clientHeight + 2 || b.scrollWidth > b.clientWidth + 2)
             .map(b => b.innerText.slice(0, 40));
-        return {kpi: sizes('.wall .kpi-value'), labels: sizes('.wall .kpi-label, .wall .panel-title'), ticks,
+        return {kpi: sizes('.wall .kpi-value'), labels: sizes('.wall .kpi-label, .wall .panel-title, .wall .panel-covers, .wall .kpi-covers, .wall-fresh'), ticks,
                 page: [document.documentElement.scrollHeight, window.innerHeight,
                        document.documentElement.scrollWidth, window.innerWidth], cut};
     }""")
