@@ -35,9 +35,9 @@ def shipped_hour_changes() -> int:
     return round(3600 / sum(s["duration"] for s in day) * len(day))
 
 
-def bench_walls(path: Path) -> int:
+def bench_walls(path: Path) -> list[str]:
     """A walls file: `hour` (every shipped slide and the page slides, STEP_S each) and `alarm` (one long
-    slide, critical alarms until acknowledged). Returns the steps of one loop of `hour`."""
+    slide, critical alarms until acknowledged). Returns a name for each step of one loop of `hour`."""
     from core.site import load_site
     from core.walls import WallsFile, playlist_steps
     shipped = yaml.safe_load((ROOT / "sites" / "walls.yaml").read_text(encoding="utf-8"))
@@ -58,7 +58,9 @@ def bench_walls(path: Path) -> int:
                                                       "duration_s": 3600}]}]}]}
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     walls = WallsFile.model_validate(raw)
-    return len(playlist_steps(walls.wall("hour"), load_site(ROOT / "sites" / "quang_tho.yaml"))[0]["steps"])
+    flat = playlist_steps(walls.wall("hour"), load_site(ROOT / "sites" / "quang_tho.yaml"))[0]["steps"]
+    return [f"{i:02d} " + (slides[s["slide"]].get("page") or "+".join(slides[s["slide"]]["panels"]))
+            + (f" ({s['label']})" if s["label"] else "") for i, s in enumerate(flat)]
 
 
 def server_rss_mb(pid: int) -> float:
@@ -147,7 +149,7 @@ def alarm_latency(browser, url: str, cookies: list, engine, repeats: int) -> dic
             "errors": errors.items[:10]}
 
 
-def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int, loop: int) -> dict:
+def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int, loop: int, steps: list[str]) -> dict:
     ctx = browser.new_context(viewport={"width": 3840, "height": 2160}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     ctx.add_cookies(cookies)
     page = ctx.new_page()
@@ -184,6 +186,12 @@ def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int,
     def growth(key):
         return round(100 * (samples["end"][key] - base[key]) / base[key], 1) if base[key] else None
     slowest = max((d for n, d in draws.items() if n > 1), key=lambda d: d["ms"], default=None)
+    keys = {}                                                  # per step of the loop: which slides are slow
+    for n in range(2, state["n"]):
+        keys.setdefault(steps[(n - 1) % loop] if steps else str(n), []).append(draws[n]["ms"] if n in draws else None)
+    by_step = {k: {"median_ms": statistics.median([v for v in vs if v is not None]) if any(v is not None for v in vs) else None,
+                   "max_ms": max((v for v in vs if v is not None), default=None), "not_drawn": vs.count(None)}
+               for k, vs in keys.items()}
     return {"viewport": "3840x2160", "step_s": STEP_S, "loop_steps": loop, "slide_changes": samples["end"]["switches"],
             "target_changes": changes, "seconds": seconds, "samples": samples,
             "heap_growth_pct": growth("js_heap_mb"), "rss_growth_pct": growth("server_rss_mb"),
@@ -193,7 +201,7 @@ def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int,
                          "p95": sorted(times)[int(0.95 * (len(times) - 1))] if times else None,
                          "over_2s": sum(t > 2000 for t in times), "not_drawn_before_next": len(missed),
                          "drawn": len(times),
-                         "slowest": slowest},
+                         "slowest": slowest, "by_step": by_step},
             "console_errors": len(errors.items), "errors": errors.items[:10]}
 
 
@@ -205,7 +213,8 @@ def wall_measure(db: str, work: Path, smoke: bool, start_app, signed_in) -> dict
 
     from store.engine import make_engine
     walls_file = work / "walls-bench.yaml"
-    loop = bench_walls(walls_file)
+    steps = bench_walls(walls_file)
+    loop = len(steps)
     hour_changes = shipped_hour_changes()
     # full: whole loops covering an hour's slide changes (start and end on the same slide); smoke: a few
     changes = 12 if smoke else -(-hour_changes // loop) * loop
@@ -217,7 +226,7 @@ def wall_measure(db: str, work: Path, smoke: bool, start_app, signed_in) -> dict
         cookies = [{"name": k, "value": v, "url": url} for k, v in signed_in(url).cookies.items()]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            hour = playlist_hour(browser, url, cookies, proc.pid, changes, loop)
+            hour = playlist_hour(browser, url, cookies, proc.pid, changes, loop, steps)
             alarm = alarm_latency(browser, url, cookies, engine, 1 if smoke else 5)
             browser.close()
     finally:
