@@ -213,4 +213,25 @@
     scaleCharts();
     fitPages();
   });
+
+  // Dash keeps an undo history of every change to a callback input and never trims it (plotly/dash#727,
+  // open): each tick of an Interval is one more entry, three a second on the wall (its tick, its alarm poll,
+  // the shell's clock), 260,000 a day, and each new entry copies the whole list. Weeks without a reload
+  // need it short; nothing here uses undo (the toolbar is hidden), so the newest entries are dropped with
+  // the renderer's own REVERT action, which touches the history and nothing else. Every page loads this
+  // file, so laptops left open for days get the same.
+  var HISTORY_KEEP = 20, HISTORY_MAX = 40;
+  function trimHistory() {
+    (window.dash_stores || []).forEach(function (store) {
+      var state = store.getState();
+      var past = state && state.history && state.history.past;
+      if (!past || past.length <= HISTORY_MAX) { return; }
+      for (var i = past.length; i > HISTORY_KEEP; i--) { store.dispatch({type: 'REVERT'}); }
+    });
+  }
+  setInterval(trimHistory, 15000);
+  window.brainWall.historyLength = function () {
+    var store = (window.dash_stores || [])[0];
+    return store ? store.getState().history.past.length : null;
+  };
 })();

@@ -159,7 +159,10 @@ def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int,
     t0 = time.perf_counter()
     page.goto(f"{url}/wall/hour", wait_until="load")
     page.wait_for_function("() => window.brainWall && window.brainWall.count() >= 1", timeout=120_000)
-    samples = {"start": {**heap_mb(cdp), "server_rss_mb": server_rss_mb(proc_pid), "switches": 0}}
+    def sample(switches: int) -> dict:
+        return {**heap_mb(cdp), "server_rss_mb": server_rss_mb(proc_pid), "switches": switches,
+                "dash_history": page.evaluate("() => window.brainWall.historyLength()")}
+    samples = {"start": sample(0)}
     draws: dict[int, dict] = {}
     while True:
         state = page.evaluate("() => ({n: window.brainWall.switches(), draws: window.brainWall.draws(),"
@@ -169,14 +172,14 @@ def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int,
         done = state["n"] - 1                                  # changes after the first slide
         at_start_slide = state["drawn"] == "hour:0" and state["n"] in draws
         if "warm" not in samples and done >= loop and at_start_slide:
-            samples["warm"] = {**heap_mb(cdp), "server_rss_mb": server_rss_mb(proc_pid), "switches": done}
+            samples["warm"] = sample(done)
         # the end is sampled on the same slide as the start (whole loops), so the DOM compared is alike
         if done >= changes and (at_start_slide or changes < loop and state["n"] in draws):
             break
         if time.perf_counter() - t0 > changes * STEP_S * 3 + 120:
             break                                              # a machine too busy: report what was seen
         time.sleep(0.4)
-    samples["end"] = {**heap_mb(cdp), "server_rss_mb": server_rss_mb(proc_pid), "switches": state["n"] - 1}
+    samples["end"] = sample(state["n"] - 1)
     seconds = round(time.perf_counter() - t0, 1)
     ctx.close()
     times = [d["ms"] for n, d in sorted(draws.items()) if n > 1]   # the first is the page's own load
