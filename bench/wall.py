@@ -163,6 +163,7 @@ def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int,
         return {**heap_mb(cdp), "server_rss_mb": server_rss_mb(proc_pid), "switches": switches,
                 "dash_history": page.evaluate("() => window.brainWall.historyLength()")}
     samples = {"start": sample(0)}
+    loops: list[dict] = []
     draws: dict[int, dict] = {}
     while True:
         state = page.evaluate("() => ({n: window.brainWall.switches(), draws: window.brainWall.draws(),"
@@ -171,15 +172,17 @@ def playlist_hour(browser, url: str, cookies: list, proc_pid: int, changes: int,
             draws.setdefault(d["n"], d)
         done = state["n"] - 1                                  # changes after the first slide
         at_start_slide = state["drawn"] == "hour:0" and state["n"] in draws
-        if "warm" not in samples and done >= loop and at_start_slide:
-            samples["warm"] = sample(done)
+        if at_start_slide and done >= loop * (len(loops) + 1):
+            loops.append(sample(done))                          # each loop's start: the trend, not two points
+            samples.setdefault("warm", loops[0])
         # the end is sampled on the same slide as the start (whole loops), so the DOM compared is alike
         if done >= changes and (at_start_slide or changes < loop and state["n"] in draws):
             break
         if time.perf_counter() - t0 > changes * STEP_S * 3 + 120:
             break                                              # a machine too busy: report what was seen
         time.sleep(0.4)
-    samples["end"] = sample(state["n"] - 1)
+    samples["end"] = loops[-1] if loops and loops[-1]["switches"] == state["n"] - 1 else sample(state["n"] - 1)
+    samples["loops"] = loops
     seconds = round(time.perf_counter() - t0, 1)
     ctx.close()
     times = [d["ms"] for n, d in sorted(draws.items()) if n > 1]   # the first is the page's own load
