@@ -22,6 +22,56 @@
     return playlists.filter(function (p) { return !p.hours; })[0] || playlists[0];
   }
 
+  // When is a slide "drawn"? The server's slide carries data-step="<playlist>:<step>"; it is drawn when that
+  // box is in place, nothing in it is loading, every panel slot has its content and every chart has its
+  // SVG at the wall's text size. The time from the switch to that moment is kept (the last 100 switches)
+  // in window.brainWall.draws, and <body data-wall-drawn="<playlist>:<step>"> marks it, for the benchmark
+  // (bench/: every slide drawn within 2 s) and the browser tests to wait on.
+  var drawn = {
+    key: null, at: 0, asked: 0, retries: 0, done: true, count: 0, switches: 0, draws: [],
+    switched: function (key) {
+      this.key = key; this.at = this.asked = performance.now(); this.retries = 0; this.done = false; this.switches += 1;
+      document.body.removeAttribute('data-wall-drawn');
+      this.check();
+    },
+    stuck: function (ms) { return !this.done && this.key && performance.now() - this.asked > ms; },
+    retried: function () { this.asked = performance.now(); this.retries += 1; },
+    check: function () {
+      if (this.done || !this.key) { return; }
+      var box = null;
+      document.querySelectorAll('#wall-slide > [data-step]').forEach(function (el) {
+        if (el.getAttribute('data-step') === drawn.key) { box = el; }
+      });
+      if (!box || box.querySelector('[data-dash-is-loading="true"]')) { return; }
+      // a page laid out for a laptop has callbacks of its own, not slots: wait until no callback is pending
+      if (box.classList.contains('wall-page-slide') && document.querySelector('._dash-loading-callback')) { return; }
+      var bodies = box.querySelectorAll('.panel-body');
+      for (var i = 0; i < bodies.length; i++) { if (!bodies[i].firstElementChild) { return; } }
+      var graphs = box.querySelectorAll('.dash-graph');
+      var size = chartTextSize();
+      for (var j = 0; j < graphs.length; j++) {
+        var gd = graphs[j].querySelector('.js-plotly-plot');
+        if (!gd || !gd.querySelector('.main-svg') || !gd._fullLayout) { return; }
+        if (box.classList.contains('wall-grid') && !chartScaled(gd, size)) { return; }
+      }
+      this.done = true;
+      this.count += 1;
+      var entry = {n: this.switches, key: this.key, ms: Math.round(performance.now() - this.at), retries: this.retries};
+      this.draws.push(entry);
+      if (this.draws.length > 100) { this.draws.shift(); }   // weeks on a wall: keep memory flat
+      document.body.setAttribute('data-wall-drawn', this.key);
+    }
+  };
+  window.brainWall = {
+    draws: function () { return drawn.draws.slice(); },
+    count: function () { return drawn.count; },
+    switches: function () { return drawn.switches; },
+    pending: function () { return drawn.done ? null : {key: drawn.key, ms: Math.round(performance.now() - drawn.at)}; }
+  };
+
+  var RETRY_MS = 10000;
+  function chartTextSize() { return Math.round(window.innerHeight * 0.02); }
+
   var ns = window.dash_clientside = window.dash_clientside || {};
   ns.wall = {
     rotate: function (_n, config, pos, current, alarms) {
@@ -59,6 +109,17 @@
       var next = {playlist: playlist.name, step: pos.step};
       var same = current && current.playlist === next.playlist && current.step === next.step;
       document.body.setAttribute('data-wall-step', playlist.name + ':' + pos.step);
+      if (!same) {
+        drawn.switched(playlist.name + ':' + pos.step);
+      } else {
+        drawn.check();
+        // a slide asked for while the server was away (or whose panels failed) never arrives: once the
+        // connection is back, ask again rather than show a grey or half-empty slide until the next switch
+        if (drawn.stuck(RETRY_MS) && !document.body.classList.contains('disconnected')) {
+          drawn.retried();
+          return [pos, Object.assign({}, next, {retry: (current.retry || 0) + 1}), {width: width}];
+        }
+      }
       return [pos, same ? noUpdate : next, {width: width}];
     },
     clock: function () {
@@ -93,18 +154,34 @@
   // Chart text on the wall follows the screen: ~2 % of its height (≥ 1.8 vh for ticks), at 1080p and 4K alike.
   function scaleCharts() {
     if (!window.Plotly) { return; }
-    var size = Math.round(window.innerHeight * 0.02);
+    var size = chartTextSize();
     document.querySelectorAll('.wall .js-plotly-plot').forEach(function (gd) {
-      // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes
-      if (!gd.layout || (gd.layout.font && gd.layout.font.size === size && !gd.__wallRescale)) { return; }
+      // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes (and
+      // at 1920x1080 its base font is already the wall's, while its title and band labels are not)
+      if (!gd.layout || (chartScaled(gd, size) && !gd.__wallRescale)) { return; }
       gd.__wallRescale = false;
-      var update = {'font.size': size, 'title.font.size': Math.round(size * 1.15), 'legend.font.size': size,
-                    'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size};
+      var update = {'font.size': size, 'legend.font.size': size, 'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size,
+                    // a tick every ~3 lines of text: at 4K a short chart otherwise crowds its labels together
+                    'yaxis.nticks': Math.max(3, Math.floor(gd.clientHeight / (size * 3)))};
+      if (hasTitle(gd)) {
+        update['title.font.size'] = Math.round(size * 1.15);
+        update['margin.t'] = Math.round(size * 2.4);     // room for the title above the plot, not over the panel head
+      }
       (gd.layout.annotations || []).forEach(function (_a, i) {   // threshold and band labels
         update['annotations[' + i + '].font.size'] = Math.round(size * 0.9);
       });
       window.Plotly.relayout(gd, update);
     });
+  }
+  function hasTitle(gd) {
+    var title = gd.layout.title;
+    return !!(title && (typeof title === 'string' || title.text));
+  }
+  function chartScaled(gd, size) {
+    var layout = gd.layout;
+    if (!layout || !layout.font || layout.font.size !== size) { return false; }
+    if (hasTitle(gd) && !(layout.title.font && layout.title.font.size === Math.round(size * 1.15))) { return false; }
+    return (layout.annotations || []).every(function (a) { return a.font && a.font.size === Math.round(size * 0.9); });
   }
   // A page shown as a slide was laid out for a laptop: it is scaled down to fit one screen (slides made
   // of panels are the ones built to be read from five metres).
@@ -126,7 +203,7 @@
   var observer = new MutationObserver(function () {
     if (pending) { return; }
     pending = true;
-    window.requestAnimationFrame(function () { pending = false; scaleCharts(); fitPages(); });
+    window.requestAnimationFrame(function () { pending = false; scaleCharts(); fitPages(); drawn.check(); });
   });
   document.addEventListener('DOMContentLoaded', function () {
     observer.observe(document.body, {childList: true, subtree: true});
@@ -136,4 +213,25 @@
     scaleCharts();
     fitPages();
   });
+
+  // Dash keeps an undo history of every change to a callback input and never trims it (plotly/dash#727,
+  // open): each tick of an Interval is one more entry, three a second on the wall (its tick, its alarm poll,
+  // the shell's clock), 260,000 a day, and each new entry copies the whole list. Weeks without a reload
+  // need it short; nothing here uses undo (the toolbar is hidden), so the newest entries are dropped with
+  // the renderer's own REVERT action, which touches the history and nothing else. Every page loads this
+  // file, so laptops left open for days get the same.
+  var HISTORY_KEEP = 20, HISTORY_MAX = 40;
+  function trimHistory() {
+    (window.dash_stores || []).forEach(function (store) {
+      var state = store.getState();
+      var past = state && state.history && state.history.past;
+      if (!past || past.length <= HISTORY_MAX) { return; }
+      for (var i = past.length; i > HISTORY_KEEP; i--) { store.dispatch({type: 'REVERT'}); }
+    });
+  }
+  setInterval(trimHistory, 15000);
+  window.brainWall.historyLength = function () {
+    var store = (window.dash_stores || [])[0];
+    return store ? store.getState().history.past.length : null;
+  };
 })();

@@ -425,7 +425,7 @@ def scale(work: Path, days: int, reps: int) -> dict:
     return out
 
 
-PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "scale", "mqtt")
+PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "wall", "scale", "mqtt")
 PAGES = ("/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data")
 SETTLED = """() => !document.querySelector('._dash-loading') && !document.querySelector('[data-dash-is-loading="true"]')"""
 LAST_ANSWER = """t0 => Math.max(0, ...performance.getEntriesByType('resource')
@@ -808,6 +808,11 @@ def finish(results: dict, only: list[str], args, sim, work: Path, days: int, rep
     if "export" in only:
         # chart exports and the weekly pack through reports/ (kaleido 1.x, one persistent Chromium; WeasyPrint)
         results["exports"] = exports_measure(work, 3 if args.smoke else 20)
+    if "wall" in only:
+        # the wall (issue 17): alarm latency, and an accelerated hour of playlist at 3840x2160
+        from bench.wall import wall_measure
+        results["wall"] = wall_measure(os.environ["DATABASE_URL"], work, args.smoke, start_app, signed_in)
+        checkpoint(results)
     sim.shutdown()
     if "scale" in only:
         results["scale_10x"] = scale(work, 2 if args.smoke else 30, reps)
@@ -870,6 +875,24 @@ def report(r: dict) -> None:
                  f"{r['mqtt_push']['published']})", "<= 1000 ms",
                  r["mqtt_push"]["stored"] == r["mqtt_push"]["published"] and r["mqtt_push"]["max_ms"] <= 1000),
         lambda: ("server memory after the load", f"{r['viewers_20']['server_rss_mb_after']} MB", "", True),
+        lambda: ("alarm latency: alert stored -> alarm slide shown (median / max)",
+                 f"{r['wall']['alarm_latency']['median_s']} / {r['wall']['alarm_latency']['max_s']} s "
+                 f"({r['wall']['alarm_latency']['repeats']}x)", "<= 5 s", r["wall"]["alarm_latency"]["max_s"] <= 5),
+        lambda: ("wall hour at 3840x2160: slide drawn (median / max)",
+                 f"{r['wall']['hour']['drawn_ms']['median']} / {r['wall']['hour']['drawn_ms']['max']} ms, "
+                 f"{r['wall']['hour']['slide_changes']} changes", "every slide <= 2000 ms",
+                 r["wall"]["hour"]["drawn_ms"]["over_2s"] == 0 and r["wall"]["hour"]["drawn_ms"]["not_drawn_before_next"] == 0),
+        lambda: ("wall hour: JS heap after GC, start -> end",
+                 f"{(r['wall']['hour']['samples'].get('warm') or r['wall']['hour']['samples']['start'])['js_heap_mb']} -> "
+                 f"{r['wall']['hour']['samples']['end']['js_heap_mb']} MB ({r['wall']['hour']['heap_growth_pct']:+} %)",
+                 "flat within 10 %", abs(r["wall"]["hour"]["heap_growth_pct"]) <= 10),
+        lambda: ("wall hour: server RSS (gunicorn tree), start -> end",
+                 f"{(r['wall']['hour']['samples'].get('warm') or r['wall']['hour']['samples']['start'])['server_rss_mb']} -> "
+                 f"{r['wall']['hour']['samples']['end']['server_rss_mb']} MB ({r['wall']['hour']['rss_growth_pct']:+} %)",
+                 "flat within 10 %", abs(r["wall"]["hour"]["rss_growth_pct"]) <= 10),
+        lambda: ("wall: console errors (hour + alarms)",
+                 r["wall"]["hour"]["console_errors"] + r["wall"]["alarm_latency"]["console_errors"], "0",
+                 r["wall"]["hour"]["console_errors"] + r["wall"]["alarm_latency"]["console_errors"] == 0),
         lambda: ("warm export per chart PNG / SVG / PDF",
                  " / ".join(f"{r['exports']['warm'][f]['per_chart_median_ms']:.0f} ms" for f in ("png", "svg", "pdf")), "<= 300 ms",
                  all(r["exports"]["warm"][f]["per_chart_median_ms"] <= 300 for f in ("png", "svg", "pdf"))),

@@ -30,4 +30,12 @@ def test_bench_smoke_produces_every_figure():
     assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
     push = r["mqtt_push"]      # skipped (with its reason) only where no Mosquitto answers
     assert "skipped" in push or (push["stored"] == push["published"] > 0 and push["max_ms"] > 0)
+    wall = r["wall"]
+    assert wall["alarm_latency"]["repeats"] == 1 and wall["alarm_latency"]["max_s"] > 0
+    assert wall["alarm_latency"]["sound_played"] is True
+    assert wall["hour"]["slide_changes"] >= 12 and wall["hour"]["drawn_ms"]["drawn"] >= 1
+    assert wall["hour"]["samples"]["start"]["js_heap_mb"] > 0 and wall["hour"]["samples"]["end"]["server_rss_mb"] > 0
+    assert wall["hour"]["samples"]["end"]["dash_history"] <= 100      # Dash's undo history is kept short
+    assert wall["hour"]["console_errors"] >= 0 and wall["alarm_latency"]["console_errors"] >= 0   # counted (a figure)
+    assert "alarm latency" in out.stdout
     assert "met" in out.stdout
