@@ -25,7 +25,7 @@ from queries import site
 
 dash.register_page(__name__, path="/city", order=20, title="Toàn thành phố – Bộ não số")
 P = "city"
-COLUMNS = (("on_time", "fb.reports_on_time"), ("overdue", "fb.reports_overdue"), ("766", "gov.index_766_estimate"),
+COLUMNS = (("on_time", "fb.on_time"), ("overdue", "fb.reports_overdue"), ("766", "svc.index766_estimate"),
            ("aqi", "env.aqi_now"), ("flood", "env.flood_now"), ("down", "ops.sources_down"))
 
 
@@ -61,7 +61,7 @@ def _cell(key: str, data, lang: str) -> str:
     if key == "on_time":
         return f"{fmt_number(v, lang, 1)}%"
     if key == "766":
-        return f"{fmt_number(v, lang, 1)} {t('svc.766_estimate_unit', lang, possible=fmt_number(data.extra.get('possible') or 0, lang, 0))}"
+        return f"{fmt_number(v, lang, 1)} {t('svc.766_estimate_unit', lang, possible=fmt_number((data.extra.get('score') or {}).get('possible') or 0, lang, 0))}"
     if key == "flood":
         return t("city.below_alarm", lang) if int(v) == 0 else t("env.alarm", lang, n=ROMAN[int(v)])
     if key == "down":
