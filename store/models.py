@@ -376,10 +376,13 @@ class UnmappedDatastream(Base):
 
 class Meeting(Base):
     """The record of one week's meeting: the figures shown, frozen as a JSON snapshot (so later data
-    changes do not alter what was decided on), and the notes. One per ISO week ("2026-W47")."""
+    changes do not alter what was decided on), and the notes. One per commune and ISO week ("2026-W47"):
+    each commune holds its own meeting (migration 0011)."""
     __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("commune_id", "week", name="uq_meetings_commune_week"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    week: Mapped[str] = mapped_column(String(8), unique=True)          # ISO week, "2026-W47"
+    commune_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    week: Mapped[str] = mapped_column(String(8))                       # ISO week, "2026-W47"
     week_start_t: Mapped[int] = mapped_column(Epoch, index=True)       # local Monday 00:00, UTC epoch
     snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     frozen_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
