@@ -69,3 +69,104 @@ def test_migration_0011_gives_old_records_to_the_default_commune_and_keys_by_com
         with engine.begin() as conn:
             conn.execute(insert(Meeting).values(commune_id=default, week="2026-W40", week_start_t=1, created_by="z",
                                                 created_t=1, updated_by="z", updated_t=1))
+
+
+# --- the meeting of each commune ------------------------------------------------------------------------
+
+@pytest.fixture
+def communes_store(store_url, use_store, engine_for):
+    """A migrated store on each engine with both communes of sites/ synced."""
+    from ingest.site_sync import sync_site
+    from queries.cache import clear
+    use_store(store_url)
+    engine = engine_for(store_url)
+    sync_site(engine)
+    clear()
+    from domain.weeks import last_full_week
+    return {"url": store_url, "engine": engine, "monday": last_full_week()}
+
+
+def test_each_commune_keeps_its_own_meeting_record(communes_store):
+    from commands import meetings as commands
+    from domain.weeks import local_today
+    from queries import meetings
+    from queries.site import default_commune
+    engine, monday = communes_store["engine"], communes_store["monday"]
+    due = local_today() + timedelta(days=3)
+    a = commands.add_decision(engine, monday, USER, "Trưởng thôn 1", "Việc của xã A", due, commune=A)
+    b = commands.add_decision(engine, monday, USER, "Trưởng thôn B", "Việc của xã B", due, commune=B)
+    commands.save_notes(engine, monday, USER, "Ghi chú B", commune=B)
+    commands.freeze(engine, monday, USER, {"week": "frozen-A"}, commune=A)
+    commands.freeze(engine, monday, USER, {"week": "frozen-B"}, commune=B)     # B's own, not "already frozen"
+    assert list(meetings.decisions_for_week(monday, A)["what"]) == ["Việc của xã A"]
+    assert list(meetings.decisions_for_week(monday, B)["what"]) == ["Việc của xã B"]
+    assert meetings.meeting_record(monday, A)["snapshot"] == {"week": "frozen-A"}
+    assert meetings.meeting_record(monday, B)["notes"] == "Ghi chú B"
+    assert meetings.meeting_record(monday, A)["notes"] is None
+    assert default_commune() == A and list(meetings.decisions_for_week(monday)["what"]) == ["Việc của xã A"]
+    # a decision is followed up only at its own commune's meeting
+    with pytest.raises(commands.MeetingError) as err:
+        commands.follow_up(engine, b["decision_id"], USER, "done", commune=A)
+    assert err.value.key == "meeting.error_unknown_decision"
+    commands.follow_up(engine, a["decision_id"], USER, "done", commune=A)
+    assert list(meetings.decisions_for_week(monday, B)["state"]) == ["open"]
+    with pytest.raises(Exception):
+        commands.add_decision(engine, monday, USER, "Ai", "Việc", due, commune="nowhere")
+
+
+def _operator(engine, name: str, communes: list[str]):
+    from auth.cli import cli_actor
+    from commands import users as user_commands
+    from store.models import User
+    user_commands.create_user(cli_actor(), name, "operator", "mật khẩu dài 2026", engine=engine)
+    user_commands.set_communes(cli_actor(), name, communes, engine=engine)
+    with engine.connect() as conn:
+        user_id = conn.scalar(select(User.id).where(User.username == name))
+    return Actor(name, "operator", "127.0.0.1", f"Cán bộ {name}", user_id, "s")
+
+
+def _text(out) -> str:
+    items = out if isinstance(out, (list, tuple)) else [out]
+    return " ".join(str(o.to_plotly_json()) if hasattr(o, "to_plotly_json") else str(o) for o in items)
+
+
+def test_a_user_of_commune_a_can_neither_open_nor_record_commune_bs_meeting(communes_store):
+    from flask import Flask, g
+
+    import app  # noqa: F401 - pages register with the Dash app
+    from auth.communes import CommuneForbidden
+    from commands import meetings as commands
+    from domain.weeks import local_today, week_label
+    from pages import meeting as page
+    from store.models import Meeting, MeetingDecision
+    engine, monday = communes_store["engine"], communes_store["monday"]
+    week = week_label(monday)
+    due = (local_today() + timedelta(days=3)).isoformat()
+    theirs = commands.add_decision(engine, monday, USER, "Trưởng thôn B", "Bí mật của xã B", due, commune=B)
+    commands.save_notes(engine, monday, USER, "Ghi chú riêng của B", commune=B)
+    actor = _operator(engine, "can_bo_a", [A])
+    with Flask(__name__).test_request_context("/"):
+        g.brain_actor = actor
+        with pytest.raises(CommuneForbidden):
+            page.layout(week=week, xa=B)                                    # the page itself
+        page.layout(week=week, xa=A)
+        # reading with a forged store value: refused, nothing of B's shown
+        shown = _text(page.update_record(week, 0, B)) + _text(page.update_followup(week_label(monday + timedelta(days=7)), 0, B))
+        shown += _text(page.update_needs(week, B)) + _text(page.update_figures(week, 0, [{"pillar": "government"}], B))
+        assert "Bí mật của xã B" not in shown and "Tài khoản không được xem số liệu của xã này" in shown
+        assert page.load_notes(week, B) == ""
+        # writing with a forged store value: refused, nothing stored for B
+        out = [page.add_decision(1, week, None, "Ai", "Ghi vào xã B", due, 0, B)[0],
+               page.save_notes(1, week, None, "Ghi đè ghi chú B", 0, B)[0],
+               page.freeze_figures(1, week, None, 0, B)[0]]
+        assert all("Tài khoản không được xem số liệu của xã này" in _text(o) for o in out), _text(out)[:400]
+        # its own commune's meeting works, as the signed-in user
+        assert "mtg-added" in _text(page.add_decision(1, week, None, "Ai", "Việc của xã A", due, 0, A)[0])
+    with engine.connect() as conn:
+        rows = conn.execute(select(Meeting.commune_id, MeetingDecision.what, MeetingDecision.created_by)
+                            .join(Meeting, Meeting.id == MeetingDecision.meeting_id).order_by(MeetingDecision.id)).all()
+        notes_b = conn.scalar(select(Meeting.notes).where(Meeting.commune_id == B))
+        frozen_b = conn.scalar(select(Meeting.frozen_t).where(Meeting.commune_id == B))
+    assert [tuple(r) for r in rows] == [(B, "Bí mật của xã B", USER), (A, "Việc của xã A", "Cán bộ can_bo_a")]
+    assert notes_b == "Ghi chú riêng của B" and frozen_b is None
+    assert theirs["decision_id"]
