@@ -170,3 +170,95 @@ def test_a_user_of_commune_a_can_neither_open_nor_record_commune_bs_meeting(comm
     assert [tuple(r) for r in rows] == [(B, "Bí mật của xã B", USER), (A, "Việc của xã A", "Cán bộ can_bo_a")]
     assert notes_b == "Ghi chú riêng của B" and frozen_b is None
     assert theirs["decision_id"]
+
+
+# --- the weekly report of each commune --------------------------------------------------------------------
+
+@pytest.fixture
+def report_dir(communes_store, monkeypatch, tmp_path):
+    """Reports into a folder of the test's; charts drawn as a tiny PNG (what is tested here is whose
+    report it is, not the drawing, which tests/integration/test_exports.py covers with the browser)."""
+    import io
+
+    from PIL import Image
+
+    from core.settings import get_settings
+    from reports import weekly
+    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    get_settings.cache_clear()
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(png, "PNG")
+    monkeypatch.setattr(weekly.images, "render", lambda *a, **k: png.getvalue())
+    yield tmp_path / "reports"
+    get_settings.cache_clear()
+
+
+def _pdf_text(path) -> str:
+    import re
+
+    from pypdf import PdfReader
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(str(path)).pages))
+
+
+def test_the_report_job_makes_one_file_set_per_commune_under_its_own_name_and_header(communes_store, report_dir):
+    from openpyxl import load_workbook
+
+    from commands import meetings as commands
+    from core.errors import BadParam
+    from domain.weeks import local_today
+    from reports import archive
+    from reports.jobs import run_weekly
+    engine, monday = communes_store["engine"], communes_store["monday"]
+    due = local_today() + timedelta(days=3)
+    commands.add_decision(engine, monday, USER, "Trưởng thôn 1", "Nạo vét kênh của xã A", due, commune=A)
+    commands.add_decision(engine, monday, USER, "Trưởng thôn B", "Sửa cầu của xã B", due, commune=B)
+    week = archive.week_key(monday)
+    paths = run_weekly(monday, mail=False)
+    assert sorted(p.name for p in paths) == sorted(f"bao-cao-tuan-{c}-{week}.{f}" for c in (A, B) for f in ("pdf", "xlsx"))
+    assert {p.parent for p in paths} == {report_dir}
+    texts = {c: _pdf_text(report_dir / f"bao-cao-tuan-{c}-{week}.pdf") for c in (A, B)}
+    assert "UBND XÃ QUẢNG ĐIỀN" in texts[A] and "Nạo vét kênh của xã A" in texts[A]
+    assert "UBND XÃ MÔ PHỎNG B" not in texts[A] and "Sửa cầu của xã B" not in texts[A]
+    assert "UBND XÃ MÔ PHỎNG B" in texts[B] and "Sửa cầu của xã B" in texts[B]
+    assert "UBND XÃ QUẢNG ĐIỀN" not in texts[B] and "Nạo vét kênh của xã A" not in texts[B]
+    assert "Xã mô phỏng B, ngày" in texts[B]                                # the Decree 30 date line's place
+    cover = [c for row in load_workbook(report_dir / f"bao-cao-tuan-{B}-{week}.xlsx")["Bìa"].iter_rows(values_only=True)
+             for c in row if c]
+    assert "UBND XÃ MÔ PHỎNG B · BÁO CÁO" in cover
+    assert {(f.commune, f.week) for f in archive.files()} == {(A, week), (B, week)}
+    # one commune asked for: its files only; an unknown commune is refused before anything is made
+    for p in paths:
+        p.unlink()
+    assert [p.name for p in run_weekly(monday, mail=False, commune=B)] == [f"bao-cao-tuan-{B}-{week}.pdf",
+                                                                           f"bao-cao-tuan-{B}-{week}.xlsx"]
+    with pytest.raises(BadParam):
+        run_weekly(monday, mail=False, commune="nowhere")
+    assert sorted(p.name for p in report_dir.iterdir()) == [f"bao-cao-tuan-{B}-{week}.pdf", f"bao-cao-tuan-{B}-{week}.xlsx"]
+
+
+def test_a_user_downloads_and_lists_only_the_reports_of_their_communes(communes_store, report_dir):
+    from flask import Flask, g
+
+    import app  # noqa: F401 - pages register with the Dash app
+    from pages.reports import read_scope, sign_scope, visible_files
+    from reports import archive
+    from reports.routes import may_download
+    monday = communes_store["monday"]
+    for commune in (A, B, None):
+        archive.save(monday, "pdf", b"%PDF-", commune)
+    week = archive.week_key(monday)
+    actor = _operator(communes_store["engine"], "chi_b", [B])
+    with Flask(__name__).test_request_context("/"):
+        g.brain_actor = actor
+        assert may_download(f"bao-cao-tuan-{B}-{week}.pdf")
+        assert not may_download(f"bao-cao-tuan-{A}-{week}.pdf")
+        assert not may_download(f"bao-cao-tuan-{week}.pdf")            # named before communes: the default's (A)
+    assert [f.commune for f in visible_files([B])] == [B]
+    assert sorted(f.commune or "" for f in visible_files([A])) == ["", A]
+    assert read_scope(sign_scope(B, [B])) == (B, [B])
+    forged = sign_scope(B, [B])[:-2] + "xx"
+    from core.errors import BadParam
+    with pytest.raises(BadParam):
+        read_scope(forged)
+    with pytest.raises(BadParam):
+        read_scope({"commune": A, "allowed": [A]})
