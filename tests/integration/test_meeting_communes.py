@@ -262,3 +262,50 @@ def test_a_user_downloads_and_lists_only_the_reports_of_their_communes(communes_
         read_scope(forged)
     with pytest.raises(BadParam):
         read_scope({"commune": A, "allowed": [A]})
+
+
+# --- the Data page's rejects and unmapped datastreams per commune ------------------------------------------
+
+def test_rejects_and_unmapped_datastreams_are_a_communes_own_plus_the_city_wide_ones(communes_store):
+    from flask import Flask, g
+
+    import app  # noqa: F401 - pages register with the Dash app
+    from pages import data as page
+    from queries import health
+    from queries.cache import clear
+    from store.models import Reject, SourceHealth, UnmappedDatastream
+    engine = communes_store["engine"]
+    with engine.begin() as conn:
+        for source, commune in (("sensorthings", None), ("sta_b", B)):
+            conn.execute(insert(SourceHealth).values(source=source, commune_id=commune, protocol="sensorthings",
+                                                     url="http://127.0.0.1:9/", simulated=False, consecutive_failures=0,
+                                                     stored_total=0, rejected_total=0, last_poll_stored=0,
+                                                     last_poll_rejected=0))
+        for i, source in enumerate(("sensorthings", "sta_b", "upload")):      # upload: no health row, city-wide
+            conn.execute(insert(Reject).values(source=source, kind="reading", reason=f"bad_{source}",
+                                               detail="x", received_t=1_700_000_000 + i))
+        for ds_id, device in (("ds-a", "air_1"), ("ds-b", "demo_b_air_1"), ("ds-none", None), ("ds-ghost", "no_such")):
+            conn.execute(insert(UnmappedDatastream).values(source="sensorthings", datastream_id=ds_id, thing_id="1",
+                                                           thing_name=f"Thing {ds_id}", reason="unknown_parameter",
+                                                           device_id=device, first_seen_t=1, last_seen_t=2))
+        conn.execute(insert(UnmappedDatastream).values(source="sta_b", datastream_id="ds-b-own", thing_id="1",
+                                                       thing_name="B's own", reason="unknown_parameter",
+                                                       first_seen_t=1, last_seen_t=2))
+    clear()
+    assert set(health.rejects_by_reason(commune=A)["source"]) == {"sensorthings", "upload"}
+    assert set(health.rejects_by_reason(commune=B)["source"]) == {"sensorthings", "sta_b", "upload"}
+    assert set(health.recent_rejects(commune=A)["source"]) == {"sensorthings", "upload"}
+    assert set(health.rejects_by_reason()["source"]) == {"sensorthings", "sta_b", "upload"}      # no commune: all
+    assert set(health.unmapped_datastreams(commune=A)["datastream_id"]) == {"ds-a", "ds-none", "ds-ghost"}
+    assert set(health.unmapped_datastreams(commune=B)["datastream_id"]) == {"ds-b", "ds-none", "ds-ghost"}
+    assert set(health.unmapped_datastreams("sta_b", commune=A)["datastream_id"]) == set()
+    assert set(health.unmapped_datastreams("sta_b", commune=B)["datastream_id"]) == {"ds-b-own"}
+    # the page, for a user of commune A: its view, and nothing of B's even when the store is forged to B
+    actor = _operator(engine, "xem_a", [A])
+    with Flask(__name__).test_request_context("/"):
+        g.brain_actor = actor
+        own = _text(page.update_health(0, None, A)) + _text(page.update_unmapped(0, A))
+        assert "sta_b" not in own and "Thing ds-a" in own and "Thing ds-b" not in own
+        forged = _text(page.update_health(0, None, B)) + _text(page.update_unmapped(0, B))
+        assert "sta_b" not in forged and "Thing ds-b" not in forged
+        assert "Tài khoản không được xem số liệu của xã này" in forged
