@@ -15,7 +15,7 @@ from domain.freshness import cadence, state_of_row
 from queries.base import frame, none_for_missing_text, records, to_time
 from queries.cache import memoize
 from store.engine import get_engine
-from store.models import Device, Reject, SourceHealth, UnmappedDatastream, Watermark
+from store.models import Device, PushLink, Reject, SourceHealth, UnmappedDatastream
 
 TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
 
@@ -34,11 +34,15 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
         if commune:
             stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
         rows = [dict(r._mapping) for r in conn.execute(stmt)]
-        # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row
+        # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row;
+        # only what is known counts (a link row not yet connected, nothing received, is not shown as one)
+        names = ("connected_since", "last_message", "messages", "lag_ms")
         links: dict[str, dict[str, int]] = {}
-        for source, key, value in conn.execute(select(Watermark.source, Watermark.key, Watermark.t)
-                                               .where(Watermark.key.like("link:%"))):
-            links.setdefault(source, {})[key.removeprefix("link:")] = int(value)
+        for source, *values in conn.execute(select(PushLink.source, PushLink.connected_since_t,
+                                                   PushLink.last_message_t, PushLink.messages, PushLink.lag_ms)):
+            known = {k: int(v) for k, v in zip(names, values) if v is not None}
+            if known:
+                links[source] = known
     for row in rows:
         link = links.get(row["source"], {})
         row["push"] = bool(link)

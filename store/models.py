@@ -273,6 +273,19 @@ class Watermark(Base):
     t: Mapped[int] = mapped_column(Epoch)
 
 
+class PushLink(Base):
+    """A push link's state beside its source's health row (the SensorThings MQTT link, ingest/live.py):
+    since when it is connected (null: not connected), when the newest message arrived, how many messages
+    came this way and how long the newest batch took from arrival to stored. Counts and durations have
+    their own typed columns here (migration 0011), not epoch-second watermarks."""
+    __tablename__ = "push_links"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    connected_since_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    last_message_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    messages: Mapped[int | None] = mapped_column(BigInteger, nullable=True)    # null until the first message
+    lag_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class Reject(Base):
     """A record that failed validation, kept with its reason; nothing is silently dropped."""
     __tablename__ = "rejects"

@@ -25,6 +25,9 @@ def _upgrade_from_0010(url: str, engine_for) -> None:
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO meetings (week, week_start_t, notes, created_by, created_t, updated_by, updated_t) "
                           "VALUES ('2026-W40', 1, 'cũ', 'x', 1, 'x', 1)"))
+        conn.execute(text("INSERT INTO watermarks (source, key, t) VALUES ('sensorthings_mqtt', 'link:messages', 42), "
+                          "('sensorthings_mqtt', 'link:lag_ms', 7), ('sensorthings_mqtt', 'link:last_message', 1700000000), "
+                          "('sensorthings', 'ds:5', 1700000001)"))
     engine.dispose()
     upgrade(url)
 
@@ -55,7 +58,7 @@ def fresh_url(request, tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_migration_0011_gives_old_records_to_the_default_commune_and_keys_by_commune_and_week(fresh_url, engine_for):
+def test_migration_0011_gives_old_meetings_to_the_default_commune_and_moves_the_push_link_state(fresh_url, engine_for):
     from store.models import Meeting
     _upgrade_from_0010(fresh_url, engine_for)
     engine = engine_for(fresh_url)
@@ -65,6 +68,10 @@ def test_migration_0011_gives_old_records_to_the_default_commune_and_keys_by_com
         other = conn.scalar(text("SELECT id FROM communes WHERE id <> :d LIMIT 1"), {"d": default})
         conn.execute(insert(Meeting).values(commune_id=other, week="2026-W40", week_start_t=1, created_by="y",
                                             created_t=1, updated_by="y", updated_t=1))    # same week, other commune
+    with engine.connect() as conn:    # the push link's state moved to its own table; other watermarks stay
+        assert conn.execute(text("SELECT source, connected_since_t, last_message_t, messages, lag_ms FROM push_links")).all() \
+            == [("sensorthings_mqtt", None, 1700000000, 42, 7)]
+        assert conn.execute(text("SELECT source, key, t FROM watermarks")).all() == [("sensorthings", "ds:5", 1700000001)]
     with pytest.raises(Exception):                                                     # same commune and week
         with engine.begin() as conn:
             conn.execute(insert(Meeting).values(commune_id=default, week="2026-W40", week_start_t=1, created_by="z",

@@ -1,8 +1,12 @@
-"""the weekly meeting per commune: meetings.commune_id, one record per commune and week
+"""the weekly meeting per commune: meetings.commune_id, one record per commune and week; push links'
+state in a table of their own (push_links) instead of `link:*` rows in watermarks
 
 A meeting's record was one per ISO week; with many communes each holds its own meeting, so the unique
 key becomes (commune_id, week). Records made before belong to the default commune (the first by
 position, as `queries.site.default_commune` picks it).
+
+The SensorThings MQTT link kept its state as `link:*` watermark rows, a message count and a lag in
+milliseconds stored in an epoch column; they move to push_links' typed columns.
 
 Revision ID: 0011
 Revises: 0010
@@ -36,9 +40,28 @@ def upgrade() -> None:
         _drop_week_unique(batch)
         batch.create_unique_constraint('uq_meetings_commune_week', ['commune_id', 'week'])
         batch.create_index('ix_meetings_commune_id', ['commune_id'])
+    op.create_table(
+        'push_links',
+        sa.Column('source', sa.String(length=32), nullable=False),
+        sa.Column('connected_since_t', sa.BigInteger(), nullable=True),
+        sa.Column('last_message_t', sa.BigInteger(), nullable=True),
+        sa.Column('messages', sa.BigInteger(), nullable=True),
+        sa.Column('lag_ms', sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint('source'),
+    )
+    op.execute("INSERT INTO push_links (source, connected_since_t, last_message_t, messages, lag_ms) "
+               "SELECT source, max(CASE WHEN key = 'link:connected_since' THEN t END), "
+               "max(CASE WHEN key = 'link:last_message' THEN t END), max(CASE WHEN key = 'link:messages' THEN t END), "
+               "max(CASE WHEN key = 'link:lag_ms' THEN t END) FROM watermarks WHERE key LIKE 'link:%' GROUP BY source")
+    op.execute("DELETE FROM watermarks WHERE key LIKE 'link:%'")
 
 
 def downgrade() -> None:
+    for key, column in (('connected_since', 'connected_since_t'), ('last_message', 'last_message_t'),
+                        ('messages', 'messages'), ('lag_ms', 'lag_ms')):
+        op.execute(f"INSERT INTO watermarks (source, key, t) SELECT source, 'link:{key}', {column} FROM push_links "
+                   f"WHERE {column} IS NOT NULL")
+    op.drop_table('push_links')
     with op.batch_alter_table('meetings', naming_convention=NAMING) as batch:
         batch.drop_index('ix_meetings_commune_id')
         batch.drop_constraint('uq_meetings_commune_week', type_='unique')
