@@ -40,7 +40,10 @@ def parse_time(value: object, *, naive_tz=UTC) -> datetime:
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise ValueError(f"not a time: {value!r}")
-        return datetime.fromtimestamp(float(value), UTC)
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError) as err:   # beyond what the platform's time functions hold
+            raise ValueError(f"not a time: {value!r}") from err
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=naive_tz)).astimezone(UTC)
     if not isinstance(value, str):

@@ -316,3 +316,22 @@ def test_rejects_and_unmapped_datastreams_are_a_communes_own_plus_the_city_wide_
         forged = _text(page.update_health(0, None, B)) + _text(page.update_unmapped(0, B))
         assert "sta_b" not in forged and "Thing ds-b" not in forged
         assert "Tài khoản không được xem số liệu của xã này" in forged
+
+
+def test_migration_0011_goes_back_to_0010_and_forward_again(fresh_url, engine_for):
+    from alembic import command
+
+    from store.migrate import alembic_config, upgrade
+    _upgrade_from_0010(fresh_url, engine_for)
+    engine = engine_for(fresh_url)
+    cfg = alembic_config(fresh_url)
+    cfg.attributes["engine"] = engine
+    command.downgrade(cfg, "0010")
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT key, t FROM watermarks WHERE source = 'sensorthings_mqtt'")).all()) == \
+            [("link:lag_ms", 7), ("link:last_message", 1700000000), ("link:messages", 42)]
+        assert conn.execute(text("SELECT week, notes FROM meetings")).all() == [("2026-W40", "cũ")]
+    engine.dispose()
+    upgrade(fresh_url)
+    with engine_for(fresh_url).connect() as conn:
+        assert conn.execute(text("SELECT messages FROM push_links")).scalar() == 42

@@ -26,11 +26,13 @@ NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 DEFAULT_COMMUNE = "(SELECT id FROM communes ORDER BY position, id LIMIT 1)"
 
 
+def _week_unique_name() -> str:
+    """PostgreSQL named 0007's inline constraint itself; on SQLite it is found by NAMING."""
+    return 'meetings_week_key' if op.get_bind().dialect.name == 'postgresql' else 'uq_meetings_week'
+
+
 def _drop_week_unique(batch) -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        batch.drop_constraint('meetings_week_key', type_='unique')
-    else:
-        batch.drop_constraint('uq_meetings_week', type_='unique')
+    batch.drop_constraint(_week_unique_name(), type_='unique')
 
 
 def upgrade() -> None:
@@ -71,4 +73,4 @@ def downgrade() -> None:
     op.execute("DELETE FROM meeting_decisions WHERE meeting_id NOT IN (SELECT min(id) FROM meetings GROUP BY week)")
     op.execute("DELETE FROM meetings WHERE id NOT IN (SELECT min(id) FROM meetings GROUP BY week)")
     with op.batch_alter_table('meetings', naming_convention=NAMING) as batch:
-        batch.create_unique_constraint('uq_meetings_week', ['week'])
+        batch.create_unique_constraint(_week_unique_name(), ['week'])   # as 0007 left it: 0011 can run again
