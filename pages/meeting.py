@@ -236,12 +236,13 @@ def update_figures(week, _done, ids, commune=None):
     lang = current_lang()
     monday = _monday(week)
     try:
-        figures, record = shown_figures(monday, _commune(commune))
+        commune = _commune(commune)
+        figures, record = shown_figures(monday, commune)
     except BadParam as err:
         return [None for _ in ids], error_alert(err, lang)
     by_pillar = {p["pillar"]: p for p in figures.get("pillars", [])}
     label = figures.get("week", week_label(monday))
-    out = [figures_grid(by_pillar.get(i["pillar"], {}), lang, label) for i in ids]
+    out = [figures_grid(by_pillar.get(i["pillar"], {}), lang, label, commune) for i in ids]
     if record and record.get("frozen_t"):
         badge = html.Span(t("meeting.frozen", lang, time=fmt_datetime(record["frozen_t"]), user=record["frozen_by"]),
                           className="badge mtg-badge frozen", id=f"{P}-is-frozen")
@@ -268,7 +269,8 @@ def update_needs(week, commune=None):
         commune = _commune(commune)
     except BadParam as err:
         return error_alert(err, lang)
-    return needs_lists(meetings.needs_decision(_monday(week), commune=commune), lang, meetings.DOWN_LONG_S // 3600)
+    return needs_lists(meetings.needs_decision(_monday(week), commune=commune), lang, meetings.DOWN_LONG_S // 3600,
+                       commune=commune)
 
 
 @callback(Output(f"{P}-decisions", "children"), Output(f"{P}-freeze", "disabled"), Input(f"{P}-week", "data"),
