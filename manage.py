@@ -90,10 +90,11 @@ def cmd_report(args) -> int:
     from reports.weekly import parse_week
     try:
         monday = parse_week(args.week) if args.week else None
+        paths = run_weekly(monday, mail=args.mail, lang=args.lang, commune=args.commune)
     except BadParam as err:
         print(t(err.key, args.lang, **err.values), file=sys.stderr)
         return 2
-    for path in run_weekly(monday, mail=args.mail, lang=args.lang):
+    for path in paths:
         print(path)
     return 0
 
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "mailed when SMTP is configured")
     s.add_argument("--week", help="ISO week like 2026-W47, or a date in it (default: the last full week)")
     s.add_argument("--lang", choices=["vi", "en"], default="vi")
+    s.add_argument("--commune", help="a commune id (e.g. quang_tho); default: one report per commune")
     s.add_argument("--mail", action=argparse.BooleanOptionalAction, default=True,
                    help="mail it to REPORT_MAIL_TO when SMTP_HOST is set (default: yes)")
     from auth.cli import add_parsers

@@ -1,7 +1,12 @@
 """The weekly meeting's writes: freeze the week's figures, keep notes, record decisions (who, what, by
 when) and their follow-up. Each takes the acting user as an argument (the page passes whoever is signed
 in), refuses bad input with a translated reason (MeetingError), writes an audit row in the same
-transaction, and invalidates the cached meeting answers."""
+transaction, and invalidates the cached meeting answers.
+
+Each commune holds its own meeting: the writes take the commune (None: the default one), checked against
+the store; a follow-up is refused for a decision of another commune's meeting. Whether the acting user
+may write for that commune is the caller's check (auth.communes.resolve_commune in the page's callbacks),
+as the acting user is."""
 from __future__ import annotations
 
 import json
@@ -16,6 +21,7 @@ from core.formatting import fmt_datetime
 from core.text import source_text
 from domain.weeks import local_today, week_label, week_window
 from queries.cache import invalidate
+from queries.site import check_commune
 from store.models import Meeting, MeetingDecision, MeetingEvent
 
 MAX_USER = 100
@@ -71,14 +77,20 @@ def _due(value, today: date) -> date:
     return value
 
 
-def _meeting_id(conn, monday: date, user: str, now: int) -> int:
-    """The week's record, created on the first write."""
+def _commune(commune) -> str | None:
+    if commune is not None and not isinstance(commune, str):
+        raise MeetingError("meeting.error_type", field="commune")
+    return check_commune(commune)
+
+
+def _meeting_id(conn, monday: date, commune: str | None, user: str, now: int) -> int:
+    """The commune's record of the week, created on the first write."""
     week = week_label(monday)
-    found = conn.scalar(select(Meeting.id).where(Meeting.week == week))
+    found = conn.scalar(select(Meeting.id).where(Meeting.week == week, Meeting.commune_id == commune))
     if found is not None:
         return int(found)
     return int(conn.execute(insert(Meeting).values(
-        week=week, week_start_t=int(week_window(monday)[0].timestamp()), created_by=user, created_t=now,
+        commune_id=commune, week=week, week_start_t=int(week_window(monday)[0].timestamp()), created_by=user, created_t=now,
         updated_by=user, updated_t=now)).inserted_primary_key[0])
 
 
@@ -99,10 +111,11 @@ def _invalidate() -> None:
         log.exception("cache invalidation failed")
 
 
-def freeze(engine: Engine, monday: date, user: str, snapshot: dict, now: int | None = None) -> dict:
+def freeze(engine: Engine, monday: date, user: str, snapshot: dict, now: int | None = None,
+           commune: str | None = None) -> dict:
     """Keep the week's figures as they were shown: once frozen, the record shows this snapshot whatever
     the data does later. Freezing twice is refused (the first snapshot is what was decided on)."""
-    user, monday = _user(user), _monday(monday)
+    user, monday, commune = _user(user), _monday(monday), _commune(commune)
     if not isinstance(snapshot, dict):
         raise MeetingError("meeting.error_type", field="snapshot")
     try:
@@ -113,7 +126,7 @@ def freeze(engine: Engine, monday: date, user: str, snapshot: dict, now: int | N
         raise MeetingError("meeting.error_too_long", field="snapshot", limit=MAX_SNAPSHOT_BYTES)
     now = int(now or time.time())
     with engine.begin() as conn:
-        meeting_id = _meeting_id(conn, monday, user, now)
+        meeting_id = _meeting_id(conn, monday, commune, user, now)
         done = conn.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.frozen_t.is_(None)).values(
             snapshot=snapshot, frozen_by=user, frozen_t=now, updated_by=user, updated_t=now)).rowcount
         if not done:
@@ -124,27 +137,29 @@ def freeze(engine: Engine, monday: date, user: str, snapshot: dict, now: int | N
     return {"meeting_id": meeting_id, "frozen_t": now}
 
 
-def save_notes(engine: Engine, monday: date, user: str, notes, now: int | None = None) -> dict:
-    user, monday = _user(user), _monday(monday)
+def save_notes(engine: Engine, monday: date, user: str, notes, now: int | None = None,
+               commune: str | None = None) -> dict:
+    user, monday, commune = _user(user), _monday(monday), _commune(commune)
     text = _text(notes, "notes", MAX_NOTES, required=False)
     now = int(now or time.time())
     with engine.begin() as conn:
-        meeting_id = _meeting_id(conn, monday, user, now)
+        meeting_id = _meeting_id(conn, monday, commune, user, now)
         conn.execute(update(Meeting).where(Meeting.id == meeting_id).values(notes=text, updated_by=user, updated_t=now))
         _audit(conn, meeting_id, user, now, "notes", {"chars": len(text or "")})
     _invalidate()
     return {"meeting_id": meeting_id}
 
 
-def add_decision(engine: Engine, monday: date, user: str, who, what, due, now: int | None = None) -> dict:
-    """Who does what by when; it opens the next week's meeting with its follow-up state."""
-    user, monday = _user(user), _monday(monday)
+def add_decision(engine: Engine, monday: date, user: str, who, what, due, now: int | None = None,
+                 commune: str | None = None) -> dict:
+    """Who does what by when; it opens the commune's next meeting with its follow-up state."""
+    user, monday, commune = _user(user), _monday(monday), _commune(commune)
     who = _text(who, "who", MAX_WHO)
     what = _text(what, "what", MAX_WHAT)
     due_day = _due(due, local_today())
     now = int(now or time.time())
     with engine.begin() as conn:
-        meeting_id = _meeting_id(conn, monday, user, now)
+        meeting_id = _meeting_id(conn, monday, commune, user, now)
         decision_id = int(conn.execute(insert(MeetingDecision).values(
             meeting_id=meeting_id, who=who, what=what, due=due_day.isoformat(), state="open", created_by=user,
             created_t=now, updated_by=user, updated_t=now)).inserted_primary_key[0])
@@ -155,9 +170,11 @@ def add_decision(engine: Engine, monday: date, user: str, who, what, due, now: i
     return {"meeting_id": meeting_id, "decision_id": decision_id}
 
 
-def follow_up(engine: Engine, decision_id, user: str, state, note=None, now: int | None = None) -> dict:
-    """Mark a decision done (or open again) at a later meeting, with an optional note."""
-    user = _user(user)
+def follow_up(engine: Engine, decision_id, user: str, state, note=None, now: int | None = None,
+              commune: str | None = None) -> dict:
+    """Mark a decision of the commune's meeting done (or open again) at a later meeting, with an optional
+    note. A decision of another commune's meeting is refused as unknown (its id says nothing more)."""
+    user, commune = _user(user), _commune(commune)
     if isinstance(decision_id, bool) or not isinstance(decision_id, int) or not 0 < decision_id < 2**31:
         raise MeetingError("meeting.error_type", field="decision")
     if state not in STATES:
@@ -166,7 +183,8 @@ def follow_up(engine: Engine, decision_id, user: str, state, note=None, now: int
     now = int(now or time.time())
     with engine.begin() as conn:
         row = conn.execute(select(MeetingDecision.meeting_id, MeetingDecision.state)
-                           .where(MeetingDecision.id == decision_id)).first()
+                           .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
+                           .where(MeetingDecision.id == decision_id, Meeting.commune_id == commune)).first()
         if row is None:
             raise MeetingError("meeting.error_unknown_decision", id=decision_id)
         values = {"state": state, "updated_by": user, "updated_t": now}

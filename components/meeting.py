@@ -5,6 +5,7 @@ goes in as a component's text (Dash escapes it), never as HTML."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -37,7 +38,14 @@ def comparison(value, reference, direction: str, decimals: int, lang: str, text:
                     className=f"mtg-cmp trend-{trend}", **{"data-trend": trend})
 
 
-def figure_card(fig: dict, lang: str, week: str) -> html.Div:
+def in_commune(href: str | None, commune: str | None) -> str | None:
+    """A link from a commune's meeting to a page, kept on that commune (`xa=`), not the user's first."""
+    if not href or not commune or "xa=" in href:
+        return href
+    return f"{href}{'&' if '?' in href else '?'}xa={quote(commune, safe='')}"
+
+
+def figure_card(fig: dict, lang: str, week: str, commune: str | None = None) -> html.Div:
     value, decimals, direction = fig.get("value"), int(fig.get("decimals") or 0), fig.get("direction") or "none"
     unit = fig.get(f"unit_{lang}") or ""
     kind = fig.get("kind")
@@ -73,12 +81,13 @@ def figure_card(fig: dict, lang: str, week: str) -> html.Div:
         inner.append(html.Div(t(f"state.{fig['freshness']}", lang), className="mtg-stale"))
     card = html.Div(inner, className="mtg-card" + (" mtg-card-stale" if fig.get("freshness") in ("stale", "down") else ""),
                     **{"data-panel": fig.get("panel", "")})
-    href = fig.get("href")
+    href = in_commune(fig.get("href"), commune)
     return dcc.Link(card, href=href, className="mtg-card-link") if href else card
 
 
-def figures_grid(pillar: dict, lang: str, week: str) -> html.Div:
-    return html.Div([figure_card(f, lang, week) for f in pillar.get("figures", [])], className="mtg-figures-grid")
+def figures_grid(pillar: dict, lang: str, week: str, commune: str | None = None) -> html.Div:
+    return html.Div([figure_card(f, lang, week, commune) for f in pillar.get("figures", [])],
+                    className="mtg-figures-grid")
 
 
 def _list(title: str, items: list, lang: str, total: int | None = None) -> html.Div:
@@ -90,11 +99,11 @@ def _list(title: str, items: list, lang: str, total: int | None = None) -> html.
                     className="mtg-needs-block")
 
 
-def _link(text, href: str | None):
-    return dcc.Link(text, href=href) if href else html.Span(text)
-
-
-def needs_lists(lists: dict, lang: str, down_hours: int, shown: int = 6) -> html.Div:
+def needs_lists(lists: dict, lang: str, down_hours: int, shown: int = 6, commune: str | None = None) -> html.Div:
+    """The four lists; each line links to its page, on the meeting's commune."""
+    def _link(text, href: str | None):
+        href = in_commune(href, commune)
+        return dcc.Link(text, href=href) if href else html.Span(text)
     overdue = records(lists["overdue"])
     repeated = records(lists["repeated"])
     down = records(lists["down"])

@@ -7,8 +7,22 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-LOCAL_OFFSET_S = 7 * 3600  # no daylight saving in Vietnam
 UTC = timezone.utc
+
+
+def fixed_offset_s(tz: ZoneInfo, year: int | None = None) -> int:
+    """The zone's UTC offset in seconds, which must be one offset all year: arithmetic on epoch seconds
+    (a local day's start in SQL rollups, an hour of the local day in alert rules) uses it as a constant.
+    Asia/Ho_Chi_Minh has had UTC+7 without daylight saving since 1975, older than any data stored here;
+    a zone with daylight saving is refused here rather than bucketed wrongly half the year."""
+    year = year or datetime.now(UTC).year
+    january, july = (datetime(year, month, 1, tzinfo=tz).utcoffset() for month in (1, 7))
+    if january != july or january is None:
+        raise ValueError(f"{tz} changes its UTC offset within {year}: local days need a per-day offset")
+    return int(january.total_seconds())
+
+
+LOCAL_OFFSET_S = fixed_offset_s(LOCAL_TZ)   # 25200 (UTC+7), from the zone, not spelled out
 HOUR = 3600
 DAY = 86400
 
@@ -26,7 +40,10 @@ def parse_time(value: object, *, naive_tz=UTC) -> datetime:
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise ValueError(f"not a time: {value!r}")
-        return datetime.fromtimestamp(float(value), UTC)
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError) as err:   # beyond what the platform's time functions hold
+            raise ValueError(f"not a time: {value!r}") from err
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=naive_tz)).astimezone(UTC)
     if not isinstance(value, str):

@@ -13,9 +13,9 @@ The link keeps its own source_health row, `sensorthings_mqtt` (so `status`, the 
 source-silence alert judge it like any source): last_success_t is the last time the link was seen up (each
 heartbeat and batch), down_since_t/last_error say since when and why it is down, consecutive_failures counts
 failed (re)connects, stored_total/rejected_total count readings stored and messages rejected through it.
-What the table has no column for is kept beside it in `watermarks` under the same source name (LINK_KEYS):
-connected since (epoch), the last message's arrival (epoch), messages received (a count) and arrival →
-stored of the newest batch (ms)."""
+What that table has no column for is kept beside it in `push_links` under the same source name: connected
+since (epoch), the last message's arrival (epoch), messages received (a count) and arrival → stored of
+the newest batch (ms)."""
 from __future__ import annotations
 
 import logging
@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, func, select, update
 
 from core.errors import SourceUnavailable
 from core.settings import get_settings
@@ -36,13 +36,12 @@ from domain.freshness import cadence
 from ingest.records import DatastreamInfo, Observation, Rejected
 from ingest.upsert import upsert
 from ingest.writer import StoreStats, Writer
-from store.models import SourceHealth, Watermark
+from store.models import PushLink, SourceHealth
 
 log = logging.getLogger(__name__)
 
 HEALTH_SOURCE = "sensorthings_mqtt"
 PROTOCOL = "SensorThings MQTT"
-LINK_KEYS = ("link:connected_since", "link:last_message", "link:messages", "link:lag_ms")
 BATCH_MAX = 500
 QUEUE_MAX = 50_000            # beyond this (the store stalled) messages are dropped, counted, and polled later
 HEARTBEAT_MAX_S = 30
@@ -209,15 +208,12 @@ class LiveIngest:
                 "simulated": bool(getattr(self.adapter, "simulated", False)), "consecutive_failures": 0,
                 "stored_total": 0, "rejected_total": 0, "last_poll_stored": 0, "last_poll_rejected": 0}],
                 ["source"], update=["protocol", "url"])
+            upsert(conn, PushLink.__table__, [{"source": HEALTH_SOURCE}], ["source"], update=[])
 
-    def _link_values(self, conn, values: dict[str, int | None]) -> None:
-        table = Watermark.__table__
-        gone = [k for k, v in values.items() if v is None]
-        if gone:
-            conn.execute(delete(Watermark).where(Watermark.source == HEALTH_SOURCE, Watermark.key.in_(gone)))
-        rows = [{"source": HEALTH_SOURCE, "key": k, "t": int(v)} for k, v in values.items() if v is not None]
-        if rows:
-            upsert(conn, table, rows, ["source", "key"], update=["t"])
+    @staticmethod
+    def _link_values(conn, **values) -> None:
+        """Set the link's columns (push_links); None clears one (not connected any more)."""
+        conn.execute(update(PushLink).where(PushLink.source == HEALTH_SOURCE).values(**values))
 
     def _record(self, batch, stats: StoreStats, lag_ms: int, last_arrival: int) -> None:
         now = int(time.time())
@@ -234,10 +230,9 @@ class LiveIngest:
             if getattr(self.adapter, "simulated", False) or stats.simulated:
                 values["simulated"] = True
             conn.execute(update(SourceHealth).where(SourceHealth.source == HEALTH_SOURCE).values(**values))
-            messages = conn.scalar(select(Watermark.t).where(Watermark.source == HEALTH_SOURCE,
-                                                             Watermark.key == "link:messages")) or 0
-            self._link_values(conn, {"link:last_message": last_arrival, "link:messages": messages + len(batch),
-                                     "link:lag_ms": lag_ms})
+            # counted in the store (one UPDATE), so two writers never lose each other's messages
+            self._link_values(conn, last_message_t=last_arrival, lag_ms=lag_ms,
+                              messages=func.coalesce(PushLink.messages, 0) + len(batch))
 
     def _heartbeat(self) -> None:
         if not self.client.connected.is_set():
@@ -257,12 +252,12 @@ class LiveIngest:
                     conn.execute(update(SourceHealth).where(SourceHealth.source == HEALTH_SOURCE).values(
                         last_success_t=at, last_attempt_t=at, consecutive_failures=0, down_since_t=None,
                         last_error=None, last_error_t=None))
-                    self._link_values(conn, {"link:connected_since": at})
+                    self._link_values(conn, connected_since_t=at)
                 else:
                     conn.execute(update(SourceHealth).where(SourceHealth.source == HEALTH_SOURCE).values(
                         last_attempt_t=at, last_error=(why or "disconnected")[:1000], last_error_t=at,
                         consecutive_failures=(h.consecutive_failures or 0) + 1, down_since_t=h.down_since_t or at))
-                    self._link_values(conn, {"link:connected_since": None})
+                    self._link_values(conn, connected_since_t=None)
 
 
 def start_live(sources: Sequence[str] | None = None, engine: Engine | None = None, urls: dict | None = None,

@@ -9,7 +9,7 @@ from core.timeutil import iso_local
 from domain import freshness
 from store.engine import get_engine
 from store.models import (CameraEvent, Device, IndicatorValue, Reading, Reject, Report, ReportUpdate, Series,
-                          Service, SourceHealth, Notification, Watermark)
+                          PushLink, Service, SourceHealth, Notification)
 
 
 
@@ -24,10 +24,13 @@ def loop_running(rows: list[dict], now: int) -> bool | None:
 
 
 def link_values(conn, source: str) -> dict[str, int]:
-    """A push link's state kept beside its health row (ingest/live.py): connected_since, last_message
-    (epoch seconds), messages (a count), lag_ms (arrival -> stored, newest batch)."""
-    return {key.removeprefix("link:"): int(t) for key, t in conn.execute(
-        select(Watermark.key, Watermark.t).where(Watermark.source == source, Watermark.key.like("link:%")))}
+    """A push link's state kept beside its health row (push_links, ingest/live.py): connected_since,
+    last_message (epoch seconds), messages (a count), lag_ms (arrival -> stored, newest batch); only what
+    is known ({} for a source that is not a push link or has not been connected yet)."""
+    row = conn.execute(select(PushLink.connected_since_t, PushLink.last_message_t, PushLink.messages,
+                              PushLink.lag_ms).where(PushLink.source == source)).first()
+    names = ("connected_since", "last_message", "messages", "lag_ms")
+    return {} if row is None else {k: int(v) for k, v in zip(names, row) if v is not None}
 
 
 def _records(conn, source: str) -> dict:

@@ -587,6 +587,11 @@ def refresh_event_counts(conn, lo: int, hi: int) -> None:
                  {"lo": h_lo, "hi": h_hi})
 
 
+# The day rollups bucket by local day (Asia/Ho_Chi_Minh) in SQL as `t - ((t + :local_offset) % 86400)`: a
+# fixed offset is right because the zone keeps one offset all year (core.timeutil.fixed_offset_s checks
+# it); the value is the zone's, bound as a parameter, never written into the SQL.
+LOCAL_DAY_OFFSET_S = LOCAL_OFFSET_S
+
 _ROLLUP_SQL = {
     "sqlite": {
         "hour": """
@@ -599,10 +604,10 @@ ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded
   max = excluded.max, last = excluded.last""",
         "day": """
 INSERT INTO rollup_day (series_id, t, count, mean, min, max, last)
-SELECT series_id, t - ((t + 25200) % 86400) AS b, sum(count), sum(mean * count) / sum(count), min(min), max(max),
+SELECT series_id, t - ((t + :local_offset) % 86400) AS b, sum(count), sum(mean * count) / sum(count), min(min), max(max),
        (SELECT h2.last FROM rollup_hour h2 WHERE h2.series_id = :sid
-          AND h2.t >= rollup_hour.t - ((rollup_hour.t + 25200) % 86400)
-          AND h2.t < rollup_hour.t - ((rollup_hour.t + 25200) % 86400) + 86400 ORDER BY h2.t DESC LIMIT 1)
+          AND h2.t >= rollup_hour.t - ((rollup_hour.t + :local_offset) % 86400)
+          AND h2.t < rollup_hour.t - ((rollup_hour.t + :local_offset) % 86400) + 86400 ORDER BY h2.t DESC LIMIT 1)
 FROM rollup_hour WHERE series_id = :sid AND t >= :lo AND t < :hi GROUP BY series_id, b
 ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded.mean, min = excluded.min,
   max = excluded.max, last = excluded.last""",
@@ -617,7 +622,7 @@ ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded
   max = excluded.max, last = excluded.last""",
         "day": """
 INSERT INTO rollup_day (series_id, t, count, mean, min, max, last)
-SELECT series_id, t - ((t + 25200) % 86400) AS b, sum(count), sum(mean * count) / sum(count), min(min), max(max),
+SELECT series_id, t - ((t + :local_offset) % 86400) AS b, sum(count), sum(mean * count) / sum(count), min(min), max(max),
        (array_agg(last ORDER BY t DESC))[1]
 FROM rollup_hour WHERE series_id = :sid AND t >= :lo AND t < :hi GROUP BY series_id, b
 ON CONFLICT (series_id, t) DO UPDATE SET count = excluded.count, mean = excluded.mean, min = excluded.min,
@@ -632,6 +637,6 @@ def refresh_rollups(conn, series_id: int, lo: int, hi: int) -> None:
     sql = _ROLLUP_SQL["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     h_lo, h_hi = lo - lo % HOUR, hi - hi % HOUR + HOUR
     conn.execute(text(sql["hour"]), {"sid": series_id, "lo": h_lo, "hi": h_hi})
-    d_lo = lo - (lo + LOCAL_OFFSET_S) % DAY
-    d_hi = hi - (hi + LOCAL_OFFSET_S) % DAY + DAY
-    conn.execute(text(sql["day"]), {"sid": series_id, "lo": d_lo, "hi": d_hi})
+    d_lo = lo - (lo + LOCAL_DAY_OFFSET_S) % DAY
+    d_hi = hi - (hi + LOCAL_DAY_OFFSET_S) % DAY + DAY
+    conn.execute(text(sql["day"]), {"sid": series_id, "lo": d_lo, "hi": d_hi, "local_offset": LOCAL_DAY_OFFSET_S})

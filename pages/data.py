@@ -1,5 +1,8 @@
 """Dữ liệu — every source's health (last success, lag, records, rejects and why), and the upload form
-for indicator CSV/XLSX: preview and errors per row first, nothing stored until the user confirms."""
+for indicator CSV/XLSX: preview and errors per row first, nothing stored until the user confirms.
+
+Of the URL's commune (?xa=, through the shell's store, resolved for the user on the server): its own
+sources and the city-wide ones, with their rejects and unmapped datastreams (queries/health.py)."""
 from __future__ import annotations
 
 import base64
@@ -13,9 +16,12 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from components.crosschecks import crosscheck_table
 from components.rejects import reason_cell, reason_text, reject_kind_text
 from components.page import card, page_header
+from auth.communes import resolve_commune
 from auth.context import can, current_actor
 from commands import uploads
 from commands.base import check
+from components.errors import error_alert
+from core.errors import BadParam
 from core.formatting import fmt_datetime, fmt_number, is_missing, text_or
 from core.i18n import TABLE, t
 from core.settings import get_settings
@@ -81,10 +87,14 @@ def _push_link(r: dict, lang: str) -> html.Div:
 
 
 @callback(Output(f"{P}-health", "children"), Output(f"{P}-rejects", "children"), Output(f"{P}-recent", "children"),
-          Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
-def update_health(_tick, _stored):
+          Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"), Input("shell-commune", "data"))
+def update_health(_tick, _stored, xa=None):
     lang = current_lang()
-    src = health.sources()
+    try:
+        commune = resolve_commune(xa)
+    except BadParam as err:      # nothing of a commune the user may not see
+        return error_alert(err, lang), None, None
+    src = health.sources(commune=commune)
     badge = {"ok": "badge-ok", "late": "badge-late", "stale": "badge-stale", "down": "badge-down", "never": "badge-stale"}
     head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "protocol", "state", "last_success", "down_since",
                                                          "lag", "records", "rejected", "last_error")])
@@ -101,14 +111,14 @@ def update_health(_tick, _stored):
                              html.Td(html.Small(text_or(r["last_error"])[:160]))]))
     table = html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="table table-sm table-compact"),
                      className="table-responsive") if rows else html.Div(t("common.no_data", lang), className="muted")
-    rej = health.rejects_by_reason()
+    rej = health.rejects_by_reason(commune=commune)
     rej_table = html.Table([html.Thead(html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("source", "kind", "reason", "count", "time")])),
                             html.Tbody([html.Tr([html.Td(r["source"]), html.Td(reject_kind_text(r["kind"], lang)),
                                                  html.Td(reason_cell(r["reason"], lang)),
                                                  html.Td(fmt_number(r["count"], lang, 0)), html.Td(_when(r["last_time"]))])
                                         for r in records(rej)])], className="table table-sm table-compact") \
         if not rej.empty else html.Div(t("common.no_data", lang), className="muted")
-    rec = health.recent_rejects(50)
+    rec = health.recent_rejects(50, commune=commune)
     rec_list = html.Ul([html.Li([html.Span(_when(r["time"]), className="muted"),
                                  f" {r['source']} · {reject_kind_text(r['kind'], lang)} · ",
                                  html.Strong(reason_text(r["reason"], lang)),
@@ -126,12 +136,16 @@ def update_crosschecks(_tick, _stored):
     return crosscheck_table(crosschecks.findings(), current_lang())
 
 
-@callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"))
-def update_unmapped(_tick):
+@callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"), Input("shell-commune", "data"))
+def update_unmapped(_tick, xa=None):
     """Datastreams the server has and the dashboard cannot place, with the site-file line that maps
     them. Every string here comes from the server: Dash renders it as text, never as HTML."""
     lang = current_lang()
-    df = health.unmapped_datastreams()
+    try:
+        commune = resolve_commune(xa)
+    except BadParam as err:
+        return error_alert(err, lang)
+    df = health.unmapped_datastreams(commune=commune)
     if df.empty:
         return html.Div(t("data.unmapped_none", lang), className="muted")
     head = html.Tr([html.Th(t(f"col.{c}", lang)) for c in ("thing", "property", "unit", "samples", "since", "reason",

@@ -2,7 +2,12 @@
 pillar by pillar the week's key figures against last week and the 4-week average, then what needs a
 decision, then the record (notes, decisions, freezing the figures). One screen at a time, walked with
 the arrow keys (assets/40_meeting.js) or the buttons; `?week=2026-W47` picks the week (default: the
-last full week, Monday–Sunday, Asia/Ho_Chi_Minh).
+last full week, Monday–Sunday, Asia/Ho_Chi_Minh); `?xa=<commune>` the commune whose meeting it is (each
+commune holds its own; default: the user's first).
+
+The commune is resolved on the server in the layout and again in every callback
+(auth.communes.resolve_commune), from the page's store: a user of one commune can neither read nor write
+another commune's meeting by forging that value.
 
 Once the week's figures are frozen the page shows the snapshot, not live data: what was decided on
 stays what was shown. Writes go through commands.meetings with the acting user from
@@ -10,11 +15,13 @@ components.acting_user."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
+from auth.communes import resolve_commune
 from commands import meetings as commands
 from components.acting_user import acting_user, user_field
 from components.errors import error_alert
@@ -43,6 +50,15 @@ def _monday(week: str | None) -> date:
         return last_full_week()
 
 
+def _commune(value) -> str | None:
+    """The commune a callback acts for, checked for this user (CommuneForbidden, a BadParam, if not)."""
+    return resolve_commune(value if isinstance(value, str) else None)
+
+
+def _href(week: str, commune: str | None) -> str:
+    return f"/meeting?week={week}" + (f"&xa={quote(commune, safe='')}" if commune else "")
+
+
 def _step_label(step: str, lang: str) -> str:
     return t(f"meeting.step.{step}", lang) if step in ("followup", "needs", "record") else t(f"pillar.{step}", lang)
 
@@ -54,14 +70,15 @@ def _error(err: AppError, lang: str):
     return error_alert(err, lang)
 
 
-def layout(week: str | None = None, **_):
+def layout(week: str | None = None, xa: str | None = None, **_):
     lang = current_lang()
+    commune = resolve_commune(xa)  # another commune's meeting is refused (the page gate says why)
     monday = parse_week(week)      # a bad week is refused by the page gate, which shows the default
     label = week_label(monday)
     first, last = week_days(monday)
     this_monday = monday_of(local_today())
     prev_week = week_label(monday - timedelta(days=7))
-    next_link = (dcc.Link(f"{t('meeting.next_week', lang)} ›", href=f"/meeting?week={week_label(monday + timedelta(days=7))}",
+    next_link = (dcc.Link(f"{t('meeting.next_week', lang)} ›", href=_href(week_label(monday + timedelta(days=7)), commune),
                           className="btn btn-outline-secondary", id=f"{P}-next-week")
                  if monday < this_monday else None)
     header = html.Div([
@@ -73,7 +90,7 @@ def layout(week: str | None = None, **_):
             html.Div(id=f"{P}-frozen-badge", className="mtg-frozen-badge"),
         ]),
         html.Div([
-            dcc.Link(f"‹ {t('meeting.prev_week', lang)}", href=f"/meeting?week={prev_week}", className="btn btn-outline-secondary",
+            dcc.Link(f"‹ {t('meeting.prev_week', lang)}", href=_href(prev_week, commune), className="btn btn-outline-secondary",
                      id=f"{P}-prev-week"),
             dcc.Dropdown(id=f"{P}-week-pick", options=_week_options(this_monday, monday, lang), value=label,
                          clearable=False, searchable=True, className="mtg-week-pick"),
@@ -93,11 +110,12 @@ def layout(week: str | None = None, **_):
     ], className="mtg-agenda-bar")
     return html.Div([
         dcc.Store(id=f"{P}-week", data=label),
+        dcc.Store(id=f"{P}-commune", data=commune),
         dcc.Store(id=f"{P}-step", data=0),
         dcc.Store(id=f"{P}-done", data=0),
         dcc.Store(id=f"{P}-week-nav"),
         header, agenda,
-        html.Div([_screen(i, step, monday, lang) for i, step in enumerate(STEPS)], className="mtg-screens"),
+        html.Div([_screen(i, step, monday, lang, commune) for i, step in enumerate(STEPS)], className="mtg-screens"),
     ], className="mtg-page", id=f"{P}-page")
 
 
@@ -108,7 +126,7 @@ def _week_options(this_monday: date, chosen: date, lang: str, weeks: int = 53) -
              "value": week_label(m)} for m in mondays]
 
 
-def _screen(i: int, step: str, monday: date, lang: str) -> html.Section:
+def _screen(i: int, step: str, monday: date, lang: str, commune: str | None = None) -> html.Section:
     title = html.H2(f"{i + 1}. {_step_label(step, lang)}", className="mtg-screen-title")
     if step == "followup":
         body = [html.Div(t("meeting.followup_of", lang, week=week_title(week_label(monday - timedelta(days=7)))), className="mtg-sub"),
@@ -123,7 +141,7 @@ def _screen(i: int, step: str, monday: date, lang: str) -> html.Section:
     else:
         chart = next(c for p, _, c in AGENDA if p == step)
         body = [html.Div(id={"type": f"{P}-figures", "pillar": step}),
-                html.Div([slot(chart, week_filters(monday).as_dict(), n=80 + i, size="page"),
+                html.Div([slot(chart, week_filters(monday, commune).as_dict(), n=80 + i, size="page"),
                           html.Div(t("meeting.chart_live", lang), className="muted small")], className="mtg-chart")
                 if chart else None]
     return html.Section([title, *body], id={"type": f"{P}-screen", "n": i},
@@ -161,11 +179,15 @@ def _record_form(lang: str) -> html.Div:
 
 # Picking another week opens it (the page is laid out for that week: its charts, its record).
 clientside_callback(
-    """function (week, current) {
-        if (week && week !== current) { window.location.assign('/meeting?week=' + encodeURIComponent(week)); }
+    """function (week, current, commune) {
+        if (week && week !== current) {
+            window.location.assign('/meeting?week=' + encodeURIComponent(week)
+                                   + (commune ? '&xa=' + encodeURIComponent(commune) : ''));
+        }
         return window.dash_clientside.no_update;
     }""",
     Output(f"{P}-week-nav", "data"), Input(f"{P}-week-pick", "value"), State(f"{P}-week", "data"),
+    State(f"{P}-commune", "data"),
     prevent_initial_call=True)
 
 
@@ -199,24 +221,28 @@ clientside_callback(
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def shown_figures(monday: date) -> tuple[dict, dict | None]:
-    """The figures the meeting shows: the frozen snapshot once there is one, else the live week."""
-    record = meetings.meeting_record(monday)
+def shown_figures(monday: date, commune: str | None = None) -> tuple[dict, dict | None]:
+    """The figures the commune's meeting shows: the frozen snapshot once there is one, else the live week."""
+    record = meetings.meeting_record(monday, commune)
     if record and record.get("snapshot"):
         return record["snapshot"], record
-    return week_figures(monday), record
+    return week_figures(monday, commune), record
 
 
 @callback(Output({"type": f"{P}-figures", "pillar": ALL}, "children"), Output(f"{P}-frozen-badge", "children"),
           Input(f"{P}-week", "data"), Input(f"{P}-done", "data"),
-          State({"type": f"{P}-figures", "pillar": ALL}, "id"))
-def update_figures(week, _done, ids):
+          State({"type": f"{P}-figures", "pillar": ALL}, "id"), State(f"{P}-commune", "data"))
+def update_figures(week, _done, ids, commune=None):
     lang = current_lang()
     monday = _monday(week)
-    figures, record = shown_figures(monday)
+    try:
+        commune = _commune(commune)
+        figures, record = shown_figures(monday, commune)
+    except BadParam as err:
+        return [None for _ in ids], error_alert(err, lang)
     by_pillar = {p["pillar"]: p for p in figures.get("pillars", [])}
     label = figures.get("week", week_label(monday))
-    out = [figures_grid(by_pillar.get(i["pillar"], {}), lang, label) for i in ids]
+    out = [figures_grid(by_pillar.get(i["pillar"], {}), lang, label, commune) for i in ids]
     if record and record.get("frozen_t"):
         badge = html.Span(t("meeting.frozen", lang, time=fmt_datetime(record["frozen_t"]), user=record["frozen_by"]),
                           className="badge mtg-badge frozen", id=f"{P}-is-frozen")
@@ -225,29 +251,47 @@ def update_figures(week, _done, ids):
     return out, badge
 
 
-@callback(Output(f"{P}-followup", "children"), Input(f"{P}-week", "data"), Input(f"{P}-done", "data"))
-def update_followup(week, _done):
-    monday = _monday(week)
-    return decisions_table(meetings.decisions(monday - timedelta(days=7)), current_lang(), followable=True)
+@callback(Output(f"{P}-followup", "children"), Input(f"{P}-week", "data"), Input(f"{P}-done", "data"),
+          State(f"{P}-commune", "data"))
+def update_followup(week, _done, commune=None):
+    monday, lang = _monday(week), current_lang()
+    try:
+        commune = _commune(commune)
+    except BadParam as err:
+        return error_alert(err, lang)
+    return decisions_table(meetings.decisions(monday - timedelta(days=7), commune=commune), lang, followable=True)
 
 
-@callback(Output(f"{P}-needs", "children"), Input(f"{P}-week", "data"))
-def update_needs(week):
-    return needs_lists(meetings.needs_decision(_monday(week)), current_lang(), meetings.DOWN_LONG_S // 3600)
+@callback(Output(f"{P}-needs", "children"), Input(f"{P}-week", "data"), State(f"{P}-commune", "data"))
+def update_needs(week, commune=None):
+    lang = current_lang()
+    try:
+        commune = _commune(commune)
+    except BadParam as err:
+        return error_alert(err, lang)
+    return needs_lists(meetings.needs_decision(_monday(week), commune=commune), lang, meetings.DOWN_LONG_S // 3600,
+                       commune=commune)
 
 
 @callback(Output(f"{P}-decisions", "children"), Output(f"{P}-freeze", "disabled"), Input(f"{P}-week", "data"),
-          Input(f"{P}-done", "data"))
-def update_record(week, _done):
-    monday = _monday(week)
-    record = meetings.meeting_record(monday)
-    return (decisions_table(meetings.decisions(monday), current_lang(), followable=False),
+          Input(f"{P}-done", "data"), State(f"{P}-commune", "data"))
+def update_record(week, _done, commune=None):
+    monday, lang = _monday(week), current_lang()
+    try:
+        commune = _commune(commune)
+    except BadParam as err:
+        return error_alert(err, lang), True
+    record = meetings.meeting_record(monday, commune)
+    return (decisions_table(meetings.decisions(monday, commune=commune), lang, followable=False),
             bool(record and record.get("frozen_t")))
 
 
-@callback(Output(f"{P}-notes", "value"), Input(f"{P}-week", "data"))
-def load_notes(week):
-    record = meetings.meeting_record(_monday(week))
+@callback(Output(f"{P}-notes", "value"), Input(f"{P}-week", "data"), State(f"{P}-commune", "data"))
+def load_notes(week, commune=None):
+    try:
+        record = meetings.meeting_record(_monday(week), _commune(commune))
+    except BadParam:
+        return ""          # the other callbacks say why
     return (record or {}).get("notes") or ""
 
 
@@ -259,11 +303,12 @@ def _done_value(done) -> int:
 
 @callback(Output(f"{P}-notes-result", "children"), Output(f"{P}-done", "data", allow_duplicate=True),
           Input(f"{P}-save-notes", "n_clicks"), State(f"{P}-week", "data"), State(f"{P}-user", "value"),
-          State(f"{P}-notes", "value"), State(f"{P}-done", "data"), prevent_initial_call=True)
-def save_notes(_n, week, user, notes, done):
+          State(f"{P}-notes", "value"), State(f"{P}-done", "data"), State(f"{P}-commune", "data"),
+          prevent_initial_call=True)
+def save_notes(_n, week, user, notes, done, commune=None):
     lang = current_lang()
     try:
-        commands.save_notes(get_engine(), parse_week(week), acting_user(user), notes or "")
+        commands.save_notes(get_engine(), parse_week(week), acting_user(user), notes or "", commune=_commune(commune))
     except AppError as err:
         return _error(err, lang), no_update
     return dbc.Alert(t("meeting.notes_saved", lang), color="success", className="mt-2"), _done_value(done)
@@ -273,11 +318,12 @@ def save_notes(_n, week, user, notes, done):
           Output(f"{P}-what", "value"),
           Input(f"{P}-add", "n_clicks"), State(f"{P}-week", "data"), State(f"{P}-user", "value"),
           State(f"{P}-who", "value"), State(f"{P}-what", "value"), State(f"{P}-due", "date"), State(f"{P}-done", "data"),
-          prevent_initial_call=True)
-def add_decision(_n, week, user, who, what, due, done):
+          State(f"{P}-commune", "data"), prevent_initial_call=True)
+def add_decision(_n, week, user, who, what, due, done, commune=None):
     lang = current_lang()
     try:
-        commands.add_decision(get_engine(), parse_week(week), acting_user(user), who, what, due)
+        commands.add_decision(get_engine(), parse_week(week), acting_user(user), who, what, due,
+                              commune=_commune(commune))
     except AppError as err:
         return _error(err, lang), no_update, no_update
     return (dbc.Alert(t("meeting.decision_added", lang), color="success", className="mt-2", id=f"{P}-added"),
@@ -286,15 +332,16 @@ def add_decision(_n, week, user, who, what, due, done):
 
 @callback(Output(f"{P}-freeze-result", "children"), Output(f"{P}-done", "data", allow_duplicate=True),
           Input(f"{P}-freeze", "n_clicks"), State(f"{P}-week", "data"), State(f"{P}-user", "value"),
-          State(f"{P}-done", "data"), prevent_initial_call=True)
-def freeze_figures(_n, week, user, done):
+          State(f"{P}-done", "data"), State(f"{P}-commune", "data"), prevent_initial_call=True)
+def freeze_figures(_n, week, user, done, commune=None):
     lang = current_lang()
     try:
         monday = parse_week(week)
         name = acting_user(user)
         if not name:     # refuse before computing the figures
             raise commands.MeetingError("meeting.error_required", field="user")
-        commands.freeze(get_engine(), monday, name, week_figures(monday))
+        commune = _commune(commune)
+        commands.freeze(get_engine(), monday, name, week_figures(monday, commune), commune=commune)
     except AppError as err:
         return _error(err, lang), no_update
     return dbc.Alert(t("meeting.frozen_done", lang), color="success", className="mt-2", id=f"{P}-froze"), _done_value(done)
@@ -302,14 +349,14 @@ def freeze_figures(_n, week, user, done):
 
 @callback(Output(f"{P}-follow-result", "children"), Output(f"{P}-done", "data", allow_duplicate=True),
           Input({"type": f"{P}-follow", "id": ALL, "to": ALL}, "n_clicks"), State(f"{P}-user", "value"),
-          State(f"{P}-done", "data"), prevent_initial_call=True)
-def follow_decision(clicks, user, done):
+          State(f"{P}-done", "data"), State(f"{P}-commune", "data"), prevent_initial_call=True)
+def follow_decision(clicks, user, done, commune=None):
     lang = current_lang()
     trig = ctx.triggered_id
     if not isinstance(trig, dict) or not any(clicks or []) or not ctx.triggered or not ctx.triggered[0].get("value"):
         return no_update, no_update     # the buttons were redrawn, not clicked
     try:
-        commands.follow_up(get_engine(), trig.get("id"), acting_user(user), trig.get("to"))
+        commands.follow_up(get_engine(), trig.get("id"), acting_user(user), trig.get("to"), commune=_commune(commune))
     except AppError as err:
         return _error(err, lang), no_update
     return dbc.Alert(t("meeting.followed", lang, id=trig.get("id")), color="success", className="mt-2"), _done_value(done)

@@ -1,6 +1,11 @@
 """Báo cáo — the weekly report archive: every generated PDF (Decree 30 form) and XLSX with a download
 link, and a button that makes (or makes again) a chosen week's pack as a background callback with a
-progress bar, so the page stays responsive while charts are drawn and the PDF is laid out."""
+progress bar, so the page stays responsive while charts are drawn and the PDF is laid out.
+
+Each commune has its own reports: the page makes the commune's of `?xa=` (resolved for the user on the
+server) and lists the files of the communes the user may see. The background callback runs where there
+is no request to ask who is signed in, so the layout hands it the commune and the allowed communes
+signed with the app's secret (itsdangerous): a forged value is refused, not trusted."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -8,6 +13,10 @@ from datetime import datetime, timedelta, timezone
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
+from itsdangerous import BadData, URLSafeSerializer
+
+from auth.communes import allowed_communes, resolve_commune
+from auth.secret import secret_key
 
 from components.page import card, page_header
 from core.errors import BadParam
@@ -37,8 +46,36 @@ def week_options(lang: str, now: datetime | None = None) -> list[dict]:
     return out
 
 
-def archive_table(lang: str):
-    files = archive.files()
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key(), salt="report-commune")
+
+
+def sign_scope(commune: str | None, allowed: list[str]) -> str:
+    """What the background callback may act on: the commune to report on and those to list."""
+    return _signer().dumps({"commune": commune, "allowed": list(allowed)})
+
+
+def read_scope(token) -> tuple[str | None, list[str]]:
+    """(commune, allowed) from a signed scope; BadParam for anything not signed here."""
+    try:
+        scope = _signer().loads(token) if isinstance(token, str) else None
+    except BadData:
+        scope = None
+    if not isinstance(scope, dict) or not isinstance(scope.get("allowed"), list):
+        raise BadParam("error.commune_forbidden", value="—")
+    return scope.get("commune"), [c for c in scope["allowed"] if isinstance(c, str)]
+
+
+def visible_files(allowed: list[str]) -> list:
+    """The archive's files of the allowed communes (an unnamed, older file: the default commune's)."""
+    from queries.site import default_commune
+    parts = {archive.name_part(c) for c in allowed}
+    default = archive.name_part(default_commune() or "")
+    return [f for f in archive.files() if (f.commune or default) in parts]
+
+
+def archive_table(lang: str, allowed: list[str] | None = None):
+    files = visible_files(allowed_communes() if allowed is None else allowed)
     if not files:
         return html.Div(t("reports.empty", lang), className="muted", id=f"{P}-archive-empty")
     head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in ("reports.col_week", "reports.col_file",
@@ -54,13 +91,16 @@ def archive_table(lang: str):
     return html.Table([head, html.Tbody(rows)], className="table table-sm table-compact")
 
 
-def layout(week: str | None = None, **_):
+def layout(week: str | None = None, xa: str | None = None, **_):
     lang = current_lang()
+    commune = resolve_commune(xa)
+    allowed = allowed_communes()
     options = week_options(lang)
     chosen = week if week in {o["value"] for o in options} else options[0]["value"]
     return html.Div([
         page_header(t("reports.title", lang), t("reports.intro", lang)),
         dcc.Store(id=f"{P}-lang", data=lang),   # the background process has no request, hence no cookie
+        dcc.Store(id=f"{P}-scope", data=sign_scope(commune, allowed)),
         card(t("reports.make", lang), html.Div([
             html.Div([
                 dbc.Label(t("reports.week", lang), html_for=f"{P}-week"),
@@ -74,30 +114,37 @@ def layout(week: str | None = None, **_):
                          animated=True, style={"visibility": "hidden"}),
             html.Div(id=f"{P}-result", role="status"),
         ])),
-        card(t("reports.archive", lang), html.Div(archive_table(lang), id=f"{P}-archive")),
+        card(t("reports.archive", lang), html.Div(archive_table(lang, allowed), id=f"{P}-archive")),
     ])
 
 
 @callback(Output(f"{P}-result", "children"), Output(f"{P}-archive", "children"),
           Input(f"{P}-make", "n_clicks"), State(f"{P}-week", "value"), State(f"{P}-lang", "data"),
+          State(f"{P}-scope", "data"),
           background=True, manager=MANAGER, prevent_initial_call=True,
           running=[(Output(f"{P}-make", "disabled"), True, False), (Output(f"{P}-cancel", "disabled"), False, True),
                    (Output(f"{P}-progress", "style"), {"visibility": "visible"}, {"visibility": "hidden"})],
           cancel=[Input(f"{P}-cancel", "n_clicks")],
           progress=[Output(f"{P}-progress", "value"), Output(f"{P}-progress", "label")],
           progress_default=[0, ""])
-def make_report(set_progress, n_clicks, week, lang):
+def make_report(set_progress, n_clicks, week, lang, scope=None):
     """Runs in a background process (diskcache) or a Celery worker; reports each step to the bar."""
     lang = lang if lang in ("vi", "en") else "vi"
     try:
-        monday = parse_week(week)
+        commune, allowed = read_scope(scope)
     except BadParam as err:
-        return dbc.Alert(t(err.key, lang, **err.values), color="warning"), archive_table(lang)
+        return dbc.Alert(t(err.key, lang, **err.values), color="warning"), None
+    try:
+        monday = parse_week(week)
+        if commune is not None and commune not in allowed:
+            raise BadParam("error.commune_forbidden", value=str(commune)[:40])
+    except BadParam as err:
+        return dbc.Alert(t(err.key, lang, **err.values), color="warning"), archive_table(lang, allowed)
 
     def step(done: int, total: int, text: str) -> None:
         set_progress((int(100 * done / max(total, 1)), text))
 
-    paths = make_weekly(monday, lang, progress=step, now=datetime.now(timezone.utc))
+    paths = make_weekly(monday, lang, progress=step, now=datetime.now(timezone.utc), commune=commune)
     links = [html.A(p.name, href=f"/reports/files/{p.name}", download=p.name, className=f"{P}-made me-3")
              for p in paths]
-    return dbc.Alert([t("reports.done", lang, files=""), *links], color="success"), archive_table(lang)
+    return dbc.Alert([t("reports.done", lang, files=""), *links], color="success"), archive_table(lang, allowed)

@@ -11,6 +11,8 @@ on what it is:
               its target; there is no weekly value to invent;
   - "now":    a state of this moment (VN_AQI now, cameras online): shown as now, and said to be so.
 
+Every figure is the commune's (`commune`, None: the default one): each commune holds its own meeting.
+
 The result is plain JSON (numbers, strings, None): the meeting freezes it as its snapshot as is."""
 from __future__ import annotations
 
@@ -76,9 +78,9 @@ def so_far_this_week(panel_id: str, sources: tuple[str, ...], filters: Filters,
                      start=monday, end=now, scope=scope)
 
 
-def week_filters(monday: date) -> Filters:
+def week_filters(monday: date, commune: str | None = None) -> Filters:
     first, last = week_days(monday)
-    return Filters(period="custom", start=first.isoformat(), end=last.isoformat())
+    return Filters(period="custom", start=first.isoformat(), end=last.isoformat(), commune=commune)
 
 
 def _number(value) -> float | None:
@@ -92,8 +94,8 @@ def _number(value) -> float | None:
     return None if math.isnan(number) or math.isinf(number) else number
 
 
-def _week_value(panel_id: str, monday: date) -> float | None:
-    data = data_for(panel_id, week_filters(monday))
+def _week_value(panel_id: str, monday: date, commune: str | None = None) -> float | None:
+    data = data_for(panel_id, week_filters(monday, commune))
     return None if data.error is not None else _number(data.value)
 
 
@@ -103,11 +105,11 @@ def _kind(panel) -> str:
     return "period" if "indicators" in panel.sources else "now"
 
 
-def figure(panel_id: str, monday: date) -> dict:
-    """One key figure of the week, as plain values (see the module docstring for the three kinds)."""
+def figure(panel_id: str, monday: date, commune: str | None = None) -> dict:
+    """One key figure of the commune's week, as plain values (see the module docstring for the three kinds)."""
     panel = get_panel(panel_id)
     kind = _kind(panel)
-    data = data_for(panel_id, week_filters(monday) if kind == "week" else Filters())
+    data = data_for(panel_id, week_filters(monday, commune) if kind == "week" else Filters(commune=commune))
     fields = {lang: dict(panel.kpi(data, lang)) for lang in ("vi", "en")}
     label = f"meeting.fig.{panel_id}"
     listed = CATALOGUE.get(CATALOGUE_CODES.get(panel_id, ""))
@@ -125,7 +127,7 @@ def figure(panel_id: str, monday: date) -> dict:
            "previous": None, "average": None, "average_weeks": 0, "period": None, "previous_period": None,
            "as_of": int(time.time()) if kind == "now" else None}
     if kind == "week":
-        before = [_week_value(panel_id, m) for m in weeks_before(monday, AVERAGE_WEEKS)]
+        before = [_week_value(panel_id, m, commune) for m in weeks_before(monday, AVERAGE_WEEKS)]
         known = [v for v in before if v is not None]
         out.update(previous=before[0], average=sum(known) / len(known) if known else None,
                    average_weeks=len(known))
@@ -135,13 +137,13 @@ def figure(panel_id: str, monday: date) -> dict:
     return out
 
 
-def week_figures(monday: date) -> dict:
-    """The week's key figures, pillar by pillar in agenda order: {"week", "start", "end", "complete",
-    "pillars": [{"pillar", "figures": [...], "chart"}]}, JSON-ready."""
+def week_figures(monday: date, commune: str | None = None) -> dict:
+    """The commune's key figures of the week, pillar by pillar in agenda order: {"week", "commune",
+    "start", "end", "complete", "pillars": [{"pillar", "figures": [...], "chart"}]}, JSON-ready."""
     first, last = week_days(monday)
-    return {"week": week_label(monday), "start": first.isoformat(), "end": last.isoformat(),
+    return {"week": week_label(monday), "commune": commune, "start": first.isoformat(), "end": last.isoformat(),
             "complete": is_complete(monday), "generated_t": int(time.time()),
-            "pillars": [{"pillar": pillar, "chart": chart, "figures": [figure(pid, monday) for pid in ids]}
+            "pillars": [{"pillar": pillar, "chart": chart, "figures": [figure(pid, monday, commune) for pid in ids]}
                         for pillar, ids, chart in AGENDA]}
 
 

@@ -1,17 +1,21 @@
-"""Source health for the operator: what is down and since when, how late, what was rejected and why."""
+"""Source health for the operator: what is down and since when, how late, what was rejected and why.
+
+Per commune (`commune`): a commune's own sources and the city-wide ones (source_health.commune_id null);
+rejects and unmapped datastreams follow their source (a source with no health row is city-wide), and an
+unmapped datastream whose Thing is a known device follows that device's commune. None: everything."""
 from __future__ import annotations
 
 import json
 import time
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from domain.freshness import cadence, state_of_row
 from queries.base import frame, none_for_missing_text, records, to_time
 from queries.cache import memoize
 from store.engine import get_engine
-from store.models import Reject, SourceHealth, UnmappedDatastream, Watermark
+from store.models import Device, PushLink, Reject, SourceHealth, UnmappedDatastream
 
 TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
 
@@ -30,11 +34,15 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
         if commune:
             stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
         rows = [dict(r._mapping) for r in conn.execute(stmt)]
-        # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row
+        # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row;
+        # only what is known counts (a link row not yet connected, nothing received, is not shown as one)
+        names = ("connected_since", "last_message", "messages", "lag_ms")
         links: dict[str, dict[str, int]] = {}
-        for source, key, value in conn.execute(select(Watermark.source, Watermark.key, Watermark.t)
-                                               .where(Watermark.key.like("link:%"))):
-            links.setdefault(source, {})[key.removeprefix("link:")] = int(value)
+        for source, *values in conn.execute(select(PushLink.source, PushLink.connected_since_t,
+                                                   PushLink.last_message_t, PushLink.messages, PushLink.lag_ms)):
+            known = {k: int(v) for k, v in zip(names, values) if v is not None}
+            if known:
+                links[source] = known
     for row in rows:
         link = links.get(row["source"], {})
         row["push"] = bool(link)
@@ -53,21 +61,30 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     return none_for_missing_text(df)
 
 
+def _other_communes_sources(commune: str):
+    """The sources that are another commune's own (what a commune's view leaves out)."""
+    return select(SourceHealth.source).where(SourceHealth.commune_id.is_not(None), SourceHealth.commune_id != commune)
+
+
 @memoize("health", expire=30)
-def rejects_by_reason(source: str | None = None) -> pd.DataFrame:
+def rejects_by_reason(source: str | None = None, commune: str | None = None) -> pd.DataFrame:
     stmt = select(Reject.source, Reject.kind, Reject.reason, func.count(), func.max(Reject.received_t)) \
         .group_by(Reject.source, Reject.kind, Reject.reason).order_by(func.count().desc())
     if source:
         stmt = stmt.where(Reject.source == source)
+    if commune:
+        stmt = stmt.where(Reject.source.not_in(_other_communes_sources(commune)))
     return frame(stmt, ["source", "kind", "reason", "count", "last_time"], ("last_time",))
 
 
 @memoize("health", expire=30)
-def recent_rejects(limit: int = 100, source: str | None = None) -> pd.DataFrame:
+def recent_rejects(limit: int = 100, source: str | None = None, commune: str | None = None) -> pd.DataFrame:
     stmt = select(Reject.received_t, Reject.source, Reject.kind, Reject.reason, Reject.detail, Reject.record_key,
                   Reject.excerpt).order_by(Reject.id.desc()).limit(max(1, min(int(limit), 1000)))
     if source:
         stmt = stmt.where(Reject.source == source)
+    if commune:
+        stmt = stmt.where(Reject.source.not_in(_other_communes_sources(commune)))
     return frame(stmt, ["time", "source", "kind", "reason", "detail", "record_key", "excerpt"], ("time",))
 
 
@@ -85,15 +102,20 @@ def freshness(source: str, now: int | None = None) -> dict:
 
 
 @memoize("health", expire=30)
-def unmapped_datastreams(source: str = "sensorthings") -> pd.DataFrame:
+def unmapped_datastreams(source: str = "sensorthings", commune: str | None = None) -> pd.DataFrame:
     """SensorThings Datastreams the store could not place and still cannot: what the server says
     about each (Thing, property, definition, unit), a few of its values, since when it exists (the
-    Datastream's own phenomenonTime, else when we first saw it), and the site-file line that maps it."""
+    Datastream's own phenomenonTime, else when we first saw it), and the site-file line that maps it.
+    commune: those of its devices and those no device claims yet, from its own or a city-wide source."""
     u = UnmappedDatastream.__table__
     cols = ["source", "datastream_id", "thing_id", "thing_name", "property_name", "definition", "unit", "reason",
             "candidates", "samples", "device_id", "phenomenon_since_t", "first_seen_t", "last_seen_t"]
-    df = frame(select(*[u.c[c] for c in cols]).where(u.c.source == source, u.c.mapped_t.is_(None))
-               .order_by(u.c.thing_name, u.c.datastream_id), cols)
+    stmt = select(*[u.c[c] for c in cols]).where(u.c.source == source, u.c.mapped_t.is_(None))
+    if commune:
+        device_commune = select(Device.commune_id).where(Device.id == u.c.device_id).scalar_subquery()
+        stmt = stmt.where(u.c.source.not_in(_other_communes_sources(commune)),
+                          or_(u.c.device_id.is_(None), device_commune.is_(None), device_commune == commune))
+    df = frame(stmt.order_by(u.c.thing_name, u.c.datastream_id), cols)
     df["since_time"] = to_time(df["phenomenon_since_t"].where(df["phenomenon_since_t"].notna(), df["first_seen_t"]))
     df["last_seen_time"] = to_time(df.pop("last_seen_t"))
     df["yaml_line"] = [mapping_line(r) for r in df.to_dict("records")]

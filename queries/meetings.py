@@ -2,15 +2,19 @@
 and what needs a decision this week (overdue reports, alerts that kept coming back, sources and
 devices down for long, indicators below target).
 
-`decisions_for_week(monday)` is also what the weekly report prints: columns who, what, due (date),
-state (open / done / late)."""
+Each commune holds its own meeting: every function takes `commune` (None: the default commune), checked
+against the store here, so a record of one commune never answers for another. Who may ask for which
+commune is checked above (auth.communes.resolve_commune in the page's callbacks).
+
+`decisions_for_week(monday, commune)` is also what the weekly report prints: columns who, what, due
+(date), state (open / done / late)."""
 from __future__ import annotations
 
 import time
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from domain.weeks import local_today, week_label, week_window
 from queries import events, health, indicators, readings, site
@@ -34,33 +38,38 @@ def follow_state(stored: str, due: date, today: date) -> str:
     return "late" if due < today else "open"
 
 
+def meeting_record(monday: date, commune: str | None = None) -> dict | None:
+    """The stored record of the commune's meeting of that week, or None when nobody has written one yet."""
+    return _meeting_record(week_label(monday), site.check_commune(commune))
+
+
 @memoize("meetings", expire=300)
-def meeting_record(monday: date) -> dict | None:
-    """The stored record of the week's meeting, or None when nobody has written one yet."""
+def _meeting_record(week: str, commune: str | None) -> dict | None:
     m = Meeting
-    stmt = select(m.id, m.week, m.snapshot, m.frozen_by, m.frozen_t, m.notes, m.updated_by, m.updated_t) \
-        .where(m.week == week_label(monday))
+    stmt = select(m.id, m.commune_id, m.week, m.snapshot, m.frozen_by, m.frozen_t, m.notes, m.updated_by,
+                  m.updated_t).where(m.week == week, m.commune_id == commune)
     with get_engine().connect() as conn:
         row = conn.execute(stmt).first()
     return dict(row._mapping) if row is not None else None
 
 
 @memoize("meetings", expire=300)
-def _decision_rows(week: str) -> list[dict]:
+def _decision_rows(week: str, commune: str | None) -> list[dict]:
     d = MeetingDecision
     stmt = (select(d.id, d.who, d.what, d.due, d.state, d.follow_note, d.created_by, d.created_t, d.updated_by,
-                   d.updated_t).join(Meeting, Meeting.id == d.meeting_id).where(Meeting.week == week)
+                   d.updated_t).join(Meeting, Meeting.id == d.meeting_id)
+            .where(Meeting.week == week, Meeting.commune_id == commune)
             .order_by(d.due, d.id))
     with get_engine().connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def decisions(monday: date, today: date | None = None) -> pd.DataFrame:
-    """Decisions taken at the meeting of the week starting `monday`, with their follow-up state judged
-    for `today` (local; default now). Empty (with the columns) when there are none."""
+def decisions(monday: date, today: date | None = None, commune: str | None = None) -> pd.DataFrame:
+    """Decisions taken at the commune's meeting of the week starting `monday`, with their follow-up state
+    judged for `today` (local; default now). Empty (with the columns) when there are none."""
     today = today or local_today()
     rows = []
-    for r in _decision_rows(week_label(monday)):
+    for r in _decision_rows(week_label(monday), site.check_commune(commune)):
         due = date.fromisoformat(r["due"])
         rows.append({"id": int(r["id"]), "who": r["who"], "what": r["what"], "due": due,
                      "state": follow_state(r["state"], due, today), "stored_state": r["state"],
@@ -70,20 +79,20 @@ def decisions(monday: date, today: date | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DECISION_COLUMNS)
 
 
-def decisions_for_week(week_monday: date) -> pd.DataFrame:
-    """The week's decisions as the weekly report prints them: who, what, due (date), state
+def decisions_for_week(week_monday: date, commune: str | None = None) -> pd.DataFrame:
+    """The commune's decisions of the week as the weekly report prints them: who, what, due (date), state
     (open / done / late, as of today)."""
-    return decisions(week_monday)[["who", "what", "due", "state"]].reset_index(drop=True)
+    return decisions(week_monday, commune=commune)[["who", "what", "due", "state"]].reset_index(drop=True)
 
 
 # --- what needs a decision ----------------------------------------------------------------------------
 
-def overdue_reports(now: int | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
+def overdue_reports(now: int | None = None, limit: int = LIST_LIMIT, commune: str | None = None) -> pd.DataFrame:
     """Reports past their deadline and not resolved, whenever they were filed, oldest deadline first:
     id, service_name, village_id, deadline_time, days_over."""
     now = int(now or time.time())
     df = report_queries.reports(datetime(2000, 1, 1, tzinfo=timezone.utc), datetime.fromtimestamp(now + 1, timezone.utc),
-                                stage="overdue", limit=5000, now=now)
+                                stage="overdue", limit=5000, now=now, commune=site.check_commune(commune))
     cols = ["id", "service_name", "village_id", "deadline_time", "days_over"]
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -93,13 +102,16 @@ def overdue_reports(now: int | None = None, limit: int = LIST_LIMIT) -> pd.DataF
 
 
 @memoize("alerts", expire=60)
-def repeated_alerts(start: datetime, end: datetime, at_least: int = REPEATED_AT_LEAST) -> pd.DataFrame:
-    """Alerts opened `at_least` times in [start, end) for the same rule and subject: something that keeps
-    coming back is not solved by acknowledging it again. rule_id, subject, times, last_id, title_vi,
-    title_en, severity, last_opened_time."""
+def repeated_alerts(start: datetime, end: datetime, at_least: int = REPEATED_AT_LEAST,
+                    commune: str | None = None) -> pd.DataFrame:
+    """The commune's alerts (its own and the city-wide ones, e.g. a source down) opened `at_least` times in
+    [start, end) for the same rule and subject: something that keeps coming back is not solved by
+    acknowledging it again. rule_id, subject, times, last_id, title_vi, title_en, severity,
+    last_opened_time."""
     a = Alert
     grouped = (select(a.rule_id, a.subject, func.count().label("times"), func.max(a.id).label("last_id"))
-               .where(a.opened_t >= int(start.timestamp()), a.opened_t < int(end.timestamp()))
+               .where(a.opened_t >= int(start.timestamp()), a.opened_t < int(end.timestamp()),
+                      or_(a.commune_id == commune, a.commune_id.is_(None)))
                .group_by(a.rule_id, a.subject).having(func.count() >= at_least).subquery())
     stmt = (select(grouped.c.rule_id, grouped.c.subject, grouped.c.times, grouped.c.last_id, a.title_vi, a.title_en,
                    a.severity, a.opened_t).join(a, a.id == grouped.c.last_id)
@@ -116,6 +128,7 @@ def down_for_long(now: int | None = None, longer_than_s: int = DOWN_LONG_S, comm
     """Sources down and devices silent for longer than `longer_than_s`: kind (source | device), id, name,
     since_time (None when never heard from), href."""
     now = int(now or time.time())
+    commune = site.check_commune(commune)
     rows = []
     for s in records(health.sources(now, commune)):
         since = s["down_since_time"] if s["state"] == "down" else None
@@ -140,10 +153,11 @@ def down_for_long(now: int | None = None, longer_than_s: int = DOWN_LONG_S, comm
     return pd.DataFrame(rows, columns=["kind", "id", "name", "since_time", "href"])
 
 
-def below_target() -> pd.DataFrame:
-    """Reported indicators whose newest period misses the catalogue's target (which way is better taken
-    from the catalogue): indicator, name_vi, name_en, pillar, period, value, target, direction, unit."""
-    latest = indicators.latest_values()
+def below_target(commune: str | None = None) -> pd.DataFrame:
+    """The commune's reported indicators whose newest period misses the catalogue's target (which way is
+    better taken from the catalogue): indicator, name_vi, name_en, pillar, period, value, target,
+    direction, unit."""
+    latest = indicators.latest_values(scope=indicators.commune_scope(site.check_commune(commune)))
     cols = ["indicator", "name_vi", "name_en", "pillar", "period", "value", "target", "direction", "unit"]
     if latest.empty:
         return pd.DataFrame(columns=cols)
@@ -162,12 +176,14 @@ def below_target() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def needs_decision(monday: date, now: int | None = None) -> dict[str, pd.DataFrame]:
-    """The four lists the meeting goes through before deciding, for the week starting `monday`."""
+def needs_decision(monday: date, now: int | None = None, commune: str | None = None) -> dict[str, pd.DataFrame]:
+    """The four lists the commune's meeting goes through before deciding, for the week starting `monday`."""
     start, end = week_window(monday)
     now = int(now or time.time())
-    return {"overdue": overdue_reports(now), "repeated": repeated_alerts(start, min(end, datetime.fromtimestamp(now + 1, timezone.utc))),
-            "down": down_for_long(now), "below_target": below_target()}
+    commune = site.check_commune(commune)
+    return {"overdue": overdue_reports(now, commune=commune),
+            "repeated": repeated_alerts(start, min(end, datetime.fromtimestamp(now + 1, timezone.utc)), commune=commune),
+            "down": down_for_long(now, commune=commune), "below_target": below_target(commune)}
 
 
 __all__ = ["decisions", "decisions_for_week", "meeting_record", "needs_decision", "overdue_reports",

@@ -1,5 +1,6 @@
-"""The weekly pack on a schedule and from the command line: make the PDF and the XLSX of a week, put
-them in the archive and, when SMTP is configured, mail them to REPORT_MAIL_TO.
+"""The weekly pack on a schedule and from the command line: make the PDF and the XLSX of a week for each
+commune (each is its own report, from its own figures and meeting, under its own issuer), put them in
+the archive and, when SMTP is configured, mail each commune's pair to REPORT_MAIL_TO.
 
 The ingest process's scheduler runs `scheduled_weekly` (ingest/runner.py adds it by its textual
 reference, so ingest does not import this higher layer), Monday 07:00 Asia/Ho_Chi_Minh by default
@@ -15,10 +16,10 @@ from pathlib import Path
 
 from core.i18n import t
 from core.settings import get_settings
-from core.site import get_site
+from queries import site as site_queries
 from reports import archive
 from reports.meta import last_full_week
-from reports.weekly import make_weekly
+from reports.weekly import commune_site, make_weekly
 
 log = logging.getLogger(__name__)
 MIME = {".pdf": ("application", "pdf"),
@@ -33,11 +34,15 @@ def mail_configured() -> bool:
     return bool(get_settings().smtp_host and recipients())
 
 
-def mail_report(monday: date, paths: list[Path]) -> None:
-    """One message with both files attached."""
+class WeeklyFailed(RuntimeError):
+    """Some communes' reports could not be made (the others were)."""
+
+
+def mail_report(monday: date, paths: list[Path], commune: str | None = None) -> None:
+    """One message with the commune's two files attached, under its issuer's name."""
     s = get_settings()
     week, year = monday.isocalendar()[1], monday.isocalendar()[0]
-    issuer = get_site().report.issuer
+    issuer = commune_site(commune).report.issuer
     msg = EmailMessage()
     msg["Subject"] = f"{t('report.kind', 'vi').capitalize()} {t('report.week_label', 'vi', week=f'{week:02d}', year=year).lower()} – {issuer}"
     msg["From"] = s.report_mail_from
@@ -55,16 +60,36 @@ def mail_report(monday: date, paths: list[Path]) -> None:
         smtp.send_message(msg)
 
 
+def communes_to_report(commune: str | None = None) -> list[str | None]:
+    """The communes a run makes reports for: the one named (checked against the store), else every
+    commune the store has (a store with none yet: the default site, as with one commune)."""
+    if commune:
+        return [site_queries.check_commune(commune)]
+    return list(site_queries.commune_ids()) or [None]
+
+
 def run_weekly(monday: date | None = None, *, mail: bool = True, lang: str = "vi",
-               now: datetime | None = None) -> list[Path]:
-    """Make (or make again) one week's pack; mail it when asked and configured. Raises on failure."""
+               now: datetime | None = None, commune: str | None = None) -> list[Path]:
+    """Make (or make again) one week's pack for the commune named, else one per commune; mail each when
+    asked and configured. A commune that fails does not stop the others; WeeklyFailed is raised at the
+    end naming them (BadParam at once for an unknown commune)."""
     now = now or datetime.now(timezone.utc)
     monday = monday or last_full_week(now)
-    paths = make_weekly(monday, lang, now=now)
-    log.info("weekly report %s: %s", archive.week_key(monday), ", ".join(p.name for p in paths))
-    if mail and mail_configured():
-        mail_report(monday, paths)
-        log.info("weekly report %s mailed to %d recipients", archive.week_key(monday), len(recipients()))
+    paths, failed = [], []
+    for one in communes_to_report(commune):
+        try:
+            made = make_weekly(monday, lang, now=now, commune=one)
+            log.info("weekly report %s %s: %s", one, archive.week_key(monday), ", ".join(p.name for p in made))
+            if mail and mail_configured():
+                mail_report(monday, made, one)
+                log.info("weekly report %s %s mailed to %d recipients", one, archive.week_key(monday), len(recipients()))
+        except Exception:  # noqa: BLE001 - one commune's failure is logged and named; the others still get theirs
+            log.exception("weekly report %s %s failed", one, archive.week_key(monday))
+            failed.append(str(one))
+            continue
+        paths.extend(made)
+    if failed:
+        raise WeeklyFailed(f"weekly report {archive.week_key(monday)} failed for: {', '.join(failed)}")
     return paths
 
 

@@ -10,10 +10,11 @@ import uuid
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from auth.communes import resolve_commune
+from auth.communes import allowed_communes, resolve_commune
 from core.errors import BadParam
 from core.i18n import norm_lang, t
 from core.text import source_text
+from queries import site
 from reports import archive, images
 from reports.tasks import export as export_panel   # on a Celery worker when a broker is set
 
@@ -54,11 +55,19 @@ def export(name: str):
         "X-Content-Type-Options": "nosniff"})
 
 
+def may_download(name: str) -> bool:
+    """Is the archive file a report of a commune the viewer may see? (A name without a commune is the
+    default commune's, as it was made before communes had their own reports.)"""
+    part = archive.commune_of(name) or archive.name_part(site.default_commune() or "")
+    return part in {archive.name_part(c) for c in allowed_communes()}
+
+
 @bp.route("/reports/files/<name>")
 def report_file(name: str):
-    """A file of the archive: only names the archive made itself, only from its folder."""
+    """A file of the archive: only names the archive made itself, only from its folder, only of a
+    commune the viewer may see (another commune's report answers as if it did not exist)."""
     path = archive.file_path(name)
-    if path is None:
+    if path is None or not may_download(name):
         abort(404)
     return send_file(path, as_attachment=True, download_name=path.name, max_age=0)
 

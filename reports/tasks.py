@@ -37,10 +37,11 @@ def _make_celery():
     return app
 
 
-def weekly_task(monday: str | None = None, mail: bool = True, lang: str = "vi") -> list[str]:
-    """On a worker: make (or make again) a week's pack; the paths it wrote."""
+def weekly_task(monday: str | None = None, mail: bool = True, lang: str = "vi", commune: str | None = None) -> list[str]:
+    """On a worker: make (or make again) a week's pack, the commune's or one per commune; the paths it wrote."""
     from reports.jobs import run_weekly
-    return [str(p) for p in run_weekly(date.fromisoformat(monday) if monday else None, mail=mail, lang=lang)]
+    return [str(p) for p in run_weekly(date.fromisoformat(monday) if monday else None, mail=mail, lang=lang,
+                                       commune=commune)]
 
 
 def export_task(panel_id: str, fmt: str, query: dict, lang: str, now: str) -> dict:

@@ -8,7 +8,10 @@ same thing. `progress(done, total, text)` is called along the way (the archive p
 
 Which panels: those that answer for a chosen period are asked for the week (charts of the week, the
 feedback bars for the four weeks up to it); the reported indicators carry their own reporting period,
-printed beside each value; the operations table is "at the time of the report" and says so."""
+printed beside each value; the operations table is "at the time of the report" and says so.
+
+One report is one commune's (`commune`, None: the default one): its panels, its meeting's decisions,
+its issuer, place and name in the Decree 30 header, its id in the file names (reports/archive.py)."""
 from __future__ import annotations
 
 import base64
@@ -29,6 +32,7 @@ from core.site import get_site
 from core.text import source_text
 from core.timeutil import LOCAL_TZ
 from panels import Filters, PanelData, data_for, get_panel
+from queries import site as site_queries
 from queries.meetings import decisions_for_week
 from reports import archive, images, tables
 from reports.meta import ExportMeta, meta_for
@@ -80,9 +84,21 @@ def parse_week(text: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week_filters(monday: date, span: str) -> Filters:
+def week_filters(monday: date, span: str, commune: str | None = None) -> Filters:
     first = monday - timedelta(days=21) if span == "4weeks" else monday
-    return Filters(period="custom", start=first.isoformat(), end=(monday + timedelta(days=6)).isoformat())
+    return Filters(period="custom", start=first.isoformat(), end=(monday + timedelta(days=6)).isoformat(),
+                   commune=commune)
+
+
+def commune_site(commune: str | None):
+    """The commune's site file (its report form: issuer, place, signer, recipients); a commune the store
+    has but no file describes any more gets the default file's form rather than no report."""
+    from core.errors import SiteConfigError
+    try:
+        return get_site(commune)
+    except SiteConfigError:
+        log.warning("weekly report: no site file for commune %s, the default form is used", commune)
+        return get_site()
 
 
 def date_line(place: str, day: date) -> str:
@@ -123,6 +139,7 @@ class WeeklyReport:
     sections: list[ReportSection]
     decisions: pd.DataFrame
     simulated: bool
+    commune: str | None = None
 
     @property
     def sunday(self) -> date:
@@ -137,13 +154,14 @@ class WeeklyReport:
 Progress = Callable[[int, int, str], None]
 
 
-def _indicator_block(codes: tuple[str, ...], lang: str, number: int, now: datetime) -> Block:
+def _indicator_block(codes: tuple[str, ...], lang: str, number: int, now: datetime,
+                     commune: str | None = None) -> Block:
     head = [t("report.col_no", lang), t("report.col_indicator", lang), t("report.col_period", lang),
             t("report.col_value", lang), t("report.col_previous", lang), t("report.col_target", lang),
             t("report.col_unit", lang)]
     rows, records, metas = [], [], []
     for i, panel_id in enumerate(codes, start=1):
-        panel, data = get_panel(panel_id), data_for(panel_id)
+        panel, data = get_panel(panel_id), data_for(panel_id, Filters(commune=commune))
         fields = panel.kpi(data, lang) if data.error is None else {"value": None}
         decimals = fields.get("decimals", 1)
         meta = meta_for(panel, data, lang, now)
@@ -169,28 +187,30 @@ def _indicator_block(codes: tuple[str, ...], lang: str, number: int, now: dateti
 
 
 def collect(monday: date, lang: str = "vi", progress: Progress | None = None,
-            now: datetime | None = None) -> WeeklyReport:
-    """Everything the report shows, charts drawn. Raises nothing for missing data: an empty panel is
-    "Không có dữ liệu" in its place."""
+            now: datetime | None = None, commune: str | None = None) -> WeeklyReport:
+    """Everything the commune's report shows, charts drawn. Raises nothing for missing data: an empty
+    panel is "Không có dữ liệu" in its place. BadParam for a commune the store does not have."""
     now = now or datetime.now(timezone.utc)
+    commune = site_queries.check_commune(commune)
     progress = progress or (lambda *_: None)
     steps = sum(len(s.items) + (1 if s.indicators else 0) for s in SECTIONS) + 1
     done, tables_n, figures_n = 0, 0, 0
     charts_total = sum(get_panel(i.panel).kind == "chart" for s in SECTIONS for i in s.items)
-    sections, simulated = [], bool(get_site().commune.simulated)
+    sections, simulated = [], bool(site_queries.commune(commune).get("simulated") or commune_site(commune).commune.simulated)
     for i, spec in enumerate(SECTIONS):
         section = ReportSection(ROMAN[i], t(spec.key, lang))
         if spec.indicators:
             progress(done, steps, t("reports.step_data", lang, panel=section.title))
             tables_n += 1
-            block = _indicator_block(spec.indicators, lang, tables_n, now)
+            block = _indicator_block(spec.indicators, lang, tables_n, now, commune)
             simulated = simulated or bool(block.meta and block.meta.simulated)
             section.blocks.append(block)
             done += 1
         for item in spec.items:
             panel = get_panel(item.panel)
             progress(done, steps, t("reports.step_data", lang, panel=panel.title(lang)))
-            data: PanelData = data_for(item.panel, None if item.span == "now" else week_filters(monday, item.span))
+            data: PanelData = data_for(item.panel, Filters(commune=commune) if item.span == "now"
+                                       else week_filters(monday, item.span, commune))
             done += 1
             if data.error is not None:
                 log.warning("weekly report: %s: %s", item.panel, data.error)
@@ -221,7 +241,7 @@ def collect(monday: date, lang: str = "vi", progress: Progress | None = None,
         section.empty = not section.blocks
         sections.append(section)
     progress(done, steps, t("reports.step_pdf", lang))
-    return WeeklyReport(monday, lang, now, sections, decisions_for_week(monday), simulated)
+    return WeeklyReport(monday, lang, now, sections, decisions_for_week(monday, commune), simulated, commune)
 
 
 # --- the PDF (WeasyPrint: HTML and CSS, see README "Dependencies") -----------------------------------------
@@ -262,13 +282,22 @@ def _decisions_rows(report: WeeklyReport) -> list[list[str]]:
     return rows
 
 
+def commune_name(commune: str | None, lang: str) -> str:
+    """The commune's name as the store has it (the site file's when the store has none)."""
+    row = site_queries.commune(commune)
+    if row:
+        return str(row.get("name") if lang == "vi" else row.get("name_en") or row.get("name"))
+    found = commune_site(commune).commune
+    return found.name if lang == "vi" else found.name_en
+
+
 def html_text(report: WeeklyReport) -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
     env = Environment(loader=FileSystemLoader(str(TEMPLATE.parent)), autoescape=select_autoescape(["html"]))
-    lang, form = report.lang, get_site().report
+    lang, form = report.lang, commune_site(report.commune).report
     week, year = report.week_year
     local_now = report.generated.astimezone(LOCAL_TZ)
-    area = get_site().commune.name if lang == "vi" else get_site().commune.name_en
+    area = commune_name(report.commune, lang)
     decisions_head = [t("report.col_no", lang), t("report.col_who", lang), t("report.col_what", lang),
                       t("report.col_due", lang), t("report.col_state", lang)]
     return env.get_template(TEMPLATE.name).render(
@@ -294,7 +323,7 @@ def pdf_bytes(report: WeeklyReport) -> bytes:
 def xlsx_bytes(report: WeeklyReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    lang, form = report.lang, get_site().report
+    lang, form = report.lang, commune_site(report.commune).report
     week, year = report.week_year
     wb = Workbook()
     cover = wb.active
@@ -332,14 +361,14 @@ def xlsx_bytes(report: WeeklyReport) -> bytes:
 # --- one run -----------------------------------------------------------------------------------------------
 
 def make_weekly(monday: date, lang: str = "vi", progress: Progress | None = None,
-                now: datetime | None = None) -> list[Path]:
-    """Collect once, write the PDF and the XLSX into the archive; returns their paths."""
-    report = collect(monday, lang, progress, now)
+                now: datetime | None = None, commune: str | None = None) -> list[Path]:
+    """Collect the commune's report once, write its PDF and XLSX into the archive; returns their paths."""
+    report = collect(monday, lang, progress, now, commune)
     total = sum(len(s.blocks) for s in report.sections) + 2
-    pdf = archive.save(monday, "pdf", pdf_bytes(report))
+    pdf = archive.save(monday, "pdf", pdf_bytes(report), report.commune)
     if progress:
         progress(total - 1, total, t("reports.step_xlsx", lang))
-    xlsx = archive.save(monday, "xlsx", xlsx_bytes(report))
+    xlsx = archive.save(monday, "xlsx", xlsx_bytes(report), report.commune)
     if progress:
         progress(total, total, t("reports.done", lang, files=f"{pdf.name}, {xlsx.name}"))
     return [pdf, xlsx]

@@ -273,6 +273,19 @@ class Watermark(Base):
     t: Mapped[int] = mapped_column(Epoch)
 
 
+class PushLink(Base):
+    """A push link's state beside its source's health row (the SensorThings MQTT link, ingest/live.py):
+    since when it is connected (null: not connected), when the newest message arrived, how many messages
+    came this way and how long the newest batch took from arrival to stored. Counts and durations have
+    their own typed columns here (migration 0011), not epoch-second watermarks."""
+    __tablename__ = "push_links"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    connected_since_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    last_message_t: Mapped[int | None] = mapped_column(Epoch, nullable=True)
+    messages: Mapped[int | None] = mapped_column(BigInteger, nullable=True)    # null until the first message
+    lag_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class Reject(Base):
     """A record that failed validation, kept with its reason; nothing is silently dropped."""
     __tablename__ = "rejects"
@@ -376,10 +389,13 @@ class UnmappedDatastream(Base):
 
 class Meeting(Base):
     """The record of one week's meeting: the figures shown, frozen as a JSON snapshot (so later data
-    changes do not alter what was decided on), and the notes. One per ISO week ("2026-W47")."""
+    changes do not alter what was decided on), and the notes. One per commune and ISO week ("2026-W47"):
+    each commune holds its own meeting (migration 0011)."""
     __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("commune_id", "week", name="uq_meetings_commune_week"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    week: Mapped[str] = mapped_column(String(8), unique=True)          # ISO week, "2026-W47"
+    commune_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    week: Mapped[str] = mapped_column(String(8))                       # ISO week, "2026-W47"
     week_start_t: Mapped[int] = mapped_column(Epoch, index=True)       # local Monday 00:00, UTC epoch
     snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     frozen_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -87,6 +87,7 @@ STRINGS = {
     "meeting.field.state": ("tình trạng", "state"),
     "meeting.field.decision": ("quyết định", "decision"),
     "meeting.field.snapshot": ("số liệu chốt", "frozen figures"),
+    "meeting.field.commune": ("xã", "commune"),
     "meeting.error_week": ("Tuần không hợp lệ: {value} (dạng 2026-W47)", "Not a week: {value} (like 2026-W47)"),
     "meeting.error_future_week": ("Tuần {value} chưa bắt đầu", "Week {value} has not begun"),
     "meeting.error_type": ("Giá trị không hợp lệ ở mục {field}", "Invalid value for {field}"),

@@ -261,11 +261,12 @@ def test_scheduled_job_with_an_injected_clock_mails_the_pack(client, monkeypatch
     from reports.meta import last_full_week
     from reports import archive
     week = archive.week_key(last_full_week(fired_at))
-    assert [p.name for p in paths] == [f"bao-cao-tuan-{week}.pdf", f"bao-cao-tuan-{week}.xlsx"]
-    assert len(inbox.messages) == 1
-    message = inbox.messages[0]
-    assert "chu-tich@example.vn" in message and f"bao-cao-tuan-{week}.pdf" in message
-    assert f"bao-cao-tuan-{week}.xlsx" in message
+    assert [p.name for p in paths] == [f"bao-cao-tuan-{c}-{week}.{f}" for c in ("quang_tho", "demo_xa_b")
+                                       for f in ("pdf", "xlsx")]                  # one pack per commune
+    assert len(inbox.messages) == 2                                               # each mailed on its own
+    message = next(m for m in inbox.messages if "quang_tho" in m)
+    assert "chu-tich@example.vn" in message and f"bao-cao-tuan-quang_tho-{week}.pdf" in message
+    assert f"bao-cao-tuan-quang_tho-{week}.xlsx" in message and "demo_xa_b" not in message
 
 
 def test_a_failing_scheduled_run_keeps_the_schedule(client, monkeypatch):

@@ -51,3 +51,19 @@ def test_decisions_render_people_text_as_text():
     text = _text(table)
     assert "<img src=x onerror=alert(1)>" in text and "04/12/2026" in text and "Quá hạn" in text
     assert "dangerously" not in text
+
+
+def test_links_from_a_communes_meeting_stay_on_that_commune():
+    import pandas as pd
+
+    from components.meeting import in_commune, needs_lists
+    assert in_commune("/feedback?stage=overdue", "demo_xa_b") == "/feedback?stage=overdue&xa=demo_xa_b"
+    assert in_commune("/data", "demo_xa_b") == "/data?xa=demo_xa_b"
+    assert in_commune("/data", None) == "/data" and in_commune(None, "demo_xa_b") is None
+    card = figure_card(_fig(href="/feedback"), "vi", "2026-W47", "demo_xa_b")
+    assert card.to_plotly_json()["props"]["href"] == "/feedback?xa=demo_xa_b"
+    down = pd.DataFrame([{"kind": "source", "id": "frigate", "name": "frigate", "since_time": None, "href": "/data"}])
+    empty = pd.DataFrame()
+    out = str(needs_lists({"overdue": empty, "repeated": empty, "down": down, "below_target": empty}, "vi", 6,
+                          commune="demo_xa_b").to_plotly_json())
+    assert "/data?xa=demo_xa_b" in out

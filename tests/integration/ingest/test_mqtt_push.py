@@ -24,7 +24,7 @@ from ingest.status import status_report
 from queries import health, readings
 from simulator.server import start_in_thread
 from tests.conftest import IN_CI
-from store.models import Reading, Reject, Series, SourceHealth, Watermark
+from store.models import PushLink, Reading, Reject, Series, SourceHealth
 
 BROKER = ("127.0.0.1", 1883)
 NOW = to_epoch("2025-11-05T12:00:00+07:00")
@@ -105,8 +105,11 @@ def wait_for(condition, what: str, timeout_s: float = 20.0):
 
 
 def link(engine, key: str):
+    """The push link's value under its status name ("link:messages" -> push_links.messages)."""
+    column = {"link:connected_since": PushLink.connected_since_t, "link:last_message": PushLink.last_message_t,
+              "link:messages": PushLink.messages, "link:lag_ms": PushLink.lag_ms}[key]
     with engine.connect() as c:
-        return c.scalar(select(Watermark.t).where(Watermark.source == HEALTH_SOURCE, Watermark.key == key))
+        return c.scalar(select(column).where(PushLink.source == HEALTH_SOURCE))
 
 
 def readings_of(engine, ds: str, t: int | None = None) -> int:
