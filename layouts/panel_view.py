@@ -114,9 +114,12 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
                                     html.Tbody([html.Tr([html.Td(_cell(c)) for c in row]) for row in rows]
                                                or [html.Tr(html.Td(t("common.no_data", lang), colSpan=len(head)))])],
                                    className="table table-sm table-compact panel-table"), className="panel-table-wrap")
+        more = panel.more(data, lang) if panel.more else None
+        if more:
+            body = [body, html.Div(more, className="panel-more")]
     note = panel.footnote_text(data, lang) if size == "page" else None
     foot = html.Small(note, className="muted d-block panel-foot") if note else None
-    return html.Div([header, body, foot], className=f"panel-box panel-{panel.kind}")
+    return html.Div([header, *(body if isinstance(body, list) else [body]), foot], className=f"panel-box panel-{panel.kind}")
 
 
 def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = "",

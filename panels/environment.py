@@ -314,16 +314,19 @@ register(Panel("env.aqi_daily", "VN_AQI theo ngày", "Daily VN_AQI", "environmen
 # --- river levels ---------------------------------------------------------------------------------------
 
 def river_levels_data(filters: Filters) -> PanelData:
+    """Every gauge of the commune, or the one the filter names (the wall's "each gauge" cycle) with its
+    own alarm levels."""
     try:
         start, end = filters.window()
         commune = filters.commune_id()
+        device = site.check_device(filters.device, "water_gauge", commune)
     except BadParam as err:
         return with_error("env.river_levels", err)
-    gauges = records(site.devices("water_gauge", commune=commune))
+    gauges = [d for d in records(site.devices("water_gauge", commune=commune)) if device is None or d["id"] == device]
     frame = readings.series(tuple(d["id"] for d in gauges), "water_level", start, end)
     info = [{"id": d["id"], "name": d["name"], "flood_levels": site.flood_levels(d)} for d in gauges]
     return make_data("env.river_levels", SOURCES, frame=frame, start=start, end=end, extra={"gauges": info},
-                     scope=_commune_scope(commune))
+                     scope=f"device:{device}" if device else _commune_scope(commune))
 
 
 def river_levels_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
@@ -340,7 +343,7 @@ def river_levels_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
 
 
 register(Panel("env.river_levels", "Mực nước sông và kênh", "River and canal levels", "environment", "chart",
-               SOURCES, river_levels_data, unit="m", figure=river_levels_figure, href="/environment"))
+               SOURCES, river_levels_data, unit="m", figure=river_levels_figure, href="/environment", uses=("device",)))
 
 
 # --- rain by day --------------------------------------------------------------------------------------------
