@@ -11,6 +11,7 @@ from queries.base import records
 
 
 SHOWN_ALERTS = 12      # rows of the table; the rest are counted under it ("và 7 cảnh báo khác")
+WALL_ALERTS = 6        # on the wall: six titles of up to three lines fit a full-height cell at 2.3 vh
 
 
 def open_alerts_data(filters: Filters) -> PanelData:
@@ -30,14 +31,13 @@ def open_alerts_table(data: PanelData, lang: str) -> tuple[list[str], list[list[
     return head, rows
 
 
-def open_alerts_more(data: PanelData, lang: str) -> str | None:
-    shown = min(SHOWN_ALERTS, len(data.frame)) if data.frame is not None else 0
+def open_alerts_more(data: PanelData, lang: str, shown: int) -> str | None:
     hidden = int(data.extra.get("total") or 0) - shown
     return t("ops.more_alerts", lang, n=fmt_number(hidden, lang, 0)) if hidden > 0 else None
 
 
 register(Panel("ops.open_alerts", "Cảnh báo đang mở", "Open alerts", "operations", "table", (), open_alerts_data,
-               table=open_alerts_table, more=open_alerts_more, href="/alerts",
+               table=open_alerts_table, more=open_alerts_more, wall_rows=WALL_ALERTS, href="/alerts",
                rows=lambda d: d.frame[["id", "severity", "state", "title_vi", "title_en", "opened_time", "device_id",
                                        "village_id", "value"]]))
 
