@@ -43,3 +43,13 @@ def t(key: str, lang: str | None = DEFAULT_LANG, **values: object) -> str:
 
 def has(key: str) -> bool:
     return key in TABLE
+
+
+def source_name(source: object, lang: str | None = DEFAULT_LANG) -> str:
+    """A data source's name for people ("Camera", "Phản ánh hiện trường"), as the wall's freshness line
+    and the sources panel show it; a source without a name shows its id (escaped: it comes from the store)."""
+    key = f"source.{source}"
+    if key in TABLE:
+        return t(key, lang)
+    from core.text import source_text
+    return source_text(source)

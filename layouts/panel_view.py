@@ -110,13 +110,18 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
                      figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall", className="panel-graph")
     else:
         head, rows = panel.table(data, lang)
+        if size == "wall" and panel.wall_rows:
+            rows = rows[:panel.wall_rows]      # the cell hides what does not fit: cut here, and count it below
         body = html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
                                     html.Tbody([html.Tr([html.Td(_cell(c)) for c in row]) for row in rows]
                                                or [html.Tr(html.Td(t("common.no_data", lang), colSpan=len(head)))])],
                                    className="table table-sm table-compact panel-table"), className="panel-table-wrap")
+        more = panel.more(data, lang, len(rows)) if panel.more else None
+        if more:
+            body = [body, html.Div(more, className="panel-more")]
     note = panel.footnote_text(data, lang) if size == "page" else None
     foot = html.Small(note, className="muted d-block panel-foot") if note else None
-    return html.Div([header, body, foot], className=f"panel-box panel-{panel.kind}")
+    return html.Div([header, *(body if isinstance(body, list) else [body]), foot], className=f"panel-box panel-{panel.kind}")
 
 
 def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "page", className: str = "",

@@ -55,7 +55,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
             html.Div([slot("env.river_now", filters, n=i, pin={"device": g["id"]}) for i, g in enumerate(gauges)],
                      className="kpi-grid", id=f"{P}-gauges"),
         ], className="grid-2"),
-        html.Div([slot("env.river_levels", filters, id=f"{P}-level"), slot("env.rain_daily", filters, id=f"{P}-rain")],
+        html.Div([slot("env.river_levels", filters, id=f"{P}-level", pin=NOT_A_POND), slot("env.rain_daily", filters, id=f"{P}-rain")],
                  className="grid-2"),
     ])
 

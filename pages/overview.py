@@ -23,7 +23,7 @@ from core.text import source_text
 from domain.flood import relative_text
 from layouts.context import current_lang
 from layouts.panel_view import slot
-from alerts.queries import open_alerts
+from alerts.queries import counts_by_severity, open_alerts
 from queries import events, health, indicators, kpis, readings, reports
 from queries.base import records
 from queries.cache import memoize
@@ -119,14 +119,22 @@ def update_alerts(_tick, _done, xa, seen):
     return only_changed([alert_list(lang, commune)], seen)
 
 
+SHOWN_ALERTS = 8
+
+
 def alert_list(lang: str, commune: str | None = None):
-    df = open_alerts(limit=8, commune=commune)
+    df = open_alerts(limit=SHOWN_ALERTS, commune=commune)
     if df.empty:
         return html.Div(t("overview.no_alerts", lang), className="muted")
-    return html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
-                             " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'])}",
-                                                        className="muted")])
-                    for r in records(df)], className="list-unstyled mb-0")
+    items = html.Ul([html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev-pill sev-{r['severity']}"),
+                              " ", source_text(r["title_vi"] if lang == "vi" else r["title_en"]), html.Span(f" · {fmt_datetime(r['opened_time'])}",
+                                                         className="muted")])
+                     for r in records(df)], className="list-unstyled mb-0")
+    hidden = sum(counts_by_severity(commune).values()) - len(df)     # counted in the database, not guessed
+    if hidden <= 0:
+        return items
+    return html.Div([items, html.Div(t("ops.more_alerts", lang, n=fmt_number(hidden, lang, 0)),
+                                     className="muted small overview-alerts-more")])
 
 
 @callback(Output(f"{P}-changes", "children"), Output(f"{P}-changes-seen", "data"), Input("shell-tick", "n_intervals"),

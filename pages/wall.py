@@ -22,7 +22,7 @@ from components.errors import error_alert
 from components.map import base_layers
 from core.errors import BadParam, SiteConfigError
 from core.formatting import fmt_datetime, fmt_number, fmt_time
-from core.i18n import t
+from core.i18n import source_name, t
 from core.text import source_text
 from core.walls import Wall, get_walls, playlist_steps, walls_version
 from domain.parameters import PARAMETERS
@@ -173,7 +173,7 @@ def update_freshness(_tick, _config):
         when = fmt_time(r["last_success_time"]) if r["last_success_time"] is not None else "—"
         # a source in order reads "Camera 14:52 ✓" (one line at 1920x1080 with 2.2 vh text); one that is
         # late, stale or down says so in words, on its colour
-        items.append(html.Span([html.Strong(t(f"source.{r['source']}", lang)), f" {when} ",
+        items.append(html.Span([html.Strong(source_name(r["source"], lang)), f" {when} ",
                                 "✓" if state == "ok" else f"· {t(f'state.{state}', lang)}"],
                                title=t(f"state.{state}", lang), className=f"wall-src wall-src-{state}"))
     if not items:

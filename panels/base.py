@@ -178,6 +178,10 @@ class Panel:
     windowed: bool = False               # a KPI whose value covers Filters.named_window() when one is given
     # how the number is made, shown under it on a page: an i18n key, or fn(PanelData, lang) -> text | None
     footnote: str | Callable[[PanelData, str], str | None] | None = None
+    # a table showing fewer rows than there are: fn(PanelData, lang, rows shown) -> "và 7 cảnh báo khác" |
+    # None, under the table at every size (the wall too: a list is never cut without saying so)
+    more: Callable[[PanelData, str, int], str | None] | None = None
+    wall_rows: int | None = None         # a table's rows on the wall: what fits a cell read from five metres
 
     def title(self, lang: str) -> str:
         return self.title_vi if lang == "vi" else self.title_en

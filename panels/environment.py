@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.bars import bar
-from components.figures.base import local_x, no_data, style
+from components.figures.base import daily_axis, local_x, no_data, style
 from components.figures.timeseries import Band, Line, timeseries
 from core.errors import BadParam
 from core.formatting import fmt_datetime, fmt_number
@@ -299,11 +299,12 @@ def aqi_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     if daily is None or daily.empty or daily["aqi"].isna().all():
         return no_data(lang, theme)
     colours = [aqi_domain.band(v).colour if v is not None and v == v else "#9aa0a6" for v in daily["aqi"]]
-    fig = go.Figure(go.Bar(x=local_x(daily["time"]), y=daily["aqi"], marker_color=colours,
+    days = local_x(daily["time"])
+    fig = go.Figure(go.Bar(x=days, y=daily["aqi"], marker_color=colours,
                            marker_line={"color": "#555", "width": 0.5},
                            hovertemplate="%{x|%d/%m/%Y}: VN_AQI %{y}<extra></extra>"))
     style(fig, lang, title=t("env.aqi_daily", lang), theme=theme, legend=False)
-    return fig.update_xaxes(tickformat="%d/%m")
+    return daily_axis(fig, days)
 
 
 register(Panel("env.aqi_daily", "VN_AQI theo ngày", "Daily VN_AQI", "environment", "chart", SOURCES, aqi_daily_data,
@@ -313,16 +314,19 @@ register(Panel("env.aqi_daily", "VN_AQI theo ngày", "Daily VN_AQI", "environmen
 # --- river levels ---------------------------------------------------------------------------------------
 
 def river_levels_data(filters: Filters) -> PanelData:
+    """Every gauge of the commune, or the one the filter names (the wall's "each gauge" cycle) with its
+    own alarm levels."""
     try:
         start, end = filters.window()
         commune = filters.commune_id()
+        device = site.check_device(filters.device, "water_gauge", commune)
     except BadParam as err:
         return with_error("env.river_levels", err)
-    gauges = records(site.devices("water_gauge", commune=commune))
+    gauges = [d for d in records(site.devices("water_gauge", commune=commune)) if device is None or d["id"] == device]
     frame = readings.series(tuple(d["id"] for d in gauges), "water_level", start, end)
     info = [{"id": d["id"], "name": d["name"], "flood_levels": site.flood_levels(d)} for d in gauges]
     return make_data("env.river_levels", SOURCES, frame=frame, start=start, end=end, extra={"gauges": info},
-                     scope=_commune_scope(commune))
+                     scope=f"device:{device}" if device else _commune_scope(commune))
 
 
 def river_levels_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
@@ -339,7 +343,7 @@ def river_levels_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
 
 
 register(Panel("env.river_levels", "Mực nước sông và kênh", "River and canal levels", "environment", "chart",
-               SOURCES, river_levels_data, unit="m", figure=river_levels_figure, href="/environment"))
+               SOURCES, river_levels_data, unit="m", figure=river_levels_figure, href="/environment", uses=("device",)))
 
 
 # --- rain by day --------------------------------------------------------------------------------------------
@@ -362,12 +366,13 @@ def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     rain = data.frame
     if rain is None or rain.empty:
         return no_data(lang, theme)
-    fig = go.Figure(go.Bar(x=local_x(rain["time"]), y=rain["total"],
+    days = local_x(rain["time"])
+    fig = go.Figure(go.Bar(x=days, y=rain["total"],
                            marker_color=["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
                                          for v in rain["total"]],
                            hovertemplate="%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"))
     style(fig, lang, unit="mm", theme=theme, legend=False)
-    return fig.update_xaxes(tickformat="%d/%m")
+    return daily_axis(fig, days)
 
 
 register(Panel("env.rain_daily", "Lượng mưa theo ngày", "Daily rainfall", "environment", "chart", SOURCES,

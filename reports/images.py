@@ -220,6 +220,9 @@ def kpi_figure(panel: Panel, data: PanelData, lang: str) -> go.Figure:
 
 def table_figure(panel: Panel, data: PanelData, lang: str) -> go.Figure:
     head, rows = panel.table(data, lang)
+    more = panel.more(data, lang, len(rows)) if panel.more else None
+    if more and rows:      # a cut list says so in the image too ("và 7 cảnh báo khác")
+        rows = [*rows, [more] + [""] * (len(head) - 1)]
     columns = list(zip(*rows)) if rows else [[t("common.no_data", lang)]] + [[""] for _ in head[1:]]
     fig = go.Figure(go.Table(
         header={"values": [f"<b>{_escape(h)}</b>" for h in head], "fill_color": "#e8eef7", "align": "left",

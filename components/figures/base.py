@@ -74,6 +74,22 @@ def time_axis(fig: go.Figure, lang: str = "vi") -> go.Figure:
     return fig
 
 
+DAY_MS = 86_400_000
+
+
+def daily_axis(fig: go.Figure, days, most: int = 12) -> go.Figure:
+    """A chart of one bar per day: a tick under each day's bar (every k-th day when there are more than
+    `most`), each at local midnight, labelled dd/mm. Plotly's own ticks on a chart of two or three days fall
+    every 12 hours and print each date twice ("29/11 29/11 30/11"). `days`: the bars' local datetimes."""
+    days = pd.to_datetime(pd.Series(days)).dropna()
+    if days.empty:
+        return fig
+    first, last = days.min().normalize(), days.max().normalize()
+    step = max(1, -(-((last - first).days + 1) // most))
+    return fig.update_xaxes(tickmode="linear", tick0=first.strftime("%Y-%m-%d"), dtick=step * DAY_MS,
+                            tickformat="%d/%m", hoverformat="%d/%m/%Y")
+
+
 def message(text: str, theme: str = "light") -> go.Figure:
     """An empty chart that says why it is empty ("Không có dữ liệu"), never an axis at zero."""
     fig = go.Figure()

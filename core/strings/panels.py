@@ -4,4 +4,5 @@ STRINGS = {
     "col.alert": ("Cảnh báo", "Alert"),
     "col.opened": ("Mở lúc", "Opened"),
     "error.unknown_panel": ("Không có ô số liệu này: {value}", "No such panel: {value}"),
+    "ops.more_alerts": ("và {n} cảnh báo khác", "and {n} more"),
 }

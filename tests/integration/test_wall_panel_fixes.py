@@ -1,0 +1,102 @@
+"""Panels as the wall shows them (issue #17, found on its screenshots): the "each gauge" cycle shows the
+cycled gauge only, with its own alarm levels; the sources table names the sources; a long list of open
+alerts says how many it leaves out, on the wall and on the overview."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import insert
+
+QT = "quang_tho"
+GAUGES = ("gauge_niem_pho", "gauge_nga_tu", "gauge_phu_oc")
+
+
+@pytest.fixture
+def site_store(store_url, engine_for, use_store):
+    from ingest.site_sync import sync_site
+    use_store(store_url)
+    sync_site(engine_for(store_url))
+    return store_url
+
+
+def _text(component) -> str:
+    return str(component.to_plotly_json())
+
+
+def test_river_levels_show_the_cycled_gauge_only_and_every_gauge_without_one(site_store):
+    from panels import Filters, data_for, get_panel
+    every = data_for("env.river_levels", Filters(period="24h"))
+    assert sorted(g["id"] for g in every.extra["gauges"]) == sorted(GAUGES)
+    one = data_for("env.river_levels", Filters(period="24h", device="gauge_nga_tu"))
+    assert one.error is None and [g["id"] for g in one.extra["gauges"]] == ["gauge_nga_tu"]
+    assert one.scope == "device:gauge_nga_tu"
+    import pandas as pd
+    one.frame = pd.DataFrame({"time": pd.date_range("2026-11-29", periods=3, freq="h", tz="UTC"),
+                              "device": "gauge_nga_tu", "value": [0.5, 0.6, 0.7], "min": [0.5, 0.6, 0.7],
+                              "max": [0.5, 0.6, 0.7], "count": 1})
+    fig = get_panel("env.river_levels").figure(one, "vi", "dark")
+    bands = " ".join(str(s) for s in fig.layout.shapes) + " ".join(a.text or "" for a in fig.layout.annotations)
+    assert "Cầu Ngã Tư" in bands and "Phú Ốc" not in bands      # the cycled gauge's own alarm levels
+    # another kind of device is a message (the page pins the pond station away), never every gauge
+    assert data_for("env.river_levels", Filters(period="24h", device="rain_1")).error is not None
+
+
+def test_river_levels_cache_splits_on_the_device():
+    from panels import Filters, get_panel
+    from panels.base import restrict
+    uses = get_panel("env.river_levels").uses
+    assert restrict(Filters(device="gauge_nga_tu"), uses) != restrict(Filters(device="gauge_phu_oc"), uses)
+
+
+def test_the_sources_table_names_the_sources(site_store, engine_for):
+    from store.models import SourceHealth
+    engine = engine_for(site_store)
+    with engine.begin() as conn:
+        for source in ("frigate", "open311"):
+            conn.execute(insert(SourceHealth).values(source=source, protocol="http", url="http://x",
+                                                     last_success_t=int(time.time())))
+    from panels import Filters, data_for, get_panel
+    data = data_for("ops.sources", Filters())
+    for lang, names in (("vi", {"Camera", "Phản ánh hiện trường"}), ("en", {"Cameras", "Scene reports"})):
+        _head, rows = get_panel("ops.sources").table(data, lang)
+        assert {r[0] for r in rows} == names, rows
+
+
+def _open_alerts(engine, n: int) -> None:
+    from store.models import Alert
+    now = int(time.time())
+    with engine.begin() as conn:
+        conn.execute(insert(Alert), [dict(rule_id="level", kind="level", subject=f"s{i}", commune_id=QT,
+                                          severity="high", state="open", title_vi=f"Cảnh báo {i}",
+                                          title_en=f"Alert {i}", opened_t=now - i, updated_t=now - i)
+                                     for i in range(n)])
+
+
+@pytest.mark.parametrize("n, hidden", [(6, {"wall": None, "page": None}), (12, {"wall": 6, "page": None}),
+                                      (75, {"wall": 69, "page": 63})])
+def test_a_long_alert_table_says_how_many_it_leaves_out(site_store, engine_for, n, hidden):
+    """On a page 12 rows; on the wall the 6 that fit a cell (the cell hides the rest): the others counted."""
+    from flask import Flask
+
+    from layouts.panel_view import render
+    from panels import Filters, data_for
+    _open_alerts(engine_for(site_store), n)
+    data = data_for("ops.open_alerts", Filters())
+    with Flask(__name__).test_request_context("/"):
+        for lang, words in (("vi", "và {n} cảnh báo khác"), ("en", "and {n} more")):
+            for size in ("wall", "page"):
+                text = _text(render("ops.open_alerts", data, lang, "dark", size))
+                if hidden[size] is None:
+                    assert "panel-more" not in text
+                else:
+                    assert words.format(n=hidden[size]) in text, (lang, size)
+                shown = min(n, 6 if size == "wall" else 12)
+                assert text.count("Cảnh báo " if lang == "vi" else "Alert ") - text.count("Cảnh báo đang") == shown
+
+
+def test_the_overview_alert_list_says_how_many_it_leaves_out(site_store, engine_for):
+    import app  # noqa: F401 - pages register themselves with the app
+    from pages.overview import alert_list
+    _open_alerts(engine_for(site_store), 20)
+    assert "và 12 cảnh báo khác" in _text(alert_list("vi", QT))
