@@ -39,9 +39,9 @@ TYPICAL = {"water_temp": (28, 3), "ph": (7.5, 0.5), "salinity": (10, 5), "do": (
            "pm10": (45, 20), "o3": (60, 30), "co": (800, 300), "so2": (10, 5), "no2": (20, 10), "air_temp": (28, 4),
            "humidity": (80, 10), "water_level": (0.8, 0.4), "rainfall": (1, 1), "wifi_clients": (30, 25)}
 FIRST_CALLBACK = "() => performance.getEntriesByType('resource').some(e => e.name.includes('_dash-update-component'))"
-FULL = {"stages": (1, 5, 20), "days": 365, "step_s": 3 * 3600, "recent_days": 90, "viewers": 200, "requests": 3000,
+FULL = {"stages": (1, 5, 20), "days": 365, "step_s": 3 * 3600, "recent_days": 90, "viewers": 200, "requests": 3000, "rate": 200,
         "page_reps": 2}
-SMOKE = {"stages": (1, 2), "days": 2, "step_s": 3600, "recent_days": 2, "viewers": 20, "requests": 80, "page_reps": 1}
+SMOKE = {"stages": (1, 2), "days": 2, "step_s": 3600, "recent_days": 2, "viewers": 20, "requests": 80, "rate": 40, "page_reps": 1}
 
 
 def commune_site(k: int) -> dict:
@@ -209,26 +209,47 @@ def commune_bodies(xa: str) -> list[dict]:
     return bodies
 
 
-def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int) -> dict:
+def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int, rate: float) -> dict:
+    """`viewers` threads, each a viewer with its own kept-alive session, asking the overview's callbacks
+    with ?xa= spread over the communes. Two loads, after every (commune, callback) answer was computed once
+    (the usual refresh of a running server):
+    - paced: requests sent at `rate` a second whatever the answers (open loop; a viewer refreshes every
+      60 s, so 200 viewers ask ≈ 57 a second and `rate` 200 is 3.5× that); latency counted from when each
+      request was due, so a server falling behind shows in the p95 instead of slowing the sender;
+    - saturated: every viewer sends its next request as soon as the last is answered (closed loop): the
+      most the server answers; its latency is mostly queueing (Little: viewers / req/s)."""
+    import threading
+
     from bench.__main__ import pct, post, signed_in
     per = {xa: commune_bodies(xa) for xa in communes}
-    pairs = [(xa, b) for b_i in range(len(per[communes[0]])) for xa in communes for b in [per[xa][b_i]]]
-    for _xa, b in pairs:            # every answer computed once: the load is the usual refresh
+    pairs = [per[xa][b_i] for b_i in range(len(per[communes[0]])) for xa in communes]
+    for b in pairs:
         post(session, url, b)
-    lat: list[float] = []
+    local = threading.local()
 
-    def one(i):
-        sess = signed_in(url, session.cookies)
-        t = time.perf_counter()
-        post(sess, url, pairs[i % len(pairs)][1])
-        lat.append((time.perf_counter() - t) * 1000)
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(viewers) as pool:
-        list(pool.map(one, range(n_req)))
-    wall = time.perf_counter() - t0
-    return {"viewers": viewers, "requests": n_req, "req_per_s": round(n_req / wall, 1),
-            "median_ms": round(statistics.median(lat), 1), "p95_ms": round(pct(lat, 95), 1),
-            "distinct_answers": len(pairs)}
+    def sess():
+        if not hasattr(local, "s"):
+            local.s = signed_in(url, session.cookies)
+        return local.s
+
+    def run(n, pace):
+        lat: list[float] = []
+        t0 = time.perf_counter() + (0.5 if pace else 0.0)
+
+        def one(i):
+            s = sess()
+            due = t0 + i / pace if pace else time.perf_counter()
+            if pace and due > time.perf_counter():
+                time.sleep(due - time.perf_counter())
+            post(s, url, pairs[i % len(pairs)])
+            lat.append((time.perf_counter() - due) * 1000)
+        with ThreadPoolExecutor(viewers) as pool:
+            list(pool.map(one, range(n)))
+        wall = time.perf_counter() - t0
+        return {"requests": n, "req_per_s": round(n / wall, 1), "median_ms": round(statistics.median(lat), 1),
+                "p95_ms": round(pct(lat, 95), 1)}
+    return {"viewers": viewers, "distinct_answers": len(pairs), "paced_at": rate,
+            "paced": run(n_req, rate), "saturated": run(n_req, None)}
 
 
 def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: int | None = None) -> dict:
@@ -279,7 +300,8 @@ def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: 
                 stage["city_page_ms"], stage["commune_overview_ms"] = renders["/city"], renders[f"/?xa={last}"]
                 print(f"  city: {n} communes: {density['viewers']} viewers ...", flush=True)
                 communes = ["quang_tho"] + [f"city_{k:02d}" for k in range(1, n)]
-                stage["viewers"] = viewer_load(url, s, communes, density["viewers"], density["requests"])
+                stage["viewers"] = viewer_load(url, s, communes, density["viewers"], density["requests"],
+                                               density["rate"])
                 stage["worker_rss_mb"] = worker_rss_mb(proc.pid)
             finally:
                 proc.terminate()
@@ -305,6 +327,7 @@ def city_table(r: dict) -> list[str]:
     """The figures × N as Markdown rows (README, stdout)."""
     stages = r["stages"]
     ns = list(stages)
+    first = stages[ns[0]]["viewers"]
     row = lambda name, fn: f"| {name} | " + " | ".join(str(fn(stages[n])) for n in ns) + " |"  # noqa: E731
     return [
         "| figure | " + " | ".join(f"{n} commune{'s' if int(n) > 1 else ''}" for n in ns) + " |",
@@ -314,8 +337,13 @@ def city_table(r: dict) -> list[str]:
         row("store size (PostgreSQL database)", lambda s: f"{s['store_mb']:,} MB"),
         row("city page first render, cold (target ≤ 1 000 ms)", lambda s: f"{s['city_page_ms']:,} ms"),
         row("one commune's overview first render, cold (≤ 1 000 ms)", lambda s: f"{s['commune_overview_ms']:,} ms"),
-        row(f"{next(iter(stages.values()))['viewers']['viewers']} viewers across communes: req/s (≥ 200)",
-            lambda s: s["viewers"]["req_per_s"]),
-        row("... p95 (≤ 300 ms) / median", lambda s: f"{s['viewers']['p95_ms']} / {s['viewers']['median_ms']} ms"),
+        row(f"{first['viewers']} viewers, {first['paced_at']} req/s sent across communes: answered req/s (≥ 200)",
+            lambda s: s["viewers"]["paced"]["req_per_s"]),
+        row("... p95 (≤ 300 ms) / median, from when each was due",
+            lambda s: f"{s['viewers']['paced']['p95_ms']:,} / {s['viewers']['paced']['median_ms']:,} ms"),
+        row(f"{first['viewers']} viewers back to back (saturated): req/s",
+            lambda s: s["viewers"]["saturated"]["req_per_s"]),
+        row("... p95 / median (mostly queueing)",
+            lambda s: f"{s['viewers']['saturated']['p95_ms']:,} / {s['viewers']['saturated']['median_ms']:,} ms"),
         row("RSS per worker after the load", lambda s: " / ".join(f"{m:.0f}" for m in s["worker_rss_mb"]) + " MB"),
     ]
