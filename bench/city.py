@@ -209,7 +209,8 @@ def commune_bodies(xa: str) -> list[dict]:
     return bodies
 
 
-def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int, rate: float) -> dict:
+def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int, rate: float,
+                pid: int | None = None) -> dict:
     """`viewers` threads, each a viewer with its own kept-alive session, asking the overview's callbacks
     with ?xa= spread over the communes. Two loads, after every (commune, callback) answer was computed once
     (the usual refresh of a running server):
@@ -217,7 +218,10 @@ def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int
       60 s, so 200 viewers ask ≈ 57 a second and `rate` 200 is 3.5× that); latency counted from when each
       request was due, so a server falling behind shows in the p95 instead of slowing the sender;
     - saturated: every viewer sends its next request as soon as the last is answered (closed loop): the
-      most the server answers; its latency is mostly queueing (Little: viewers / req/s)."""
+      most the server answers; its latency is mostly queueing (Little: viewers / req/s).
+    With `pid` (gunicorn's master) also the CPU-ms the web processes spent a request: the figure other load
+    on the machine changes least."""
+    from bench.scale_quick import cpu_s
     import threading
 
     from bench.__main__ import pct, post, signed_in
@@ -234,6 +238,7 @@ def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int
 
     def run(n, pace):
         lat: list[float] = []
+        cpu0 = cpu_s(pid, None)[0] if pid else 0.0
         t0 = time.perf_counter() + (0.5 if pace else 0.0)
 
         def one(i):
@@ -246,8 +251,11 @@ def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int
         with ThreadPoolExecutor(viewers) as pool:
             list(pool.map(one, range(n)))
         wall = time.perf_counter() - t0
-        return {"requests": n, "req_per_s": round(n / wall, 1), "median_ms": round(statistics.median(lat), 1),
-                "p95_ms": round(pct(lat, 95), 1)}
+        out = {"requests": n, "req_per_s": round(n / wall, 1), "median_ms": round(statistics.median(lat), 1),
+               "p95_ms": round(pct(lat, 95), 1)}
+        if pid:
+            out["web_cpu_ms_per_req"] = round((cpu_s(pid, None)[0] - cpu0) * 1000 / n, 2)
+        return out
     return {"viewers": viewers, "distinct_answers": len(pairs), "paced_at": rate,
             "paced": run(n_req, rate), "saturated": run(n_req, None)}
 
@@ -301,7 +309,7 @@ def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: 
                 print(f"  city: {n} communes: {density['viewers']} viewers ...", flush=True)
                 communes = ["quang_tho"] + [f"city_{k:02d}" for k in range(1, n)]
                 stage["viewers"] = viewer_load(url, s, communes, density["viewers"], density["requests"],
-                                               density["rate"])
+                                               density["rate"], proc.pid)
                 stage["worker_rss_mb"] = worker_rss_mb(proc.pid)
             finally:
                 proc.terminate()
@@ -345,5 +353,8 @@ def city_table(r: dict) -> list[str]:
             lambda s: s["viewers"]["saturated"]["req_per_s"]),
         row("... p95 / median (mostly queueing)",
             lambda s: f"{s['viewers']['saturated']['p95_ms']:,} / {s['viewers']['saturated']['median_ms']:,} ms"),
+        row("web CPU-ms a request (paced / saturated)",
+            lambda s: f"{s['viewers']['paced'].get('web_cpu_ms_per_req', '–')} / "
+                      f"{s['viewers']['saturated'].get('web_cpu_ms_per_req', '–')}"),
         row("RSS per worker after the load", lambda s: " / ".join(f"{m:.0f}" for m in s["worker_rss_mb"]) + " MB"),
     ]
