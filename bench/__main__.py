@@ -428,6 +428,8 @@ def scale(work: Path, days: int, reps: int) -> dict:
 PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "wall", "scale", "mqtt", "city")
 PAGES = ("/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data")
 SETTLED = """() => !document.querySelector('._dash-loading') && !document.querySelector('[data-dash-is-loading="true"]')"""
+CALLBACK_SINCE = """t0 => performance.getEntriesByType('resource')
+    .some(e => e.name.includes('_dash-update-component') && e.startTime >= t0)"""
 LAST_ANSWER = """t0 => Math.max(0, ...performance.getEntriesByType('resource')
     .filter(e => e.name.includes('_dash-update-component') && e.startTime >= t0).map(e => e.responseEnd)) - t0"""
 
@@ -462,6 +464,8 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
                 ctx.add_cookies(cookies)
                 page = ctx.new_page()
                 page.goto(url + path + query, wait_until="load")
+                # the first callback sent: before it a loaded page can look settled and the network quiet
+                page.wait_for_function(CALLBACK_SINCE, arg=0, timeout=60_000)
                 settle(page)
                 full.append(page.evaluate(LAST_ANSWER, 0))
                 start = "/security" if path == "/environment" else "/environment"
@@ -472,7 +476,7 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
                 page.locator(f".shell-links a[href^='{path}']" if path != "/" else ".shell-links a[href='/'], "
                              ".shell-links a[href^='/?']").first.click()
                 page.wait_for_function(f"() => location.pathname === '{path}'", timeout=30_000)
-                page.wait_for_timeout(50)
+                page.wait_for_function(CALLBACK_SINCE, arg=t0, timeout=60_000)
                 settle(page)
                 nav.append(page.evaluate(LAST_ANSWER, t0))
                 ctx.close()

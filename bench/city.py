@@ -38,7 +38,6 @@ TYPICAL = {"water_temp": (28, 3), "ph": (7.5, 0.5), "salinity": (10, 5), "do": (
            "h2s": (0.01, 0.005), "nitrite": (0.2, 0.1), "transparency": (35, 10), "pm25": (25, 15),
            "pm10": (45, 20), "o3": (60, 30), "co": (800, 300), "so2": (10, 5), "no2": (20, 10), "air_temp": (28, 4),
            "humidity": (80, 10), "water_level": (0.8, 0.4), "rainfall": (1, 1), "wifi_clients": (30, 25)}
-FIRST_CALLBACK = "() => performance.getEntriesByType('resource').some(e => e.name.includes('_dash-update-component'))"
 FULL = {"stages": (1, 5, 20), "days": 365, "step_s": 3 * 3600, "recent_days": 90, "viewers": 200, "requests": 3000, "rate": 200,
         "page_reps": 2}
 SMOKE = {"stages": (1, 2), "days": 2, "step_s": 3600, "recent_days": 2, "viewers": 20, "requests": 80, "rate": 40, "page_reps": 1}
@@ -175,7 +174,7 @@ def first_renders(url: str, flush, cookies: list[dict], paths: list[str], reps: 
     callback), the Redis cache emptied before each; ends when the page's last callback has answered."""
     from playwright.sync_api import sync_playwright
 
-    from bench.__main__ import LAST_ANSWER, settle
+    from bench.__main__ import CALLBACK_SINCE, LAST_ANSWER, settle
     out = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless=new", "--no-sandbox"])
@@ -190,7 +189,7 @@ def first_renders(url: str, flush, cookies: list[dict], paths: list[str], reps: 
                 if "/login" in page.url:
                     raise RuntimeError(f"{path}: not signed in")
                 # the first callback sent: before it, the page can look settled and the network quiet
-                page.wait_for_function(FIRST_CALLBACK, timeout=60_000)
+                page.wait_for_function(CALLBACK_SINCE, arg=0, timeout=60_000)
                 settle(page)
                 got.append(page.evaluate(LAST_ANSWER, 0))
                 ctx.close()
