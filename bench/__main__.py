@@ -140,15 +140,15 @@ def _bench_user(db: str) -> None:
         engine.dispose()
 
 
-def signed_in(url: str, cookies=None) -> requests.Session:
-    """A session signed in as the benchmark's viewer (or sharing `cookies` of one), sending the Origin and
-    CSRF token every callback POST needs, as the browser does."""
+def signed_in(url: str, cookies=None, user: str = BENCH_USER, password: str = BENCH_PASSWORD) -> requests.Session:
+    """A session signed in as the benchmark's viewer (or `user`; or sharing `cookies` of one), sending the
+    Origin and CSRF token every callback POST needs, as the browser does."""
     s = requests.Session()
     if cookies is None:
         import re
         page = s.get(f"{url}/login", timeout=30).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        r = s.post(f"{url}/login", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": token},
+        r = s.post(f"{url}/login", data={"username": user, "password": password, "csrf_token": token},
                    headers={"Origin": url}, allow_redirects=False, timeout=30)
         if r.status_code != 302:
             raise RuntimeError(f"the benchmark could not sign in: HTTP {r.status_code}")
@@ -425,9 +425,11 @@ def scale(work: Path, days: int, reps: int) -> dict:
     return out
 
 
-PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "wall", "scale", "mqtt")
+PARTS = ("store", "queries", "chart", "viewers", "pages", "export", "wall", "scale", "mqtt", "city")
 PAGES = ("/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data")
 SETTLED = """() => !document.querySelector('._dash-loading') && !document.querySelector('[data-dash-is-loading="true"]')"""
+CALLBACK_SINCE = """t0 => performance.getEntriesByType('resource')
+    .some(e => e.name.includes('_dash-update-component') && e.startTime >= t0)"""
 LAST_ANSWER = """t0 => Math.max(0, ...performance.getEntriesByType('resource')
     .filter(e => e.name.includes('_dash-update-component') && e.startTime >= t0).map(e => e.responseEnd)) - t0"""
 
@@ -462,6 +464,8 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
                 ctx.add_cookies(cookies)
                 page = ctx.new_page()
                 page.goto(url + path + query, wait_until="load")
+                # the first callback sent: before it a loaded page can look settled and the network quiet
+                page.wait_for_function(CALLBACK_SINCE, arg=0, timeout=60_000)
                 settle(page)
                 full.append(page.evaluate(LAST_ANSWER, 0))
                 start = "/security" if path == "/environment" else "/environment"
@@ -472,7 +476,7 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
                 page.locator(f".shell-links a[href^='{path}']" if path != "/" else ".shell-links a[href='/'], "
                              ".shell-links a[href^='/?']").first.click()
                 page.wait_for_function(f"() => location.pathname === '{path}'", timeout=30_000)
-                page.wait_for_timeout(50)
+                page.wait_for_function(CALLBACK_SINCE, arg=t0, timeout=60_000)
                 settle(page)
                 nav.append(page.evaluate(LAST_ANSWER, t0))
                 ctx.close()
@@ -546,6 +550,9 @@ def main(argv=None) -> int:
     ap.add_argument("--postgres", default=None, metavar="URL",
                     help="also measure the store write rate on PostgreSQL (a fresh database is made on this server "
                          "and dropped), e.g. postgresql://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--redis", default=None, metavar="URL",
+                    help="the city part's query cache (CACHE_URL of its gunicorn), a Redis database it may empty, "
+                         "e.g. redis://127.0.0.1:6379/13; the city part also needs --postgres")
     ap.add_argument("--store", type=Path, default=None,
                     help="a work directory to keep the back-filled store in and reuse on the next run (iterating on "
                          "one part without a year's back-fill each time)")
@@ -558,6 +565,17 @@ def main(argv=None) -> int:
     reps = 5 if args.smoke else 30
     work = args.store or Path(tempfile.mkdtemp(prefix="bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if set(only) == {"city"}:      # the city part builds its own PostgreSQL store: no SQLite year first
+        results = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+                   "mode": "smoke" if args.smoke else "full", "taken_at": datetime.now().isoformat(), "parts": only}
+        city_part(results, args, work)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(results, indent=2, ensure_ascii=False)
+        (RESULTS / "partial.json").write_text(text)
+        if not args.smoke and "stages" in results["city"]:
+            (RESULTS / f"city-{datetime.now():%Y%m%d-%H%M}.json").write_text(text)
+        print_city(results)
+        return 0 if "stages" in results["city"] else 1
     db_path = work / "bench.db"
     db = f"sqlite:///{db_path}"
     os.environ.update(DATABASE_URL=db, CACHE_DIR=str(work / "cache"), LOG_LEVEL="WARNING")
@@ -816,6 +834,8 @@ def finish(results: dict, only: list[str], args, sim, work: Path, days: int, rep
     sim.shutdown()
     if "scale" in only:
         results["scale_10x"] = scale(work, 2 if args.smoke else 30, reps)
+    if "city" in only:
+        city_part(results, args, work)
     report(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     full = set(only) == set(PARTS)
@@ -824,6 +844,31 @@ def finish(results: dict, only: list[str], args, sim, work: Path, days: int, rep
     if full and not args.smoke:
         (RESULTS / f"{datetime.now():%Y%m%d-%H%M}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
+
+
+def city_part(results: dict, args, work: Path) -> None:
+    """A city of communes on PostgreSQL with gunicorn and Redis (bench/city.py); skipped, with the reason,
+    without a PostgreSQL server (--postgres) and a Redis database it may empty (--redis)."""
+    if not (args.postgres and args.redis):
+        results["city"] = {"skipped": "needs --postgres URL and --redis URL"}
+        return
+    from bench.city import city_measure
+    results["city"] = city_measure(args.postgres, args.redis, work, args.smoke)
+    checkpoint(results)
+
+
+def print_city(r: dict) -> None:
+    city = r.get("city")
+    if not city:
+        return
+    if "skipped" in city:
+        print(f"\nCity of communes: skipped ({city['skipped']})")
+        return
+    from bench.city import city_table
+    d = city["density"]
+    print(f"\nCity of communes on PostgreSQL, gunicorn 2 workers + Redis cache ({d['days']} days of readings every "
+          f"{d['step_s'] // 3600} h, events and reports for {d['recent_days']} days):")
+    print("\n".join(city_table(city)))
 
 
 def report(r: dict) -> None:
@@ -897,6 +942,7 @@ def report(r: dict) -> None:
                  " / ".join(f"{r['exports']['warm'][f]['per_chart_median_ms']:.0f} ms" for f in ("png", "svg", "pdf")), "<= 300 ms",
                  all(r["exports"]["warm"][f]["per_chart_median_ms"] <= 300 for f in ("png", "svg", "pdf"))),
     ]
+    print_city(r)
     print(f"\nBenchmark ({r['mode']}, {r['days']} days, {r['backfill']['readings']:,} readings; parts {','.join(r['parts'])})")
     print(f"{'measure':<58} {'measured':<44} {'target':<28} met")
     for row in rows:

@@ -8,7 +8,8 @@ from tests.conftest import IN_CI, PG_ADMIN_URL, ROOT
 
 def test_bench_smoke_produces_every_figure():
     # in CI the store's write rate is measured on PostgreSQL too (COPY into the monthly partitions)
-    extra = ["--postgres", PG_ADMIN_URL] if IN_CI else []
+    # and the city part runs (PostgreSQL + gunicorn + a Redis cache it may empty: Redis DB 13)
+    extra = ["--postgres", PG_ADMIN_URL, "--redis", "redis://127.0.0.1:6379/13"] if IN_CI else []
     out = subprocess.run([sys.executable, "-m", "bench", "--smoke", *extra], cwd=ROOT, capture_output=True, text=True,
                          timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -37,5 +38,20 @@ def test_bench_smoke_produces_every_figure():
     assert wall["hour"]["samples"]["start"]["js_heap_mb"] > 0 and wall["hour"]["samples"]["end"]["server_rss_mb"] > 0
     assert wall["hour"]["samples"]["end"]["dash_history"] <= 100      # Dash's undo history is kept short
     assert wall["hour"]["console_errors"] >= 0 and wall["alarm_latency"]["console_errors"] >= 0   # counted (a figure)
+    city = r["city"]
+    if IN_CI:       # a city of 1, then 2 cloned communes: every figure at each size, the store growing
+        assert list(city["stages"]) == ["1", "2"], city
+        one, two = city["stages"]["1"], city["stages"]["2"]
+        assert (one["devices"], two["devices"]) == (57, 114)
+        assert 0 < one["readings"] < two["readings"] and 0 < one["store_mb"] <= two["store_mb"]
+        for stage in (one, two):
+            assert stage["city_page_ms"] > 0 and stage["commune_overview_ms"] > 0
+            for load in ("paced", "saturated"):
+                assert stage["viewers"][load]["requests"] > 0 and stage["viewers"][load]["p95_ms"] > 0
+            assert len(stage["worker_rss_mb"]) == 2 and all(mb > 0 for mb in stage["worker_rss_mb"])
+        assert two["viewers"]["distinct_answers"] == 2 * one["viewers"]["distinct_answers"]
+        assert "City of communes on PostgreSQL" in out.stdout
+    else:
+        assert "skipped" in city
     assert "alarm latency" in out.stdout
     assert "met" in out.stdout
