@@ -122,7 +122,7 @@ def test_kpi_and_table_panels_export_as_images_too(client):
     assert "Thanh toán không tiền mặt (%)" in text and "Tháng" in text and re.search(r"\d+,\d %", text)
     table = client.get("/export/ops.sources.pdf")
     words = pdf_text(table.data)
-    assert "Nguồn dữ liệu" in words and "sensorthings" in words and "Hiện tại" in words
+    assert "Nguồn dữ liệu" in words and "Cảm biến môi trường" in words and "Hiện tại" in words   # sources by name
 
 
 def test_csv_and_xlsx_equal_what_the_store_holds(client, filled):

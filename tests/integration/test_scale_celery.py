@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 import requests
+from itsdangerous import URLSafeSerializer
 
 from tests.conftest import PG_ADMIN_URL, ROOT, free_port
 from tests.integration.test_scale_cache import redis_url  # noqa: F401 - the fixture
@@ -151,7 +152,10 @@ def test_the_report_page_background_callback_runs_on_the_worker(stack):
             "outputs": [{"id": "rep-result", "property": "children"}, {"id": "rep-archive", "property": "children"}],
             "inputs": [{"id": "rep-make", "property": "n_clicks", "value": 1}],
             "state": [{"id": "rep-week", "property": "value", "value": "2026-W47"},
-                      {"id": "rep-lang", "property": "data", "value": "vi"}],
+                      {"id": "rep-lang", "property": "data", "value": "vi"},
+                      # what the page's layout hands the job (pages/reports.sign_scope with the stack's secret)
+                      {"id": "rep-scope", "property": "data", "value": URLSafeSerializer(SECRET, salt="report-commune")
+                       .dumps({"commune": "quang_tho", "allowed": ["quang_tho"]})}],
             "changedPropIds": ["rep-make.n_clicks"]}
     started = s.post(url + "/_dash-update-component", params={"endId": config["end_id"]}, data=json.dumps(body),
                      headers=headers, timeout=30)
@@ -167,9 +171,9 @@ def test_the_report_page_background_callback_runs_on_the_worker(stack):
         return answer if "response" in answer else None
     answer = _wait_until(finished, 240, "the background callback did not finish", stack["worker_log"])
     made = json.dumps(answer["response"]["rep-result"], ensure_ascii=False)
-    assert "bao-cao-tuan-2026-W47.pdf" in made and "bao-cao-tuan-2026-W47.xlsx" in made
-    assert (stack["reports"] / "bao-cao-tuan-2026-W47.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "bao-cao-tuan-quang_tho-2026-W47.pdf" in made and "bao-cao-tuan-quang_tho-2026-W47.xlsx" in made
+    assert (stack["reports"] / "bao-cao-tuan-quang_tho-2026-W47.pdf").read_bytes()[:5] == b"%PDF-"
     _wait_until(lambda: re.search(r"Task background_callback_\w+\[[0-9a-f-]+\] succeeded", stack["worker_log"].read_text()),
                 30, "the worker did not log the background callback", stack["worker_log"])
-    download = s.get(url + "/reports/files/bao-cao-tuan-2026-W47.pdf", timeout=30)   # the web reads what the worker wrote
+    download = s.get(url + "/reports/files/bao-cao-tuan-quang_tho-2026-W47.pdf", timeout=30)   # the web reads what the worker wrote
     assert download.status_code == 200 and download.content[:5] == b"%PDF-"
