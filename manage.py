@@ -84,18 +84,46 @@ def cmd_alerts(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """One commune's pack (--commune) or every commune's (--all-communes, or neither), here; with --queue,
+    handed to the Celery workers as the schedule does. Exit 1 when some commune failed (the others are
+    made and printed), 2 for a bad week or commune."""
     from core.errors import BadParam
     from core.i18n import t
-    from reports.jobs import run_weekly
+    from reports.jobs import WeeklyFailed, communes_to_report, run_weekly
     from reports.weekly import parse_week
+    if args.all_communes and args.commune:
+        print("--commune and --all-communes: one or the other", file=sys.stderr)
+        return 2
     try:
         monday = parse_week(args.week) if args.week else None
-        paths = run_weekly(monday, mail=args.mail, lang=args.lang, commune=args.commune)
+        if args.queue:
+            return _queue_report(monday, communes_to_report(args.commune), args)
+        paths = run_weekly(monday, mail=args.mail, lang=args.lang, commune=args.commune, mail_again=args.mail_again)
     except BadParam as err:
         print(t(err.key, args.lang, **err.values), file=sys.stderr)
         return 2
+    except WeeklyFailed as err:
+        for path in err.paths:
+            print(path)
+        for commune, ref in err.failed.items():
+            print(f"failed: {commune} (ref {ref}, see the log)", file=sys.stderr)
+        return 1
     for path in paths:
         print(path)
+    return 0
+
+
+def _queue_report(monday, communes, args) -> int:
+    from datetime import datetime, timezone
+
+    from reports import tasks
+    from reports.meta import last_full_week
+    if tasks.CELERY_APP is None:
+        print("--queue needs CELERY_BROKER_URL", file=sys.stderr)
+        return 2
+    result = tasks.queue_weekly(monday or last_full_week(datetime.now(timezone.utc)), communes, mail=args.mail,
+                                lang=args.lang)
+    print(f"queued {len(communes)} communes, summary task {result.id}")
     return 0
 
 
@@ -158,8 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--week", help="ISO week like 2026-W47, or a date in it (default: the last full week)")
     s.add_argument("--lang", choices=["vi", "en"], default="vi")
     s.add_argument("--commune", help="a commune id (e.g. quang_tho); default: one report per commune")
+    s.add_argument("--all-communes", action="store_true",
+                   help="one report per commune of the deployment (the default without --commune; says so explicitly)")
+    s.add_argument("--queue", action="store_true",
+                   help="hand it to the Celery workers, one task per commune (needs CELERY_BROKER_URL), and return")
     s.add_argument("--mail", action=argparse.BooleanOptionalAction, default=True,
-                   help="mail it to REPORT_MAIL_TO when SMTP_HOST is set (default: yes)")
+                   help="mail it to REPORT_MAIL_TO when SMTP_HOST is set, once a week and commune (default: yes)")
+    s.add_argument("--mail-again", action="store_true", help="mail it even if that week's report was mailed already")
     from auth.cli import add_parsers
     add_parsers(sub)
     return p

@@ -12,6 +12,7 @@ from components.figures.timeseries import Band, Line, timeseries
 from core.errors import BadParam
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
+from core.timeutil import LOCAL_TZ, local_midnight
 from domain import aqi as aqi_domain
 from domain import pond
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
@@ -154,8 +155,10 @@ def rain24_data(filters: Filters) -> PanelData:
     end = _now()
     start, end = named or (end - timedelta(hours=24), end)
     total = kpis.rain_total(device, start, end) if device else None
+    # the rolling 24 hours straddle two dates, as the daily chart beside it on the wall does not: say so
     return make_data("env.rain_24h", SOURCES, value=total, start=start, end=end,
-                     scope=f"device:{device}" if device else _commune_scope(commune))
+                     scope=f"device:{device}" if device else _commune_scope(commune),
+                     notes=[] if named else ["cover.rolling_24h"])
 
 
 register(Panel("env.rain_24h", "Lượng mưa 24 giờ qua", "Rain in the last 24 h", "environment", "kpi", SOURCES,
@@ -358,8 +361,23 @@ def rain_daily_data(filters: Filters) -> PanelData:
     frame = readings.daily((device,), "rainfall", start, end) if device else pd.DataFrame()
     if not frame.empty:
         frame = frame.assign(total=frame["mean"] * frame["count"])
-    return make_data("env.rain_daily", SOURCES, frame=frame, start=start, end=end,
-                     scope=f"device:{device}" if device else _commune_scope(commune))
+    shown, partial = whole_days(start, end)
+    return make_data("env.rain_daily", SOURCES, frame=frame, start=shown, end=end,
+                     scope=f"device:{device}" if device else _commune_scope(commune),
+                     notes=["cover.days_to_now"] if partial else ["cover.whole_days"])
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[datetime, bool]:
+    """(the first local day a daily chart of [start, end) shows, whether its last day is still going on).
+    A day's bar is the day that begins inside the window, so a rolling window ("24 giờ", "7 ngày")
+    starting mid-day shows from the next midnight: the card says that date, not the window's."""
+    local = start.astimezone(LOCAL_TZ)
+    first = local.date() if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0) \
+        else local.date() + timedelta(days=1)
+    shown = local_midnight(first)
+    local_end = end.astimezone(LOCAL_TZ)
+    partial = end > _now() or (local_end.hour, local_end.minute, local_end.second) != (0, 0, 0)
+    return (shown if shown < end else start), partial
 
 
 def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:

@@ -2,12 +2,18 @@
 week and commune, named `bao-cao-tuan-quang_tho-2026-W47.pdf` (the commune's id: ASCII, unique, and
 what `?xa=` and `manage.py report --commune` say). Files named before communes had their own reports
 (`bao-cao-tuan-2026-W47.pdf`) are the default commune's. A new run for the same week and commune replaces
-its files (written to a temporary name first and moved, so a download never gets half a file)."""
+its files (written to a temporary name first and moved, so a download never gets half a file).
+
+Beside the files, one small run record a week and commune (`.runs/<commune>-<week>.json`): whether the
+last run made it, failed (with a reference to find it in the log) or made it but could not mail it, and
+when it was mailed. The reports page shows the failures, and a run of the same week mails only once;
+like the files, the record of a week is replaced, never appended to."""
 from __future__ import annotations
 
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -79,3 +85,75 @@ def files() -> list[ArchivedFile]:
             out.append(ArchivedFile(path.name, f"{m[2]}-W{m[3]}", m[1],
                                     datetime.fromtimestamp(stat.st_mtime, timezone.utc), stat.st_size))
     return sorted(out, key=lambda f: (f.week, f.commune or "", f.name.endswith(".pdf")), reverse=True)
+
+
+# --- what the last run of a week and commune did ----------------------------------------------------------
+
+RUNS = ".runs"
+RUN_NAME = re.compile(r"^([A-Za-z0-9_-]{1,64})-(\d{4})-W(\d{2})\.json$")
+DEFAULT_PART = "_"          # a run with no commune (a store with none yet)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    commune: str | None    # the commune's id (None: the default, before communes)
+    week: str              # "2026-W47"
+    state: str             # made | failed | mail_failed
+    at: str                # ISO 8601 UTC of the run's end
+    ref: str | None = None         # the log's reference of a failure
+    error: str | None = None       # the exception's class name (what, not the message: that stays in the log)
+    mailed: str | None = None      # ISO 8601 UTC when this week's pair was mailed
+
+    @property
+    def failed(self) -> bool:
+        return self.state != "made"
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.at)
+
+
+def _runs_folder() -> Path:
+    path = folder() / RUNS
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _run_path(monday: date, commune: str | None) -> Path:
+    return _runs_folder() / f"{name_part(commune) if commune else DEFAULT_PART}-{week_key(monday)}.json"
+
+
+def run_record(monday: date, commune: str | None) -> RunRecord | None:
+    """The last run of that week and commune, or None (never run, or a record that cannot be read)."""
+    return _read_run(_run_path(monday, commune))
+
+
+def _read_run(path: Path) -> RunRecord | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return RunRecord(**{k: data.get(k) for k in RunRecord.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def record_run(monday: date, commune: str | None, state: str, *, ref: str | None = None, error: str | None = None,
+               mailed: str | None = None, now: datetime | None = None) -> RunRecord:
+    """Replace the record of that week and commune (atomically, as the files)."""
+    record = RunRecord(commune, week_key(monday), state, (now or datetime.now(timezone.utc)).isoformat(),
+                       ref, error, mailed)
+    path = _run_path(monday, commune)
+    tmp = path.with_suffix(".json.part")
+    tmp.write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return record
+
+
+def runs() -> list[RunRecord]:
+    """Every run record, newest week first."""
+    out = []
+    for path in _runs_folder().iterdir():
+        if RUN_NAME.match(path.name):
+            record = _read_run(path)
+            if record is not None:
+                out.append(record)
+    return sorted(out, key=lambda r: (r.week, r.commune or ""), reverse=True)

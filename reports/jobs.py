@@ -4,11 +4,16 @@ the archive and, when SMTP is configured, mail each commune's pair to REPORT_MAI
 
 The ingest process's scheduler runs `scheduled_weekly` (ingest/runner.py adds it by its textual
 reference, so ingest does not import this higher layer), Monday 07:00 Asia/Ho_Chi_Minh by default
-(REPORT_SCHEDULE, crontab syntax; "off" switches it off)."""
+(REPORT_SCHEDULE, crontab syntax; "off" switches it off). With a Celery broker the scheduler only queues
+one task per commune (reports/tasks.py), each of which runs `make_for_commune` on a worker.
+
+Running a week again is safe: each commune's files are replaced under the same names, its run record
+too, and a pair already mailed is not mailed again (`manage.py report --mail-again` says otherwise)."""
 from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from email.message import EmailMessage
@@ -35,7 +40,21 @@ def mail_configured() -> bool:
 
 
 class WeeklyFailed(RuntimeError):
-    """Some communes' reports could not be made (the others were)."""
+    """Some communes' reports could not be made (the others were): `failed` maps each to its log reference,
+    `paths` holds what the others made."""
+
+    def __init__(self, message: str, failed: dict[str, str] | None = None, paths: list[Path] | None = None):
+        super().__init__(message)
+        self.failed = dict(failed or {})
+        self.paths = list(paths or [])
+
+
+class CommuneReportFailed(RuntimeError):
+    """One commune's report could not be made, or made but not mailed (`ref` finds it in the log)."""
+
+    def __init__(self, commune: str | None, ref: str, paths: list[Path] | None = None):
+        super().__init__(f"weekly report of {commune} failed (ref {ref})")
+        self.commune, self.ref, self.paths = commune, ref, list(paths or [])
 
 
 def mail_report(monday: date, paths: list[Path], commune: str | None = None) -> None:
@@ -68,28 +87,58 @@ def communes_to_report(commune: str | None = None) -> list[str | None]:
     return list(site_queries.commune_ids()) or [None]
 
 
+def make_for_commune(monday: date, commune: str | None, *, mail: bool = True, lang: str = "vi",
+                     now: datetime | None = None, mail_again: bool = False) -> list[Path]:
+    """One commune's pack of one week, made (or made again: same names, files replaced) and mailed once:
+    a second run of the week does not mail again unless `mail_again`. What happened is left in the
+    archive's run record (the reports page shows failures); a failure is logged with a reference and
+    raised as CommuneReportFailed."""
+    now = now or datetime.now(timezone.utc)
+    week = archive.week_key(monday)
+    before = archive.run_record(monday, commune)
+    try:
+        made = make_weekly(monday, lang, now=now, commune=commune)
+    except Exception as err:  # noqa: BLE001 - logged with a reference, recorded, raised as one commune's failure
+        ref = uuid.uuid4().hex[:8]
+        log.exception("weekly report %s %s failed (ref %s)", commune, week, ref)
+        archive.record_run(monday, commune, "failed", ref=ref, error=type(err).__name__,
+                           mailed=before.mailed if before else None)
+        raise CommuneReportFailed(commune, ref) from err
+    log.info("weekly report %s %s: %s", commune, week, ", ".join(p.name for p in made))
+    mailed = before.mailed if before else None
+    if mail and mail_configured() and (mail_again or not mailed):
+        try:
+            mail_report(monday, made, commune)
+        except Exception as err:  # noqa: BLE001 - the files stand; the mail is what failed
+            ref = uuid.uuid4().hex[:8]
+            log.exception("weekly report %s %s made but not mailed (ref %s)", commune, week, ref)
+            archive.record_run(monday, commune, "mail_failed", ref=ref, error=type(err).__name__, mailed=mailed)
+            raise CommuneReportFailed(commune, ref, made) from err
+        mailed = datetime.now(timezone.utc).isoformat()
+        log.info("weekly report %s %s mailed to %d recipients", commune, week, len(recipients()))
+    elif mail and mailed and mail_configured():
+        log.info("weekly report %s %s already mailed at %s: not mailed again", commune, week, mailed)
+    archive.record_run(monday, commune, "made", mailed=mailed)
+    return made
+
+
 def run_weekly(monday: date | None = None, *, mail: bool = True, lang: str = "vi",
-               now: datetime | None = None, commune: str | None = None) -> list[Path]:
-    """Make (or make again) one week's pack for the commune named, else one per commune; mail each when
-    asked and configured. A commune that fails does not stop the others; WeeklyFailed is raised at the
-    end naming them (BadParam at once for an unknown commune)."""
+               now: datetime | None = None, commune: str | None = None, mail_again: bool = False) -> list[Path]:
+    """Make (or make again) one week's pack for the commune named, else one per commune, here in this
+    process; mail each once when asked and configured. A commune that fails does not stop the others;
+    WeeklyFailed is raised at the end naming them (BadParam at once for an unknown commune)."""
     now = now or datetime.now(timezone.utc)
     monday = monday or last_full_week(now)
-    paths, failed = [], []
+    paths, failed = [], {}
     for one in communes_to_report(commune):
         try:
-            made = make_weekly(monday, lang, now=now, commune=one)
-            log.info("weekly report %s %s: %s", one, archive.week_key(monday), ", ".join(p.name for p in made))
-            if mail and mail_configured():
-                mail_report(monday, made, one)
-                log.info("weekly report %s %s mailed to %d recipients", one, archive.week_key(monday), len(recipients()))
-        except Exception:  # noqa: BLE001 - one commune's failure is logged and named; the others still get theirs
-            log.exception("weekly report %s %s failed", one, archive.week_key(monday))
-            failed.append(str(one))
-            continue
-        paths.extend(made)
+            paths.extend(make_for_commune(monday, one, mail=mail, lang=lang, now=now, mail_again=mail_again))
+        except CommuneReportFailed as err:
+            failed[str(one)] = err.ref
+            paths.extend(err.paths)
     if failed:
-        raise WeeklyFailed(f"weekly report {archive.week_key(monday)} failed for: {', '.join(failed)}")
+        raise WeeklyFailed(f"weekly report {archive.week_key(monday)} failed for: "
+                           + ", ".join(f"{c} (ref {r})" for c, r in failed.items()), failed, paths)
     return paths
 
 

@@ -20,6 +20,19 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def free_port() -> int:
+    """A free loopback port: any, or the first free one of TEST_PORT_RANGE ("8670-8679") on a machine where
+    each engineer has a range of their own."""
+    wanted = os.environ.get("TEST_PORT_RANGE", "").strip()
+    if wanted:
+        first, _, last = wanted.partition("-")
+        for port in range(int(first), int(last or first) + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in TEST_PORT_RANGE={wanted}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -84,6 +84,17 @@ STRINGS = {
     "reports.col_week": ("Tuần", "Week"),
     "reports.col_made": ("Tạo lúc", "Made"),
     "reports.col_size": ("Dung lượng", "Size"),
+    "reports.col_commune": ("Xã", "Commune"),
+    "reports.make_for": ("Báo cáo của: {commune}", "Report of: {commune}"),
+    "reports.filter_commune": ("Lọc theo xã", "Filter by commune"),
+    "reports.all_communes": ("Tất cả các xã được xem", "Every commune you may see"),
+    "reports.failed_title": ("Báo cáo chưa tạo được", "Reports not made"),
+    "reports.failed": ("{week} của {commune}: chưa tạo được (lần chạy lúc {when}, mã tra cứu {ref}). Lần chạy sau "
+                       "sẽ tạo lại; có thể tạo lại ngay ở trên.",
+                       "{week} of {commune}: not made (run at {when}, reference {ref}). The next run makes it again; "
+                       "it can be made again now above."),
+    "reports.mail_failed": ("{week} của {commune}: đã tạo nhưng chưa gửi thư được (lúc {when}, mã tra cứu {ref}).",
+                            "{week} of {commune}: made but not mailed (at {when}, reference {ref})."),
     "reports.step_data": ("Đang đọc số liệu: {panel}", "Reading figures: {panel}"),
     "reports.step_charts": ("Đang vẽ biểu đồ {n}/{total}", "Drawing chart {n}/{total}"),
     "reports.step_pdf": ("Đang dựng PDF", "Making the PDF"),

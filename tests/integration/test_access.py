@@ -481,3 +481,61 @@ def test_hostile_values_at_every_role_checked_callback_never_give_a_500(web, val
 
 
 _clients: dict = {}
+
+
+def test_a_communes_user_never_sees_nor_downloads_another_communes_report(web, tmp_path, monkeypatch):
+    """Two communes' reports in the archive; a user of commune B signed in through the real app: the
+    reports page lists B's only, B's file downloads, A's answers 404 however its URL is guessed (the
+    name it has, the older unnamed default-commune name, another extension, a path)."""
+    app, engine = web
+    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    from core.settings import get_settings
+    get_settings.cache_clear()
+    from auth.cli import cli_actor
+    from commands import users
+    from ingest.site_sync import sync_site
+    from queries.cache import clear
+    from reports import archive
+    from reports.meta import last_full_week
+    sync_site(engine)                                     # every commune of sites/, A (the default) and B
+    clear()
+    a, b = "quang_tho", "demo_xa_b"
+    monday = last_full_week()
+    for commune in (a, b):
+        archive.save(monday, "pdf", f"%PDF- of {commune}".encode(), commune)
+        archive.save(monday, "xlsx", f"PK of {commune}".encode(), commune)
+    archive.save(monday, "pdf", b"%PDF- unnamed, the default's", None)
+    week = archive.week_key(monday)
+    users.create_user(cli_actor(), "chi_b", "operator", PASSWORD, "Cán bộ xã B", engine=engine)
+    users.set_communes(cli_actor(), "chi_b", [b], engine=engine)
+    c = signed_in(app, "chi_b")
+    page = dash_post(c, _pages_body("/reports"))
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert f"bao-cao-tuan-{b}-{week}.pdf" in shown and f"bao-cao-tuan-{a}-{week}" not in shown
+    assert f"bao-cao-tuan-{week}.pdf" not in shown and "Quảng Thọ" not in shown
+    own = c.get(f"/reports/files/bao-cao-tuan-{b}-{week}.pdf")
+    assert own.status_code == 200 and own.data == f"%PDF- of {b}".encode()
+    for guess in (f"bao-cao-tuan-{a}-{week}.pdf", f"bao-cao-tuan-{a}-{week}.xlsx", f"bao-cao-tuan-{week}.pdf",
+                  f"BAO-CAO-TUAN-{a}-{week}.pdf", f"..%2Fbao-cao-tuan-{a}-{week}.pdf", f"bao-cao-tuan-{a}-{week}.pdf%00"):
+        r = c.get(f"/reports/files/{guess}")
+        assert r.status_code == 404 and b"%PDF-" not in r.data and b"PK of" not in r.data, guess
+    # the filter of the page, forged to commune A: refused on the server, nothing of A's listed
+    forged = dash_post(c, {"output": "rep-archive.children@" + _archive_output_hash(app),
+                           "outputs": {"id": "rep-archive", "property": "children@" + _archive_output_hash(app)},
+                           "inputs": [{"id": "rep-commune", "property": "value", "value": a}],
+                           "state": [{"id": "rep-lang", "property": "data", "value": "vi"}],
+                           "changedPropIds": ["rep-commune.value"]})
+    assert forged.status_code == 200, forged.get_data(as_text=True)[:300]
+    assert f"bao-cao-tuan-{a}-" not in forged.get_data(as_text=True)
+    assert "Tài khoản không được xem số liệu của xã này" in forged.get_data(as_text=True)
+    # an administrator with no commune assigned sees both
+    everything = dash_post(signed_in(app, "admin"), _pages_body("/reports")).get_data(as_text=True)
+    assert f"bao-cao-tuan-{a}-{week}.pdf" in everything and f"bao-cao-tuan-{b}-{week}.pdf" in everything
+    get_settings.cache_clear()
+
+
+def _archive_output_hash(app) -> str:
+    """The suffix Dash gives the archive filter's duplicate output (allow_duplicate)."""
+    key = next(k for k in app.callback_map if k.startswith("rep-archive.children@"))
+    return key.split("@", 1)[1]

@@ -240,7 +240,8 @@ def test_the_report_job_makes_one_file_set_per_commune_under_its_own_name_and_he
                                                                            f"bao-cao-tuan-{B}-{week}.xlsx"]
     with pytest.raises(BadParam):
         run_weekly(monday, mail=False, commune="nowhere")
-    assert sorted(p.name for p in report_dir.iterdir()) == [f"bao-cao-tuan-{B}-{week}.pdf", f"bao-cao-tuan-{B}-{week}.xlsx"]
+    assert sorted(p.name for p in report_dir.iterdir() if p.is_file()) == [f"bao-cao-tuan-{B}-{week}.pdf",
+                                                                         f"bao-cao-tuan-{B}-{week}.xlsx"]
 
 
 def test_a_user_downloads_and_lists_only_the_reports_of_their_communes(communes_store, report_dir):
@@ -269,6 +270,97 @@ def test_a_user_downloads_and_lists_only_the_reports_of_their_communes(communes_
         read_scope(forged)
     with pytest.raises(BadParam):
         read_scope({"commune": A, "allowed": [A]})
+
+
+# --- the weekly job of every commune: one failing, the others made; run again, nothing doubled ---------------
+
+def _block(report_dir, commune: str, week: str) -> None:
+    """Make a commune's report fail for real: a folder where its PDF must go, so the archive's move of
+    the finished file onto that name is refused by the file system (no code of the job is replaced)."""
+    (report_dir / f"bao-cao-tuan-{commune}-{week}.pdf").mkdir(parents=True)
+    (report_dir / f"bao-cao-tuan-{commune}-{week}.pdf" / "keep").write_text("x")
+
+
+def test_the_all_communes_job_makes_the_others_when_one_fails_and_says_which(communes_store, report_dir, caplog,
+                                                                              monkeypatch, capsys):
+    import logging
+
+    import manage
+    from reports import archive, jobs
+    monday = communes_store["monday"]
+    week = archive.week_key(monday)
+    _block(report_dir, B, week)
+    mailed = []
+    monkeypatch.setattr(jobs, "mail_configured", lambda: True)
+    monkeypatch.setattr(jobs, "mail_report", lambda m, paths, commune: mailed.append((commune, [p.name for p in paths])))
+    with caplog.at_level(logging.INFO, logger="reports.jobs"):
+        with pytest.raises(jobs.WeeklyFailed) as err:
+            jobs.run_weekly(monday)
+    ref = err.value.failed[B]
+    assert list(err.value.failed) == [B] and len(ref) == 8
+    assert sorted(p.name for p in err.value.paths) == [f"bao-cao-tuan-{A}-{week}.pdf", f"bao-cao-tuan-{A}-{week}.xlsx"]
+    assert (report_dir / f"bao-cao-tuan-{A}-{week}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert mailed == [(A, [f"bao-cao-tuan-{A}-{week}.pdf", f"bao-cao-tuan-{A}-{week}.xlsx"])]   # B's not mailed
+    failure = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failure) == 1 and B in failure[0].getMessage() and ref in failure[0].getMessage() and failure[0].exc_info
+    assert archive.run_record(monday, A).state == "made" and archive.run_record(monday, A).mailed
+    assert (archive.run_record(monday, B).state, archive.run_record(monday, B).ref) == ("failed", ref)
+    # the scheduled run (in this process: no broker) never raises; the CLI's exit code says a commune failed
+    from reports import tasks
+    monkeypatch.setattr(tasks, "CELERY_APP", None)
+    assert tasks.scheduled_weekly() is None
+    capsys.readouterr()
+    assert manage.main(["report", "--all-communes", "--week", week, "--no-mail"]) == 1
+    out, errors = capsys.readouterr()
+    assert out.split() == [str(report_dir / f"bao-cao-tuan-{A}-{week}.pdf"), str(report_dir / f"bao-cao-tuan-{A}-{week}.xlsx")]
+    assert f"failed: {B}" in errors and A not in errors
+    assert manage.main(["report", "--all-communes", "--commune", A, "--week", week]) == 2
+    # the cause removed, the same week again: every commune's pair once, B's failure gone, nobody mailed twice
+    for p in (report_dir / f"bao-cao-tuan-{B}-{week}.pdf").iterdir():
+        p.unlink()
+    (report_dir / f"bao-cao-tuan-{B}-{week}.pdf").rmdir()
+    mailed.clear()
+    paths = jobs.run_weekly(monday)
+    paths += jobs.run_weekly(monday)
+    expected = sorted(f"bao-cao-tuan-{c}-{week}.{f}" for c in (A, B) for f in ("pdf", "xlsx"))
+    assert sorted(p.name for p in report_dir.iterdir() if p.is_file()) == expected          # nothing doubled
+    assert sorted(f.name for f in archive.files()) == expected
+    assert [c for c, _ in mailed] == [B]                        # A was mailed on the first run, B now, once
+    assert {r.commune: r.state for r in archive.runs()} == {A: "made", B: "made"}
+    jobs.run_weekly(monday, commune=A, mail_again=True)
+    assert [c for c, _ in mailed] == [B, A]
+
+
+def test_the_reports_page_names_each_reports_commune_filters_and_shows_only_the_users_failures(communes_store,
+                                                                                             report_dir):
+    from flask import Flask, g
+
+    import app  # noqa: F401 - pages register with the Dash app
+    from pages import reports as page
+    from reports import archive
+    monday = communes_store["monday"]
+    week = archive.week_key(monday)
+    for commune in (A, B):
+        archive.save(monday, "pdf", b"%PDF-", commune)
+    archive.save(monday - timedelta(days=7), "pdf", b"%PDF-", B)
+    archive.record_run(monday - timedelta(days=7), A, "failed", ref="abcd1234", error="OSError")
+    archive.record_run(monday - timedelta(days=14), B, "mail_failed", ref="feed5678", error="SMTPException")
+    both = _text(page.archive_table("vi", [A, B]))
+    assert "Quảng Thọ (cũ)" in both and "Xã mô phỏng B (demo)" in both and "abcd1234" in both and "feed5678" in both
+    assert "Demo commune B (simulated)" in _text(page.archive_table("en", [A, B]))
+    only_b = _text(page.archive_table("vi", [A, B], only=B))
+    assert f"bao-cao-tuan-{A}-" not in only_b and "abcd1234" not in only_b and "Quảng Thọ (cũ)" not in only_b
+    assert only_b.count(f"/reports/files/bao-cao-tuan-{B}-") == 2 and "feed5678" in only_b       # its two files
+    user_b = _operator(communes_store["engine"], "bao_cao_b", [B])
+    with Flask(__name__).test_request_context("/"):
+        g.brain_actor = user_b
+        shown = _text(page.layout(xa=B))
+        assert f"bao-cao-tuan-{A}-{week}" not in shown and "abcd1234" not in shown and "Quảng Thọ (cũ)" not in shown
+        assert f"bao-cao-tuan-{B}-{week}.pdf" in shown and "feed5678" in shown
+        # the filter asks the server who is signed in: another commune asked for is refused, nothing listed
+        forged = _text(page.filter_archive(A, "vi"))
+        assert "Tài khoản không được xem số liệu của xã này" in forged and f"bao-cao-tuan-{A}-" not in forged
+        assert f"bao-cao-tuan-{B}-{week}.pdf" in _text(page.filter_archive("", "vi"))
 
 
 # --- the Data page's rejects and unmapped datastreams per commune ------------------------------------------

@@ -1,5 +1,6 @@
 """The report jobs on a real Celery worker over Redis, on PostgreSQL: a worker (`celery -A app:celery_app
-worker --pool=solo`, its own OS process) makes the weekly pack the scheduler queues, the image exports a
+worker --pool=solo`, its own OS process) makes the weekly pack the scheduler queues (one task per commune,
+one of them failing), the image exports a
 web process asks for, and the report page's Dash background callback, end to end through gunicorn.
 Redis and PostgreSQL are required when CI=true."""
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _wait_until(check, timeout_s: float, what: str, log_path=None):
 
 
 @pytest.fixture(scope="module")
-def stack(pg_template, redis_url, tmp_path_factory, site):
+def stack(pg_template, redis_url, tmp_path_factory):
     """A migrated PostgreSQL database with the site and an administrator, a Celery worker and a gunicorn web
     process (2 workers) on it, both on Redis (cache and broker); all stopped afterwards."""
     import psycopg
@@ -53,7 +54,7 @@ def stack(pg_template, redis_url, tmp_path_factory, site):
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
     db = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     engine = make_engine(db)
-    sync_site(engine, site)
+    sync_site(engine)                                   # both communes of sites/: the weekly job makes one report each
     users.create_user(cli_actor(), "t-admin", "administrator", PASSWORD, engine=engine)
     engine.dispose()
     redis.Redis.from_url(BROKER_URL).flushdb()          # no task left over from an interrupted run
@@ -113,18 +114,42 @@ def signed_in(url: str) -> requests.Session:
     return s
 
 
-def test_the_scheduled_weekly_report_is_queued_and_made_by_a_worker(stack, monkeypatch):
-    from reports import tasks
+def test_the_scheduled_weekly_job_is_one_task_a_commune_and_one_failing_does_not_stop_the_other(stack, monkeypatch,
+                                                                                                use_store):
+    from datetime import datetime, timezone
+
+    from reports import archive, tasks
+    from reports.meta import last_full_week
+    use_store(stack["db"])                      # the scheduler asks the store which communes there are
+    monkeypatch.setenv("REPORTS_DIR", str(stack["reports"]))
     monkeypatch.setattr(tasks, "CELERY_APP", stack["celery"])
+    week = archive.week_key(last_full_week(datetime.now(timezone.utc)))
+    reports = stack["reports"]
+    blocked = reports / f"bao-cao-tuan-demo_xa_b-{week}.pdf"    # a folder where B's PDF must go: B fails for real
+    blocked.mkdir(parents=True)
+    (blocked / "keep").write_text("x")
     task_id = tasks.scheduled_weekly()                   # what the ingest process's scheduler runs
     assert task_id
-    paths = stack["celery"].AsyncResult(task_id).get(timeout=240)
-    assert [os.path.dirname(p) for p in paths] == [str(stack["reports"])] * 2
-    pdf, xlsx = sorted(paths)
-    assert pdf.endswith(".pdf") and open(pdf, "rb").read(5) == b"%PDF-"
-    assert xlsx.endswith(".xlsx") and open(xlsx, "rb").read(2) == b"PK"
-    _wait_until(lambda: f"Task {tasks.WEEKLY_TASK}[{task_id}] succeeded" in stack["worker_log"].read_text(), 30,
-                "the worker did not log the weekly task", stack["worker_log"])   # the result may land before the log line
+    summary = stack["celery"].AsyncResult(task_id).get(timeout=400)
+    assert summary["week"] == week and list(summary["failed"]) == ["demo_xa_b"]
+    pdf, xlsx = sorted(summary["made"]["quang_tho"])
+    assert os.path.dirname(pdf) == str(reports) and open(pdf, "rb").read(5) == b"%PDF-"
+    assert xlsx.endswith(f"quang_tho-{week}.xlsx") and open(xlsx, "rb").read(2) == b"PK"
+    record = json.loads((reports / ".runs" / f"demo_xa_b-{week}.json").read_text())
+    assert (record["state"], record["ref"]) == ("failed", summary["failed"]["demo_xa_b"])
+    log_text = lambda: stack["worker_log"].read_text()     # noqa: E731
+    _wait_until(lambda: len(re.findall(rf"Task {tasks.COMMUNE_TASK}\[[0-9a-f-]+\] succeeded", log_text())) == 2
+                and f"Task {tasks.SUMMARY_TASK}[{task_id}] succeeded" in log_text(), 30,
+                "the worker did not log one task per commune and the summary", stack["worker_log"])
+    assert summary["failed"]["demo_xa_b"] in log_text()      # the reference finds the traceback in the log
+    # the cause removed, the same week queued again: both made, each file once
+    (blocked / "keep").unlink()
+    blocked.rmdir()
+    again = stack["celery"].AsyncResult(tasks.scheduled_weekly()).get(timeout=400)
+    assert again["failed"] == {} and sorted(again["made"]) == ["demo_xa_b", "quang_tho"]
+    assert sorted(p.name for p in reports.iterdir() if p.name.endswith(f"-{week}.pdf")) == \
+        [f"bao-cao-tuan-demo_xa_b-{week}.pdf", f"bao-cao-tuan-quang_tho-{week}.pdf"]
+    assert json.loads((reports / ".runs" / f"demo_xa_b-{week}.json").read_text())["state"] == "made"
 
 
 def test_an_image_export_asked_of_the_web_is_drawn_by_the_worker(stack):
@@ -155,7 +180,8 @@ def test_the_report_page_background_callback_runs_on_the_worker(stack):
                       {"id": "rep-lang", "property": "data", "value": "vi"},
                       # what the page's layout hands the job (pages/reports.sign_scope with the stack's secret)
                       {"id": "rep-scope", "property": "data", "value": URLSafeSerializer(SECRET, salt="report-commune")
-                       .dumps({"commune": "quang_tho", "allowed": ["quang_tho"]})}],
+                       .dumps({"commune": "quang_tho", "allowed": ["quang_tho"]})},
+                      {"id": "rep-commune", "property": "value", "value": ""}],
             "changedPropIds": ["rep-make.n_clicks"]}
     started = s.post(url + "/_dash-update-component", params={"endId": config["end_id"]}, data=json.dumps(body),
                      headers=headers, timeout=30)

@@ -100,3 +100,53 @@ def test_the_overview_alert_list_says_how_many_it_leaves_out(site_store, engine_
     from pages.overview import alert_list
     _open_alerts(engine_for(site_store), 20)
     assert "và 12 cảnh báo khác" in _text(alert_list("vi", QT))
+
+
+def _rain_every_hour(engine, hours: int) -> None:
+    """1 mm every hour at the commune's rain gauge (Thing 9) for the last `hours` hours."""
+    from ingest.records import DatastreamInfo, Observation
+    from ingest.writer import Writer
+    now = int(time.time()) // 3600 * 3600
+    Writer(engine, now + 60).write([DatastreamInfo("sensorthings", "rain-9", "9", "Mưa", "rainfall", "mm")]
+                                   + [Observation("sensorthings", "rain-9", now - 3600 * i, 1.0) for i in range(hours)])
+
+
+@pytest.mark.parametrize("period", ["24h", "7d"])
+def test_the_flood_slides_rain_panels_each_say_the_period_they_show(site_store, engine_for, period):
+    """The wall's flood slide puts "Lượng mưa 24 giờ qua" beside "Lượng mưa theo ngày" for the same filter:
+    the first is a rolling 24 hours, the second whole local days (the day the window starts in, cut,
+    is not a bar). Each card says its own: the daily chart's first date is its first bar's."""
+    from core.formatting import fmt_date
+    from core.timeutil import LOCAL_TZ
+    from layouts.panel_view import covers_for
+    from panels import Filters, data_for
+    _rain_every_hour(engine_for(site_store), 24 * 9)
+    daily = data_for("env.rain_daily", Filters(period=period))
+    assert daily.error is None and not daily.frame.empty
+    first_bar = daily.frame["time"].min()
+    assert first_bar == daily.start                                   # the card's first day is the first bar
+    local_start = daily.start.astimezone(LOCAL_TZ)
+    assert (local_start.hour, local_start.minute) == (0, 0)
+    text = covers_for(daily, "vi")
+    assert text.startswith(f"Từ {fmt_date(daily.start)} đến ") and "hôm nay tính đến hiện tại" in text, text
+    rolling = data_for("env.rain_24h", Filters(period=period))
+    assert "24 giờ liền trước, không theo ngày lịch" in covers_for(rolling, "vi")
+    assert "the 24 hours up to now" in covers_for(rolling, "en")
+    assert rolling.value == pytest.approx(24.0)                       # 24 hourly readings of 1 mm
+
+
+def test_a_past_weeks_rain_by_day_covers_whole_days_and_says_so(site_store, engine_for):
+    from datetime import date, timedelta
+
+    from domain.weeks import last_full_week
+    from layouts.panel_view import covers_for
+    from panels import Filters, data_for
+    _rain_every_hour(engine_for(site_store), 24 * 16)
+    monday: date = last_full_week()
+    week = Filters(period="custom", start=monday.isoformat(), end=(monday + timedelta(days=6)).isoformat())
+    daily = data_for("env.rain_daily", week)
+    assert len(daily.frame) == 7
+    text = covers_for(daily, "vi")
+    assert text.startswith(f"Từ {monday:%d/%m/%Y} đến {monday + timedelta(days=6):%d/%m/%Y}") and "mỗi cột một ngày lịch" in text
+    assert "hôm nay" not in text
+    assert "24 giờ liền trước" not in covers_for(data_for("env.rain_24h", week), "vi")   # a named window: not rolling
