@@ -216,7 +216,8 @@ def make_report(set_progress, n_clicks, week, lang, scope=None, only=None):
         if commune is not None and commune not in allowed:
             raise BadParam("error.commune_forbidden", value=str(commune)[:40])
     except BadParam as err:
-        return dbc.Alert(t(err.key, lang, **err.values), color="warning"), archive_table(lang, allowed, _only(only, allowed))
+        return (dbc.Alert(t(err.key, lang, **err.values), color="warning"),
+                archive_table(lang, allowed, _only(only, allowed)))
 
     def step(done: int, total: int, text: str) -> None:
         set_progress((int(100 * done / max(total, 1)), text))

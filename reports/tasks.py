@@ -1,7 +1,8 @@
 """The report jobs as Celery tasks, when CELERY_BROKER_URL is set: the weekly pack (scheduled by the ingest
 process as a chord of one task per commune, so the communes' reports are made in parallel by the workers
-there are and one commune's failure is its task's alone; a last task sums them up in the log) and the image exports (a web request waits for a worker's Chromium instead of
-starting its own). Without a broker both run where they are asked, as before.
+there are and one commune's failure is its task's alone; a last task sums them up in the log) and the
+image exports (a web request waits for a worker's Chromium instead of starting its own). Without a broker
+both run where they are asked, as before.
 
 One Celery application carries these tasks and Dash's background callbacks (reports/background.py); a
 worker is `celery -A app:celery_app worker` (it imports the app, so the callbacks are registered too).
@@ -16,7 +17,7 @@ from datetime import date, datetime, timezone
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
-WEEKLY_TASK = "reports.weekly"
+WEEKLY_TASK = "reports.weekly"              # the whole pack in one task: what was queued before the chord
 COMMUNE_TASK = "reports.weekly_commune"
 SUMMARY_TASK = "reports.weekly_summary"
 EXPORT_TASK = "reports.export"
