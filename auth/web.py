@@ -35,6 +35,7 @@ from commands.tokens import check_wall_token, wall_token_live
 from core.i18n import t
 from core.settings import get_settings
 from layouts.context import current_lang, current_theme
+from layouts.guards import CHECKED_BODY
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,12 @@ def client_ip() -> str | None:
 # --- the Dash request body ---------------------------------------------------------------------------
 
 def _dash_body() -> dict:
-    body = request.get_json(silent=True, cache=True) if request.path.endswith("/_dash-update-component") else None
+    """The callback's body as layouts.guards checked it (parsed once a request), else parsed here."""
+    if not request.path.endswith("/_dash-update-component"):
+        return {}
+    body = request.environ.get(CHECKED_BODY)
+    if body is None:
+        body = request.get_json(silent=True, cache=True)
     return body if isinstance(body, dict) else {}
 
 

@@ -94,7 +94,7 @@ class RedisStore:
 
     @staticmethod
     def _prefix() -> str:
-        return "cdb:" + _digest(get_settings().database_url)[:16] + ":"
+        return _prefix_of(get_settings().database_url)
 
     def _key(self, key) -> str:
         if isinstance(key, str):
@@ -158,6 +158,12 @@ class RedisStore:
 
 def _digest(data: str | bytes) -> str:
     return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=20).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _prefix_of(database_url: str) -> str:
+    """A database's key prefix in Redis (computed once: every key of every request carries it)."""
+    return "cdb:" + _digest(database_url)[:16] + ":"
 
 
 _stores: dict[str, DiskStore | RedisStore] = {}
