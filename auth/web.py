@@ -301,7 +301,9 @@ def init_app(server: Flask, dash_app) -> None:
     login_manager.init_app(server)
 
     from queries import cache as data_cache
-    data_cache.watch_tags(user_commands.SESSIONS_TAG)
+    # every request checks its session, and a callback its communes: their versions are read with the data
+    # version in the request's one exchange with the cache (queries/cache.py pin_versions)
+    data_cache.watch_tags(user_commands.SESSIONS_TAG, "access", "site")
 
     @login_manager.user_loader
     def load_user(session_id):

@@ -36,8 +36,9 @@ _DATA_VERSION = "__data_version__"     # bumped by every invalidate(): the versi
 # for the one they were read from
 _EPOCH = "__epoch__"
 LOCAL_MAX_ENTRIES = 512                # per memoised function kept in process memory (memoize(local=True))
-# every tag a memoised function names (registered at import) and those watched by other layers (auth's
-# "sessions"): pin_versions() reads them all in one exchange
+# the tags every request reads (the sign-in and commune checks: "sessions", "access", "site", named by
+# auth.web): pin_versions() reads them with the data version in one exchange; any other tag is read when a
+# memoised call first needs it and then kept with them for the rest of the request
 _TAGS: set[str] = set()
 # the versions read once for the current request (pin_versions); None outside one, or when unread
 _pinned: contextvars.ContextVar[dict | None] = contextvars.ContextVar("cache_pinned_versions", default=None)
@@ -204,14 +205,14 @@ def _tag_key(tag: str) -> str:
 
 
 def watch_tags(*tags: str) -> None:
-    """Tags read by pin_versions() although no memoised function names them (auth's "sessions")."""
+    """Tags pin_versions() reads at the start of every request (those every request needs)."""
     _TAGS.update(tags)
 
 
 def pin_versions() -> None:
-    """Read every tag's version and the data version in one exchange, and use them for the rest of the
-    current request (this thread's context): a request then asks the store for versions once, not once per
-    memoised call. The versions are those of when the request started, as the kept answer's key always was
+    """Read the watched tags' versions and the data version in one exchange, and use them for the rest of
+    the current request (this thread's context): a request then asks the store for each version once, not
+    once per memoised call, and a kept answer's request asks for all it needs in one exchange. The versions are those of when the request started, as the kept answer's key always was
     (response_key): a value computed meanwhile is kept under the older version, never served as newer.
     A store that does not answer pins nothing: every call then asks (and falls back) as before."""
     names = sorted(_TAGS)
@@ -238,7 +239,10 @@ def tag_version(tag: str) -> int | None:
     if pinned is not None and tag in pinned:
         return pinned[tag]
     try:
-        return get_cache().versions([_tag_key(tag)])[0]
+        version = get_cache().versions([_tag_key(tag)])[0]
+        if pinned is not None:
+            pinned[tag] = version
+        return version
     except Exception:  # noqa: BLE001
         _log_failure("cache unavailable")
         return None
@@ -263,7 +267,6 @@ def memoize(tag: str, expire: int = 60, local: bool = False):
     every request: the communes, a user's communes): a hit then costs no exchange with the store and no
     unpickling. The key carries the tag's version, read from the store as for any call, so an invalidation
     by any process or host reaches the copy in memory as fast as the shared one; both expire alike."""
-    _TAGS.add(tag)
 
     def deco(fn):
         kept: dict = {}
@@ -275,10 +278,12 @@ def memoize(tag: str, expire: int = 60, local: bool = False):
                 pinned = _pinned.get()
                 version = pinned.get(tag) if pinned is not None else None
                 epoch = pinned.get(_EPOCH) if pinned is not None else None
-                if version is None and local:
+                if version is None and local and epoch is None:
                     version, epoch = cache.versions([_tag_key(tag), _EPOCH])
                 elif version is None:
                     [version] = cache.versions([_tag_key(tag)])
+                    if pinned is not None:
+                        pinned[tag] = version      # read once for the rest of the request
                 key = (fn.__module__, fn.__qualname__, get_settings().database_url, version, args,
                        tuple(sorted(kwargs.items())))
                 if local:
