@@ -354,12 +354,12 @@ def naive_write_rate(n: int) -> dict:
             "rows_per_cpu_s": round(n / max(cpu, 1e-6))}
 
 
-def postgres_database(admin_url: str):
+def postgres_database(admin_url: str, prefix: str = "bench_"):
     """A fresh database on the PostgreSQL server at admin_url, dropped by the returned function."""
     import uuid
 
     import psycopg
-    name = f"bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 
