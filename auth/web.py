@@ -18,6 +18,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from urllib.parse import urlencode, urlsplit
 
 from markupsafe import Markup
@@ -125,21 +126,18 @@ class KeptSessions:
 
     def get(self, session_id: str, ip: str | None, version: int | None, idle_s: int, absolute_s: int,
             touch: bool) -> Actor | None:
-        import time
-
-        from commands.users import TOUCH_EVERY_S
         entry = self._kept.get(session_id)
         if entry is None or version is None:
             return None
         kept_ip, kept_version, read_at, actor, created_t, seen_t = entry
         now = time.time()
-        if (kept_ip != ip or kept_version != version or time.monotonic() - read_at >= SESSION_KEPT_S or now - seen_t > idle_s
-                or now - created_t > absolute_s or (touch and now - seen_t >= TOUCH_EVERY_S)):
+        if (kept_ip != ip or kept_version != version or time.monotonic() - read_at >= SESSION_KEPT_S
+                or now - seen_t > idle_s or now - created_t > absolute_s
+                or (touch and now - seen_t >= user_commands.TOUCH_EVERY_S)):
             return None
         return actor
 
     def keep(self, session_id: str, ip: str | None, version: int | None, state: tuple) -> None:
-        import time
         if version is None:
             return
         if len(self._kept) >= KEPT_SESSIONS_MAX:

@@ -212,9 +212,11 @@ def watch_tags(*tags: str) -> None:
 def pin_versions() -> None:
     """Read the watched tags' versions and the data version in one exchange, and use them for the rest of
     the current request (this thread's context): a request then asks the store for each version once, not
-    once per memoised call, and a kept answer's request asks for all it needs in one exchange. The versions are those of when the request started, as the kept answer's key always was
-    (response_key): a value computed meanwhile is kept under the older version, never served as newer.
-    A store that does not answer pins nothing: every call then asks (and falls back) as before."""
+    once per memoised call, and a kept answer's request asks for all it needs in one exchange. The versions
+    are those of when the request started, as the kept answer's key always was (response_key): a value
+    computed meanwhile is kept under the older version, never served as newer. A request that writes
+    (invalidate) reads versions afresh after its write, so it sees what it wrote. A store that does not
+    answer pins nothing: every call then asks (and falls back) as before."""
     names = sorted(_TAGS)
     try:
         store = get_cache()
@@ -326,7 +328,9 @@ def invalidate(*tags: str, answers: bool = True) -> bool:
     Never raises (a cache problem must not stop ingest or a command): False when the store did not answer,
     and then what it keeps ages out within its expiry (60 s for memoised queries, 30 s for answers).
     answers=False leaves the data version (hence every kept answer) alone: for tags no answer depends on
-    except through its key (a session ended, a user's role changed: the key carries the role)."""
+    except through its key (a session ended, a user's role changed: the key carries the role).
+    The rest of the current request reads versions afresh (none pinned): it sees its own write."""
+    _pinned.set(None)
     try:
         get_cache().bump([_tag_key(t) for t in tags] + ([_DATA_VERSION] if answers else []))
         return True

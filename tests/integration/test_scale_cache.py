@@ -242,3 +242,23 @@ def test_a_kept_answer_costs_two_exchanges_with_redis_and_no_database_query(redi
         assert len(exchanges) == 2 and queries == []
     finally:
         cache.clear()
+
+
+def test_a_request_that_writes_reads_what_it_wrote(redis_cache):
+    """Versions are pinned for a request; a write in it (invalidate) unpins them, so the same request's next
+    memoised read is computed afresh, not the value from before its own write."""
+    source = {"state": "open"}
+
+    @redis_cache.memoize("alerts")
+    def state():
+        return dict(source)
+
+    redis_cache.pin_versions()
+    try:
+        assert state() == {"state": "open"}
+        source["state"] = "acknowledged"                   # a command's write ...
+        assert state() == {"state": "open"}                # (kept, as it should be until told)
+        redis_cache.invalidate("alerts")                   # ... and its invalidation
+        assert state() == {"state": "acknowledged"}
+    finally:
+        redis_cache.unpin_versions()
