@@ -29,6 +29,7 @@ from reports.background import CELERY_APP as celery_app  # noqa: F401 - `celery 
 
 configure(get_settings().log_level)
 log = logging.getLogger(__name__)
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 
 
 def on_error(err: Exception) -> None:
@@ -49,6 +50,23 @@ app = Dash(__name__, use_pages=True, pages_folder="pages", suppress_callback_exc
            meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
 app.layout = shell.layout
 server = app.server
+
+
+@server.before_request
+def pin_cache_versions():
+    """First of the hooks: the shared cache's versions read once for the request (queries/cache.py
+    pin_versions), so the sign-in check, the commune check, the kept answer's key and every memoised query
+    behind a callback ask the store for versions in one exchange instead of one each. Bundles and the
+    watchdog's ping read no data and skip it."""
+    if not request.path.startswith(STATIC_PREFIXES) and request.path != "/healthz":
+        data_cache.pin_versions()
+
+
+@server.teardown_request
+def unpin_cache_versions(_exc=None):
+    data_cache.unpin_versions()
+
+
 guards.install(app)              # body caps, callback shape and depth, 404 for unknown paths
 report_routes.install(server)    # /export/<panel>.<fmt> and the report archive's downloads
 pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats refused with a message
@@ -109,7 +127,6 @@ init_access(server, app)
 
 
 # --- what travels: compression, cache headers, kept callback answers ------------------------------------
-STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 CALLBACK_PATH = "/_dash-update-component"
 RESPONSE_TTL_S = 30            # a kept answer is at most this old (and never older than the last write)
 # inputs that carry a viewer's action (a click, an upload): such a callback may write, so it always runs

@@ -19,6 +19,9 @@ wsgi.Response.default_headers = _without_server_banner
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = 4
+# a screen sends its callbacks in bursts (a dozen on each refresh, more on a page's first render): kept
+# alive for 5 s (gunicorn's default is 2), a burst shares one connection instead of opening several
+keepalive = 5
 timeout = 60
 graceful_timeout = 10
 accesslog = None

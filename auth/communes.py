@@ -18,8 +18,10 @@ class CommuneForbidden(BadParam):
     """The user asked for a commune they may not see (a forged or shared link)."""
 
 
-@memoize("access", expire=60)
+@memoize("access", expire=60, local=True)
 def _assigned(user_id: int) -> tuple[str, ...]:
+    """Kept in each process's memory too (every callback asks), under the "access" tag's version: a change
+    of a user's communes (commands.users.set_communes invalidates "access") reaches every worker at once."""
     with get_engine().connect() as conn:
         return tuple(conn.scalars(select(UserCommune.commune_id).where(UserCommune.user_id == user_id)
                                   .order_by(UserCommune.position, UserCommune.commune_id)))

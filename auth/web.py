@@ -18,6 +18,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from urllib.parse import urlencode, urlsplit
 
 from markupsafe import Markup
@@ -35,6 +36,7 @@ from commands.tokens import check_wall_token, wall_token_live
 from core.i18n import t
 from core.settings import get_settings
 from layouts.context import current_lang, current_theme
+from layouts.guards import CHECKED_BODY
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ WALL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_favicon.ico",
 WALL_ID_PREFIX = "wall-"             # a wall token may drive only callbacks whose outputs are wall-* ids
 WALL_PANEL_TYPES = ("panel", "panel-seen")   # ... or panel slots (layouts/panel_view.py)
 limiter = Limiter(get_remote_address, strategy="fixed-window")   # storage: RATELIMIT_STORAGE_URI, set in init_app
+SESSION_KEPT_S = 30                  # the longest a worker answers a callback from a session it read before
+KEPT_SESSIONS_MAX = 4096
 
 
 class SignedIn(UserMixin):
@@ -75,7 +79,12 @@ def client_ip() -> str | None:
 # --- the Dash request body ---------------------------------------------------------------------------
 
 def _dash_body() -> dict:
-    body = request.get_json(silent=True, cache=True) if request.path.endswith("/_dash-update-component") else None
+    """The callback's body as layouts.guards checked it (parsed once a request), else parsed here."""
+    if not request.path.endswith("/_dash-update-component"):
+        return {}
+    body = request.environ.get(CHECKED_BODY)
+    if body is None:
+        body = request.get_json(silent=True, cache=True)
     return body if isinstance(body, dict) else {}
 
 
@@ -95,6 +104,57 @@ def _is_user_action() -> bool:
     if isinstance(changed, list) and changed:
         return not all(isinstance(c, str) and c.endswith(".n_intervals") for c in changed)
     return True
+
+
+# --- sessions kept briefly for callbacks -------------------------------------------------------------------
+
+class KeptSessions:
+    """The sessions this worker read lately, for callback requests only (a page refresh sends a dozen a
+    minute per screen; a page itself always reads its session from the store).
+
+    An entry is used only while all of these hold, else the session is read from the store as before:
+    - the "sessions" tag's version read for this request (one exchange with the cache, shared with the
+      kept answers' key) is the one read with the entry: signing out, disabling a user, changing a role or a
+      password (commands.users) bump it, so every worker reads those sessions again at once;
+    - it was read less than SESSION_KEPT_S ago (a change written around the commands ages out by then);
+    - the session's own clocks, kept with it, say it has not idled out nor passed its absolute lifetime;
+    - the request does not have to move the idle clock (a user action, and the last move 30 s ago or more).
+    A cache that does not answer (no version) keeps nothing: every request reads the store."""
+
+    def __init__(self):
+        self._kept: dict[str, tuple] = {}
+
+    def get(self, session_id: str, ip: str | None, version: int | None, idle_s: int, absolute_s: int,
+            touch: bool) -> Actor | None:
+        entry = self._kept.get(session_id)
+        if entry is None or version is None:
+            return None
+        kept_ip, kept_version, read_at, actor, created_t, seen_t = entry
+        now = time.time()
+        if (kept_ip != ip or kept_version != version or time.monotonic() - read_at >= SESSION_KEPT_S
+                or now - seen_t > idle_s or now - created_t > absolute_s
+                or (touch and now - seen_t >= user_commands.TOUCH_EVERY_S)):
+            return None
+        return actor
+
+    def keep(self, session_id: str, ip: str | None, version: int | None, state: tuple) -> None:
+        if version is None:
+            return
+        if len(self._kept) >= KEPT_SESSIONS_MAX:
+            self._kept.clear()
+        actor, created_t, seen_t = state
+        self._kept[session_id] = (ip, version, time.monotonic(), actor, created_t, seen_t)
+
+    def drop(self, session_id: object) -> None:
+        if isinstance(session_id, str):
+            self._kept.pop(session_id, None)
+
+
+kept_sessions = KeptSessions()
+
+
+def _is_callback() -> bool:
+    return request.method == "POST" and request.path == "/_dash-update-component"
 
 
 # --- wall tokens ---------------------------------------------------------------------------------------
@@ -238,12 +298,29 @@ def init_app(server: Flask, dash_app) -> None:
     login_manager.session_protection = "basic"
     login_manager.init_app(server)
 
+    from queries import cache as data_cache
+    # every request checks its session, and a callback its communes: their versions are read with the data
+    # version in the request's one exchange with the cache (queries/cache.py pin_versions)
+    data_cache.watch_tags(user_commands.SESSIONS_TAG, "access", "site")
+
     @login_manager.user_loader
     def load_user(session_id):
         now = get_settings()
-        actor = user_commands.session_actor(session_id, client_ip(), now.session_idle_minutes * 60,
-                                            now.session_absolute_hours * 3600, touch=_is_user_action())
-        return SignedIn(actor) if actor is not None else None
+        idle_s, absolute_s, touch, ip = (now.session_idle_minutes * 60, now.session_absolute_hours * 3600,
+                                         _is_user_action(), client_ip())
+        keep = _is_callback() and isinstance(session_id, str)
+        version = data_cache.tag_version(user_commands.SESSIONS_TAG) if keep else None
+        if keep:
+            actor = kept_sessions.get(session_id, ip, version, idle_s, absolute_s, touch)
+            if actor is not None:
+                return SignedIn(actor)
+        state = user_commands.session_state(session_id, ip, idle_s, absolute_s, touch=touch)
+        if state is None:
+            kept_sessions.drop(session_id)
+            return None
+        if keep:
+            kept_sessions.keep(session_id, ip, version, state)
+        return SignedIn(state[0])
 
     server.config["RATELIMIT_STORAGE_URI"] = s.redis_url or "memory://"
     server.config["RATELIMIT_HEADERS_ENABLED"] = False
@@ -361,6 +438,7 @@ def _routes(server: Flask) -> None:
             return _render("auth.sign_out", _SIGN_OUT, csrf=csrf_token(), who=actor.label)
         user_commands.sign_out(Actor(actor.username, actor.role, client_ip(), actor.display_name, actor.user_id,
                                      actor.session_id))
+        kept_sessions.drop(actor.session_id)
         logout_user()
         session.clear()
         resp = redirect("/login?out=1")

@@ -17,6 +17,8 @@ from store.models import AuditEntry, Commune, User, UserCommune, UserSession
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 FAILURE_WINDOW_S = 15 * 60
+TOUCH_EVERY_S = 30                 # a user action moves a session's idle clock at most this often
+SESSIONS_TAG = "sessions"          # the cache tag bumped when a session ends or a user changes (auth.web)
 
 
 class UserError(AppError):
@@ -64,6 +66,7 @@ def _change(actor: Actor, action: str, username: str, values: dict, detail: str,
             conn.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_t.is_(None))
                          .values(ended_t=now))
         audit(actor, action, username, "ok", detail, conn=conn)
+    sessions_changed()
 
 
 @requires("administrator", "user.set_active")
@@ -183,12 +186,22 @@ def sign_out(actor: Actor, reason: str = "sign_out", *, engine: Engine | None = 
         conn.execute(update(UserSession).where(UserSession.id == actor.session_id, UserSession.ended_t.is_(None))
                      .values(ended_t=int(time.time())))
         audit(actor, reason, actor.username, "ok", None, conn=conn)
+    sessions_changed()
 
 
 def session_actor(session_id: object, ip: str | None, idle_s: int, absolute_s: int, touch: bool,
                   *, engine: Engine | None = None) -> Actor | None:
     """The actor of a live session, None when it ended, idled out, ran past its absolute lifetime or
     its user was disabled. `touch` moves the idle clock (user actions do; background refreshes do not)."""
+    found = session_state(session_id, ip, idle_s, absolute_s, touch, engine=engine)
+    return found[0] if found is not None else None
+
+
+def session_state(session_id: object, ip: str | None, idle_s: int, absolute_s: int, touch: bool,
+                  *, engine: Engine | None = None) -> tuple[Actor, int, int] | None:
+    """session_actor's answer with the session's clocks, (actor, created_t, seen_t as it is now stored),
+    for a web worker that keeps the answer briefly (auth.web): with both times it can tell on its own
+    when the session idles out or reaches its absolute lifetime."""
     if not isinstance(session_id, str) or not 0 < len(session_id) <= 64:
         return None
     eng = _engine(engine)
@@ -207,7 +220,17 @@ def session_actor(session_id: object, ip: str | None, idle_s: int, absolute_s: i
             conn.execute(update(UserSession).where(UserSession.id == session_id).values(ended_t=now))
             audit(actor, "session_expired", row.username, "ok", expired, conn=conn)
         return None
-    if touch and now - row.seen_t >= 30:
+    seen = row.seen_t
+    if touch and now - row.seen_t >= TOUCH_EVERY_S:
         with eng.begin() as conn:
             conn.execute(update(UserSession).where(UserSession.id == session_id).values(seen_t=now))
-    return actor
+        seen = now
+    return actor, int(row.created_t), int(seen)
+
+
+def sessions_changed() -> None:
+    """Tell the web workers that keep signed-in sessions briefly (auth.web) that one ended or a user's
+    role, password or state changed: their next request reads the session again. Answers kept for
+    viewers are not dropped (their key carries the role and the communes)."""
+    from queries.cache import invalidate
+    invalidate(SESSIONS_TAG, answers=False)

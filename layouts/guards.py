@@ -30,6 +30,7 @@ MAX_UPLOAD_BYTES = 28_000_000           # a 20 MB file (pages/data.py MAX_UPLOAD
 # callbacks whose body may carry the uploaded file (pages/data.py)
 UPLOAD_OUTPUTS = ("data-preview.children", "data-stored.children")
 MAX_DEPTH = 32
+CHECKED_BODY = "brain.callback_body"    # where check_callback leaves the body it checked (the WSGI environ)
 # the renderer sends "output" first ({"output": ..., "outputs": ..., "inputs": ...}), so the callback is
 # known before the body is read
 _OUTPUT_PREFIX = re.compile(rb'^\s*\{\s*"output"\s*:\s*"((?:[^"\\]|\\.){0,4000})"')
@@ -133,6 +134,7 @@ def check_callback(callback_map: dict) -> Response | None:
             and all(isinstance(p, str) for p in data.get("changedPropIds", []))):
         return _message(400, "error.bad_request")
     clean = json.dumps(data, ensure_ascii=False).encode()
+    request.environ[CHECKED_BODY] = data      # the checked body, for the hooks after this one (not re-parsed)
     request.max_content_length = limit     # Flask 3.1: this request's own cap, for Dash's get_json()
     request.environ["wsgi.input"] = io.BytesIO(clean)
     request.environ["CONTENT_LENGTH"] = str(len(clean))

@@ -15,6 +15,7 @@ failure the process leaves Redis alone for a few seconds, so a dead server costs
 worker, not one per query."""
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import logging
@@ -30,6 +31,17 @@ from core.settings import get_settings
 log = logging.getLogger(__name__)
 _TAG_VERSIONS = "__tag_versions__"
 _DATA_VERSION = "__data_version__"     # bumped by every invalidate(): the version of "everything stored"
+# a random number set once in an empty store: copies kept in a process's memory carry it, so a store
+# emptied (FLUSHDB, clear()) while workers run, whose versions then count again from 0, is not mistaken
+# for the one they were read from
+_EPOCH = "__epoch__"
+LOCAL_MAX_ENTRIES = 512                # per memoised function kept in process memory (memoize(local=True))
+# the tags every request reads (the sign-in and commune checks: "sessions", "access", "site", named by
+# auth.web): pin_versions() reads them with the data version in one exchange; any other tag is read when a
+# memoised call first needs it and then kept with them for the rest of the request
+_TAGS: set[str] = set()
+# the versions read once for the current request (pin_versions); None outside one, or when unread
+_pinned: contextvars.ContextVar[dict | None] = contextvars.ContextVar("cache_pinned_versions", default=None)
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 REDIS_RETRY_AFTER_S = 5.0              # after a failure, Redis is not asked again for this long
 REDIS_CONNECT_TIMEOUT_S = 0.5
@@ -60,6 +72,9 @@ class DiskStore:
         for name in names:
             self.cache.incr(name, default=0)
 
+    def ensure_epoch(self, name: str, value: int) -> None:
+        self.cache.add(name, value)
+
     def clear(self) -> None:
         self.cache.clear()
 
@@ -80,7 +95,7 @@ class RedisStore:
 
     @staticmethod
     def _prefix() -> str:
-        return "cdb:" + _digest(get_settings().database_url)[:16] + ":"
+        return _prefix_of(get_settings().database_url)
 
     def _key(self, key) -> str:
         if isinstance(key, str):
@@ -116,6 +131,10 @@ class RedisStore:
         values = self._call(lambda: self.client.mget([self._key(n) for n in names]))
         return [int(v or 0) for v in values]
 
+    def ensure_epoch(self, name: str, value: int) -> None:
+        """Set once (SET NX, never expiring like the versions)."""
+        self._call(lambda: self.client.set(self._key(name), value, nx=True))
+
     def bump(self, names: list[str]) -> None:
         def _incr():
             pipe = self.client.pipeline(transaction=True)
@@ -140,6 +159,12 @@ class RedisStore:
 
 def _digest(data: str | bytes) -> str:
     return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=20).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _prefix_of(database_url: str) -> str:
+    """A database's key prefix in Redis (computed once: every key of every request carries it)."""
+    return "cdb:" + _digest(database_url)[:16] + ":"
 
 
 _stores: dict[str, DiskStore | RedisStore] = {}
@@ -179,30 +204,114 @@ def _tag_key(tag: str) -> str:
     return f"{_TAG_VERSIONS}:{tag}"
 
 
-def memoize(tag: str, expire: int = 60):
+def watch_tags(*tags: str) -> None:
+    """Tags pin_versions() reads at the start of every request (those every request needs)."""
+    _TAGS.update(tags)
+
+
+def pin_versions() -> None:
+    """Read the watched tags' versions and the data version in one exchange, and use them for the rest of
+    the current request (this thread's context): a request then asks the store for each version once, not
+    once per memoised call, and a kept answer's request asks for all it needs in one exchange. The versions
+    are those of when the request started, as the kept answer's key always was (response_key): a value
+    computed meanwhile is kept under the older version, never served as newer. A request that writes
+    (invalidate) reads versions afresh after its write, so it sees what it wrote. A store that does not
+    answer pins nothing: every call then asks (and falls back) as before."""
+    names = sorted(_TAGS)
+    try:
+        store = get_cache()
+        values = store.versions([_tag_key(t) for t in names] + [_DATA_VERSION, _EPOCH])
+        if not values[-1]:
+            values[-1] = _epoch(store)
+    except Exception:  # noqa: BLE001 - a broken cache must not break a page
+        _log_failure("cache unavailable")
+        _pinned.set(None)
+        return
+    _pinned.set(dict(zip(names + [_DATA_VERSION, _EPOCH], values)))
+
+
+def unpin_versions() -> None:
+    """The end of a request: its versions are not used by the next one this thread serves."""
+    _pinned.set(None)
+
+
+def tag_version(tag: str) -> int | None:
+    """The tag's version (pinned for this request, else read now); None when the store does not answer."""
+    pinned = _pinned.get()
+    if pinned is not None and tag in pinned:
+        return pinned[tag]
+    try:
+        version = get_cache().versions([_tag_key(tag)])[0]
+        if pinned is not None:
+            pinned[tag] = version
+        return version
+    except Exception:  # noqa: BLE001
+        _log_failure("cache unavailable")
+        return None
+
+
+def _epoch(store) -> int:
+    """The store's epoch, set now if it has none (an empty store)."""
+    import secrets
+    store.ensure_epoch(_EPOCH, secrets.randbits(62) or 1)
+    return store.versions([_EPOCH])[0]
+
+
+def _copy(value):
+    return value.copy() if hasattr(value, "copy") else value
+
+
+def memoize(tag: str, expire: int = 60, local: bool = False):
     """Cache a function's result for `expire` seconds or until `invalidate(tag)`. Bumping a tag's version
-    makes every older key unreachable at once, whatever process wrote it."""
+    makes every older key unreachable at once, whatever process wrote it.
+
+    local=True also keeps the value in this process's memory under the same key (for small values read on
+    every request: the communes, a user's communes): a hit then costs no exchange with the store and no
+    unpickling. The key carries the tag's version, read from the store as for any call, so an invalidation
+    by any process or host reaches the copy in memory as fast as the shared one; both expire alike."""
+
     def deco(fn):
+        kept: dict = {}
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
                 cache = get_cache()
-                [version] = cache.versions([_tag_key(tag)])
+                pinned = _pinned.get()
+                version = pinned.get(tag) if pinned is not None else None
+                epoch = pinned.get(_EPOCH) if pinned is not None else None
+                if version is None and local and epoch is None:
+                    version, epoch = cache.versions([_tag_key(tag), _EPOCH])
+                elif version is None:
+                    [version] = cache.versions([_tag_key(tag)])
+                    if pinned is not None:
+                        pinned[tag] = version      # read once for the rest of the request
                 key = (fn.__module__, fn.__qualname__, get_settings().database_url, version, args,
                        tuple(sorted(kwargs.items())))
+                if local:
+                    epoch = epoch or _epoch(cache)
+                    mine = kept.get((epoch, key))
+                    if mine is not None and mine[0] > time.monotonic():
+                        return _copy(mine[1])
                 hit = cache.get(key, default=_MISS)
             except Exception:  # noqa: BLE001 - a broken cache must not break a page
                 _log_failure("cache unavailable")
                 return fn(*args, **kwargs)
-            if hit is not _MISS:
-                return hit.copy() if hasattr(hit, "copy") else hit
-            value = fn(*args, **kwargs)
-            try:
-                cache.set(key, value, expire=expire)
-            except Exception:  # noqa: BLE001
-                _log_failure("cache write failed")
-            return value
+            if hit is _MISS:
+                value = fn(*args, **kwargs)
+                try:
+                    cache.set(key, value, expire=expire)
+                except Exception:  # noqa: BLE001
+                    _log_failure("cache write failed")
+            else:
+                value = hit
+            if local:
+                if len(kept) >= LOCAL_MAX_ENTRIES:
+                    kept.clear()
+                kept[(epoch, key)] = (time.monotonic() + expire, value)
+            return _copy(value) if hit is not _MISS or local else value
         wrapper.uncached = fn
+        wrapper.kept_locally = kept
         return wrapper
     return deco
 
@@ -214,12 +323,16 @@ class _Miss:
 _MISS = _Miss()
 
 
-def invalidate(*tags: str) -> bool:
+def invalidate(*tags: str, answers: bool = True) -> bool:
     """Bump the tags' versions and the data version, in every process and host that shares this store.
     Never raises (a cache problem must not stop ingest or a command): False when the store did not answer,
-    and then what it keeps ages out within its expiry (60 s for memoised queries, 30 s for answers)."""
+    and then what it keeps ages out within its expiry (60 s for memoised queries, 30 s for answers).
+    answers=False leaves the data version (hence every kept answer) alone: for tags no answer depends on
+    except through its key (a session ended, a user's role changed: the key carries the role).
+    The rest of the current request reads versions afresh (none pinned): it sees its own write."""
+    _pinned.set(None)
     try:
-        get_cache().bump([_tag_key(t) for t in tags] + [_DATA_VERSION])
+        get_cache().bump([_tag_key(t) for t in tags] + ([_DATA_VERSION] if answers else []))
         return True
     except CacheUnavailable as err:
         log.warning("cache invalidation of %s failed: %s", ", ".join(tags), err)
@@ -231,7 +344,10 @@ def invalidate(*tags: str) -> bool:
 
 def data_version() -> int | None:
     """One number that changes whenever any tag is invalidated: a key over it outlives no write. None when
-    the store does not answer (nothing is then read or kept under it)."""
+    the store does not answer (nothing is then read or kept under it). Pinned for the request when it was."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned[_DATA_VERSION]
     try:
         return get_cache().versions([_DATA_VERSION])[0]
     except Exception:  # noqa: BLE001

@@ -15,14 +15,18 @@ DEVICE_COLUMNS = ["id", "kind", "name", "village_id", "lat", "lon", "source", "e
 COMMUNE_COLUMNS = ["id", "name", "name_en", "parent", "city", "center_lat", "center_lon", "zoom", "simulated", "position"]
 
 
-@memoize("site", expire=300)
+@memoize("site", expire=300, local=True)
 def communes() -> pd.DataFrame:
-    """Every commune of the deployment, the default one (SITE_FILE's) first."""
+    """Every commune of the deployment, the default one (SITE_FILE's) first. Kept in each process's memory
+    too (a handful of rows read by every request's access check), under the "site" tag's version."""
     t = Commune.__table__
     return frame(select(*[t.c[c] for c in COMMUNE_COLUMNS]).order_by(t.c.position, t.c.id), COMMUNE_COLUMNS)
 
 
+@memoize("site", expire=300, local=True)
 def commune_ids() -> list[str]:
+    """The communes' ids, in order: read by every request's access check (auth.communes), so kept as a
+    plain list in each process's memory (no frame copied, nothing unpickled)."""
     return list(communes()["id"])
 
 

@@ -539,3 +539,60 @@ def _archive_output_hash(app) -> str:
     """The suffix Dash gives the archive filter's duplicate output (allow_duplicate)."""
     key = next(k for k in app.callback_map if k.startswith("rep-archive.children@"))
     return key.split("@", 1)[1]
+
+
+def _panel_refresh() -> dict:
+    """A panel's refresh as a viewer's screen sends it (answered, then kept, by app.py)."""
+    from tests.integration.test_served import pond_request
+    return pond_request(tick=3)
+
+
+def _live_session(engine) -> str:
+    from sqlalchemy import select
+    from store.models import UserSession
+    with engine.connect() as conn:
+        return conn.scalar(select(UserSession.id).where(UserSession.ended_t.is_(None)))
+
+
+def test_a_session_kept_for_callbacks_ends_at_once_when_signed_out_anywhere(web):
+    """Workers keep a session they read for callback requests (auth.web.KeptSessions). A change made beside
+    the commands is seen by pages at once and by callbacks within SESSION_KEPT_S; signing out through the
+    command (as another worker does) ends the kept session for the very next callback."""
+    app, engine = web
+    from sqlalchemy import update
+
+    from auth.web import kept_sessions
+    from commands import users
+    from commands.base import Actor
+    from store.models import UserSession
+    c = signed_in(app, "viewer")
+    assert dash_post(c, _panel_refresh()).status_code == 200
+    sid = _live_session(engine)
+    assert sid in kept_sessions._kept
+    with engine.begin() as conn:                   # ended by hand, no command: nobody was told
+        conn.execute(update(UserSession).where(UserSession.id == sid).values(ended_t=int(time.time())))
+    assert dash_post(c, _panel_refresh()).status_code == 200          # the kept session, for a few seconds more
+    assert c.get("/alerts").status_code == 302                  # a page always reads the store
+    c = signed_in(app, "viewer")
+    assert dash_post(c, _panel_refresh()).status_code == 200
+    sid = _live_session(engine)
+    assert dash_post(c, _panel_refresh()).headers.get("X-Answer") == "kept"
+    users.sign_out(Actor("viewer", "viewer", None, "", None, sid))   # another worker's sign-out
+    refused = dash_post(c, _panel_refresh())                   # nor is the kept answer handed out
+    assert refused.status_code == 401 and refused.headers.get("X-Answer") is None
+
+
+def test_a_disabled_user_or_a_new_role_reaches_kept_sessions_at_once(web):
+    app, engine = web
+    from auth.cli import cli_actor
+    from auth.web import kept_sessions
+    from commands import users
+    c = signed_in(app, "operator")
+    assert dash_post(c, _panel_refresh()).status_code == 200
+    sid = _live_session(engine)
+    users.set_role(cli_actor(), "operator", "viewer", engine=engine)
+    assert dash_post(c, _panel_refresh()).status_code == 200
+    assert kept_sessions._kept[sid][3].role == "viewer"
+    users.set_active(cli_actor(), "operator", False, engine=engine)
+    assert dash_post(c, _panel_refresh()).status_code == 401
+    assert sid not in kept_sessions._kept

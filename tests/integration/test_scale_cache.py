@@ -171,3 +171,94 @@ def test_pages_answer_while_redis_is_down(sqlite_url, use_store, engine_for, sit
         r = post(client, pond_request())
         assert r.status_code == 200 and r.headers.get("X-Answer") is None
         assert "Trạm nước ao" in json.dumps(r.json["response"], ensure_ascii=False)    # the pond chart, drawn
+
+
+def test_values_kept_in_worker_memory_follow_invalidation_and_an_emptied_store(redis_cache):
+    """memoize(local=True): a second call asks the store for the version only (no value read, nothing
+    unpickled); an invalidation by any process (here: a bump straight in Redis, as another host's) or the
+    store emptied (its epoch changes, so versions counting again from 0 are not mistaken) reaches it."""
+    from queries.cache import _tag_key, get_cache
+    calls = []
+
+    @redis_cache.memoize("site", local=True)
+    def names():
+        calls.append(1)
+        return ["quang_tho", "demo_b"][: 3 - len(calls)]
+
+    store = get_cache()
+    assert names() == ["quang_tho", "demo_b"] and len(calls) == 1
+    reads = []
+    real_get = store.get
+    store.get = lambda *a, **k: reads.append(a) or real_get(*a, **k)
+    try:
+        first = names()
+        first.append("changed by the caller")              # a copy: the kept list is not changed
+        assert names() == ["quang_tho", "demo_b"] and reads == [] and len(calls) == 1
+    finally:
+        store.get = real_get
+    store.bump([_tag_key("site")])                          # another host's ingest invalidated "site"
+    assert names() == ["quang_tho"] and len(calls) == 2
+    redis_cache.clear()                                     # emptied: the version is 0 again ...
+    store.bump([_tag_key("site")])                          # ... and counts back up to the one kept above
+    assert names() == [] and len(calls) == 3                # not the copy kept under the old epoch
+
+
+def test_a_kept_answer_costs_two_exchanges_with_redis_and_no_database_query(redis_url, sqlite_url, use_store,
+                                                                            engine_for, site, monkeypatch):
+    """The hit path of a callback a signed-in viewer repeats: the versions read once (pinned for the
+    request), the answer read once; the session, its communes and the commune list from the worker's memory,
+    checked against those versions. Counted, not timed."""
+    monkeypatch.setenv("CACHE_URL", redis_url)
+    use_store(sqlite_url)
+    from sqlalchemy import event
+
+    from core.settings import get_settings
+    from ingest.site_sync import sync_site
+    from queries import cache
+    from store.engine import get_engine
+    from tests.integration.test_app import signed_in_client
+    from tests.integration.test_hostile_input import SignedIn
+    from tests.integration.test_served import pond_request, post
+    sync_site(engine_for(sqlite_url), site)
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
+    get_settings.cache_clear()
+    import app as app_module
+    client = SignedIn(signed_in_client(app_module.app, "viewer"))
+    client.get("/")
+    try:
+        assert post(client, pond_request()).headers.get("X-Answer") is None
+        assert post(client, pond_request(tick=2)).headers.get("X-Answer") == "kept"   # session now kept too
+        store = cache.get_cache()
+        exchanges, queries = [], []
+        real_call = store._call
+        monkeypatch.setattr(store, "_call", lambda fn, **kw: exchanges.append(1) or real_call(fn, **kw))
+        listen = lambda *a, **k: queries.append(a[2])  # noqa: E731
+        event.listen(get_engine(), "before_cursor_execute", listen)
+        try:
+            r = post(client, pond_request(tick=3))
+        finally:
+            event.remove(get_engine(), "before_cursor_execute", listen)
+        assert r.status_code == 200 and r.headers.get("X-Answer") == "kept"
+        assert len(exchanges) == 2 and queries == []
+    finally:
+        cache.clear()
+
+
+def test_a_request_that_writes_reads_what_it_wrote(redis_cache):
+    """Versions are pinned for a request; a write in it (invalidate) unpins them, so the same request's next
+    memoised read is computed afresh, not the value from before its own write."""
+    source = {"state": "open"}
+
+    @redis_cache.memoize("alerts")
+    def state():
+        return dict(source)
+
+    redis_cache.pin_versions()
+    try:
+        assert state() == {"state": "open"}
+        source["state"] = "acknowledged"                   # a command's write ...
+        assert state() == {"state": "open"}                # (kept, as it should be until told)
+        redis_cache.invalidate("alerts")                   # ... and its invalidation
+        assert state() == {"state": "acknowledged"}
+    finally:
+        redis_cache.unpin_versions()

@@ -73,3 +73,36 @@ def test_the_inline_script_hashes_cover_scripts_but_not_json_blocks():
 def test_only_local_next_addresses(target, expected):
     from auth.web import safe_next
     assert safe_next(target) == expected
+
+
+def test_a_kept_session_is_used_only_while_its_version_clocks_and_address_hold(monkeypatch):
+    """auth.web.KeptSessions: a worker answers a callback from a session it read lately only with the same
+    "sessions" version, the same address, inside its idle and absolute lifetimes, when no idle-clock move is
+    due, and for SESSION_KEPT_S at most; anything else sends it back to the store."""
+    import time
+
+    from auth import web
+    from commands.base import Actor
+    kept = web.KeptSessions()
+    now = time.time()
+    actor = Actor("viewer", "viewer", "10.0.0.1", "", 7, "sid")
+    kept.keep("sid", "10.0.0.1", 3, (actor, int(now) - 600, int(now) - 10))
+    ask = lambda **kw: kept.get(**{"session_id": "sid", "ip": "10.0.0.1", "version": 3, "idle_s": 3600,  # noqa: E731
+                                   "absolute_s": 12 * 3600, "touch": False, **kw})
+    assert ask() is actor
+    assert ask(version=4) is None                       # signed out / changed somewhere: read it again
+    assert ask(version=None) is None                    # the cache did not answer: read the store
+    assert ask(ip="10.0.0.2") is None                   # another address
+    assert ask(idle_s=5) is None                        # idled out by its own clock
+    assert ask(absolute_s=300) is None                  # past its absolute lifetime
+    assert ask(touch=True) is not None                  # a user action, the idle clock moved 10 s ago ...
+    kept.keep("sid", "10.0.0.1", 3, (actor, int(now) - 600, int(now) - 40))
+    assert ask(touch=True) is None                      # ... 40 s ago: the store must move it
+    assert ask() is actor
+    monkeypatch.setattr(web, "SESSION_KEPT_S", 0)       # kept too long
+    assert ask() is None
+    monkeypatch.setattr(web, "SESSION_KEPT_S", 30)
+    kept.drop("sid")
+    assert ask() is None
+    kept.keep("other", "10.0.0.1", None, (actor, int(now), int(now)))   # nothing kept without a version
+    assert kept.get("other", "10.0.0.1", None, 3600, 3600, False) is None

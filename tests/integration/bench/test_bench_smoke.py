@@ -22,6 +22,7 @@ def test_bench_smoke_produces_every_figure():
     assert r["chart_year"]["ours"]["median_ms"] > 0 and r["chart_year"]["naive"]["median_ms"] > 0
     assert 0 < r["chart_year"]["max_points_per_trace"] <= 2100
     assert r["viewers_20"]["requests"] > 0 and r["viewers_20"]["server_rss_mb_after"] > 0
+    assert r["viewers_20"]["web_cpu_ms_per_req"] > 0         # what the server spent a request, measured
     assert r["new_reading_to_screen_ms"] is not None
     assert r["storage"]["bytes_per_reading"] < r["storage"]["naive_bytes_per_reading"]
     assert set(r["exports"]["warm"]) == {"png", "svg", "pdf", "csv", "xlsx"} and len(r["queries"]) >= 10
