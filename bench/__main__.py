@@ -43,10 +43,18 @@ def timed(fn, n):
 
 
 def free_port():
+    """A free local port: any (the system's choice), or one of BENCH_PORTS ("8660-8669") when set, so a run
+    on a shared machine keeps to the ports it was given."""
     import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    low, _, high = os.environ.get("BENCH_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else (0,):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 # --- data --------------------------------------------------------------------------------------------
@@ -394,7 +402,7 @@ def scale(work: Path, days: int, reps: int) -> dict:
     from simulator.server import start_in_thread
     site_file = scaled_site(10, work / "site10.yaml")
     now = int(time.time())
-    sim, url = start_in_thread(seed=766, site_file=site_file, now_fn=lambda: now)
+    sim, url = start_in_thread(port=free_port(), seed=766, site_file=site_file, now_fn=lambda: now)
     (work / "scale.db").unlink(missing_ok=True)
     db = f"sqlite:///{work / 'scale.db'}"
     os.environ["DATABASE_URL"] = db
@@ -585,7 +593,7 @@ def main(argv=None) -> int:
     meta = work / "store.json"
     reuse = args.store is not None and meta.exists() and db_path.exists()
     now = json.loads(meta.read_text())["now"] if reuse else int(time.time())
-    sim, sim_url = start_in_thread(seed=766, site_file=ROOT / "sites" / "quang_tho.yaml", now_fn=lambda: now)
+    sim, sim_url = start_in_thread(port=free_port(), seed=766, site_file=ROOT / "sites" / "quang_tho.yaml", now_fn=lambda: now)
     results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
                      "mode": "smoke" if args.smoke else "full", "days": days, "taken_at": datetime.now().isoformat(),
                      "parts": only}
