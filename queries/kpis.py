@@ -223,7 +223,7 @@ def _gauge_alarms(gauges: list[dict], level_at: dict[str, tuple[int, float]], no
     later = [g["id"] for g in gauges if g["id"] in level_at and level_at[g["id"]][0] >= end]
     level = {dev: v for dev, (t, v) in level_at.items() if start <= t < end}
     if later:
-        frame = readings.series(tuple(later), "water_level", datetime.fromtimestamp(start, timezone.utc),
+        frame = readings.series.uncached(tuple(later), "water_level", datetime.fromtimestamp(start, timezone.utc),
                                 datetime.fromtimestamp(end, timezone.utc))
         level.update((dev, float(v)) for dev, v in zip(frame["device"], frame["value"]))  # time order: newest last
     out = {}
