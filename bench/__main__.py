@@ -816,7 +816,7 @@ def chart_year(s, url, naive_url, d0, d1, reps, app_pid: int | None = None) -> d
     resp = post(s, url, body)
     naive_size = len(naive_get().content)
     n_naive = max(3, reps // 3)
-    per_round = max(1, reps // n_naive)
+    per_round = -(-reps // n_naive)
     ours_ms, naive_ms, naive_cpu = [], [], []
     ours_cpu_s = 0.0
     for _ in range(n_naive):
