@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -88,6 +89,38 @@ def tier(parameter: str, value: float | None, tiers: TierFile | None = None) -> 
         if rule is not None and rule.hit(v):
             return level
     return 0 if rules.safe.hit(v) else 1
+
+
+def _hits(tier_rule: Tier, v: np.ndarray) -> np.ndarray:
+    """Tier.hit over an array (NaN hits nothing)."""
+    hit = np.zeros(v.shape, dtype=bool)
+    for c in tier_rule.when:
+        if c.lt is not None:
+            hit |= v < c.lt
+        elif c.gt is not None:
+            hit |= v > c.gt
+        else:
+            hit |= (v >= c.between[0]) & (v <= c.between[1])
+    return hit
+
+
+def tier_array(parameter: str, values, tiers: TierFile | None = None) -> np.ndarray:
+    """`tier(parameter, v) or 0` for many values at once (int8): the same rules, worst tier first, with 0
+    where `tier` says None (no rule, no value). The map judges every pond station's newest values this way,
+    one array per parameter instead of a call per value."""
+    v = np.asarray(values, dtype=np.float64)
+    out = np.zeros(v.shape, dtype=np.int8)
+    rules = (tiers or load_tiers()).parameters.get(parameter)
+    if rules is None:
+        return out
+    open_ = ~np.isnan(v)           # not yet placed in a tier
+    for level, rule in ((3, rules.tier3), (2, rules.tier2), (1, rules.tier1)):
+        if rule is not None:
+            hit = open_ & _hits(rule, v)
+            out[hit] = level
+            open_ &= ~hit
+    out[open_ & ~_hits(rules.safe, v)] = 1
+    return out
 
 
 def in_range(parameter: str, value: float | None) -> bool | None:

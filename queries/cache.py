@@ -52,18 +52,35 @@ class CacheUnavailable(Exception):
     """The shared store did not answer (or is resting after it did not)."""
 
 
+DISK_INLINE_BELOW = 2**20             # values smaller than this stay in diskcache's SQLite file, not one file each
+
+
 class DiskStore:
-    """diskcache in one folder: every process of this host sees it, no other host does."""
+    """diskcache in one folder: every process of this host sees it, no other host does.
+
+    Values under 1 MB are kept inside diskcache's SQLite database (its default puts anything above 32 KB in
+    a file of its own): a query frame of a few hundred rows is 50-400 KB pickled, and creating, writing and
+    later deleting a file per value cost 2.3 CPU-ms and ~15 ms of wall time per write on this machine (the
+    570-device map's states: 111 KB), against 0.8 ms as a blob. Reading either is about 1 ms."""
 
     def __init__(self, path: Path):
         path.mkdir(parents=True, exist_ok=True)
-        self.cache = diskcache.Cache(str(path), size_limit=512 * 2**20)
+        self.cache = diskcache.Cache(str(path), size_limit=512 * 2**20, disk_min_file_size=DISK_INLINE_BELOW)
+
+    @staticmethod
+    def _key(key) -> str:
+        """A tuple key as a digest of its pickle (as RedisStore does): diskcache would pickle it and run
+        `pickletools.optimize` (pure Python) over it on every get and set, 13-20 µs a key against 1-2 µs
+        (a kept answer reads several memoised keys; a cold query layer call two a piece)."""
+        if isinstance(key, str):
+            return key
+        return "k:" + _digest(pickle.dumps(key, protocol=5))
 
     def get(self, key, default=None):
-        return self.cache.get(key, default=default)
+        return self.cache.get(self._key(key), default=default)
 
     def set(self, key, value, expire: int) -> None:
-        self.cache.set(key, value, expire=expire)
+        self.cache.set(self._key(key), value, expire=expire)
 
     def versions(self, names: list[str]) -> list[int]:
         return [int(self.cache.get(n, 0)) for n in names]

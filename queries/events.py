@@ -150,8 +150,19 @@ def latest_events(limit: int = 50, start=None, end=None, cameras: tuple | None =
                         "top_score", "zones", "has_snapshot", "snapshot_url"], ("time", "end_time"))
 
 
+SILENT_AFTER_S = 6 * 3600      # a camera with no event for this long reads offline (while Frigate answers)
+
+
+def camera_online(last_event_t, now: int, frigate_healthy: bool, silent_after_s: int = SILENT_AFTER_S) -> bool | None:
+    """The camera rule of camera_status (and the map's states): unknown (None) unless Frigate is ok or late;
+    online when its newest event is at most `silent_after_s` old; a camera with no event is offline."""
+    if not frigate_healthy:
+        return None
+    return bool(now - last_event_t <= silent_after_s) if not pd.isna(last_event_t) else False
+
+
 @memoize("events", expire=60)
-def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None, commune: str | None = None) -> pd.DataFrame:
+def camera_status(silent_after_s: int = SILENT_AFTER_S, now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """online: True when the camera reported within silent_after_s and Frigate itself answers;
     None (unknown) when Frigate is down or was never polled: we do not guess."""
     now = int(now or time.time())
@@ -168,8 +179,7 @@ def camera_status(silent_after_s: int = 6 * 3600, now: int | None = None, commun
         row = conn.execute(select(SourceHealth.__table__).where(SourceHealth.source == "frigate")).first()
     # the same freshness judgement as the Data page: a Frigate that is down or stale tells us nothing
     healthy = row is not None and freshness.state_of_row(row._mapping, now) in ("ok", "late")
-    online = [(bool(now - t <= silent_after_s) if not pd.isna(t) else False) if healthy else None
-              for t in df["last_event_time"]]
+    online = [camera_online(t, now, healthy, silent_after_s) for t in df["last_event_time"]]
     df["online"] = pd.Series(online, dtype="object")
     df["last_event_time"] = pd.to_datetime(df["last_event_time"], unit="s", utc=True)
     return df

@@ -61,6 +61,20 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     return none_for_missing_text(df)
 
 
+def source_states(now: int, conn=None) -> dict[str, str]:
+    """Each source's freshness state, as `sources()` judges it (the same rule on the same row), from the
+    health rows alone: no frame and no push links (the state does not read them). For the map's states,
+    which need nothing else of a source. `conn`: an open connection to read in (else one is opened)."""
+    t = SourceHealth.__table__
+    stmt = select(t.c.source, t.c.last_success_t, t.c.last_attempt_t, t.c.consecutive_failures, t.c.last_data_t)
+    if conn is None:
+        with get_engine().connect() as own:
+            rows = own.execute(stmt).fetchall()
+    else:
+        rows = conn.execute(stmt).fetchall()
+    return {row.source: state_of_row(row._mapping, now) for row in rows}
+
+
 def _other_communes_sources(commune: str):
     """The sources that are another commune's own (what a commune's view leaves out)."""
     return select(SourceHealth.source).where(SourceHealth.commune_id.is_not(None), SourceHealth.commune_id != commune)

@@ -7,12 +7,16 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+from sqlalchemy import case, func, select
 
 from core.timeutil import LOCAL_OFFSET_S
 from domain import aqi, flood, freshness, pond
 from queries import health, readings, site
 from queries.base import records
 from queries.cache import memoize
+from queries.events import camera_online
+from store.engine import get_engine
+from store.models import CameraEvent, Device, LatestReading, Series
 
 def _now(now) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc) if now else datetime.now(timezone.utc)
@@ -114,56 +118,117 @@ def rain_total(device: str, start, end) -> float | None:
     return None if df.empty else float((df["mean"] * df["count"]).sum())
 
 
+GAUGE_WINDOW_S = 3 * 3600      # gauges_now's level: the newest reading of the last 3 hours (and the next minute)
+
+
 @memoize("site", expire=60)
 def device_states(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """Every device of the commune (of every commune: None) with its state for the map: ok / warning /
-    alarm / offline / unknown / none."""
+    alarm / offline / unknown / none.
+
+    The same judgement as the memoised pieces the pages also show (site.devices, readings.latest,
+    events.camera_status, gauges_now, health.sources), computed from three queries in one connection
+    (`_state_rows`) instead of through them: cold, each of those was a query, a frame and a cache write of
+    its own (and camera_status, gauges_now and sources are keyed by the second of `now`, so their entries
+    were never read again); this answer is the one cache entry a warm map needs. Equal, dtypes too, to the
+    answer built from those pieces (tests/integration/queries/test_device_states.py)."""
     now_t = int(now or time.time())
-    devs = site.devices(commune=commune)
-    latest = readings.latest(device_ids=tuple(devs["id"]) if commune else None)
-    cams = None
-    try:
-        from queries.events import camera_status
-        cams = camera_status(now=now_t).set_index("device")
-    except Exception:  # noqa: BLE001
-        cams = pd.DataFrame()
-    gauges = gauges_now(now_t, commune)
-    # plain dicts for the per-device loop: indexing a frame per device was a third of the call on a 10x site
-    gauge_alarm = dict(zip(gauges["device"], gauges["alarm"])) if not gauges.empty else {}
-    cam_online = dict(zip(cams.index, cams["online"])) if not cams.empty else {}
-    sources = health.sources(now_t)
-    source_states = dict(zip(sources["source"], sources["state"]))
-    # each device's newest values, grouped once (a per-device filter of the whole frame was O(devices x series))
-    newest_t: dict[str, pd.Timestamp] = {}
-    values: dict[str, list[tuple[str, float]]] = {}
-    for dev, t, p, v in zip(latest["device"], latest["time"], latest["parameter"], latest["value"]):
+    devices, latest, source_state = _state_rows(commune, now_t)
+    frigate_healthy = source_state.get("frigate") in ("ok", "late")
+    stations = {d["id"] for d, _ in devices if d["kind"] == "water_station"}
+    # each device's newest time, each pond station's values by parameter, each water level with its time
+    newest_t: dict[str, int] = {}
+    pond_values: dict[str, tuple[list[str], list[float]]] = {}
+    level_at: dict[str, tuple[int, float]] = {}
+    for dev, p, t, v in latest:
         if dev not in newest_t or t > newest_t[dev]:
             newest_t[dev] = t
-        values.setdefault(dev, []).append((p, v))
+        if dev in stations:
+            ids, vals = pond_values.setdefault(p, ([], []))
+            ids.append(dev)
+            vals.append(v)
+        if p == "water_level":
+            level_at[dev] = (t, v)
+    # a station's worst tier over its newest values: one array per parameter (pond.tier_array)
+    worst_tier: dict[str, int] = {}
+    for p, (ids, vals) in pond_values.items():
+        for dev, tier in zip(ids, pond.tier_array(p, vals).tolist()):
+            if tier > worst_tier.get(dev, 0):
+                worst_tier[dev] = tier
+    gauge_alarm = _gauge_alarms([d for d, _ in devices if d["kind"] == "water_gauge"], level_at, now_t)
+    interval = {kind: freshness.device_interval_s(kind) for kind in {d["kind"] for d, _ in devices}}
     out = []
-    for d in records(devs):
+    for d, last_event_t in devices:
         state, fresh = "none", None
         if d["kind"] == "camera":
-            on = cam_online.get(d["id"])
+            on = camera_online(last_event_t, now_t, frigate_healthy)
             state = "unknown" if on is None else ("ok" if on else "offline")
-            fresh = source_states.get("frigate", "never")
+            fresh = source_state.get("frigate", "never")
         elif d["source"] == "none":
             state = "none"
         elif d["id"] not in newest_t:
             state, fresh = "unknown", "never"
         else:
-            newest = newest_t[d["id"]]
             # the device's own cadence: late after 2 of its intervals, offline (stale) after 3; a source
             # that is down makes every device it feeds read "down", whatever its last value was
-            fresh = freshness.worst(freshness.age_state(now_t - newest.timestamp(), freshness.device_interval_s(d["kind"])),
-                                    "down" if source_states.get(d["source"]) == "down" else "ok")
+            fresh = freshness.worst(freshness.age_state(now_t - newest_t[d["id"]], interval[d["kind"]]),
+                                    "down" if source_state.get(d["source"]) == "down" else "ok")
             state = "offline" if fresh in ("stale", "down") else "ok"
             if state == "ok" and d["kind"] == "water_station":
-                worst = max((pond.tier(p, v) or 0) for p, v in values[d["id"]])
+                worst = worst_tier.get(d["id"], 0)
                 state = "alarm" if worst >= 2 else ("warning" if worst == 1 else "ok")
-            if state == "ok" and d["kind"] == "water_gauge" and d["id"] in gauge_alarm:
-                alarm = gauge_alarm[d["id"]]
-                alarm = 0 if alarm is None or alarm != alarm else alarm
+            if state == "ok" and d["kind"] == "water_gauge":
+                alarm = gauge_alarm.get(d["id"]) or 0
                 state = "alarm" if alarm >= 2 else ("warning" if alarm == 1 else "ok")
-        out.append({**d, "state": state, "freshness": fresh})
+        d["state"], d["freshness"] = state, fresh
+        out.append(d)
     return pd.DataFrame(out)
+
+
+def _state_rows(commune: str | None, now: int) -> tuple[list[tuple[dict, int | None]], list[tuple], dict[str, str]]:
+    """What the map's states are judged on, read in one connection as plain rows: the commune's devices
+    (site.devices' columns and order, missing values as None, as `records()` gives them) each with its
+    newest camera event (cameras only: one index probe each); the newest value of each of their series
+    (device, parameter, t, value) from the latest-value table; each source's freshness state."""
+    d = Device.__table__
+    last_event = (select(func.max(CameraEvent.start_t)).where(CameraEvent.device_id == d.c.id)
+                  .correlate(d).scalar_subquery())
+    device_stmt = (select(*[d.c[c] for c in site.DEVICE_COLUMNS], case((d.c.kind == "camera", last_event)))
+                   .order_by(d.c.kind, d.c.id))
+    latest_stmt = (select(Series.device_id, Series.parameter, LatestReading.t, LatestReading.value)
+                   .join(LatestReading, LatestReading.series_id == Series.id))
+    if commune:
+        device_stmt = device_stmt.where(d.c.commune_id == commune)
+        latest_stmt = latest_stmt.join(Device, Device.id == Series.device_id).where(Device.commune_id == commune)
+    with get_engine().connect() as conn:
+        device_rows = conn.execute(device_stmt).fetchall()
+        latest = conn.execute(latest_stmt).fetchall()
+        source_state = health.source_states(now, conn)
+    names = site.DEVICE_COLUMNS
+    devices = []
+    for row in device_rows:
+        dev = dict(zip(names, row))
+        for col in ("lat", "lon"):     # a NaN coordinate (PostgreSQL can store one) is missing, as records() says
+            if dev[col] != dev[col]:
+                dev[col] = None
+        devices.append((dev, row[-1]))
+    return devices, latest, source_state
+
+
+def _gauge_alarms(gauges: list[dict], level_at: dict[str, tuple[int, float]], now: int) -> dict[str, int | None]:
+    """Each gauge's alarm level (0-3, None without a level or alarm levels), as gauges_now judges it: on the
+    newest water level of the last 3 hours. That is the latest-value table's row when it lies in the window;
+    a newest reading after the window (a `now` in the past) needs the readings themselves."""
+    start, end = now - GAUGE_WINDOW_S, now + 60
+    later = [g["id"] for g in gauges if g["id"] in level_at and level_at[g["id"]][0] >= end]
+    level = {dev: v for dev, (t, v) in level_at.items() if start <= t < end}
+    if later:
+        frame = readings.series.uncached(tuple(later), "water_level", datetime.fromtimestamp(start, timezone.utc),
+                                datetime.fromtimestamp(end, timezone.utc))
+        level.update((dev, float(v)) for dev, v in zip(frame["device"], frame["value"]))  # time order: newest last
+    out = {}
+    for g in gauges:
+        fl = site.flood_levels(g)
+        levels = flood.Levels(fl["alarm_1"], fl["alarm_2"], fl["alarm_3"]) if fl else None
+        out[g["id"]] = flood.alarm_level(level.get(g["id"]), levels) if levels else None
+    return out

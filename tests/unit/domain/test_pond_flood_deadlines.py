@@ -2,6 +2,8 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.timeutil import LOCAL_TZ, to_epoch
 from domain import flood, index766, pond
@@ -171,3 +173,27 @@ def test_766_groups_full_at_threshold_and_na_without_data():
     assert g["TTTT"]["score"] is None and g["CKMB"]["score"] is None
     assert sc["possible"] == 20 + 12 + 22 and sc["total"] == pytest.approx(20 + 9 + 22)
     assert index766.score({})["total"] is None
+
+
+def _edges(parameter: str) -> list[float]:
+    """Every number the parameter's printed conditions name, and just either side of it."""
+    rules = pond.load_tiers().parameters[parameter]
+    cuts = []
+    for tier_rule in (rules.safe, rules.tier1, rules.tier2, rules.tier3):
+        for c in (tier_rule.when if tier_rule else ()):
+            cuts += [x for x in (c.lt, c.gt, *(c.between or ())) if x is not None]
+    return [x + d for x in cuts for d in (-1e-9, 0.0, 1e-9)]
+
+
+@pytest.mark.parametrize("parameter", [*pond.load_tiers().parameters, "pm25"])
+def test_tier_array_is_tier_for_every_value(parameter):
+    values = (_edges(parameter) if parameter in pond.load_tiers().parameters else [1.0]) + [
+        float("nan"), float("inf"), -float("inf"), 0.0, -1.0, 1e6]
+    expected = [pond.tier(parameter, v) or 0 for v in values]
+    assert pond.tier_array(parameter, values).tolist() == expected
+    assert pond.tier_array(parameter, []).tolist() == []
+
+
+@given(st.sampled_from(sorted(pond.load_tiers().parameters)), st.lists(st.floats(allow_nan=True), max_size=20))
+def test_tier_array_agrees_with_tier_on_any_floats(parameter, values):
+    assert pond.tier_array(parameter, values).tolist() == [pond.tier(parameter, v) or 0 for v in values]
