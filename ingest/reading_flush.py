@@ -63,8 +63,9 @@ _NONE = np.iinfo(np.int64).max                         # "no stored reading afte
 class ReadingBatch:
     """A flush's rows as numpy columns, sorted by (series, t), each key once (its first occurrence)."""
 
-    def __init__(self, sid: np.ndarray, t: np.ndarray, v: np.ndarray):
+    def __init__(self, sid: np.ndarray, t: np.ndarray, v: np.ndarray, rows: list | None = None):
         self.sid, self.t, self.v = sid, t, v
+        self._rows = rows       # the same rows as tuples, when the batch came in order (SQLite takes them)
         n = len(t)
         brk = np.flatnonzero(sid[1:] != sid[:-1]) + 1
         self._series_starts = np.r_[0, brk] if n else brk
@@ -78,14 +79,13 @@ class ReadingBatch:
     def from_rows(cls, rows: list[tuple[int, int, float]]) -> ReadingBatch:
         arr = np.fromiter(rows, dtype=_ROW, count=len(rows))
         sid, t, v = arr["sid"], arr["t"], arr["v"]
-        if len(t) > 1:
-            ds, dt = np.diff(sid), np.diff(t)
-            if not np.all((ds > 0) | ((ds == 0) & (dt > 0))):     # not already strictly ordered
-                order = np.lexsort((t, sid))            # stable: a repeated key keeps the batch's order
-                sid, t, v = sid[order], t[order], v[order]
-                first = np.r_[True, (sid[1:] != sid[:-1]) | (t[1:] != t[:-1])]
-                sid, t, v = sid[first], t[first], v[first]
-        return cls(sid, t, v)
+        ds, dt = np.diff(sid), np.diff(t)
+        if np.all((ds > 0) | ((ds == 0) & (dt > 0))):     # already strictly ordered (a back-fill's pages are)
+            return cls(sid, t, v, rows)
+        order = np.lexsort((t, sid))            # stable: a repeated key keeps the batch's order
+        sid, t, v = sid[order], t[order], v[order]
+        first = np.r_[True, (sid[1:] != sid[:-1]) | (t[1:] != t[:-1])]
+        return cls(sid[first], t[first], v[first])
 
     def __len__(self) -> int:
         return len(self.t)
@@ -101,7 +101,9 @@ class ReadingBatch:
         return ReadingBatch(self.sid[mask], self.t[mask], self.v[mask])
 
     def rows(self) -> list[tuple[int, int, float]]:
-        return list(zip(self.sid.tolist(), self.t.tolist(), self.v.tolist()))
+        if self._rows is None:
+            self._rows = list(zip(self.sid.tolist(), self.t.tolist(), self.v.tolist()))
+        return self._rows
 
     def copy_payload(self) -> bytes:
         """The batch as one binary COPY stream of (series_id, t, value)."""
