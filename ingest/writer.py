@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import Engine, String, cast, delete, func, select, text, update
 
 from core.site import get_sites
@@ -18,6 +19,8 @@ from domain.deadlines import deadline_for
 from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
 from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
                             ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
+from ingest import reading_flush
+from ingest.reading_flush import LATEST_SQL, ReadingBatch
 from ingest.upsert import insert_ignore, upsert
 from store import partitions
 from store.models import (CameraEvent, Device, EventHourCount, IndicatorValue, Reading, Reject, Report, ReportUpdate,
@@ -284,43 +287,78 @@ class Writer:
         self._obs.append((info.id, t, value))     # a tuple, not a dict: millions of them in a back-fill
 
     def flush_readings(self) -> None:
+        """Store the buffered readings, their rollups and the latest values in one transaction
+        (ingest.reading_flush says how). On PostgreSQL the transaction commits with
+        `synchronous_commit = off`: a crash may lose the last few hundred milliseconds of committed
+        flushes, never corrupt them, and that loss is harmless here because ingest is idempotent (natural
+        keys) and every source is re-polled from its watermark, which is saved only after the flush."""
         if not self._obs:
             return
         rows, self._obs = self._obs, []
-        spans: dict[int, list[int]] = {}
-        newest: dict[int, tuple[int, float]] = {}   # series -> its newest (t, value) in the batch, first one kept
-        for sid, t, v in rows:
-            span = spans.get(sid)
-            if span is None:
-                spans[sid] = [t, t]
-                newest[sid] = (t, v)
-            elif t < span[0]:
-                span[0] = t
-            elif t > span[1]:
-                span[1] = t
-                newest[sid] = (t, v)
-        self._seen(max(hi for _lo, hi in spans.values()))
-        latest = [(sid, t, v) for sid, (t, v) in newest.items()]
-        if self.engine.dialect.name == "postgresql":
+        batch = ReadingBatch.from_rows(rows)
+        spans = batch.spans()
+        self._seen(int(batch.hi.max()))
+        latest = batch.latest()
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
             self._ensure_partitions(spans)
         with self.engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                # the driver's executemany straight away: SQLAlchemy's per-row parameter processing was half
-                # the cost of a flush, and sqlite3 reports how many rows were new (ignored ones change nothing)
-                cur = conn.exec_driver_sql("INSERT OR IGNORE INTO readings (series_id, t, value) VALUES (?, ?, ?)", rows)
-                self.stats.stored["readings"] += cur.rowcount
-                conn.exec_driver_sql(_LATEST_SQL.replace("%s", "?"), latest)
-            elif conn.dialect.name == "postgresql":
-                self.stats.stored["readings"] += _copy_readings(conn, rows, spans)
-                conn.exec_driver_sql(_LATEST_SQL, latest)
+            if dialect == "sqlite":
+                self.stats.stored["readings"] += self._store_sqlite(conn, batch)
+                conn.exec_driver_sql(LATEST_SQL.replace("%s", "?"), latest)
+            elif dialect == "postgresql":
+                with conn.connection.driver_connection.cursor() as cur:
+                    cur.execute("SET LOCAL synchronous_commit = off")
+                    self.stats.stored["readings"] += self._store_postgres(cur, batch)
+                    cur.executemany(LATEST_SQL, latest)
             else:
                 before = self._count_in(conn, spans)
-                insert_ignore(conn, Reading.__table__, [{"series_id": a, "t": b, "value": c} for a, b, c in rows],
+                insert_ignore(conn, Reading.__table__, [{"series_id": a, "t": b, "value": c} for a, b, c in batch.rows()],
                               count=False)
                 self.stats.stored["readings"] += self._count_in(conn, spans) - before
-            for sid, (lo, hi) in spans.items():
-                refresh_rollups(conn, sid, lo, hi)
+                for sid, (lo, hi) in spans.items():
+                    refresh_rollups(conn, sid, lo, hi)
         self.stats.touched_series.update(spans)
+
+    @staticmethod
+    def _store_sqlite(conn, batch: ReadingBatch) -> int:
+        """New history: rows inserted and rollups merged from the batch; series whose span is partly stored:
+        rows inserted skipping stored keys and their span's buckets recomputed. Rows go by the driver's
+        executemany (SQLAlchemy's per-row processing was half the cost of a flush). Returns the new rows."""
+        insert = "INSERT OR IGNORE INTO readings (series_id, t, value) VALUES (?, ?, ?)"
+        overlapping, next_stored = reading_flush.probe_sqlite(conn, batch)
+        recompute, stored = set(overlapping), 0
+        if len(overlapping) < len(batch.series):
+            fresh = batch.only(set(batch.series.tolist()) - overlapping) if overlapping else batch
+            new = conn.exec_driver_sql(insert, fresh.rows()).rowcount
+            stored += new
+            if new == len(fresh):
+                reading_flush.merge_rollups_sqlite(conn, fresh, next_stored[np.isin(batch.series, fresh.series)])
+            else:       # another writer stored some of it since the probe: recompute rather than merge
+                recompute |= set(fresh.series.tolist())
+        if overlapping:
+            stored += conn.exec_driver_sql(insert, batch.only(overlapping).rows()).rowcount
+        for sid, (lo, hi) in (batch.only(recompute).spans().items() if recompute else ()):
+            refresh_rollups(conn, sid, lo, hi)
+        return stored
+
+    @staticmethod
+    def _store_postgres(cur, batch: ReadingBatch) -> int:
+        """New history by one binary COPY straight into readings and rollups merged from the batch; series
+        whose span is partly stored through a temporary table, skipping stored keys, and the buckets that
+        got new rows recomputed. Returns the new rows."""
+        overlapping, next_stored = reading_flush.probe_postgres(cur, batch)
+        stored = 0
+        if len(overlapping) < len(batch.series):
+            fresh = batch.only(set(batch.series.tolist()) - overlapping) if overlapping else batch
+            if reading_flush.copy_new_history(cur, fresh):
+                reading_flush.merge_rollups_postgres(cur, fresh, next_stored[np.isin(batch.series, fresh.series)])
+                stored = len(fresh)
+            else:
+                overlapping |= set(fresh.series.tolist())
+        if overlapping:
+            stored += reading_flush.store_overlapping_postgres(cur, batch.only(overlapping))
+        return stored
 
     def _ensure_partitions(self, spans: dict[int, list[int]]) -> None:
         """The month partitions this batch needs, made before it is inserted (in their own short
@@ -518,47 +556,6 @@ def _kind_for(parameter: str) -> str:
 
 # month partitions known to exist, per database (PostgreSQL): checked once a process, not once a flush
 _PARTITIONS: dict = {}
-
-# the newest reading of each series: a batch's newest replaces it only if newer (a late reading leaves it)
-_LATEST_SQL = ("INSERT INTO readings_latest (series_id, t, value) VALUES (%s, %s, %s) "
-               "ON CONFLICT (series_id) DO UPDATE SET t = excluded.t, value = excluded.value "
-               "WHERE excluded.t > readings_latest.t")
-
-
-def _copy_readings(conn, rows: list[tuple[int, int, float]], spans: dict[int, list[int]]) -> int:
-    """PostgreSQL: the batch by binary COPY. When none of the batch's series holds a reading in the span
-    the batch covers (new history: a back-fill, a first poll), straight into readings; otherwise (or if the
-    batch holds a time twice) into a temporary table and then one INSERT ... SELECT that skips rows already
-    stored, so the natural key's idempotence holds either way. Returns the new rows."""
-    import psycopg
-    raw = conn.connection.driver_connection
-    types = ["int4", "int8", "float8"]
-    with raw.cursor() as cur:
-        ids = list(spans)
-        cur.execute("SELECT EXISTS (SELECT 1 FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS s(id, lo, hi) "
-                    "WHERE EXISTS (SELECT 1 FROM readings r WHERE r.series_id = s.id AND r.t >= s.lo AND r.t <= s.hi))",
-                    (ids, [spans[i][0] for i in ids], [spans[i][1] for i in ids]))
-        if not cur.fetchone()[0]:
-            try:
-                with raw.transaction():     # a savepoint: a time twice in the batch falls back below
-                    with cur.copy("COPY readings (series_id, t, value) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.set_types(types)
-                        for row in rows:
-                            copy.write_row(row)
-                return len(rows)
-            except psycopg.errors.UniqueViolation:
-                pass
-        cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS readings_in "
-                    "(series_id integer, t bigint, value double precision) ON COMMIT DELETE ROWS")
-        with cur.copy("COPY readings_in (series_id, t, value) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
-        # rows leave the temporary table in the order written: a time twice in one batch keeps the first,
-        # as SQLite's OR IGNORE does
-        cur.execute("INSERT INTO readings (series_id, t, value) SELECT series_id, t, value FROM readings_in "
-                    "ON CONFLICT (series_id, t) DO NOTHING")
-        return cur.rowcount
 
 
 def refresh_report(conn, report_id: str) -> None:

@@ -116,8 +116,8 @@ def test_postgres_readings_go_to_their_month_partition_made_by_the_writer(store_
 
 
 def test_a_time_twice_in_one_new_batch_is_stored_once_with_the_first_value(engine):
-    """On PostgreSQL a batch of new history goes straight in by COPY; a repeated time makes that fail and
-    the batch takes the path that skips duplicates, inside the same transaction (SQLite: OR IGNORE)."""
+    """The flush keeps the first of a time repeated inside a batch before anything is written (as SQLite's
+    OR IGNORE would), so new history still goes straight in (by COPY on PostgreSQL)."""
     stats = Writer(engine, NOW).write([ds(), obs(T0, 5.0), obs(T0 + 600, 6.0), obs(T0, 9.0)])
     assert stats.stored["readings"] == 2
     with engine.connect() as c:
