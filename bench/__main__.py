@@ -57,10 +57,10 @@ class SimulatorProcess:
 
     def __init__(self, site_file: Path, now: int):
         code = ("import logging, sys; logging.getLogger('werkzeug').setLevel(logging.WARNING)\n"
-                "from werkzeug.serving import make_server\n"
+                "from simulator.http_server import make_server\n"
                 "from simulator.server import make_app\n"
                 f"app = make_app(766, {str(site_file)!r}, now_fn=lambda: {now}, chaos=0.0)\n"
-                "server = make_server('127.0.0.1', 0, app, threaded=True)\n"
+                "server = make_server('127.0.0.1', 0, app)\n"
                 "print(server.server_port, flush=True)\n"
                 "server.serve_forever()\n")
         self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
