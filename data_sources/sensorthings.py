@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
+from itertools import repeat
+from operator import itemgetter
 from urllib.parse import urljoin
 
 import numpy as np
@@ -66,6 +68,7 @@ def observation_from(source: str, datastream_id: str, t: int, value: float, raw:
 _C = {c: ord(c) for c in "0123456789-:T.Z/+"}
 _DIGITS = {19: (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)}
 _NUMERIC = frozenset({float, int})
+_PHENOMENON_TIME, _RESULT = itemgetter("phenomenonTime"), itemgetter("result")
 
 
 def _bulk_epochs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -377,9 +380,9 @@ class SensorThingsAdapter(Adapter):
         try:
             if set(map(type, items)) != {dict}:
                 return None
-            pts = [o["phenomenonTime"] for o in items]
-            results = [o["result"] for o in items]
-            rt_types = set(map(type, [o.get("resultTime") for o in items]))
+            pts = list(map(_PHENOMENON_TIME, items))         # map over C getters: no Python frame per item
+            results = list(map(_RESULT, items))
+            rt_types = set(map(type, map(dict.get, items, repeat("resultTime"))))
         except KeyError:
             return None
         if not rt_types <= {str, type(None)} or set(map(type, pts)) != {str}:
@@ -389,11 +392,15 @@ class SensorThingsAdapter(Adapter):
             return None
         start, t, ok = times
         numeric = np.fromiter(map(_NUMERIC.__contains__, map(type, results)), dtype=bool, count=n)
-        try:
-            values = np.array(results if numeric.all() else [r if k else math.nan for r, k in zip(results, numeric)],
-                              dtype=np.float64)
+        try:    # a null reads as NaN and a text number as its number: both are left out by `numeric` below
+            values = np.array(results, dtype=np.float64)
+            if values.shape != (n,):
+                raise ValueError("a result is a list")
         except (OverflowError, ValueError, TypeError):
-            return None
+            try:
+                values = np.array([r if k else math.nan for r, k in zip(results, numeric)], dtype=np.float64)
+            except (OverflowError, ValueError, TypeError):
+                return None
         ok &= numeric & np.isfinite(values) & ~np.isin(values, _NO_DATA) & (start <= t) & (t <= horizon)
         good = np.flatnonzero(ok)
         bad = np.flatnonzero(~ok)
