@@ -137,7 +137,7 @@ def _bulk_times(texts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
     if start is None or end is None:
         return None
     return start[0], end[0], start[1] & end[1]
-MAX_PAGES = 100_000         # per datastream and poll: a guard against servers that never stop
+MAX_PAGES = 10_000          # per datastream and poll: a guard against servers that never stop
 DISCOVERY_TTL_S = 1800
 FUTURE_SLACK_S = 3600
 SAMPLES = 5                 # newest results shown for an unmapped Datastream
