@@ -164,7 +164,7 @@ def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, sinc
         start = horizon
         while start < since:
             end = min(since, start + chunk)
-            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end))
+            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end, batched=True))
             start = end
         _mark([key])   # only once its history is in: a failure above retries it next poll
 
