@@ -94,17 +94,17 @@ def _backfill_sensorthings(db: str, days: int, site_file: Path, sim: SimulatorPr
             "ok": result["sensorthings"]["ok"], "load_average": round(os.getloadavg()[0], 1)}
 
 
-def naive_backfill(work: Path, days: int, site_file: Path, sim: SimulatorProcess, now: int) -> dict:
+def naive_backfill(work: Path, days: int, site_file: Path, sim: SimulatorProcess, now: int, naive: bool = True) -> dict:
     """The back-fill as it was before the bulk path, on the same server and days: every observation parsed
     and written one at a time (an Observation object each), 7-day chunks. Same store contents; the figure to
-    compare is readings per ingest CPU-second."""
+    compare is readings per ingest CPU-second. naive=False: ours on the same days, into a store of its own."""
     from core.site import load_site
     from data_sources.sensorthings import SensorThingsAdapter
     from ingest import runner
     from ingest.site_sync import sync_site
     from store.engine import make_engine
     from store.migrate import upgrade
-    path = work / "naive_backfill.db"
+    path = work / ("naive_backfill.db" if naive else "same_days_backfill.db")
     path.unlink(missing_ok=True)
     db = f"sqlite:///{path}"
     upgrade(db)
@@ -112,8 +112,9 @@ def naive_backfill(work: Path, days: int, site_file: Path, sim: SimulatorProcess
     sync_site(engine, load_site(site_file))
     engine.dispose()
     chunks = dict(runner.BACKFILL_CHUNK_S)
-    runner.BACKFILL_CHUNK_S["sensorthings"] = 7 * 86400
-    SensorThingsAdapter.read_pages_in_bulk = False
+    if naive:
+        runner.BACKFILL_CHUNK_S["sensorthings"] = 7 * 86400
+        SensorThingsAdapter.read_pages_in_bulk = False
     try:
         out = _backfill_sensorthings(db, days, site_file, sim, now)
     finally:
@@ -137,14 +138,18 @@ def build_store(db: str, days: int, site_file: Path, sim_url: str, now: int, nai
     engine = make_engine(db)
     sync_site(engine, load_site(site_file))
     sim = SimulatorProcess(site_file, now)
+    from core.site import get_sites
+    get_sites()     # read once per process: not counted in the first of the two back-fills measured below
     try:
         out = _backfill_sensorthings(db, days, site_file, sim, now)
         out["measured"] = ("simulator in its own process; rows_per_cpu_s counts ingest's process alone (the "
                            "deployment's side), rows_per_cpu_s_both_ends adds the simulator's CPU")
         if naive_days:
             work = Path(db.removeprefix("sqlite:///")).parent
+            # the ratio on the same days both ways (a short back-fill carries more fixed cost per reading)
             out["naive"] = naive_backfill(work, naive_days, site_file, sim, now)
-            out["ratio_cpu"] = round(out["rows_per_cpu_s"] / max(out["naive"]["rows_per_cpu_s"], 1), 1)
+            out["same_days"] = naive_backfill(work, naive_days, site_file, sim, now, naive=False)
+            out["ratio_cpu"] = round(out["same_days"]["rows_per_cpu_s"] / max(out["naive"]["rows_per_cpu_s"], 1), 1)
     finally:
         sim.stop()
     urls = {"sensorthings": f"{sim_url}/sta/v1.1", "frigate": f"{sim_url}/frigate",
@@ -679,7 +684,7 @@ def main(argv=None) -> int:
     else:
         print(f"Back-filling {days} days of the whole site through the simulator ...", flush=True)
         results["backfill"] = build_store(db, days, ROOT / "sites" / "quang_tho.yaml", sim_url, now,
-                                          naive_days=min(days, 14))
+                                          naive_days=min(days, 30))
         if args.store is not None:
             meta.write_text(json.dumps({"now": now, "days": days, "backfill": results["backfill"]}))
     if "store" in only:
@@ -976,9 +981,10 @@ def report(r: dict) -> None:
                  "<= 25 ms", r["hourly_year_query"]["rollup"]["median_ms"] <= 25),
         lambda: ("back-fill end to end (simulator HTTP -> store)", f"{r['backfill']['rows_per_s']:,} rows/s, {r['backfill']['seconds']} s",
                  ">= 100,000 rows/s", r["backfill"]["rows_per_s"] >= 100_000),
-        lambda: ("... per ingest CPU-second (simulator in its own process); naive",
+        lambda: ("... per ingest CPU-second (simulator apart) vs one at a time",
                  f"{r['backfill']['rows_per_cpu_s']:,} (both ends {r['backfill']['rows_per_cpu_s_both_ends']:,}); "
-                 f"one at a time {r['backfill']['naive']['rows_per_cpu_s']:,} ({r['backfill']['ratio_cpu']}x)"
+                 f"{r['backfill']['naive']['days']} days: {r['backfill']['same_days']['rows_per_cpu_s']:,} vs one at a time "
+                 f"{r['backfill']['naive']['rows_per_cpu_s']:,} ({r['backfill']['ratio_cpu']}x)"
                  if "naive" in r["backfill"] else f"{r['backfill'].get('rows_per_cpu_s', '?')}", "", True),
         lambda: ("store write rate (validate, upsert, rollups)", f"{r['write_rate']['rows_per_s']:,} rows/s", ">= 300,000 rows/s",
                  r["write_rate"]["rows_per_s"] >= 300_000),
