@@ -15,7 +15,11 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
+from itertools import repeat
+from operator import itemgetter
 from urllib.parse import urljoin
+
+import numpy as np
 
 from core.errors import SourceUnavailable
 from core.timeutil import parse_time
@@ -23,10 +27,12 @@ from data_sources.base import Adapter
 from data_sources.http import origin, plain, safe_url, shape
 from domain.parameters import canonical_unit
 from domain.vocabulary import fold, match_parameter, unit_symbol
-from ingest.records import DatastreamInfo, Observation, Rejected, excerpt
+from ingest.records import DatastreamInfo, Observation, ObservationBatch, Rejected, excerpt
 
 log = logging.getLogger(__name__)
-PAGE_SIZE = 1000
+# Asked for; a server caps $top at its own maximum (FROST's maxTop) and then pages by @iot.nextLink, which
+# _pages follows: a smaller cap costs requests, never observations.
+PAGE_SIZE = 10_000
 
 
 def _epoch_of(text) -> int:
@@ -42,6 +48,95 @@ def _epoch_of(text) -> int:
         except ValueError:
             pass
     return int(parse_time(text).timestamp())
+
+
+def _result_time(rt) -> int | None:
+    """resultTime as both paths of parse_observation read it: unknown (None) when absent or unreadable."""
+    try:
+        return _epoch_of(rt) if rt else None
+    except ValueError:
+        return None
+
+
+def observation_from(source: str, datastream_id: str, t: int, value: float, raw: dict) -> Observation:
+    """The Observation parse_observation makes of `raw` once its time and value are read (ObservationBatch)."""
+    obs_id = raw.get("@iot.id")
+    return Observation(source, datastream_id, t, value, _result_time(raw.get("resultTime")),
+                       None if obs_id is None or isinstance(obs_id, (dict, list)) else str(obs_id)[:100])
+
+
+_C = {c: ord(c) for c in "0123456789-:T.Z/+"}
+_DIGITS = {19: (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)}
+_NUMERIC = frozenset({float, int})
+_PHENOMENON_TIME, _RESULT = itemgetter("phenomenonTime"), itemgetter("result")
+
+
+def _bulk_epochs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Epoch seconds of many ISO times of one shape at once, as _epoch_of's C path reads each of them, or
+    None when any one is not in that shape (the caller then reads them one at a time). `codes` is an
+    (n, L) array of code points; L = 20 (…:SSZ), 24 (…:SS.fffZ) or 25 (…:SS+HH:MM). Returns (seconds,
+    whether each is valid): a row that is well formed but no real time (30 February, 25:00) is invalid."""
+    n, width = codes.shape
+    if width not in (20, 24, 25):
+        return None
+    d = codes[:, :19].astype(np.int64) - 48
+    digits = d[:, _DIGITS[19]]
+    if ((digits < 0) | (digits > 9)).any() or (codes[:, 4] != 45).any() or (codes[:, 7] != 45).any() \
+            or (codes[:, 10] != 84).any() or (codes[:, 13] != 58).any() or (codes[:, 16] != 58).any():
+        return None
+    offset = np.zeros(n, dtype=np.int64)
+    frac = None
+    if width == 20:
+        if (codes[:, 19] != 90).any():
+            return None
+    elif width == 24:
+        f = codes[:, 20:23].astype(np.int64) - 48
+        if (codes[:, 19] != 46).any() or (codes[:, 23] != 90).any() or ((f < 0) | (f > 9)).any():
+            return None
+        frac = f.any(axis=1)
+    else:
+        o = codes[:, (20, 21, 23, 24)].astype(np.int64) - 48
+        sign = codes[:, 19]
+        if ((sign != 43) & (sign != 45)).any() or (codes[:, 22] != 58).any() or ((o < 0) | (o > 9)).any():
+            return None
+        hh, mm = o[:, 0] * 10 + o[:, 1], o[:, 2] * 10 + o[:, 3]
+        if (hh > 14).any() or (mm > 59).any():
+            return None
+        offset = np.where(sign == 43, 1, -1) * (hh * 3600 + mm * 60)
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month, day = d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9]
+    hour, minute, second = d[:, 11] * 10 + d[:, 12], d[:, 14] * 10 + d[:, 15], d[:, 17] * 10 + d[:, 18]
+    valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
+    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    next_first = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    valid &= day <= next_first - first
+    seconds = (first + day - 1) * 86400 + hour * 3600 + minute * 60 + second - offset
+    if frac is not None:
+        seconds = seconds + (frac & (seconds < 0))    # int() of a negative float timestamp rounds up
+    return seconds, valid
+
+
+def _bulk_times(texts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(start, t, valid) of a page's phenomenonTimes, instants or "start/end" intervals all of one shape, or None."""
+    widths = set(map(len, texts))
+    if len(widths) != 1:
+        return None
+    width = widths.pop()
+    try:
+        codes = np.array(texts, dtype=f"<U{width}").view(np.uint32).reshape(len(texts), width)
+    except (ValueError, TypeError):
+        return None
+    if width in (20, 24, 25):
+        got = _bulk_epochs(codes)
+        return None if got is None else (got[0], got[0], got[1])
+    half = (width - 1) // 2
+    if width % 2 == 0 or half not in (20, 24, 25) or (codes[:, half] != 47).any():
+        return None
+    start, end = _bulk_epochs(codes[:, :half]), _bulk_epochs(codes[:, half + 1:])
+    if start is None or end is None:
+        return None
+    return start[0], end[0], start[1] & end[1]
 MAX_PAGES = 10_000          # per datastream and poll: a guard against servers that never stop
 DISCOVERY_TTL_S = 1800
 FUTURE_SLACK_S = 3600
@@ -49,6 +144,7 @@ SAMPLES = 5                 # newest results shown for an unmapped Datastream
 MAX_SAMPLED = 50            # unmapped Datastreams sampled per discovery
 # "No data" sentinels loggers write in place of a value (-9999 is the commonest); never a reading.
 NO_DATA_VALUES = frozenset({-9999.0, -999.0, -99999.0, -9999.9, 9999.0, -32768.0})
+_NO_DATA = np.array(sorted(NO_DATA_VALUES))
 
 
 def parameter_code(name: str | None, definition: str | None = None, unit: str | None = None) -> str | None:
@@ -74,6 +170,7 @@ class SensorThingsAdapter(Adapter):
     name = "sensorthings"
     protocol = "OGC SensorThings API v1.1"
     lateness_s = 6 * 3600
+    read_pages_in_bulk = True       # off only for the benchmark's naive baseline (one observation at a time)
 
     def __init__(self, base_url, client=None, source=None, mappings: Sequence = ()):
         super().__init__(base_url, client, source)
@@ -168,7 +265,12 @@ class SensorThingsAdapter(Adapter):
                      for o in (items or [])[:SAMPLES] if isinstance(o, dict))
 
     def _pages(self, url: str, params: dict | None) -> Iterator[dict]:
-        """Every item of an entity set, following @iot.nextLink (absolute or relative) until absent,
+        """Every item of an entity set (see _page_lists)."""
+        for items in self._page_lists(url, params):
+            yield from items
+
+    def _page_lists(self, url: str, params: dict | None) -> Iterator[list]:
+        """Each page's items of an entity set, following @iot.nextLink (absolute or relative) until absent,
         and only within the configured server's origin (scheme, host, port): a link elsewhere stops
         paging with SourceUnavailable, so nothing is fetched from, or stored of, another host."""
         seen: set[str] = set()
@@ -177,7 +279,7 @@ class SensorThingsAdapter(Adapter):
             page = self.client.get_json(url, params)
             if not isinstance(page, dict) or not isinstance(page.get("value"), list):
                 raise SourceUnavailable(f"not a SensorThings collection at {_path(url)}: got {shape(page)}")
-            yield from page["value"]
+            yield page["value"]
             nxt = page.get("@iot.nextLink")
             if not nxt:
                 return
@@ -205,20 +307,48 @@ class SensorThingsAdapter(Adapter):
         infos = self.discover()
         yield from infos
         for info in [i for i in infos if isinstance(i, DatastreamInfo) and i.parameter is not None]:
-            yield from self.observations(info.datastream_id, since, until)
+            yield from self.observations(info.datastream_id, since, until, batched=True)
 
-    def observations(self, datastream_id: str, since: int, until: int) -> Iterator[Observation | Rejected]:
+    def observations(self, datastream_id: str, since: int, until: int,
+                     batched: bool = False) -> Iterator[Observation | ObservationBatch | Rejected]:
         """One Datastream's observations with phenomenonTime (its start, as servers filter) in [since, until).
         Two items at the same time are one observation twice (same @iot.id or none, same value: a
         `duplicate`) or two observations the store cannot both hold at one time (`time_conflict`): the
-        first is kept, the second is rejected with both values, never silently merged."""
+        first is kept, the second is rejected with both values, never silently merged.
+
+        A page whose items are all in the usual shape (see _bulk_page) is read in bulk; with `batched` its
+        observations come as one ObservationBatch (what the Writer takes), else one Observation each. Either
+        way the same observations and rejects come as reading them one at a time would give."""
         url = f"{self.base_url}/Datastreams({entity_key(datastream_id)})/Observations"
         params = {"$filter": f"phenomenonTime ge {iso(since)} and phenomenonTime lt {iso(until)}",
                   "$orderby": "phenomenonTime asc", "$top": str(PAGE_SIZE),
                   "$select": "@iot.id,phenomenonTime,resultTime,result"}
-        seen: dict[int, Observation] = {}
+        seen: dict[int, Observation] | None = None    # built only once a page is read one item at a time
+        batches: list[ObservationBatch] = []
+        newest = None           # the latest t read in bulk so far (pages in bulk come in time order)
         horizon = max(until, int(time.time())) + FUTURE_SLACK_S
-        for raw in self._pages(url, params):
+        for items in self._page_lists(url, params):
+            if seen is None and not self.read_pages_in_bulk:
+                seen = {}
+            if seen is None:
+                got = self._bulk_page(datastream_id, items, horizon, newest)
+                if got is not None:
+                    batch, rejects = got
+                    if len(batch):
+                        newest = int(batch.t[-1])
+                        batches.append(batch)
+                        if batched:
+                            yield batch
+                        else:
+                            yield from batch.records()
+                    yield from rejects
+                    continue
+                seen = {o.t: o for b in batches for o in b.records()}
+                batches = []
+            yield from self._one_by_one(datastream_id, items, horizon, seen)
+
+    def _one_by_one(self, datastream_id: str, items: list, horizon: int, seen: dict) -> Iterator[Observation | Rejected]:
+        for raw in items:
             item = self.parse_observation(datastream_id, raw, horizon)
             if isinstance(item, Observation):
                 first = seen.get(item.t)
@@ -235,6 +365,55 @@ class SensorThingsAdapter(Adapter):
                     continue
                 seen[item.t] = item
             yield item
+
+    def _bulk_page(self, datastream_id: str, items: list, horizon: int,
+                   newest: int | None) -> tuple[ObservationBatch, list[Rejected]] | None:
+        """A page read with numpy rather than item by item: every item an object with a phenomenonTime string,
+        all of one shape (instant or interval, Z, milliseconds or an offset), resultTime a string or null;
+        the observations in strictly increasing time after `newest` (so nothing is a duplicate). Items whose
+        value or time is bad in a way parse_observation rejects are handed to it and come back as its
+        Rejected. None when the page is not like that: the caller reads it one item at a time."""
+        n = len(items)
+        if not n:
+            return ObservationBatch(self.source, datastream_id, np.empty(0, np.int64), np.empty(0), items,
+                                    np.empty(0, np.int64)), []
+        try:
+            if set(map(type, items)) != {dict}:
+                return None
+            pts = list(map(_PHENOMENON_TIME, items))         # map over C getters: no Python frame per item
+            results = list(map(_RESULT, items))
+            rt_types = set(map(type, map(dict.get, items, repeat("resultTime"))))
+        except KeyError:
+            return None
+        if not rt_types <= {str, type(None)} or set(map(type, pts)) != {str}:
+            return None
+        times = _bulk_times(pts)
+        if times is None:
+            return None
+        start, t, ok = times
+        numeric = np.fromiter(map(_NUMERIC.__contains__, map(type, results)), dtype=bool, count=n)
+        try:    # a null reads as NaN and a text number as its number: both are left out by `numeric` below
+            values = np.array(results, dtype=np.float64)
+            if values.shape != (n,):
+                raise ValueError("a result is a list")
+        except (OverflowError, ValueError, TypeError):
+            try:
+                values = np.array([r if k else math.nan for r, k in zip(results, numeric)], dtype=np.float64)
+            except (OverflowError, ValueError, TypeError):
+                return None
+        ok &= numeric & np.isfinite(values) & ~np.isin(values, _NO_DATA) & (start <= t) & (t <= horizon)
+        good = np.flatnonzero(ok)
+        bad = np.flatnonzero(~ok)
+        rejects = []
+        for i in bad.tolist():
+            item = self.parse_observation(datastream_id, items[i], horizon)
+            if not isinstance(item, Rejected):
+                return None     # read as an observation after all (a text number, say): one at a time
+            rejects.append(item)
+        kept = t[good]
+        if len(kept) and ((newest is not None and kept[0] <= newest) or (np.diff(kept) <= 0).any()):
+            return None     # out of order or a time twice: duplicates are judged one at a time
+        return ObservationBatch(self.source, datastream_id, kept, values[good], items, good), rejects
 
     def parse_observation(self, datastream_id: str, raw, horizon: int) -> Observation | Rejected:
         """An interval phenomenonTime "start/end" is keyed on its END: an averaged or accumulated value

@@ -42,6 +42,30 @@ class Observation:
     obs_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ObservationBatch:
+    """Many observations of one Datastream read from one page in bulk (numpy arrays of t and value): what a
+    back-fill's pages mostly are, without an object per observation. `raw` holds the page's items and `index`
+    says which of them the batch holds, so `records()` gives exactly the Observations the one-at-a-time path
+    gives (resultTime and @iot.id read only then: the store keeps neither)."""
+    source: str
+    datastream_id: str
+    t: object           # numpy int64 array, epoch seconds (the END of an interval phenomenonTime)
+    value: object       # numpy float64 array, finite, no logger's no-data mark
+    raw: list           # the page's items as parsed from JSON
+    index: object       # numpy int array: position in `raw` of each observation
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def records(self, which=None):
+        """The Observations (all, or those at positions `which` of this batch), one object each."""
+        from data_sources.sensorthings import observation_from
+        picks = range(len(self.t)) if which is None else which
+        t, value, index = self.t.tolist(), self.value.tolist(), self.index.tolist()
+        return [observation_from(self.source, self.datastream_id, t[k], value[k], self.raw[index[k]]) for k in picks]
+
+
 @dataclass(frozen=True, slots=True)
 class CameraEventRecord:
     """Natural key: id. end_t None while the event is in progress."""
@@ -128,7 +152,7 @@ class Rejected:
     record_key: str | None = None
 
 
-Record = (DatastreamInfo | Observation | CameraEventRecord | ServiceRecord | ReportRecord
+Record = (DatastreamInfo | Observation | ObservationBatch | CameraEventRecord | ServiceRecord | ReportRecord
           | ReportUpdateRecord | IndicatorRecord | Rejected)
 
 EXCERPT_MAX = 2000

@@ -26,7 +26,9 @@ from store.models import CameraEvent, Report, SourceHealth, Watermark
 log = logging.getLogger(__name__)
 CACHE_TAGS = {"sensorthings": ("readings", "site", "health", "pages"), "frigate": ("events", "site", "health", "pages"),
               "open311": ("reports", "health", "pages"), "indicators": ("indicators", "health", "pages")}
-BACKFILL_CHUNK_S = {"sensorthings": 7 * 86400, "frigate": 2 * 86400, "open311": 30 * 86400,
+# SensorThings by 30 days: each chunk costs a poll's bookkeeping (health, watermarks, the alert rules) and
+# re-reads the 6-hour lateness overlap; 30 days of a 5-minute Datastream is two pages of a 5,000 maxTop
+BACKFILL_CHUNK_S = {"sensorthings": 30 * 86400, "frigate": 2 * 86400, "open311": 30 * 86400,
                     "indicators": 400 * 86400}
 OPEN_EVENT_MAX_AGE_S = 86400
 
@@ -77,9 +79,10 @@ def _open_ids(engine: Engine, source: str, now: int) -> list[str]:
 
 
 def poll_source(source: str, since: int, until: int, *, engine: Engine, adapter, now: int,
-                open_ids: Sequence[str] = (), advance: bool = True) -> dict:
-    """One window of one source: write what came; on failure keep it and the old watermark."""
-    writer = Writer(engine, now=now)
+                open_ids: Sequence[str] = (), advance: bool = True, registered: dict | None = None) -> dict:
+    """One window of one source: write what came; on failure keep it and the old watermark. `registered` is
+    shared by a back-fill's chunks (see Writer): Datastreams described the same are registered once."""
+    writer = Writer(engine, now=now, registered=registered)
     error = None
     step = adapter.max_window_s or (until - since)
     start = since
@@ -161,7 +164,7 @@ def _catch_up_streams(engine: Engine, source: str, adapter, writer: Writer, sinc
         start = horizon
         while start < since:
             end = min(since, start + chunk)
-            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end))
+            writer.write(adapter.observations(ds_id, max(horizon, start - adapter.lateness_s), end, batched=True))
             start = end
         _mark([key])   # only once its history is in: a failure above retries it next poll
 
@@ -229,13 +232,14 @@ def backfill(days: int, sources: list[str] | None = None, progress: bool = True,
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
         start = since
         first = True
+        registered: dict = {}     # one back-fill, one registration per Datastream (not one per chunk)
         while start < now:
             end = min(now, start + chunk)
             # chunks overlap by the lateness: an interval phenomenonTime straddling a chunk boundary is
             # outside both windows where the server compares interval ends with `lt` (as FROST does)
             result = poll_source(source, start if first else max(since, start - adapter.lateness_s), end,
                                  engine=engine, adapter=adapter, now=now,
-                                 open_ids=_open_ids(engine, source, now) if first else ())
+                                 open_ids=_open_ids(engine, source, now) if first else (), registered=registered)
             first = False
             total["stored"] += result["stored"]
             total["rejected"] += result["rejected"]

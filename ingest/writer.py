@@ -8,6 +8,9 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+
+import numpy as np
 
 import numpy as np
 from sqlalchemy import Engine, String, cast, delete, func, select, text, update
@@ -17,7 +20,8 @@ from core.timeutil import DAY, HOUR, LOCAL_OFFSET_S
 from data_sources.indicators import BadPeriod, period_bounds
 from domain.deadlines import deadline_for
 from domain.parameters import PARAMETERS, UnknownUnit, canonical_unit, converter
-from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, Record, Rejected,
+from ingest.records import (CameraEventRecord, DatastreamInfo, IndicatorRecord, Observation, ObservationBatch, Record,
+                            Rejected,
                             ReportRecord, ReportUpdateRecord, ServiceRecord, excerpt)
 from ingest import reading_flush
 from ingest.reading_flush import LATEST_SQL, ReadingBatch
@@ -75,8 +79,11 @@ class _SeriesInfo:
 class Writer:
     """One per source poll (or per process): caches series and device lookups."""
 
-    def __init__(self, engine: Engine, now: int | None = None):
+    def __init__(self, engine: Engine, now: int | None = None, registered: dict | None = None):
+        """registered: Datastreams this back-fill already registered ((source, id) -> (the DatastreamInfo, its
+        series)), shared by the Writers of one back-fill's chunks so each Datastream costs its statements once."""
         self.engine = engine
+        self.registered = registered
         self.now = int(now if now is not None else time.time())
         self.series: dict[tuple[str, str], _SeriesInfo | str] = {}   # str = why it cannot take readings
         self.mapped: dict[tuple[str, str], int] = {}   # Datastreams that took readings this poll -> series id
@@ -103,6 +110,8 @@ class Writer:
                             self.flush_readings()
                         continue
                 self._observation(rec)
+            elif rec.__class__ is ObservationBatch:
+                self._observation_batch(rec)
             elif isinstance(rec, Rejected):
                 self.reject(rec)
             elif isinstance(rec, DatastreamInfo):
@@ -167,6 +176,13 @@ class Writer:
         if info.properties.get("simulated"):
             self.stats.simulated = True
         key = (info.source, info.datastream_id)
+        done = self.registered.get(key) if self.registered is not None else None
+        if done is not None and done[0] == info:
+            # registered by an earlier chunk of this back-fill, described the same: its device, series and
+            # unit are what that chunk wrote (seconds ago, by this process), so the four statements are skipped
+            self.series[key] = done[1]
+            self.mapped[key] = done[1].id
+            return
         if info.parameter is None:
             why = info.unmapped_reason or "unknown_parameter"
             hint = f" (could be {', '.join(info.candidates)})" if info.candidates else ""
@@ -215,6 +231,8 @@ class Writer:
         self.series[key] = _SeriesInfo(sid, info.parameter, None if _same_unit(info.parameter, info.unit_symbol) else convert,
                                        *param.possible)
         self.mapped[key] = sid
+        if self.registered is not None:
+            self.registered[key] = (info, self.series[key])
 
     def _device_for_thing(self, conn, info: DatastreamInfo) -> str:
         """The device whose external_id is this Thing; registered from the Thing when the site file lacks it."""
@@ -285,6 +303,27 @@ class Writer:
                                  excerpt(repr(obs)), f"{obs.datastream_id}@{t}"))
             return
         self._obs.append((info.id, t, value))     # a tuple, not a dict: millions of them in a back-fill
+
+    def _observation_batch(self, batch: ObservationBatch) -> None:
+        """A page's observations at once: the same checks as write()'s inline path, over numpy arrays; the
+        ones that fail them go through _observation one by one, which says why each is rejected."""
+        info = self.series.get((batch.source, batch.datastream_id))
+        if info.__class__ is not _SeriesInfo:
+            for obs in batch.records():
+                self._observation(obs)
+            return
+        t, value = batch.t, batch.value
+        if info.convert is not None:
+            value = np.fromiter(map(info.convert, value.tolist()), dtype=np.float64, count=len(value))
+        ok = (t <= self.now + FUTURE_SLACK_S) & (info.low <= value) & (value <= info.high)
+        if ok.all():
+            self._obs.extend(zip(repeat(info.id), t.tolist(), value.tolist()))
+        else:
+            self._obs.extend(zip(repeat(info.id), t[ok].tolist(), value[ok].tolist()))
+            for obs in batch.records(np.flatnonzero(~ok).tolist()):
+                self._observation(obs)
+        if len(self._obs) >= FLUSH_ROWS:
+            self.flush_readings()
 
     def flush_readings(self) -> None:
         """Store the buffered readings, their rollups and the latest values in one transaction

@@ -14,7 +14,6 @@ import zlib
 
 import orjson
 from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from core.i18n import has, t
@@ -24,6 +23,7 @@ from simulator import noise
 from simulator.cameras import DEFAULT_LIMIT, MAX_LIMIT, Frigate
 from simulator.feedback import Open311
 from simulator.feeds import Feed
+from simulator.http_server import make_server
 from simulator.sta import SensorThings, StaError
 
 log = logging.getLogger(__name__)
@@ -288,7 +288,7 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0, seed: int = 766, sit
     from core.settings import get_settings
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = make_app(seed, site_file or get_settings().simulator_site_files(), now_fn=now_fn, chaos=chaos)
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app)
     thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
     thread.start()
     base = f"http://{host}:{server.server_port}"
@@ -311,4 +311,4 @@ def run_forever(host: str, port: int, seed: int, site_file: Path) -> None:
     print(f"Simulator (simulated data, seed {seed}, chaos {app.chaos}) on http://{host}:{port}"
           + (f"; Observations published over MQTT to {mqtt_url.split('@')[-1]}" if mqtt_url else ""), flush=True)
     _publisher(app, mqtt_url, f"http://{host}:{port}")
-    make_server(host, port, app, threaded=True).serve_forever()
+    make_server(host, port, app).serve_forever()

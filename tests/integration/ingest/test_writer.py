@@ -119,3 +119,61 @@ def test_upload_dry_run_stores_nothing_then_confirm_stores_the_good_rows(engine)
     done = import_bytes(csv, "x.csv", dry_run=False, engine=engine)
     assert done["stored"] == 1 and len(rows(engine, Reject)) == 1
     assert import_bytes(b"\x00\x01garbage", "x.xlsx", engine=engine)["file_error"]
+
+
+def _batch(ds_id, ts, values):
+    import numpy as np
+
+    from ingest.records import ObservationBatch
+    raw = [{"@iot.id": k, "phenomenonTime": "-", "resultTime": None, "result": v} for k, v in enumerate(values)]
+    return ObservationBatch("sensorthings", ds_id, np.array(ts, dtype=np.int64), np.array(values, dtype=float), raw,
+                            np.arange(len(ts)))
+
+
+def test_a_batch_of_observations_is_stored_and_rejected_as_the_same_observations_one_by_one(engine):
+    """The bulk intake (a page read at once) against the one-at-a-time intake on the same store, emptied between:
+    converted units, values out of range, a time in the future, an unmapped Datastream."""
+    from sqlalchemy import delete
+    ts = [T0 + 600 * k for k in range(6)] + [NOW + 7200]
+    cm = [250.0, 310.0, -5000.0, 120.0, 99999.0, 260.0, 255.0]       # water level in cm: -50 m and 999 m out of range
+    infos = [ds("99", "77", "water_level", "cm"), ds("8", parameter="ph", unit="furlongs")]
+    outcomes = []
+    for bulk in (True, False):
+        batches = [_batch("99", ts, cm), _batch("8", ts[:2], [7.0, 7.1])]
+        records = batches if bulk else [o for b in batches for o in b.records()]
+        stats = Writer(engine, NOW).write([*infos, *records])
+        with engine.begin() as c:
+            stored = c.execute(select(Reading.t, Reading.value).order_by(Reading.t)).all()
+            rejects = sorted(c.execute(select(Reject.reason, Reject.record_key, Reject.detail)).all())
+            c.execute(delete(Reading))
+            c.execute(delete(Reject))
+        outcomes.append((stats.stored["readings"], dict(stats.rejected), stored, rejects))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 4 and [v for _t, v in outcomes[0][2]] == [2.5, 3.1, 1.2, 2.6]
+    assert outcomes[0][1] == {"out_of_range": 2, "far_future": 1, "unknown_unit": 3}
+
+
+def test_a_backfill_registers_each_datastream_once_and_again_when_it_changes(engine):
+    """Writers of one back-fill's chunks share what they registered: the same description costs no statement;
+    a changed one (another unit) is registered again and converts from then on."""
+    registered = {}
+    first = Writer(engine, NOW, registered=registered)
+    first.write([ds("99", "77", "water_level", "cm"), Observation("sensorthings", "99", T0, 250.0)])
+    assert set(registered) == {("sensorthings", "99")}
+    statements = []
+    from sqlalchemy import event
+
+    def count(*_a, **_k):
+        statements.append(1)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        second = Writer(engine, NOW, registered=registered)
+        second.write([ds("99", "77", "water_level", "cm")])
+        assert statements == [] and second.mapped == {("sensorthings", "99"): first.mapped[("sensorthings", "99")]}
+        third = Writer(engine, NOW, registered=registered)
+        third.write([ds("99", "77", "water_level", "mm"), Observation("sensorthings", "99", T0 + 600, 2500.0)])
+        assert statements      # registered again: the unit changed
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    (series,) = rows(engine, Series, Series.external_id == "99")
+    assert series.source_unit == "mm" and sorted(r.value for r in rows(engine, Reading)) == [2.5, 2.5]
