@@ -20,8 +20,9 @@ from core.i18n import t
 from domain.flood import ROMAN
 from layouts.context import current_lang
 from layouts.panel_view import bar_filters
-from panels import Filters, data_for
+from panels import Filters, data_for_many
 from queries import site
+from queries.base import records
 
 dash.register_page(__name__, path="/city", order=20, title="Toàn thành phố – Bộ não số")
 P = "city"
@@ -82,12 +83,12 @@ def _state(values: dict) -> str:
 
 
 def commune_figures(filters: Filters, communes: list[str]) -> list[tuple[dict, dict]]:
-    """(commune row, {column: PanelData}) for each commune, every figure from its panel."""
-    out = []
-    for c in communes:
-        f = Filters(period=filters.period, start=filters.start, end=filters.end, commune=c)
-        out.append((site.commune(c), {key: data_for(pid, f) for key, pid in COLUMNS}))
-    return out
+    """(commune row, {column: PanelData}) for each commune, every figure from its panel: each column asked
+    for every commune at once (panels.data_for_many: one set-based query a figure, the answers the
+    commune's own pages keep and read)."""
+    columns = {key: data_for_many(pid, filters, communes) for key, pid in COLUMNS}
+    rows = {r["id"]: r for r in records(site.communes())}
+    return [(rows.get(c, {}), {key: columns[key][c] for key, _ in COLUMNS}) for c in communes]
 
 
 @callback(Output(f"{P}-table", "children"), Output(f"{P}-communes", "data"), Output(f"{P}-covers", "children"),

@@ -25,14 +25,33 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """One row per source with its freshness state (domain.freshness), judged on the raw row before
     pandas turns its NULLs into NaN. commune: the sources serving it (its own and the city-wide ones,
     whose commune_id is null); None: every source."""
+    df = _sources(now, (commune,) if commune else None)
+    return (_serving(df, commune) if commune else df).drop(columns="commune_id")
+
+
+@memoize("health", expire=30)
+def sources_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, pd.DataFrame]:
+    """sources(commune=c) of each commune, read in one query (the city page's "sources down" column)."""
+    df = _sources(now, communes)
+    return {c: _serving(df, c).drop(columns="commune_id") for c in communes}
+
+
+def _serving(df: pd.DataFrame, commune: str) -> pd.DataFrame:
+    """The sources serving a commune: its own and the city-wide ones (commune_id null)."""
+    mine = df["commune_id"].isna().to_numpy() | (df["commune_id"] == commune).to_numpy()
+    return df[mine].reset_index(drop=True)
+
+
+def _sources(now: int | None, communes: tuple[str, ...] | None) -> pd.DataFrame:
+    """The source rows (with their commune_id) serving any of the communes (None: every source)."""
     now = int(now or time.time())
     t = SourceHealth.__table__
     cols = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
-            "stored_total", "rejected_total"]
+            "stored_total", "rejected_total", "commune_id"]
     with get_engine().connect() as conn:
         stmt = select(*[t.c[c] for c in cols]).order_by(t.c.source)
-        if commune:
-            stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
+        if communes:
+            stmt = stmt.where(t.c.commune_id.is_(None) | t.c.commune_id.in_(communes))
         rows = [dict(r._mapping) for r in conn.execute(stmt)]
         # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row;
         # only what is known counts (a link row not yet connected, nothing received, is not shown as one)

@@ -18,16 +18,31 @@ def _now(now) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc) if now else datetime.now(timezone.utc)
 
 
+POLLUTANTS = ("pm25", "pm10", "o3", "co", "so2", "no2")
+
+
 @memoize("readings", expire=60)
 def air_now(device: str, now: int | None = None) -> dict:
-    """Hourly VN_AQI now: NowCast over the last 12 hourly means for PM, 1-h means for gases."""
+    """Hourly VN_AQI now: NowCast over the last 12 hourly means for PM, 1-h means for gases (air_now_of:
+    the city page asks every commune's station at once, by the same rule)."""
+    return air_now_of.uncached((device,), now)[device]
+
+
+@memoize("readings", expire=60)
+def air_now_of(devices: tuple[str, ...], now: int | None = None) -> dict[str, dict]:
+    """air_now of each device: the six pollutants' hourly means of every device in one query (it was one
+    query a pollutant, then one a device), each device's VN_AQI by _air_from_means."""
     end = _now(now)
-    start = end - timedelta(hours=12)
-    pollutants = ("pm25", "pm10", "o3", "co", "so2", "no2")
-    # the six pollutants' hourly means in one query (it was six, each with its own frame and cache write)
-    means = readings.hourly_means(device, pollutants, start, end + timedelta(hours=1))
+    means = readings.hourly_means_by_device(devices, POLLUTANTS, end - timedelta(hours=12), end + timedelta(hours=1))
+    empty = means.iloc[0:0]
+    by_device = {d: part for d, part in means.groupby("device", sort=False)}
+    return {d: _air_from_means(by_device.get(d, empty)) for d in devices}
+
+
+def _air_from_means(means: pd.DataFrame) -> dict:
+    """VN_AQI now from one device's (time, parameter, mean) hourly means of the last 12 hours."""
     hourly = {p: part.sort_values("time", ascending=False) for p, part in
-              ((p, means[means["parameter"] == p]) for p in pollutants)}
+              ((p, means[means["parameter"] == p]) for p in POLLUTANTS)}
     if all(df.empty for df in hourly.values()):
         return {"aqi": None, "dominant": None, "sub": {}, "time": None}
 
@@ -71,9 +86,20 @@ def aqi_daily(device: str, start, end) -> pd.DataFrame:
 def gauges_now(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """Each river/field gauge of the commune (every commune's: None): level now, alarm level (0-3) from
     its site file (kept in the store), trend over 3 h."""
-    end = _now(now)
+    return _gauges_now(site.devices("water_gauge", commune=commune), _now(now))
+
+
+@memoize("readings", expire=60)
+def gauges_now_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, pd.DataFrame]:
+    """gauges_now of each commune, every gauge read in one query (the city page's flood column)."""
+    gauges = site.devices("water_gauge")
+    frame = _gauges_now(gauges[gauges["commune_id"].isin(communes)], _now(now))
+    return {c: frame[frame["commune_id"] == c].reset_index(drop=True) for c in communes}
+
+
+def _gauges_now(devices: pd.DataFrame, end: datetime) -> pd.DataFrame:
     rows = []
-    gauges = records(site.devices("water_gauge", commune=commune))
+    gauges = records(devices)
     # one query for every gauge (a site ten times larger has ten times the gauges, not ten times the trips)
     every = readings.series(tuple(d["id"] for d in gauges), "water_level", end - timedelta(hours=3),
                             end + timedelta(minutes=1)) if gauges else pd.DataFrame(columns=readings.COLUMNS)
