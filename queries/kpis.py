@@ -86,18 +86,25 @@ def aqi_daily(device: str, start, end) -> pd.DataFrame:
 def gauges_now(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """Each river/field gauge of the commune (every commune's: None): level now, alarm level (0-3) from
     its site file (kept in the store), trend over 3 h."""
-    return _gauges_now(site.devices("water_gauge", commune=commune), _now(now))
+    return _gauges_frame(_gauge_rows(site.devices("water_gauge", commune=commune), _now(now)))
 
 
 @memoize("readings", expire=60)
 def gauges_now_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, pd.DataFrame]:
     """gauges_now of each commune, every gauge read in one query (the city page's flood column)."""
     gauges = site.devices("water_gauge")
-    frame = _gauges_now(gauges[gauges["commune_id"].isin(communes)], _now(now))
-    return {c: frame[frame["commune_id"] == c].reset_index(drop=True) for c in communes}
+    rows = _gauge_rows(gauges[gauges["commune_id"].isin(communes)], _now(now))
+    return {c: _gauges_frame([r for r in rows if r["commune_id"] == c]) for c in communes}
 
 
-def _gauges_now(devices: pd.DataFrame, end: datetime) -> pd.DataFrame:
+GAUGE_COLUMNS = ["device", "name", "commune_id", "level", "time", "alarm", "levels", "trend_m_h"]
+
+
+def _gauges_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=GAUGE_COLUMNS)
+
+
+def _gauge_rows(devices: pd.DataFrame, end: datetime) -> list[dict]:
     rows = []
     gauges = records(devices)
     # one query for every gauge (a site ten times larger has ten times the gauges, not ten times the trips)
@@ -118,7 +125,7 @@ def _gauges_now(devices: pd.DataFrame, end: datetime) -> pd.DataFrame:
         rows.append({"device": d["id"], "name": d["name"], "commune_id": d["commune_id"], "level": level, "time": t,
                      "alarm": flood.alarm_level(level, levels) if levels else None,
                      "levels": levels, "trend_m_h": flood.trend_m_per_h(pts)})
-    return pd.DataFrame(rows, columns=["device", "name", "commune_id", "level", "time", "alarm", "levels", "trend_m_h"])
+    return rows
 
 
 @memoize("readings", expire=300)
