@@ -35,16 +35,16 @@ register(Panel("env.flood_now", "Mức báo động lũ cao nhất", "Highest fl
 
 def sources_down_many(filters: Filters, communes: tuple) -> dict:
     """How many of the sources serving each commune are down now (its own and the city-wide ones): every
-    commune's sources in one query (health.sources_by_commune, the rule of health.sources)."""
+    commune's sources in one query (health.states_by_commune, the rows and states of health.sources)."""
     ok, out = each_commune("ops.sources_down", filters, communes)
     if not ok:
         return out
-    by_commune = health.sources_by_commune(tuple(dict.fromkeys(c for c, _ in ok.values())))
+    by_commune = health.states_by_commune(tuple(dict.fromkeys(c for c, _ in ok.values())))
     made = data_maker("ops.sources_down", ())
     for asked, (commune, _) in ok.items():
-        frame = by_commune[commune]
-        down = sorted(frame[frame["state"] == "down"]["source"]) if not frame.empty else []
-        out[asked] = made(value=None if frame.empty else len(down), extra={"down": down, "of": len(frame)},
+        states = by_commune[commune]
+        down = sorted(source for source, state in states.items() if state == "down")
+        out[asked] = made(value=len(down) if states else None, extra={"down": down, "of": len(states)},
                           now=True, scope=f"commune:{commune}")
     return out
 

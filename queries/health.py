@@ -34,10 +34,11 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
 
 
 @memoize("health", expire=30)
-def sources_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, pd.DataFrame]:
-    """sources(commune=c) of each commune, read in one query (the city page's "sources down" column)."""
+def states_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, dict[str, str]]:
+    """{commune: {source: state}}: the sources sources(commune=c) lists for each commune with their states,
+    read in one query (the city page's "sources down" column; no frame a commune)."""
     rows = _source_rows(now, communes)
-    return {c: _sources_frame(_serving(rows, c)) for c in communes}
+    return {c: {r["source"]: r["state"] for r in _serving(rows, c)} for c in communes}
 
 
 def _serving(rows: list[dict], commune: str) -> list[dict]:

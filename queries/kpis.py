@@ -40,27 +40,30 @@ def air_now_of(devices: tuple[str, ...], now: int | None = None) -> dict[str, di
 
 
 def _air_from_means(means: pd.DataFrame) -> dict:
-    """VN_AQI now from one device's (time, parameter, mean) hourly means of the last 12 hours."""
-    hourly = {p: part.sort_values("time", ascending=False) for p, part in
-              ((p, means[means["parameter"] == p]) for p in POLLUTANTS)}
-    if all(df.empty for df in hourly.values()):
+    """VN_AQI now from one device's (time, parameter, mean) hourly means of the last 12 hours: plain dicts
+    of hour -> mean a pollutant (a frame sorted and re-indexed a pollutant cost more than the query for 20
+    stations at once)."""
+    hours: dict[str, dict[pd.Timestamp, float]] = {}
+    for ts, p, mean in zip(means["time"], means["parameter"], means["mean"]):
+        hours.setdefault(p, {})[ts] = mean
+    if not any(hours.get(p) for p in POLLUTANTS):
         return {"aqi": None, "dominant": None, "sub": {}, "time": None}
 
     def newest_first(p):
-        df = hourly[p]
-        if df.empty:
+        got = hours.get(p)
+        if not got:
             return []
-        idx = pd.date_range(end=df["time"].max(), periods=12, freq="h")
-        s = df.set_index("time")["mean"].reindex(idx[::-1])
-        return [None if pd.isna(v) else float(v) for v in s]
+        newest = max(got)
+        values = (got.get(newest - pd.Timedelta(hours=k)) for k in range(12))
+        return [None if v is None or pd.isna(v) else float(v) for v in values]
 
     def current(p):
-        df = hourly[p]
-        return None if df.empty else float(df.iloc[0]["mean"])
+        got = hours.get(p)
+        return float(got[max(got)]) if got else None
 
     r = aqi.hourly_aqi(newest_first("pm25"), newest_first("pm10"), current("o3"), current("co"), current("so2"),
                        current("no2"))
-    newest = max((df["time"].max() for df in hourly.values() if not df.empty), default=None)
+    newest = max((max(got) for p, got in hours.items() if p in POLLUTANTS and got), default=None)
     return {"aqi": r.value, "dominant": r.dominant, "sub": r.sub, "time": newest}
 
 

@@ -121,7 +121,7 @@ def test_the_grouped_queries_answer_what_the_single_commune_ones_do(city):
     scopes = tuple(indicators.commune_scope(c) for c in COMMUNES)
     summaries = indicators.period_summaries(codes, start, end, scopes)
     now = int(time.time())      # what "now" figures (a source's lag) are measured against
-    sources = health.sources_by_commune(COMMUNES, now)
+    states = health.states_by_commune(COMMUNES, now)
     gauges = kpis.gauges_now_by_commune(COMMUNES, now)
     stations = site.first_devices("air_station", COMMUNES)
     airs = kpis.air_now_of(tuple(d for d in stations.values() if d), now)
@@ -129,7 +129,8 @@ def test_the_grouped_queries_answer_what_the_single_commune_ones_do(city):
         assert stats[commune] == reports.report_stats(start, end, commune=commune)
         for code in codes:
             assert summaries[(scope, code)] == indicators.period_summary(code, start, end, scope)
-        pd.testing.assert_frame_equal(sources[commune], health.sources(now, commune=commune))
+        listed = health.sources(now, commune=commune)
+        assert states[commune] == dict(zip(listed["source"], listed["state"])) and len(listed)
         pd.testing.assert_frame_equal(gauges[commune], kpis.gauges_now(now, commune=commune))
         assert stations[commune] == site.first_device("air_station", commune)
     assert stats[QT]["received"] > 0 and stats[DEMO]["received"] > 0 and stats[EMPTY]["received"] == 0
