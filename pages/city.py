@@ -1,7 +1,8 @@
 """Toàn thành phố — the communes this user may see, side by side on a map and in a table: reports on
 time, overdue, the Decision 766 estimate, VN_AQI now, flood level, sources down. Every figure is a panel
-(panels/), asked for each commune, so it is the number that commune's own pages show; each row links to
-the commune's overview (?xa=)."""
+(panels/), each column asked for every commune at once (panels.data_for_many: the panel's data_many, whose
+one-commune case is the panel's data), so it is the number that commune's own pages show; each row links to
+the commune's overview (?xa=). The layout draws the table and the markers; the callback redraws them."""
 from __future__ import annotations
 
 from urllib.parse import quote

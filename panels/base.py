@@ -256,9 +256,10 @@ def each_commune(panel_id: str, filters: Filters, communes: tuple,
     village or a device of one commune is refused for the others, each in words."""
     ok, refused = {}, {}
     for asked, commune in site.check_communes(communes).items():
+        if isinstance(commune, BadParam):
+            refused[asked] = with_error(panel_id, commune)
+            continue
         try:
-            if isinstance(commune, BadParam):
-                raise commune
             ok[asked] = (commune, check(replace(filters, commune=commune)) if check else None)
         except BadParam as err:
             refused[asked] = with_error(panel_id, err)
