@@ -259,6 +259,41 @@ def viewer_load(url: str, session, communes: list[str], viewers: int, n_req: int
             "paced": run(n_req, rate), "saturated": run(n_req, None)}
 
 
+def city_figures_ab(flush, communes: list[str], reps: int) -> dict:
+    """The city page's figures for every commune, cold (the Redis cache emptied before each), computed in
+    this process, CPU-ms and wall (median of `reps`, the two paths alternating): ours, each column asked
+    for every commune at once (pages.city.commune_figures: panels.data_for_many, set-based queries grouped
+    by commune), and the naive path beside it, each commune's six panels one by one through data_for (what
+    the page did before). CPU-ms is the figure the machine's other load changes least."""
+    import app  # noqa: F401 - pages register only once the Dash app exists
+    from core.settings import get_settings
+    from pages.city import COLUMNS, commune_figures
+    from panels import Filters, data_for
+    from store.engine import get_engine
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+    def ours():
+        commune_figures(Filters(period="30d"), communes)
+
+    def naive():
+        for c in communes:
+            f = Filters(period="30d", commune=c)
+            {key: data_for(pid, f) for key, pid in COLUMNS}
+    got: dict[str, dict[str, list[float]]] = {"ours": {"cpu": [], "wall": []}, "naive": {"cpu": [], "wall": []}}
+    ours()                         # the process warmed (imports, connections) as a running worker is
+    for _ in range(reps):
+        for name, fn in (("ours", ours), ("naive", naive)):
+            flush()
+            c0, w0 = time.process_time(), time.perf_counter()
+            fn()
+            got[name]["cpu"].append((time.process_time() - c0) * 1000)
+            got[name]["wall"].append((time.perf_counter() - w0) * 1000)
+    flush()
+    return {name: {"cpu_ms": round(statistics.median(v["cpu"])), "wall_ms": round(statistics.median(v["wall"]))}
+            for name, v in got.items()}
+
+
 def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: int | None = None) -> dict:
     """Every stage's figures; the database made here is dropped at the end."""
     import redis
@@ -297,6 +332,9 @@ def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: 
                 engine.dispose()
                 out["admin"] = ADMIN
             stage.update(store_size(db))
+            communes = ["quang_tho"] + [f"city_{k:02d}" for k in range(1, n)]
+            print(f"  city: {n} communes: the city page's figures, ours and naive ...", flush=True)
+            stage["city_figures"] = city_figures_ab(cache.flushdb, communes, density["page_reps"] + 1)
             proc, url = start_web(env, port or free_port())
             try:
                 s = signed_in(url, user=ADMIN, password=ADMIN_PASSWORD)
@@ -306,7 +344,6 @@ def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: 
                 renders = first_renders(url, cache.flushdb, cookies, ["/city", f"/?xa={last}"], density["page_reps"])
                 stage["city_page_ms"], stage["commune_overview_ms"] = renders["/city"], renders[f"/?xa={last}"]
                 print(f"  city: {n} communes: {density['viewers']} viewers ...", flush=True)
-                communes = ["quang_tho"] + [f"city_{k:02d}" for k in range(1, n)]
                 stage["viewers"] = viewer_load(url, s, communes, density["viewers"], density["requests"],
                                                density["rate"], proc.pid)
                 stage["worker_rss_mb"] = worker_rss_mb(proc.pid)
@@ -343,6 +380,12 @@ def city_table(r: dict) -> list[str]:
         row("readings stored", lambda s: f"{s['readings']:,}"),
         row("store size (PostgreSQL database)", lambda s: f"{s['store_mb']:,} MB"),
         row("city page first render, cold (target ≤ 1 000 ms)", lambda s: f"{s['city_page_ms']:,} ms"),
+        row("... its figures in one process, cold: CPU-ms ours / naive (one commune at a time)",
+            lambda s: f"{s['city_figures']['ours']['cpu_ms']:,} / {s['city_figures']['naive']['cpu_ms']:,}"
+            if "city_figures" in s else "–"),
+        row("... wall ms ours / naive",
+            lambda s: f"{s['city_figures']['ours']['wall_ms']:,} / {s['city_figures']['naive']['wall_ms']:,}"
+            if "city_figures" in s else "–"),
         row("one commune's overview first render, cold (≤ 1 000 ms)", lambda s: f"{s['commune_overview_ms']:,} ms"),
         row(f"{first['viewers']} viewers, {first['paced_at']} req/s sent across communes: answered req/s (≥ 200)",
             lambda s: s["viewers"]["paced"]["req_per_s"]),

@@ -10,9 +10,10 @@ from dataclasses import replace
 
 from panels.base import REGISTRY, Filters, Panel, PanelData, restrict, with_error
 from core.errors import BadParam
+from queries import site
 from queries.cache import memoize
 
-__all__ = ["REGISTRY", "Filters", "Panel", "PanelData", "data_for", "get_panel"]
+__all__ = ["REGISTRY", "Filters", "Panel", "PanelData", "data_for", "data_for_many", "get_panel"]
 
 
 def get_panel(panel_id: str) -> Panel:
@@ -40,6 +41,38 @@ def data_for(panel_id: str, filters: Filters | None = None) -> PanelData:
         return _cached(panel_id, filters, int(time.time()) // 60)
     except BadParam as err:
         return with_error(panel_id, err)
+
+
+def data_for_many(panel_id: str, filters: Filters | None, communes) -> dict:
+    """data_for(panel_id, filters with each commune) for every commune in `communes`, {commune: PanelData},
+    read from the very cache entries data_for uses; those missing are computed together by the panel's
+    data_many (set-based queries: one per figure for every commune, where a commune at a time was N round
+    trips each) and kept under each commune's own key. A panel without data_many is asked commune by
+    commune."""
+    panel = get_panel(panel_id)
+    filters = restrict(filters or Filters(), panel.uses)
+    out, resolved = {}, {}
+    for asked, commune in site.check_communes(communes).items():
+        if isinstance(commune, BadParam):
+            out[asked] = with_error(panel_id, commune)
+        else:
+            resolved[asked] = commune
+    ids = tuple(dict.fromkeys(resolved.values()))
+    minute = int(time.time()) // 60
+
+    def compute(calls: list[tuple]) -> list[PanelData]:
+        missing = tuple(call[1].commune for call in calls)
+        got = (panel.data_many(filters, missing) if panel.data_many is not None
+               else {c: panel.data(replace(filters, commune=c)) for c in missing})
+        for c in missing:
+            got[c].commune = c
+        return [got[c] for c in missing]
+    try:
+        values = dict(zip(ids, _cached.many([(panel_id, replace(filters, commune=c), minute) for c in ids], compute)))
+    except BadParam as err:
+        values = {c: with_error(panel_id, err) for c in ids}
+    out.update({asked: values[c] for asked, c in resolved.items()})
+    return {asked: out[asked] for asked in communes}
 
 
 # Last: the pillar modules register their panels, and some (through panels.week) use data_for above.

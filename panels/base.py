@@ -182,6 +182,10 @@ class Panel:
     # None, under the table at every size (the wall too: a list is never cut without saying so)
     more: Callable[[PanelData, str, int], str | None] | None = None
     wall_rows: int | None = None         # a table's rows on the wall: what fits a cell read from five metres
+    # the same data for several communes at once, {commune: PanelData} (panels.data_for_many, the city
+    # page): set-based queries, one per figure for every commune; a panel that has it makes `data` with
+    # one_commune(data_many), so a commune's own page and the city page run the same code
+    data_many: Callable[[Filters, tuple], dict] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_vi if lang == "vi" else self.title_en
@@ -228,6 +232,38 @@ def make_data(panel_id: str, sources: tuple[str, ...], **values) -> PanelData:
 
 def with_error(panel_id: str, err: BadParam) -> PanelData:
     return PanelData(panel=panel_id, error=err)
+
+
+def data_maker(panel_id: str, sources: tuple[str, ...]) -> Callable[..., PanelData]:
+    """make_data for many communes: the sources' freshness (the same for every commune) read once."""
+    fresh_state, simulated = sources_freshness(sources)
+    return lambda **values: PanelData(panel=panel_id, freshness=dict(fresh_state), simulated=simulated, **values)
+
+
+def one_commune(many: Callable[[Filters, tuple], dict]) -> Callable[[Filters], PanelData]:
+    """A panel's `data(filters)` as its `data_many` asked about the one commune of the filters: one code path
+    for the commune's own pages and the city page, so the two can never show different numbers."""
+    def data(filters: Filters) -> PanelData:
+        return many(filters, (filters.commune,))[filters.commune]
+    data.__doc__ = many.__doc__
+    return data
+
+
+def each_commune(panel_id: str, filters: Filters, communes: tuple,
+                 check: Callable[[Filters], Any] | None = None) -> tuple[dict, dict]:
+    """For data_many: ({asked: (commune id, what check(its filters) returned)}, {asked: PanelData with the
+    refusal}) — each commune asked about resolved (None: the default commune) and checked on its own, so a
+    village or a device of one commune is refused for the others, each in words."""
+    ok, refused = {}, {}
+    for asked, commune in site.check_communes(communes).items():
+        if isinstance(commune, BadParam):
+            refused[asked] = with_error(panel_id, commune)
+            continue
+        try:
+            ok[asked] = (commune, check(replace(filters, commune=commune)) if check else None)
+        except BadParam as err:
+            refused[asked] = with_error(panel_id, err)
+    return ok, refused
 
 
 def restrict(filters: Filters, uses: tuple[str, ...]) -> Filters:

@@ -17,7 +17,7 @@ from domain import aqi as aqi_domain
 from domain import pond
 from domain.flood import ALARM_COLOURS, ROMAN, relative_text
 from domain.parameters import PARAMETERS
-from panels.base import Filters, Panel, PanelData, make_data, register, with_error
+from panels.base import Filters, Panel, PanelData, data_maker, each_commune, make_data, one_commune, register, with_error
 from queries import kpis, readings, site
 from queries.base import records
 
@@ -49,15 +49,23 @@ def _commune_scope(commune: str | None) -> str:
 
 # --- VN_AQI now --------------------------------------------------------------------------------------
 
-def aqi_now_data(filters: Filters) -> PanelData:
-    try:
-        commune = filters.commune_id()
-        device = _device_of("air_station", filters.device, commune)
-    except BadParam as err:
-        return with_error("env.aqi_now", err)
-    now = kpis.air_now(device) if device else {"aqi": None}
-    return make_data("env.aqi_now", SOURCES, value=now.get("aqi"), extra={"air": now}, now=True,
-                     scope=f"device:{device}" if device else _commune_scope(commune))
+def aqi_now_many(filters: Filters, communes: tuple) -> dict:
+    """VN_AQI now at each commune's air station (the device filter's, else its first): every station's
+    hourly means in one query (kpis.air_now_of, the rule of kpis.air_now)."""
+    ok, out = each_commune("env.aqi_now", filters, communes, lambda f: f.checked_device("air_station") if f.device else None)
+    if not ok:
+        return out
+    ids = tuple(dict.fromkeys(c for c, _ in ok.values()))
+    first = site.first_devices("air_station", ids)
+    device_of = {asked: wanted or first[c] for asked, (c, wanted) in ok.items()}
+    airs = kpis.air_now_of(tuple(sorted({d for d in device_of.values() if d})))
+    made = data_maker("env.aqi_now", SOURCES)
+    for asked, (c, _) in ok.items():
+        device = device_of[asked]
+        now = airs[device] if device else {"aqi": None}
+        out[asked] = made(value=now.get("aqi"), extra={"air": now}, now=True,
+                          scope=f"device:{device}" if device else _commune_scope(c))
+    return out
 
 
 def aqi_now_kpi(data: PanelData, lang: str) -> dict:
@@ -69,7 +77,8 @@ def aqi_now_kpi(data: PanelData, lang: str) -> dict:
 
 
 register(Panel("env.aqi_now", "Chỉ số chất lượng không khí (VN_AQI) hiện tại", "Air quality index (VN_AQI) now",
-               "environment", "kpi", SOURCES, aqi_now_data, kpi=aqi_now_kpi, href="/environment", uses=("device",)))
+               "environment", "kpi", SOURCES, one_commune(aqi_now_many), kpi=aqi_now_kpi, href="/environment",
+               uses=("device",), data_many=aqi_now_many))
 
 
 # --- VN_AQI sub-indices now -----------------------------------------------------------------------------
@@ -79,7 +88,7 @@ POLLUTANT_SYMBOLS = {"pm25": "PM2.5", "pm10": "PM10", "o3": "O₃", "co": "CO", 
 
 
 def aqi_parts_data(filters: Filters) -> PanelData:
-    data = aqi_now_data(filters)
+    data = one_commune(aqi_now_many)(filters)
     return data if data.error is not None else PanelData(**{**data.__dict__, "panel": "env.aqi_parts"})
 
 

@@ -16,7 +16,7 @@ from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
 from core.text import is_missing, source_text
 from core.timeutil import LOCAL_TZ, local_midnight
-from panels.base import Filters, Panel, PanelData, make_data, register, with_error
+from panels.base import Filters, Panel, PanelData, data_maker, each_commune, make_data, one_commune, register, with_error
 from panels.week import so_far_this_week
 from queries import reports, site
 from queries.site import village_names
@@ -54,40 +54,63 @@ def _narrowed(panel_id: str, filters: Filters, window: bool = True):
         commune = filters.commune_id()
     except BadParam as err:
         return with_error(panel_id, err)
-    category = filters.category if filters.category in set(site.services()["code"]) else None
-    return start, end, village, category, commune
+    return start, end, village, _category(filters), commune
 
 
 def _scope(village: str | None, commune: str | None) -> str:
     return f"village:{village}" if village else f"commune:{commune}"
 
 
-def overdue_data(filters: Filters) -> PanelData:
-    got = _narrowed("fb.reports_overdue", filters, window=False)
-    if isinstance(got, PanelData):
-        return got
-    _, _, village, category, commune = got
-    return make_data("fb.reports_overdue", SOURCES, value=reports.overdue_now(village, category, commune=commune), now=True,
-                     scope=_scope(village, commune), notes=["cover.all_unresolved"])
+def _category(filters: Filters) -> str | None:
+    """The category filter if it is one of the service codes (anything else is ignored, as before)."""
+    return filters.category if filters.category in set(site.services()["code"]) else None
+
+
+def _villages_checked(panel_id: str, filters: Filters, communes: tuple) -> tuple[dict, dict, str | None]:
+    """For data_many: ({asked: commune id}, {asked: refusal}, the village filter) with the village checked
+    against each commune (a village is one commune's: the others refuse it)."""
+    ok, refused = each_commune(panel_id, filters, communes, lambda f: f.checked_village() if f.village else None)
+    village = next((v for _, v in ok.values() if v), None)
+    return {asked: c for asked, (c, _) in ok.items()}, refused, village
+
+
+def overdue_many(filters: Filters, communes: tuple) -> dict:
+    """Reports overdue now in each commune (fb.reports_overdue), one grouped query for all of them."""
+    ok, out, village = _villages_checked("fb.reports_overdue", filters, communes)
+    if ok:
+        category = _category(filters)
+        counts = reports.overdue_now_by_commune(tuple(dict.fromkeys(ok.values())), village, category)
+        made = data_maker("fb.reports_overdue", SOURCES)
+        for asked, c in ok.items():
+            out[asked] = made(value=counts[c], now=True, scope=_scope(village, c), notes=["cover.all_unresolved"])
+    return out
 
 
 register(Panel("fb.reports_overdue", "Phản ánh quá hạn", "Reports overdue", "government", "kpi", SOURCES,
-               overdue_data, kpi=lambda d, lang: {"value": d.value, "unit": t("unit.reports", lang), "decimals": 0,
-                                                  "direction": "down"},
-               href="/feedback?stage=overdue", uses=NARROW))
+               one_commune(overdue_many), kpi=lambda d, lang: {"value": d.value, "unit": t("unit.reports", lang), "decimals": 0,
+                                                               "direction": "down"},
+               href="/feedback?stage=overdue", uses=NARROW, data_many=overdue_many))
 
 
 # --- the period's counts and handling times (one query, five cards) ------------------------------------
 
-def _stat_data(panel_id: str, key: str):
-    def data(filters: Filters) -> PanelData:
-        got = _narrowed(panel_id, filters)
-        if isinstance(got, PanelData):
-            return got
-        start, end, village, category, commune = got
-        value = reports.report_stats(start, end, village, category, commune=commune)[key]
-        return make_data(panel_id, SOURCES, value=value, start=start, end=end, scope=_scope(village, commune))
-    return data
+def _stat_many(panel_id: str, key: str):
+    def many(filters: Filters, communes: tuple) -> dict:
+        """One of the period's report figures for each commune: the counts of every commune in one query
+        grouped by commune (reports.report_stats_by_commune, the same aggregates as report_stats)."""
+        try:
+            start, end = filters.window()
+        except BadParam as err:
+            return {asked: with_error(panel_id, err) for asked in communes}
+        ok, out, village = _villages_checked(panel_id, filters, communes)
+        if ok:
+            stats = reports.report_stats_by_commune(start, end, tuple(dict.fromkeys(ok.values())), village,
+                                                    _category(filters))
+            made = data_maker(panel_id, SOURCES)
+            for asked, c in ok.items():
+                out[asked] = made(value=stats[c][key], start=start, end=end, scope=_scope(village, c))
+        return out
+    return many
 
 
 STAT_PANELS = (
@@ -108,8 +131,10 @@ def _stat_kpi(unit: str, decimals: int, direction: str):
 
 
 for _id, _key, _vi, _en, _unit, _dec, _dir in STAT_PANELS:
-    register(Panel(_id, _vi, _en, "government", "kpi", SOURCES, _stat_data(_id, _key),
-                   unit="%" if _unit == "%" else "", kpi=_stat_kpi(_unit, _dec, _dir), href="/feedback", uses=NARROW))
+    _many = _stat_many(_id, _key)
+    register(Panel(_id, _vi, _en, "government", "kpi", SOURCES, one_commune(_many),
+                   unit="%" if _unit == "%" else "", kpi=_stat_kpi(_unit, _dec, _dir), href="/feedback", uses=NARROW,
+                   data_many=_many))
 
 
 # --- by period: this week, last week, four weeks, the year, the chosen period --------------------------

@@ -16,7 +16,7 @@ from core.i18n import t
 from core.timeutil import LOCAL_TZ
 from domain import index766
 from domain.catalogue import CATALOGUE
-from panels.base import Filters, Panel, PanelData, make_data, register, with_error
+from panels.base import Filters, Panel, PanelData, data_maker, each_commune, make_data, one_commune, register, with_error
 from queries import indicators, reports
 from queries.windows import previous_window
 
@@ -68,30 +68,43 @@ for _code in PERIOD_CODES:
 
 # --- Decision 766 estimated from the data -------------------------------------------------------------------
 
-def index766_data(panel_id: str):
-    def data(filters: Filters) -> PanelData:
+ESTIMATE_CODES = RATE_CODES + ("online_service_rate", "dossier_complaint_rate", "report_satisfaction_rate")
+
+
+def index766_many(panel_id: str):
+    def many(filters: Filters, communes: tuple) -> dict:
         """The estimate uses the very numbers of the period cards: the same period, the same rule; the
-        report on-time rate (5.2) comes from Open311."""
+        report on-time rate (5.2) comes from Open311. Every commune's indicators in one query and their
+        report counts in another (the city page), each commune scored on its own."""
         try:
             start, end = filters.window()
-            commune = filters.commune_id()
         except BadParam as err:
-            return with_error(panel_id, err)
-        codes = RATE_CODES + ("online_service_rate", "dossier_complaint_rate", "report_satisfaction_rate")
-        values = {c: indicators.period_summary(c, start, end, indicators.commune_scope(commune))["value"] for c in codes}
-        values["report_on_time_rate"] = reports.report_stats(start, end, commune=commune)["on_time_rate"]
-        score = index766.score(values)
-        published = indicators.period_summary("index_766_score", start, end, indicators.commune_scope(commune))
-        return make_data(panel_id, SOURCES + ("open311",), value=score["total"], start=start, end=end,
-                         extra={"score": score, "published": published})
-    return data
+            return {asked: with_error(panel_id, err) for asked in communes}
+        ok, out = each_commune(panel_id, filters, communes)
+        if not ok:
+            return out
+        ids = tuple(dict.fromkeys(c for c, _ in ok.values()))
+        scopes = {c: indicators.commune_scope(c) for c in ids}
+        summaries = indicators.period_summaries(ESTIMATE_CODES + ("index_766_score",), start, end,
+                                                tuple(dict.fromkeys(scopes.values())))
+        stats = reports.report_stats_by_commune(start, end, ids)
+        made = data_maker(panel_id, SOURCES + ("open311",))
+        for asked, (c, _) in ok.items():
+            values = {code: summaries[(scopes[c], code)]["value"] for code in ESTIMATE_CODES}
+            values["report_on_time_rate"] = stats[c]["on_time_rate"]
+            score = index766.score(values)
+            out[asked] = made(value=score["total"], start=start, end=end,
+                              extra={"score": score, "published": summaries[(scopes[c], "index_766_score")]})
+        return out
+    return many
 
 
+_index766 = index766_many("svc.index766_estimate")
 register(Panel("svc.index766_estimate", "Điểm 766 (ước tính từ số liệu xã)", "766 score (estimated from the commune's data)",
-               "government", "kpi", SOURCES + ("open311",), index766_data("svc.index766_estimate"),
+               "government", "kpi", SOURCES + ("open311",), one_commune(_index766),
                kpi=lambda d, lang: {"value": d.value, "direction": "up", "unit": t(
                    "svc.766_estimate_unit", lang, possible=fmt_number(d.extra["score"]["possible"], lang, 0))},
-               href="/services"))
+               href="/services", data_many=_index766))
 
 
 def _pct(x, lang: str) -> str:
@@ -128,8 +141,10 @@ def index766_note(data: PanelData, lang: str) -> str:
     return " ".join(notes)
 
 
+_index766_table = index766_many("svc.index766")
 register(Panel("svc.index766", "Bộ chỉ số 766 (ước tính từ số liệu)", "Decision 766 index (estimated from the data)",
-               "government", "table", SOURCES + ("open311",), index766_data("svc.index766"), table=index766_table,
+               "government", "table", SOURCES + ("open311",), one_commune(_index766_table), table=index766_table,
+               data_many=_index766_table,
                footnote=index766_note, href="/services",
                rows=lambda d: pd.DataFrame([{"group": g["code"], "weight": g["weight"], "score": g["score"]}
                                             for g in d.extra["score"]["groups"]])))

@@ -82,6 +82,13 @@ class DiskStore:
     def set(self, key, value, expire: int) -> None:
         self.cache.set(self._key(key), value, expire=expire)
 
+    def get_many(self, keys: list, default=None) -> list:
+        return [self.get(k, default=default) for k in keys]
+
+    def set_many(self, items: list[tuple], expire: int) -> None:
+        for key, value in items:
+            self.set(key, value, expire=expire)
+
     def versions(self, names: list[str]) -> list[int]:
         return [int(self.cache.get(n, 0)) for n in names]
 
@@ -143,6 +150,26 @@ class RedisStore:
     def set(self, key, value, expire: int) -> None:
         data = pickle.dumps(value, protocol=5)
         self._call(lambda: self.client.set(self._key(key), data, ex=max(1, int(expire))))
+
+    def get_many(self, keys: list, default=None) -> list:
+        """Several values in one round trip (MGET)."""
+        if not keys:
+            return []
+        raws = self._call(lambda: self.client.mget([self._key(k) for k in keys]))
+        return [default if raw is None else pickle.loads(raw) for raw in raws]
+
+    def set_many(self, items: list[tuple], expire: int) -> None:
+        """Several values, each with its expiry, in one round trip (a pipeline of SET EX)."""
+        if not items:
+            return
+        data = [(self._key(key), pickle.dumps(value, protocol=5)) for key, value in items]
+
+        def _set():
+            pipe = self.client.pipeline(transaction=False)
+            for key, raw in data:
+                pipe.set(key, raw, ex=max(1, int(expire)))
+            pipe.execute()
+        self._call(_set)
 
     def versions(self, names: list[str]) -> list[int]:
         values = self._call(lambda: self.client.mget([self._key(n) for n in names]))
@@ -329,6 +356,37 @@ def memoize(tag: str, expire: int = 60, local: bool = False):
             return _copy(value) if hit is not _MISS or local else value
         wrapper.uncached = fn
         wrapper.kept_locally = kept
+        def many(calls: list[tuple], compute):
+            """fn's value for each tuple of positional arguments in `calls`, each read under the very key
+            `wrapper(*args)` uses (one round trip for all), those missing computed together by
+            `compute(missing calls) -> their values in order` (one set-based query instead of one per
+            call) and kept under their own keys: a value is the same whichever way it was asked."""
+            try:
+                cache = get_cache()
+                pinned = _pinned.get()
+                version = pinned.get(tag) if pinned is not None else None
+                if version is None:
+                    [version] = cache.versions([_tag_key(tag)])
+                    if pinned is not None:
+                        pinned[tag] = version
+                keys = [(fn.__module__, fn.__qualname__, get_settings().database_url, version, args, ())
+                        for args in calls]
+                hits = cache.get_many(keys, default=_MISS)
+            except Exception:  # noqa: BLE001 - a broken cache must not break a page
+                _log_failure("cache unavailable")
+                return list(compute(list(calls)))
+            missing = [i for i, hit in enumerate(hits) if hit is _MISS]
+            values = [_copy(hit) for hit in hits]
+            if missing:
+                computed = list(compute([calls[i] for i in missing]))
+                for i, value in zip(missing, computed):
+                    values[i] = value
+                try:
+                    cache.set_many([(keys[i], value) for i, value in zip(missing, computed)], expire=expire)
+                except Exception:  # noqa: BLE001
+                    _log_failure("cache write failed")
+            return values
+        wrapper.many = many
         return wrapper
     return deco
 

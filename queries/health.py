@@ -20,19 +20,40 @@ from store.models import Device, PushLink, Reject, SourceHealth, UnmappedDatastr
 TIME_COLS = ("last_attempt_t", "last_success_t", "last_error_t", "down_since_t", "watermark_t", "last_data_t")
 
 
+SOURCE_COLUMNS = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
+                  "stored_total", "rejected_total"]
+
+
 @memoize("health", expire=30)
 def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """One row per source with its freshness state (domain.freshness), judged on the raw row before
     pandas turns its NULLs into NaN. commune: the sources serving it (its own and the city-wide ones,
     whose commune_id is null); None: every source."""
+    rows = _source_rows(now, (commune,) if commune else None)
+    return _sources_frame(_serving(rows, commune) if commune else rows)
+
+
+@memoize("health", expire=30)
+def states_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, dict[str, str]]:
+    """{commune: {source: state}}: the sources sources(commune=c) lists for each commune with their states,
+    read in one query (the city page's "sources down" column; no frame a commune)."""
+    rows = _source_rows(now, communes)
+    return {c: {r["source"]: r["state"] for r in _serving(rows, c)} for c in communes}
+
+
+def _serving(rows: list[dict], commune: str) -> list[dict]:
+    """The sources serving a commune: its own and the city-wide ones (commune_id null)."""
+    return [r for r in rows if r["commune_id"] is None or r["commune_id"] == commune]
+
+
+def _source_rows(now: int | None, communes: tuple[str, ...] | None) -> list[dict]:
+    """The source rows (with their commune_id and state) serving any of the communes (None: every source)."""
     now = int(now or time.time())
     t = SourceHealth.__table__
-    cols = ["source", "protocol", "url", "simulated", *TIME_COLS, "last_error", "consecutive_failures",
-            "stored_total", "rejected_total"]
     with get_engine().connect() as conn:
-        stmt = select(*[t.c[c] for c in cols]).order_by(t.c.source)
-        if commune:
-            stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
+        stmt = select(*[t.c[c] for c in SOURCE_COLUMNS], t.c.commune_id).order_by(t.c.source)
+        if communes:
+            stmt = stmt.where(t.c.commune_id.is_(None) | t.c.commune_id.in_(communes))
         rows = [dict(r._mapping) for r in conn.execute(stmt)]
         # a push link (SensorThings MQTT, ingest/live.py) keeps its connection state beside its row;
         # only what is known counts (a link row not yet connected, nothing received, is not shown as one)
@@ -54,7 +75,11 @@ def sources(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
         row["lag_s"] = now - row["watermark_t"] if row["watermark_t"] is not None else None
         row["data_age_s"] = now - row["last_data_t"] if row["last_data_t"] is not None else None
         row["simulated"] = bool(row["simulated"])
-    df = pd.DataFrame(rows, columns=[*cols, "state", "poll_interval_s", "lag_s", "data_age_s", "push",
+    return rows
+
+
+def _sources_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=[*SOURCE_COLUMNS, "state", "poll_interval_s", "lag_s", "data_age_s", "push",
                                      "connected_since_t", "last_message_t", "messages", "push_lag_ms"])
     for col in (*TIME_COLS, "connected_since_t", "last_message_t"):
         df[col.replace("_t", "_time")] = pd.to_datetime(df.pop(col), unit="s", utc=True)

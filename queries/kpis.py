@@ -22,34 +22,52 @@ def _now(now) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc) if now else datetime.now(timezone.utc)
 
 
+POLLUTANTS = ("pm25", "pm10", "o3", "co", "so2", "no2")
+
+
 @memoize("readings", expire=60)
 def air_now(device: str, now: int | None = None) -> dict:
-    """Hourly VN_AQI now: NowCast over the last 12 hourly means for PM, 1-h means for gases."""
+    """Hourly VN_AQI now: NowCast over the last 12 hourly means for PM, 1-h means for gases (air_now_of:
+    the city page asks every commune's station at once, by the same rule)."""
+    return air_now_of.uncached((device,), now)[device]
+
+
+@memoize("readings", expire=60)
+def air_now_of(devices: tuple[str, ...], now: int | None = None) -> dict[str, dict]:
+    """air_now of each device: the six pollutants' hourly means of every device in one query (it was one
+    query a pollutant, then one a device), each device's VN_AQI by _air_from_means."""
     end = _now(now)
-    start = end - timedelta(hours=12)
-    pollutants = ("pm25", "pm10", "o3", "co", "so2", "no2")
-    # the six pollutants' hourly means in one query (it was six, each with its own frame and cache write)
-    means = readings.hourly_means(device, pollutants, start, end + timedelta(hours=1))
-    hourly = {p: part.sort_values("time", ascending=False) for p, part in
-              ((p, means[means["parameter"] == p]) for p in pollutants)}
-    if all(df.empty for df in hourly.values()):
+    means = readings.hourly_means_by_device(devices, POLLUTANTS, end - timedelta(hours=12), end + timedelta(hours=1))
+    empty = means.iloc[0:0]
+    by_device = {d: part for d, part in means.groupby("device", sort=False)}
+    return {d: _air_from_means(by_device.get(d, empty)) for d in devices}
+
+
+def _air_from_means(means: pd.DataFrame) -> dict:
+    """VN_AQI now from one device's (time, parameter, mean) hourly means of the last 12 hours: plain dicts
+    of hour -> mean a pollutant (a frame sorted and re-indexed a pollutant cost more than the query for 20
+    stations at once)."""
+    hours: dict[str, dict[pd.Timestamp, float]] = {}
+    for ts, p, mean in zip(means["time"], means["parameter"], means["mean"]):
+        hours.setdefault(p, {})[ts] = mean
+    if not any(hours.get(p) for p in POLLUTANTS):
         return {"aqi": None, "dominant": None, "sub": {}, "time": None}
 
     def newest_first(p):
-        df = hourly[p]
-        if df.empty:
+        got = hours.get(p)
+        if not got:
             return []
-        idx = pd.date_range(end=df["time"].max(), periods=12, freq="h")
-        s = df.set_index("time")["mean"].reindex(idx[::-1])
-        return [None if pd.isna(v) else float(v) for v in s]
+        newest = max(got)
+        values = (got.get(newest - pd.Timedelta(hours=k)) for k in range(12))
+        return [None if v is None or pd.isna(v) else float(v) for v in values]
 
     def current(p):
-        df = hourly[p]
-        return None if df.empty else float(df.iloc[0]["mean"])
+        got = hours.get(p)
+        return float(got[max(got)]) if got else None
 
     r = aqi.hourly_aqi(newest_first("pm25"), newest_first("pm10"), current("o3"), current("co"), current("so2"),
                        current("no2"))
-    newest = max((df["time"].max() for df in hourly.values() if not df.empty), default=None)
+    newest = max((max(got) for p, got in hours.items() if p in POLLUTANTS and got), default=None)
     return {"aqi": r.value, "dominant": r.dominant, "sub": r.sub, "time": newest}
 
 
@@ -75,9 +93,27 @@ def aqi_daily(device: str, start, end) -> pd.DataFrame:
 def gauges_now(now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     """Each river/field gauge of the commune (every commune's: None): level now, alarm level (0-3) from
     its site file (kept in the store), trend over 3 h."""
-    end = _now(now)
+    return _gauges_frame(_gauge_rows(site.devices("water_gauge", commune=commune), _now(now)))
+
+
+@memoize("readings", expire=60)
+def gauges_now_by_commune(communes: tuple[str, ...], now: int | None = None) -> dict[str, pd.DataFrame]:
+    """gauges_now of each commune, every gauge read in one query (the city page's flood column)."""
+    gauges = site.devices("water_gauge")
+    rows = _gauge_rows(gauges[gauges["commune_id"].isin(communes)], _now(now))
+    return {c: _gauges_frame([r for r in rows if r["commune_id"] == c]) for c in communes}
+
+
+GAUGE_COLUMNS = ["device", "name", "commune_id", "level", "time", "alarm", "levels", "trend_m_h"]
+
+
+def _gauges_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=GAUGE_COLUMNS)
+
+
+def _gauge_rows(devices: pd.DataFrame, end: datetime) -> list[dict]:
     rows = []
-    gauges = records(site.devices("water_gauge", commune=commune))
+    gauges = records(devices)
     # one query for every gauge (a site ten times larger has ten times the gauges, not ten times the trips)
     every = readings.series(tuple(d["id"] for d in gauges), "water_level", end - timedelta(hours=3),
                             end + timedelta(minutes=1)) if gauges else pd.DataFrame(columns=readings.COLUMNS)
@@ -96,7 +132,7 @@ def gauges_now(now: int | None = None, commune: str | None = None) -> pd.DataFra
         rows.append({"device": d["id"], "name": d["name"], "commune_id": d["commune_id"], "level": level, "time": t,
                      "alarm": flood.alarm_level(level, levels) if levels else None,
                      "levels": levels, "trend_m_h": flood.trend_m_per_h(pts)})
-    return pd.DataFrame(rows, columns=["device", "name", "commune_id", "level", "time", "alarm", "levels", "trend_m_h"])
+    return rows
 
 
 @memoize("readings", expire=300)

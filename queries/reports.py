@@ -62,12 +62,11 @@ def first_report_t(commune: str | None = None) -> int | None:
         return conn.scalar(stmt)
 
 
-@memoize("reports", expire=60)
-def report_stats(start, end, village: str | None = None, service_code: str | None = None,
-                 now: int | None = None, commune: str | None = None) -> dict:
-    now = int(now or time.time())
+def _stats_columns(now: int) -> tuple:
+    """The report counts and handling times of a set of reports, as SQL aggregates: the one definition
+    of each (report_stats for one scope, report_stats_by_commune for each of several communes at once)."""
     due_end = func.coalesce(Report.closed_t, now)
-    stmt = _where(select(
+    return (
         func.count(),
         func.sum(case((Report.stage == "resolved", 1), else_=0)),
         func.sum(case((Report.stage == "open", 1), else_=0)),
@@ -79,9 +78,14 @@ def report_stats(start, end, village: str | None = None, service_code: str | Non
         func.avg(case((Report.closed_t.is_not(None), Report.closed_t - Report.requested_t))),
         func.sum(case(((Report.stage == "resolved") & (Report.closed_t <= Report.deadline_t), 1), else_=0)),
         func.sum(case((Report.deadline_t.is_not(None) & (due_end > Report.deadline_t), 1), else_=0)),
-    ), start, end, village, service_code, commune=commune)
-    with __import__("store.engine", fromlist=["get_engine"]).get_engine().connect() as conn:
-        row = conn.execute(stmt).first()
+    )
+
+
+# what the aggregates of _stats_columns read over no report at all
+_NO_REPORTS = (0,) + (None,) * 9
+
+
+def _stats_of(row) -> dict:
     received = int(row[0] or 0)
     resolved = int(row[1] or 0)
     as_days = lambda s: None if s is None else float(s) / 86400  # noqa: E731
@@ -90,6 +94,30 @@ def report_stats(start, end, village: str | None = None, service_code: str | Non
             "avg_days_first_response": as_days(row[6]), "avg_days_resolution": as_days(row[7]),
             "on_time_rate": (100.0 * int(row[8] or 0) / resolved) if resolved else None,
             "late": int(row[9] or 0)}
+
+
+@memoize("reports", expire=60)
+def report_stats(start, end, village: str | None = None, service_code: str | None = None,
+                 now: int | None = None, commune: str | None = None) -> dict:
+    now = int(now or time.time())
+    stmt = _where(select(*_stats_columns(now)), start, end, village, service_code, commune=commune)
+    with get_engine().connect() as conn:
+        row = conn.execute(stmt).first()
+    return _stats_of(row or _NO_REPORTS)
+
+
+@memoize("reports", expire=60)
+def report_stats_by_commune(start, end, communes: tuple[str, ...], village: str | None = None,
+                            service_code: str | None = None, now: int | None = None) -> dict[str, dict]:
+    """report_stats of each commune, in one query grouped by commune (the city page asks for every
+    commune at once: one round trip, not one per commune). A commune without reports in the window gets
+    what report_stats answers for it (received 0, rates None)."""
+    now = int(now or time.time())
+    stmt = _where(select(Report.commune_id, *_stats_columns(now)), start, end, village, service_code) \
+        .where(Report.commune_id.in_(communes)).group_by(Report.commune_id)
+    with get_engine().connect() as conn:
+        found = {row[0]: row[1:] for row in conn.execute(stmt)}
+    return {c: _stats_of(found.get(c, _NO_REPORTS)) for c in communes}
 
 
 @memoize("reports", expire=60)
@@ -128,19 +156,38 @@ def report_history(report_id: str, commune: str | None = None) -> pd.DataFrame:
 def overdue_now(village: str | None = None, service_code: str | None = None, now: int | None = None,
                 commune: str | None = None) -> int | None:
     """Reports past their deadline and not resolved at this moment, whenever they were filed: a state of
-    now, the same number on the overview and the feedback page. None when no report was ever stored."""
+    now, the same number on the overview and the feedback page. None when no report was ever stored
+    (of the commune: then overdue_now_by_commune's answer, the very rule the city page uses)."""
+    if commune:
+        return overdue_now_by_commune.uncached((commune,), village, service_code, now)[commune]
     now = int(now or time.time())
     if first_report_t(commune) is None:
         return None
-    stmt = select(func.count()).where(Report.stage != "resolved", Report.deadline_t < now)
-    if commune:
-        stmt = stmt.where(Report.commune_id == commune)
-    if village:
-        stmt = stmt.where(Report.village_id == village)
-    if service_code:
-        stmt = stmt.where(Report.service_code == service_code)
     with get_engine().connect() as conn:
-        return int(conn.scalar(stmt) or 0)
+        return int(conn.scalar(select(_overdue_count(now, village, service_code))) or 0)
+
+
+def _overdue_count(now: int, village: str | None, service_code: str | None):
+    """The aggregate counting overdue reports (past the deadline, not resolved) among those narrowed."""
+    overdue = (Report.stage != "resolved") & (Report.deadline_t < now)
+    if village:
+        overdue = overdue & (Report.village_id == village)
+    if service_code:
+        overdue = overdue & (Report.service_code == service_code)
+    return func.sum(case((overdue, 1), else_=0))
+
+
+@memoize("reports", expire=60)
+def overdue_now_by_commune(communes: tuple[str, ...], village: str | None = None, service_code: str | None = None,
+                           now: int | None = None) -> dict[str, int | None]:
+    """overdue_now of each commune in one query grouped by commune: None for a commune that never had a
+    report stored (no row in the group), else the count (0 is a real 0)."""
+    now = int(now or time.time())
+    stmt = (select(Report.commune_id, _overdue_count(now, village, service_code))
+            .where(Report.commune_id.in_(communes)).group_by(Report.commune_id))
+    with get_engine().connect() as conn:
+        found = {c: int(n or 0) for c, n in conn.execute(stmt)}
+    return {c: found.get(c) for c in communes}
 
 
 def weekly_counts(start, end, village: str | None = None, service_code: str | None = None,

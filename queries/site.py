@@ -45,9 +45,26 @@ def commune(commune_id: str | None = None) -> dict:
 
 def check_commune(value: str | None) -> str | None:
     """The commune a URL or a filter names, checked against the store (None: the default commune)."""
+    return _checked_commune(value, commune_ids())
+
+
+def check_communes(values) -> dict:
+    """check_commune of each value with one read of the communes: {value: its commune id, or the BadParam
+    refusing it} (the city page resolves every commune of every column)."""
+    ids = commune_ids()
+    out = {}
+    for value in values:
+        try:
+            out[value] = _checked_commune(value, ids)
+        except BadParam as err:
+            out[value] = err
+    return out
+
+
+def _checked_commune(value, ids: list[str]) -> str | None:
     if value is None or value == "":
-        return default_commune()
-    if not isinstance(value, str) or value not in set(commune_ids()):
+        return ids[0] if ids else None
+    if not isinstance(value, str) or value not in set(ids):
         raise BadParam("error.unknown_commune", value=str(value)[:40])
     return value
 
@@ -88,8 +105,18 @@ def device_ids(kind: str, commune: str | None = None) -> tuple[str, ...]:
 
 def first_device(kind: str, commune: str | None = None) -> str | None:
     """The commune's first device of a kind (its air station, its rain gauge), or None."""
-    ids = device_ids(kind, commune)
-    return ids[0] if ids else None
+    return _first(devices(kind, commune=commune)["id"])
+
+
+def first_devices(kind: str, communes: tuple[str, ...]) -> dict[str, str | None]:
+    """first_device of each commune, from one read of every device of the kind (the city page)."""
+    every = devices(kind)
+    return {c: _first(every["id"][every["commune_id"] == c]) for c in communes}
+
+
+def _first(ids) -> str | None:
+    """The first device in id order (what "the commune's air station" means when it has several)."""
+    return min(ids) if len(ids) else None
 
 
 def device_row(device_id: str) -> dict | None:

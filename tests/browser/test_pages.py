@@ -3,10 +3,10 @@ language switch changes the visible strings, a map click drills down, an operato
 the banner changes; screenshots at laptop, wall and phone sizes (looked at before calling it done)."""
 import pytest
 
-from tests.browser.conftest import SHOTS, click_on_map, settle
+from tests.browser.conftest import SHOTS, click_on_map, session_cookies, settle
 
 pytestmark = pytest.mark.browser
-PAGES = ["/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data"]
+PAGES = ["/", "/environment", "/security", "/feedback", "/services", "/digital", "/alerts", "/data", "/city"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -36,6 +36,31 @@ def test_filters_change_the_chart_and_the_url(page_for):
     assert "parameter=ph" in page.url
     # the shared period carries over on the navigation links
     assert "parameter" not in page.locator("a[href^='/security']").first.get_attribute("href")
+
+
+def test_the_city_page_comes_with_its_table_and_a_new_period_redraws_it(browser, app_url):
+    """The first visit gets the communes' table with the page (no callback is asked for it); choosing
+    another period asks the city callback once and redraws the table and the period it covers."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    ctx.add_cookies([{"name": "lang", "value": "vi", "url": app_url}] + session_cookies(app_url, "operator"))
+    try:
+        page = ctx.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.post_data or "") if "_dash-update-component" in r.url else None)
+        page.goto(app_url + "/city", wait_until="networkidle")
+        settle(page)
+        rows = page.locator(".city-table tbody tr")
+        assert rows.count() == 2, page.locator("main").inner_text()[:500]
+        assert "/?xa=demo_xa_b" in page.locator(".city-table").inner_html()
+        assert not [body for body in asked if "city-table" in body]
+        before = page.locator("#city-covers").inner_text()
+        page.locator("#filter-period, [id*='period']").first.click()
+        page.get_by_text("7 ngày", exact=True).last.click()
+        settle(page)
+        assert len([body for body in asked if "city-table" in body]) == 1
+        assert page.locator("#city-covers").inner_text() != before and rows.count() == 2
+    finally:
+        ctx.close()
 
 
 def test_language_switch_changes_every_visible_string(page_for):
