@@ -458,11 +458,45 @@ def settle(page) -> None:
         print(f"  (the network did not go quiet on {page.url}; measured as it is)", flush=True)
 
 
-def drawn_and_answered(page, t0: float) -> tuple[float, float]:
+class CallbacksInFlight:
+    """Counts a page's callback requests still unanswered. Playwright's "networkidle" cannot say when the
+    last callback has answered: it is an event of the page's life, fired once (often before the layout
+    arrives), after which waiting for it returns at once."""
+
+    def __init__(self, page):
+        self.open, self.last = 0, time.monotonic()
+        page.on("request", self._sent)
+        page.on("requestfinished", self._done)
+        page.on("requestfailed", self._done)
+
+    @staticmethod
+    def _is_callback(req) -> bool:
+        return "_dash-update-component" in req.url
+
+    def _sent(self, req):
+        if self._is_callback(req):
+            self.open += 1
+            self.last = time.monotonic()
+
+    def _done(self, req):
+        if self._is_callback(req):
+            self.open -= 1
+            self.last = time.monotonic()
+
+    def wait_quiet(self, page, quiet_s: float = 0.5, limit_s: float = 120) -> None:
+        """Until no callback is in flight and none was sent or answered for `quiet_s` (a chain's next
+        callback goes out within milliseconds of the answer before it)."""
+        end = time.monotonic() + limit_s
+        while time.monotonic() < end and (self.open > 0 or time.monotonic() - self.last < quiet_s):
+            page.wait_for_timeout(100)
+
+
+def drawn_and_answered(page, t0: float, callbacks: CallbacksInFlight) -> tuple[float, float]:
     """(ms from t0 until the page was drawn and its last callback had answered, ms until its last
     callback answered): a page drawn with its layout may still ask for its map's markers, the alert counts."""
     drawn = page.wait_for_function(DRAWN, arg=t0, timeout=120_000, polling="raf").json_value()
-    settle(page)
+    callbacks.wait_quiet(page)
+    page.wait_for_function(SETTLED, timeout=120_000)
     answered = page.evaluate(LAST_ANSWER, t0)
     return max(drawn, answered), answered
 
@@ -488,14 +522,15 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
                 ctx.add_cookies(cookies)
                 ctx.add_init_script(TIMING_BUFFER)
                 page = ctx.new_page()
+                callbacks = CallbacksInFlight(page)
                 page.goto(url + path + query, wait_until="load")
-                drawn, answered = drawn_and_answered(page, 0)
+                drawn, answered = drawn_and_answered(page, 0, callbacks)
                 full.append(drawn)
                 full_answered.append(answered)
                 start = "/security" if path == "/environment" else "/environment"
                 page.goto(url + start + query, wait_until="load")
                 page.wait_for_function(DRAWN, arg=0, timeout=120_000)
-                settle(page)
+                callbacks.wait_quiet(page)
                 title = page.title()
                 diskcache.Cache(str(cache_dir)).clear()
                 t0 = page.evaluate("performance.now()")
@@ -504,7 +539,7 @@ def page_renders(url: str, cache_dir: Path, query: str, reps: int, pages=PAGES) 
                 page.wait_for_function(f"() => location.pathname === '{path}'", timeout=30_000)
                 # the router's answer is in: Dash sets the page's title with its content
                 page.wait_for_function("t => document.title !== t", arg=title, timeout=60_000)
-                drawn, answered = drawn_and_answered(page, t0)
+                drawn, answered = drawn_and_answered(page, t0, callbacks)
                 nav.append(drawn)
                 nav_answered.append(answered)
                 ctx.close()

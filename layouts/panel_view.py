@@ -1,10 +1,12 @@
 """Panels on screen: a slot that a page, a wall slide or the meeting places anywhere, any number of
-times, and the one small pattern-matching callback that fills each slot.
+times, and the one small pattern-matching callback that refreshes each slot.
 
 A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters live beside it in
 {"type": "panel-filters", ...} (fixed for a wall slide, or copied from a page's filter bar), and its size
-("page" | "wall") in the slot's data attribute. The callback asks `panels.data_for` (cached PanelData,
-never finished layout) and draws it with the panel's own renderer.
+("page" | "wall") in the slot's data attribute. A slot is drawn with the layout that places it (a page's,
+a wall slide's): `panels.data_for` (cached PanelData, never finished layout) drawn by the panel's own
+renderer, so a page needs no round trip to show its panels. The callback draws it again the same way
+when the filters, the refresh tick or the URL's commune change; never when the slot appears.
 
 A page's filter bar reaches its slots through one callback for every page (`apply_filters`): it turns
 the bar into `Filters`, hands them to every slot on the page (a slot may pin some of them: the same

@@ -51,8 +51,8 @@ def test_every_page_layout_renders_bare_and_with_hostile_query_strings(app):
         page["layout"](period="<script>", village="../../etc", start="2025-99-99", station="x" * 5000, foo="bar")
 
 
-# pattern-matching ids drawn by a callback from data (one revoke button per wall link; a panel's chart,
-# drawn by the panel's callback inside its slot; commune links, only for users allowed several), never by a layout
+# pattern-matching ids drawn from data (one revoke button per wall link; a panel's chart, drawn inside its slot
+# when there is data to draw; commune links, only for users allowed several), never by a layout alone
 DRAWN_BY_CALLBACKS = {"adm-tok-revoke", "panel-graph", "commune-link"}
 
 
