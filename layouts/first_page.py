@@ -54,7 +54,9 @@ def opened_url() -> tuple[str, str] | None:
         parts = urlsplit(referrer)
     except ValueError:
         return None
-    if f"{parts.scheme}://{parts.netloc}/" != request.host_url or not parts.path:
+    # the host alone: behind a proxy that ends TLS the browser says https and this server may see http; the
+    # Referer only chooses which of the user's own pages to draw (any page is theirs to ask for anyway)
+    if parts.netloc != request.host or parts.scheme not in ("http", "https") or not parts.path:
         return None
     return parts.path, f"?{parts.query}" if parts.query else ""
 

@@ -266,11 +266,14 @@ def test_the_page_being_opened_comes_drawn_in_the_first_layout(app):
     assert "data" not in _find(layout, "shell-commune")["props"]     # no ?xa=: the default commune, as the store says
     shell_url = _find(layout, "shell-url")["props"]
     assert (shell_url["pathname"], shell_url["search"]) == ("/environment", "?period=30d&parameter=ph")
+    # behind a proxy that ends TLS the browser's Referer says https while this server sees http
+    behind_proxy = _layout_for(client, "https://localhost/alerts")
+    assert _find(behind_proxy, "_pages_location")["props"]["pathname"] == "/alerts"
 
 
 def test_without_a_usable_referer_the_router_draws_the_page_as_before(app):
     client = signed_in_client(app, "viewer")
-    for referer in (None, "http://elsewhere.example/environment", "http://localhost/no-such-page",
+    for referer in (None, "http://elsewhere.example/environment", "http://localhost/no-such-page", "ftp://localhost/alerts",
                     "http://localhost/_dash-layout"):
         layout = _layout_for(client, referer)
         content = _find(layout, "_pages_content")["props"]
