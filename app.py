@@ -21,7 +21,7 @@ from auth.context import current_actor
 from core.i18n import t
 from core.logging import configure
 from core.settings import get_settings
-from layouts import guards, pages, shell
+from layouts import guards, pages, plotly_bundle, shell
 from layouts.context import current_lang, current_theme
 from queries import cache as data_cache
 from reports import routes as report_routes
@@ -124,6 +124,7 @@ app.interpolate_index = _index_with_lazy_grid
 from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
+plotly_bundle.install(server)    # the cartesian plotly.js (1.5 MB) at Dash's plotly.js URL, behind the sign-in gate
 
 
 # --- what travels: compression, cache headers, kept callback answers ------------------------------------

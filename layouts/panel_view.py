@@ -1,16 +1,20 @@
 """Panels on screen: a slot that a page, a wall slide or the meeting places anywhere, any number of
-times, and the one small pattern-matching callback that fills each slot.
+times, and the one small pattern-matching callback that refreshes each slot.
 
 A slot's id is {"type": "panel", "panel": <panel id>, "slot": <n>}; its filters live beside it in
 {"type": "panel-filters", ...} (fixed for a wall slide, or copied from a page's filter bar), and its size
-("page" | "wall") in the slot's data attribute. The callback asks `panels.data_for` (cached PanelData,
-never finished layout) and draws it with the panel's own renderer.
+("page" | "wall") in the slot's data attribute. A slot is drawn with the layout that places it (a page's,
+a wall slide's): `panels.data_for` (cached PanelData, never finished layout) drawn by the panel's own
+renderer, so a page needs no round trip to show its panels. The callback draws it again the same way
+when the filters, the refresh tick or the URL's commune change; never when the slot appears.
 
 A page's filter bar reaches its slots through one callback for every page (`apply_filters`): it turns
 the bar into `Filters`, hands them to every slot on the page (a slot may pin some of them: the same
 river-level panel once per gauge), and says once, above the panels, what is wrong with a bad value."""
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
@@ -27,6 +31,8 @@ from core.i18n import t
 from layouts.context import current_lang, current_theme
 from panels import Filters, PanelData, data_for, get_panel
 from panels.base import Image, Tag
+
+log = logging.getLogger(__name__)
 
 
 def covers_for(data: PanelData, lang: str) -> str:
@@ -138,11 +144,28 @@ def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "pa
         spec["pin"] = pin
     if height:
         spec["height"] = height
+    first, seen = first_content(panel_id, spec, n)
     return html.Div([
         dcc.Store(id={"type": "panel-filters", **key}, data=spec),
-        dcc.Store(id={"type": "panel-seen", **key}),
-        html.Div(id={"type": "panel", **key}, className="panel-body"),
+        dcc.Store(id={"type": "panel-seen", **key}, data=seen),
+        html.Div(first, id={"type": "panel", **key}, className="panel-body"),
     ], className=f"panel-slot panel-size-{size} {className}".strip(), **({"id": id} if id else {}))
+
+
+def first_content(panel_id: str, spec: dict, n: int) -> tuple:
+    """A slot's first content, drawn with the layout that places it, and its fingerprint for the slot's
+    `panel-seen` store: what `update_panel` would answer to its first call, without that round trip (the
+    callback only refreshes: filters, the refresh tick, the URL's commune). The commune is the slot's
+    own (a page passes the URL's in its filters); a refused one is said in the slot, as the callback does.
+    Anything unexpected is logged with a reference and said in the slot; the next refresh tries again."""
+    try:
+        return tuple(only_changed([draw(panel_id, spec, n, None)], None))
+    except BadParam as err:
+        return error_alert(err, current_lang()), None
+    except Exception:  # noqa: BLE001 - one panel's failure must not take its page down
+        ref = uuid.uuid4().hex[:8]
+        log.exception("panel %s not drawn in the layout %s", panel_id, ref)
+        return dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger", className="panel-error"), None
 
 
 def pinned(filters: dict, pin: dict) -> dict:
@@ -227,23 +250,32 @@ def follow(spec, filters: dict):
           Input("shell-tick", "n_intervals"),
           Input("shell-commune", "data"),
           State({"type": "panel-filters", "panel": MATCH, "slot": MATCH}, "id"),
-          State({"type": "panel-seen", "panel": MATCH, "slot": MATCH}, "data"))
+          State({"type": "panel-seen", "panel": MATCH, "slot": MATCH}, "data"),
+          prevent_initial_call=True)
 def update_panel(spec, _tick, shell_commune, slot_id, seen):
-    """One panel: cached data, drawn at the slot's size; nothing is sent when nothing changed."""
+    """One panel: cached data, drawn at the slot's size; nothing is sent when nothing changed. Not called
+    when a slot appears: `slot()` draws its first content (first_content)."""
+    panel_id = slot_id.get("panel") if isinstance(slot_id, dict) else None
+    try:
+        drawn = draw(panel_id, spec, slot_id.get("slot") if isinstance(slot_id, dict) else None, shell_commune)
+    except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
+        return error_alert(err, current_lang()), None
+    return only_changed([drawn], seen)
+
+
+def draw(panel_id, spec, slot_no, shell_commune):
+    """A slot's content for its spec: cached data drawn at the slot's size. Raises BadParam for a panel,
+    filter or commune it cannot show."""
     spec = spec if isinstance(spec, dict) else {}
     size = spec.get("size") if spec.get("size") in ("page", "wall") else "page"
     lang = current_lang()
     theme = "dark" if size == "wall" else current_theme()
-    panel_id = slot_id.get("panel") if isinstance(slot_id, dict) else None
-    try:
-        filters = Filters.from_mapping(spec.get("filters"))
-        # the slot's own commune (a wall slide's), else the URL's (?xa=, via the shell); both come from the
-        # browser, so the commune is checked against the user here, on the server
-        filters = replace(filters, commune=resolve_commune(filters.commune or shell_commune))
-        data = data_for(panel_id, filters)
-    except BadParam as err:    # a forged or stale slot id: say so, in the viewer's language
-        return error_alert(err, lang), None
-    key = {"panel": panel_id, "slot": slot_id.get("slot")}
+    filters = Filters.from_mapping(spec.get("filters"))
+    # the slot's own commune (a page's or a wall slide's), else the URL's (?xa=, via the shell); both come
+    # from the browser, so the commune is checked against the user here, on the server
+    filters = replace(filters, commune=resolve_commune(filters.commune or shell_commune))
+    data = data_for(panel_id, filters)
+    key = {"panel": panel_id, "slot": slot_no}
     height = spec.get("height") if spec.get("height") in GRAPH_HEIGHTS else "md"
     shown = {**(spec.get("filters") if isinstance(spec.get("filters"), dict) else {}), "commune": filters.commune}
-    return only_changed([render(panel_id, data, lang, theme, size, shown, key, height)], seen)   # exports name the commune
+    return render(panel_id, data, lang, theme, size, shown, key, height)   # exports name the commune

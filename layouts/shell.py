@@ -22,6 +22,7 @@ from core.errors import BadParam
 from core.i18n import t
 from core.timeutil import LOCAL_TZ
 from layouts.context import current_lang, current_theme
+from layouts.first_page import first_page
 
 def nav_entries(menu: str = "bar") -> list[tuple[str, str]]:
     """(key, path) of the pages the signed-in user may open, from Dash's page registry, in page order.
@@ -111,19 +112,24 @@ def layout():
     if current_wall() is not None and current_actor().role is None:
         return _wall_shell()
     lang, theme = current_lang(), current_theme()
-    name, parent = _commune_name(lang, _first_commune())
+    first = first_page()
+    if first.prefilled:     # the page is in the layout: the header names its commune (?xa=) from the start
+        name, parent, commune_problem = commune_header(first.xa, lang)
+    else:
+        (name, parent), commune_problem = _commune_name(lang, _first_commune()), None
+        parent = f" · {parent}" if parent else ""
     other_lang = "en" if lang == "vi" else "vi"
     other_theme = "light" if theme == "dark" else "dark"
     return html.Div([
-        dcc.Location(id="shell-url"),
+        dcc.Location(id="shell-url", **first.url_props()),
         dcc.Interval(id="shell-tick", interval=60_000),
         dcc.Interval(id="shell-clock-tick", interval=1_000),
         dcc.Store(id="shell-filters-sync"),
-        dcc.Store(id="shell-commune"),
+        # the URL's commune, when the page came with the layout: the shell's copy of the URL then changes nothing
+        dcc.Store(id="shell-commune", **({"data": first.xa} if first.prefilled and first.xa else {})),
         html.Header([
             dcc.Link([t("app.brain", lang), " · ", html.Span(name, id="shell-commune-name"),
-                      html.Small([t("app.title", lang), html.Span(f" · {parent}" if parent else "",
-                                                                   id="shell-commune-parent")])],
+                      html.Small([t("app.title", lang), html.Span(parent, id="shell-commune-parent")])],
                      href="/", className="shell-brand", id="shell-brand"),
             # dcc.Link: moving between pages swaps the page in place, with no reload of the scripts
             html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
@@ -141,10 +147,10 @@ def layout():
             ], className="shell-right"),
         ], className="shell-nav d-flex align-items-center"),
         html.Div(id="shell-error"),
-        html.Div(id="shell-commune-error"),
+        html.Div(commune_problem, id="shell-commune-error"),
         html.Div(id="shell-watchdog", className="watchdog", hidden=True, role="alert"),
         action_dialog(lang),
-        html.Main(dash.page_container, className="page"),
+        html.Main(first.container, className="page"),
     ], id="shell", **{"data-lang": lang})
 
 
@@ -207,11 +213,12 @@ clientside_callback(
 
 
 # The commune of the URL (?xa=) into the store every panel slot reads; unchanged: no update, so the
-# panels are not asked again when another filter moves.
+# panels are not asked again when another filter moves, nor when a page opens (its slots and the header
+# are drawn for the URL's commune with the layout; an empty store and no ?xa= both mean the default one).
 clientside_callback(
     """function (search, current) {
         const xa = new URLSearchParams(search || '').get('xa') || null;
-        return xa === (current === undefined ? undefined : current) ? window.dash_clientside.no_update : xa;
+        return xa === (current == null ? null : current) ? window.dash_clientside.no_update : xa;
     }""",
     Output("shell-commune", "data"), Input("shell-url", "search"), State("shell-commune", "data"))
 
@@ -231,12 +238,18 @@ clientside_callback(
 
 
 @callback(Output("shell-commune-name", "children"), Output("shell-commune-parent", "children"),
-          Output("shell-commune-error", "children"), Input("shell-commune", "data"))
+          Output("shell-commune-error", "children"), Input("shell-commune", "data"), prevent_initial_call=True)
 def update_commune_name(xa):
     """The header names the commune being shown; a commune the user may not see is refused here and by
-    every panel (the server checks, whatever the browser sends)."""
+    every panel (the server checks, whatever the browser sends). Not called when a page opens with its
+    layout (the shell names it then, layouts/first_page.py); called when the browser's copy of the URL's
+    commune arrives otherwise, or changes."""
+    return commune_header(xa, current_lang())
+
+
+def commune_header(xa, lang: str):
+    """(name, " · parent", refusal message or None) for the header, for the URL's commune `xa`."""
     from auth.communes import resolve_commune
-    lang = current_lang()
     try:
         commune = resolve_commune(xa)
         problem = None

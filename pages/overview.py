@@ -39,7 +39,7 @@ def layout(xa: str | None = None, **_):
     return html.Div([
         page_header(t("overview.title", lang)),
         *[dcc.Store(id=f"{P}-{part}-seen") for part in ("map", "alerts", "changes")],
-        pillar_grid(lang),
+        pillar_grid(lang, commune),
         html.Div([
             card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
                                                               k == "camera") for k in KINDS], drill_villages=False,
@@ -59,11 +59,13 @@ PILLARS = (
 )
 
 
-def pillar_grid(lang: str) -> html.Div:
-    """The commune at a glance: each pillar's panels, each filled by its own small callback."""
+def pillar_grid(lang: str, commune: str | None = None) -> html.Div:
+    """The commune at a glance: each pillar's panels, drawn with the layout for the URL's commune (which
+    their slots keep) and refreshed by their own small callback."""
+    scope = {"commune": commune} if commune else None
     def pillar(key, panel_ids):
         return html.Div([html.Div(t(f"pillar.{key}", lang), className="fw-semibold mb-1"),
-                         html.Div([slot(pid) for pid in panel_ids], className="kpi-grid")])
+                         html.Div([slot(pid, scope) for pid in panel_ids], className="kpi-grid")])
     blocks = [pillar(key, ids) for key, ids in PILLARS]
     return html.Div([html.Div(blocks[:2], className="grid-2"), html.Div(blocks[2:], className="grid-3")])
 

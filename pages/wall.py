@@ -101,7 +101,9 @@ clientside_callback(
     Output("wall-clock", "children"), Output("wall-date", "children"), Input("wall-tick", "n_intervals"))
 
 
-def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
+def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str, commune: str | None = None):
+    """`commune`: the wall URL's (?xa=, the shell's store), for a slide that names none; its panels are drawn
+    with the slide (layouts/panel_view.slot), so they are drawn for it from the start."""
     playlist = next((p for p in wall.playlists if p.name == playlist_name), None)
     if playlist is None:
         raise BadParam("wall.error_playlist", value=str(playlist_name)[:40])
@@ -110,6 +112,8 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
     key = f"{playlist.name}:{int(step_index)}"      # the browser waits on it (assets/40_wall.js: drawn)
     slide = playlist.slides[step["slide"]]
     filters = dict(slide.filters)
+    if commune and not filters.get("commune"):
+        filters["commune"] = commune
     if slide.cycle is not None and step["value"] is not None:
         filters[slide.cycle.variable] = step["value"]
     title = slide.title_vi if lang == "vi" else (slide.title_en or slide.title_vi)
@@ -118,7 +122,10 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
         page = next((p for p in dash.page_registry.values() if p.get("path") == slide.page), None)
         if page is None:
             raise BadParam("wall.error_page", value=slide.page[:60])
-        body = html.Div(page["layout"](**filters), className="wall-page-slide", **{"data-step": key})
+        page_query = {k: v for k, v in filters.items() if k != "commune"}
+        if filters.get("commune") and not page_query.get("xa"):
+            page_query["xa"] = filters["commune"]          # a page takes its commune as the URL's ?xa=
+        body = html.Div(page["layout"](**page_query), className="wall-page-slide", **{"data-step": key})
     else:
         body = html.Div([slot(pid, filters, n=i, size="wall") for i, pid in enumerate(slide.panels)],
                         className="wall-grid", **{"data-step": key},
@@ -128,8 +135,8 @@ def slide_view(wall: Wall, playlist_name: str, step_index: int, lang: str):
 
 
 @callback(Output("wall-slide", "children"), Output("wall-slide-title", "children"),
-          Input("wall-current", "data"), State("wall-config", "data"))
-def draw_slide(current, config):
+          Input("wall-current", "data"), State("wall-config", "data"), State("shell-commune", "data"))
+def draw_slide(current, config, commune=None):
     """The slide the browser moved to, drawn from the walls file as it is now (the browser only says
     which wall, playlist and step: nothing it sends is trusted as content)."""
     lang = current_lang()
@@ -140,7 +147,8 @@ def draw_slide(current, config):
         step = current.get("step")
         if not isinstance(step, int) or isinstance(step, bool) or step < 0:
             raise BadParam("wall.error_playlist", value=str(step)[:20])
-        title, body = slide_view(wall, str(current.get("playlist"))[:40], step, lang)
+        title, body = slide_view(wall, str(current.get("playlist"))[:40], step, lang,
+                                 commune if isinstance(commune, str) and commune else None)
     except BadParam as err:
         return error_alert(err, lang), ""
     return body, title

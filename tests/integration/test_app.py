@@ -51,8 +51,8 @@ def test_every_page_layout_renders_bare_and_with_hostile_query_strings(app):
         page["layout"](period="<script>", village="../../etc", start="2025-99-99", station="x" * 5000, foo="bar")
 
 
-# pattern-matching ids drawn by a callback from data (one revoke button per wall link; a panel's chart,
-# drawn by the panel's callback inside its slot; commune links, only for users allowed several), never by a layout
+# pattern-matching ids drawn from data (one revoke button per wall link; a panel's chart, drawn inside its slot
+# when there is data to draw; commune links, only for users allowed several), never by a layout alone
 DRAWN_BY_CALLBACKS = {"adm-tok-revoke", "panel-graph", "commune-link"}
 
 
@@ -222,3 +222,81 @@ def test_alerts_page_preselects_an_alert_from_a_map_link(app):
                     return hit
         return None
     assert find(layout, "al-selected").data == 7
+
+
+def _find(node, wanted_id):
+    """The component (as Dash's JSON) with this id in a layout, or None."""
+    if isinstance(node, dict):
+        if isinstance(node.get("props"), dict) and node["props"].get("id") == wanted_id:
+            return node
+        for value in node.values():
+            found = _find(value, wanted_id)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for value in node:
+            found = _find(value, wanted_id)
+            if found is not None:
+                return found
+    return None
+
+
+def _layout_for(client, referer=None):
+    import json
+    r = client.get("/_dash-layout", headers={"Referer": referer} if referer else {})
+    assert r.status_code == 200
+    return json.loads(r.get_data(as_text=True))
+
+
+def test_the_page_being_opened_comes_drawn_in_the_first_layout(app):
+    """The browser's layout request names the page (Referer): the page container holds that page with
+    its panels drawn, and the Location already holds the URL, so neither the router nor a panel callback
+    is needed to show it."""
+    client = signed_in_client(app, "viewer")
+    layout = _layout_for(client, "http://localhost/environment?period=30d&parameter=ph")
+    location = _find(layout, "_pages_location")["props"]
+    assert (location["pathname"], location["search"]) == ("/environment", "?period=30d&parameter=ph")
+    assert _find(layout, "_pages_store")["props"]["data"] == {"title": "Môi trường – Bộ não số"}
+    pond = {"type": "panel", "panel": "env.pond_series", "slot": 0}
+    body = _find(layout, pond)
+    assert body is not None and body["props"]["children"]        # drawn, not waiting for its callback
+    spec = _find(layout, {**pond, "type": "panel-filters"})["props"]["data"]
+    assert spec["filters"]["period"] == "30d" and spec["filters"]["parameter"] == "ph"   # the URL's filters
+    assert _find(layout, {**pond, "type": "panel-seen"})["props"]["data"]     # the first refresh sends nothing unchanged
+    assert "data" not in _find(layout, "shell-commune")["props"]     # no ?xa=: the default commune, as the store says
+    shell_url = _find(layout, "shell-url")["props"]
+    assert (shell_url["pathname"], shell_url["search"]) == ("/environment", "?period=30d&parameter=ph")
+    # behind a proxy that ends TLS the browser's Referer says https while this server sees http
+    behind_proxy = _layout_for(client, "https://localhost/alerts")
+    assert _find(behind_proxy, "_pages_location")["props"]["pathname"] == "/alerts"
+
+
+def test_without_a_usable_referer_the_router_draws_the_page_as_before(app):
+    client = signed_in_client(app, "viewer")
+    for referer in (None, "http://elsewhere.example/environment", "http://localhost/no-such-page", "ftp://localhost/alerts",
+                    "http://localhost/_dash-layout"):
+        layout = _layout_for(client, referer)
+        content = _find(layout, "_pages_content")["props"]
+        assert not content.get("children"), referer
+        assert "pathname" not in _find(layout, "_pages_location")["props"]
+
+
+def test_the_commune_of_the_opened_url_is_the_one_drawn_and_named(app):
+    """?xa= of the opened page: the shell's commune store starts with it (so the browser's copy of the URL
+    changes nothing), the panels are drawn for it; a commune the user may not see is refused in the header."""
+    client = signed_in_client(app, "viewer")
+    layout = _layout_for(client, "http://localhost/?xa=quang_tho")
+    assert _find(layout, "shell-commune")["props"]["data"] == "quang_tho"
+    slot = _find(layout, {"type": "panel-filters", "panel": "env.aqi_now", "slot": 0})
+    assert slot["props"]["data"]["filters"].get("commune") == "quang_tho"
+    refused = _layout_for(client, "http://localhost/?xa=not-a-commune")
+    assert _find(refused, "shell-commune-error")["props"]["children"]      # said in the header, as the callback did
+
+
+def test_the_browser_gets_the_cartesian_plotly_bundle_behind_the_sign_in(app):
+    from layouts.plotly_bundle import PLOTLY_PATH
+    assert app.server.test_client().get(PLOTLY_PATH).status_code in (302, 401)
+    client = signed_in_client(app, "viewer")
+    r = client.get(PLOTLY_PATH)
+    assert r.status_code == 200 and b"plotly.js (cartesian - minified)" in r.data[:200]
+    assert client.get(PLOTLY_PATH, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
