@@ -408,6 +408,10 @@ def test_a_wall_token_opens_its_wall_and_nothing_else_until_revoked(web):
     assert wall.get("/wall/main").status_code == 200                    # the session remembers the token
     assert wall.get("/_dash-layout").status_code == 200
     assert "shell-alert-counts" not in wall.get("/_dash-layout").get_data(as_text=True)
+    # the layout request draws the page its Referer names (layouts/first_page.py): for a wall link, only its wall
+    for page, marker in (("/environment", "env.aqi_now"), ("/alerts", "alerts-")):
+        drawn = wall.get("/_dash-layout", headers={"Referer": f"http://localhost{page}"})
+        assert drawn.status_code == 200 and marker not in drawn.get_data(as_text=True), page
     assert dash_post(wall, _pages_body("/wall/main")).status_code == 200
     for path in ("/", "/alerts", "/data", "/wall/other", "/admin/audit", "/admin/audit.csv"):
         assert wall.get(path).status_code in (302, 403), path
