@@ -602,7 +602,7 @@ def test_a_kept_answer_carries_the_pages_security_headers_and_needs_the_same_che
     token = c.get_cookie("_csrf_token").value
     no_token = c.post("/_dash-update-component", json=_panel_refresh(), headers={"Origin": "http://localhost"})
     assert no_token.status_code == 403 and no_token.headers.get("X-Answer") is None
-    stranger = app.test_client()
+    stranger = client(app)
     signed_out = stranger.post("/_dash-update-component", json=_panel_refresh(),
                                headers={"Origin": "http://localhost", "X-CSRFToken": token})
     assert signed_out.status_code in (401, 403) and signed_out.headers.get("X-Answer") is None
