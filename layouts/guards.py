@@ -16,6 +16,7 @@ import json
 import logging
 import re
 
+import orjson
 from dash.exceptions import DashException
 from flask import Response, request
 
@@ -55,6 +56,41 @@ def _clean(value, depth: int = 0):
     if isinstance(value, dict):
         return {source_text(k): _clean(v, depth + 1) for k, v in value.items()}
     return value
+
+
+# orjson refuses lone surrogates (escaped or raw), NaN/Infinity and non-UTF-8 input: a body it parses needs no
+# cleaning, only the depth check. It reads an integer of 20 digits or more as a float where json keeps an int:
+# such a body (a browser never sends one) takes the json path, so both paths give the same values.
+_LONG_INTEGER = re.compile(rb"\d{19}")
+
+
+def _too_deep(value) -> bool:
+    """Nested past MAX_DEPTH (the same count as _clean's: a scalar at depth MAX_DEPTH + 1 is too deep)."""
+    level = [value]
+    for _ in range(MAX_DEPTH + 1):
+        level = [v for c in level if isinstance(c, (list, dict)) for v in (c.values() if isinstance(c, dict) else c)]
+        if not level:
+            return False
+    return True
+
+
+def _parse(body: bytes):
+    """The body's JSON with no lone surrogates and at most MAX_DEPTH deep, and its clean encoding; ValueError or
+    RecursionError otherwise. The common case (valid UTF-8 JSON, nothing to replace) is parsed by orjson."""
+    if not _LONG_INTEGER.search(body):
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = _REFUSED
+        if data is not _REFUSED:
+            if _too_deep(data):
+                raise ValueError("too deep")
+            return data, orjson.dumps(data)
+    data = _clean(json.loads(body))
+    return data, json.dumps(data, ensure_ascii=False).encode()
+
+
+_REFUSED = object()
 
 
 def _read_body(limit: int, prefix: bytes, stream, length: int | None) -> bytes | None:
@@ -116,7 +152,7 @@ def check_callback(callback_map: dict) -> Response | None:
     if body is None:
         return _message(413, "error.body_too_large")
     try:
-        data = _clean(json.loads(body))
+        data, clean = _parse(body)
     except RecursionError:
         return _message(400, "error.bad_request")
     except ValueError:   # not JSON, not UTF-8, or nested past MAX_DEPTH
@@ -133,7 +169,6 @@ def check_callback(callback_map: dict) -> Response | None:
             and isinstance(data.get("changedPropIds", []), list)
             and all(isinstance(p, str) for p in data.get("changedPropIds", []))):
         return _message(400, "error.bad_request")
-    clean = json.dumps(data, ensure_ascii=False).encode()
     request.environ[CHECKED_BODY] = data      # the checked body, for the hooks after this one (not re-parsed)
     request.max_content_length = limit     # Flask 3.1: this request's own cap, for Dash's get_json()
     request.environ["wsgi.input"] = io.BytesIO(clean)

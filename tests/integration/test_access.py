@@ -586,6 +586,41 @@ def test_a_session_kept_for_callbacks_ends_at_once_when_signed_out_anywhere(web)
     assert refused.status_code == 401 and refused.headers.get("X-Answer") is None
 
 
+def test_a_kept_answer_carries_the_pages_security_headers_and_needs_the_same_checks(web):
+    """Callbacks get talisman's headers copied from the first one (auth.web._headers_kept_for_callbacks) and skip
+    the limiter while no limit applies to them: the headers must be those a page gets, on a fresh answer and
+    on a kept one, and the sign-in and CSRF checks still come before a kept answer."""
+    app, _ = web
+    c = signed_in(app, "viewer")
+    page = c.get("/alerts").headers
+    first, kept = dash_post(c, _panel_refresh()), dash_post(c, _panel_refresh())
+    assert first.status_code == kept.status_code == 200 and kept.headers.get("X-Answer") == "kept"
+    for r in (first, kept):
+        for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                     "Permissions-Policy"):
+            assert r.headers[name] == page[name], name
+    token = c.get_cookie("_csrf_token").value
+    no_token = c.post("/_dash-update-component", json=_panel_refresh(), headers={"Origin": "http://localhost"})
+    assert no_token.status_code == 403 and no_token.headers.get("X-Answer") is None
+    stranger = client(app)
+    signed_out = stranger.post("/_dash-update-component", json=_panel_refresh(),
+                               headers={"Origin": "http://localhost", "X-CSRFToken": token})
+    assert signed_out.status_code in (401, 403) and signed_out.headers.get("X-Answer") is None
+
+
+def test_a_limit_set_on_every_route_still_reaches_callbacks(web, monkeypatch):
+    """The limiter is skipped for callbacks only while no limit could apply to them."""
+    app, _ = web
+    from flask_limiter import Limit
+
+    from auth.web import limiter
+    c = signed_in(app, "viewer")
+    assert dash_post(c, _panel_refresh()).status_code == 200
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [Limit("2/minute", limiter._key_func)])
+    codes = [dash_post(c, _panel_refresh()).status_code for _ in range(4)]
+    assert codes[:2] == [200, 200] and 429 in codes[2:]
+
+
 def test_a_disabled_user_or_a_new_role_reaches_kept_sessions_at_once(web):
     app, engine = web
     from auth.cli import cli_actor
