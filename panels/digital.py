@@ -134,12 +134,10 @@ def smartphones_villages_data(filters: Filters) -> PanelData:
         commune = filters.commune_id()
     except BadParam as err:
         return with_error("soc.smartphones_villages", err)
-    rows = []
-    for village_id in site.villages(commune)["id"]:
-        latest = indicators.latest_values(("smartphone_rate",), scope=f"village:{village_id}")
-        if not latest.empty:
-            rows.append({"village": village_id, "value": latest.iloc[0]["value"],
-                         "period": latest.iloc[0]["period"]})
+    villages = list(site.villages(commune)["id"])
+    newest = indicators.newest_by_scope("smartphone_rate", tuple(f"village:{v}" for v in villages))
+    rows = [{"village": v, "value": newest[f"village:{v}"][0], "period": newest[f"village:{v}"][1]}
+            for v in villages if f"village:{v}" in newest]
     frame = pd.DataFrame(rows, columns=["village", "value", "period"]).dropna(subset=["value"])
     period = frame["period"].max() if not frame.empty else None
     return make_data("soc.smartphones_villages", FEEDS, frame=frame, extra={"period": period} if period else {},

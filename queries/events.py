@@ -52,12 +52,14 @@ def _key(by: str, device, label, t):
     return {"camera": device, "label": label, "how": _how(t), "day": _local_day(t)}[by]
 
 
+@memoize("events", expire=60)
 def _counted(by: str, start, end, cameras, labels, village) -> pd.DataFrame:
     """Events counted by one key (camera, label, local hour of the week or local day) over [start, end),
     grouped in the database so only the answer travels (a year by camera x label x hour of the week was
     15,000 rows to build a frame of): the whole hours inside the window from the hourly rollup kept at
     ingest, the part-hours at either end from the events themselves, so the count is exact for any window.
-    Columns key, count."""
+    Columns key, count. Kept like event_counts: the security page's counts by camera and by village
+    are the same count by camera (one query for both when the page is drawn)."""
     s, e = epoch(start), epoch(end)
     a, b = -(-s // 3600) * 3600, e - e % 3600          # the whole hours inside [s, e)
     parts = []

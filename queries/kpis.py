@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
@@ -15,8 +16,9 @@ from queries import health, readings, site
 from queries.base import records
 from queries.cache import memoize
 from queries.events import camera_online
+from queries.windows import epoch
 from store.engine import get_engine
-from store.models import CameraEvent, Device, LatestReading, Series
+from store.models import CameraEvent, Device, HourlyRollup, LatestReading, Series
 
 def _now(now) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc) if now else datetime.now(timezone.utc)
@@ -71,22 +73,53 @@ def _air_from_means(means: pd.DataFrame) -> dict:
     return {"aqi": r.value, "dominant": r.dominant, "sub": r.sub, "time": newest}
 
 
+AQI_POLLUTANTS = ("pm25", "pm10", "o3", "co", "so2", "no2")
+# the day's rule needs every hourly mean of these (PM: the 24-h mean; O3: the 8-h running means) ...
+AQI_HOURLY = ("pm25", "pm10", "o3")
+# ... and only the largest hourly mean of these (a max is exact in SQL, whatever the order it is taken in)
+AQI_DAY_MAX = ("co", "so2", "no2")
+
+
 @memoize("readings", expire=300)
 def aqi_daily(device: str, start, end) -> pd.DataFrame:
-    """Daily VN_AQI per local day from the hourly rollups (time, aqi, dominant): one pass per pollutant."""
-    pollutants = ("pm25", "pm10", "o3", "co", "so2", "no2")
-    df = readings.hourly_means(device, pollutants, start, end)
-    by_day: dict[str, dict] = {p: {} for p in pollutants}
-    if not df.empty:
-        df["day"] = (df["time"] + pd.Timedelta(seconds=LOCAL_OFFSET_S)).dt.floor("D")
-        for (p, day), vals in df.groupby(["parameter", "day"], sort=True)["mean"]:
-            by_day[p][day] = vals.tolist()
+    """Daily VN_AQI per local day from the hourly rollups (time, aqi, dominant), by domain.aqi's own rule
+    (`daily_aqi`, unchanged) fed what it was fed before: each day's PM and O3 hourly means in time order
+    (a missing mean as NaN), and for CO, SO2, NO2 the day's largest hourly mean, taken in the database.
+    A year was 52,000 hourly means through a frame and a pandas groupby (a Series a day and pollutant):
+    most of the environment page's cold layout (≈270 CPU-ms). Now half the rows travel, as plain tuples."""
+    for p in AQI_POLLUTANTS:
+        readings._check(p, start, end)
+    s, e = epoch(start), epoch(end)
+    in_window = (Series.device_id == device, HourlyRollup.t >= s, HourlyRollup.t < e)
+    hourly = (select(Series.parameter, HourlyRollup.t, HourlyRollup.mean)
+              .join(Series, Series.id == HourlyRollup.series_id)
+              .where(*in_window, Series.parameter.in_(AQI_HOURLY))
+              .order_by(Series.parameter, HourlyRollup.t))
+    local_day = ((HourlyRollup.t + LOCAL_OFFSET_S) // 86400).label("day")     # t is integer epoch seconds
+    day_max = (select(Series.parameter, local_day, func.max(HourlyRollup.mean))
+               .join(Series, Series.id == HourlyRollup.series_id)
+               .where(*in_window, Series.parameter.in_(AQI_DAY_MAX))
+               .group_by(Series.parameter, local_day))
+    with get_engine().connect() as conn:
+        rows = conn.execute(hourly).fetchall()
+        maxima = conn.execute(day_max).fetchall()
+    by_day: dict[str, dict] = {p: {} for p in AQI_POLLUTANTS}
+    # a column of nothing but NULL means stayed None in the frame this replaced; any other NULL became NaN
+    known = {p for p, _, m in rows if m is not None}
+    nan = float("nan")
+    for p, t, m in rows:
+        by_day[p].setdefault((int(t) + LOCAL_OFFSET_S) // 86400, []).append(m if m is not None or p not in known else nan)
+    for p, day, m in maxima:
+        by_day[p][int(day)] = [m] if m is not None else []
     days = sorted(set().union(*(d.keys() for d in by_day.values())))
-    rows = []
-    for day in days:
-        r = aqi.daily_aqi(*(by_day[p].get(day, []) for p in ("pm25", "pm10", "o3", "co", "so2", "no2")))
-        rows.append({"time": day - pd.Timedelta(seconds=LOCAL_OFFSET_S), "aqi": r.value, "dominant": r.dominant})
-    return pd.DataFrame(rows, columns=["time", "aqi", "dominant"])
+    # local midnight as the UTC instant: the same Timestamps the frame's floor("D") gave
+    times = (pd.to_datetime(np.array(days, dtype="int64") * 86400, unit="s", utc=True)
+             - pd.Timedelta(seconds=LOCAL_OFFSET_S)) if days else []
+    out = []
+    for day, at in zip(days, times):
+        r = aqi.daily_aqi(*(by_day[p].get(day, []) for p in AQI_POLLUTANTS))
+        out.append({"time": at, "aqi": r.value, "dominant": r.dominant})
+    return pd.DataFrame(out, columns=["time", "aqi", "dominant"])
 
 
 @memoize("readings", expire=60)

@@ -49,16 +49,30 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
     lo_data = float(frame[["value", "min"]].min().min()) if "min" in frame else float(frame["value"].min())
     hi_data = float(frame[["value", "max"]].max().max()) if "max" in frame else float(frame["value"].max())
     pad = max((hi_data - lo_data) * 0.1, 1e-6)
+    # what fig.add_hrect / fig.add_hline draw (a shape across the x domain and its label), written out and
+    # given to the layout at once: each add_ call validated the whole layout again, ≈12 ms a line or band,
+    # most of a river-level chart's cost. tests/unit/test_timeseries_shapes.py holds the two the same.
+    shapes, notes = [], []
     for i, band in enumerate(bands):
         # an open-ended band ("DO > 4 mg/L") is drawn to the edge of what is on the chart
         y0 = band.low if band.low is not None else min(lo_data, band.high if band.high is not None else lo_data) - pad
         y1 = band.high if band.high is not None else max(hi_data, band.low if band.low is not None else hi_data) + pad
-        fig.add_hrect(y0=y0, y1=y1, fillcolor=band.colour, opacity=0.12, line_width=0, layer="below",
-                      annotation_text=chart_text(band.label), annotation_position="top left" if i % 2 == 0 else "bottom right",
-                      annotation_font={"size": 11, "color": legible(band.colour, theme)})
+        shapes.append({"fillcolor": band.colour, "layer": "below", "line": {"width": 0}, "opacity": 0.12,
+                       "type": "rect", "x0": 0, "x1": 1, "xref": "x domain", "y0": y0, "y1": y1, "yref": "y"})
+        top = i % 2 == 0      # labels alternate "top left" / "bottom right", so neighbouring bands' do not collide
+        notes.append(_label(band.label, band.colour, theme, x=0 if top else 1, y=y1 if top else y0,
+                            xanchor="left" if top else "right", yanchor="top" if top else "bottom"))
     for line in lines:
-        fig.add_hline(y=line.y, line={"color": line.colour, "dash": "dash", "width": 1.5},
-                      annotation_text=chart_text(line.label), annotation_position="top right",
-                      annotation_font={"size": 11, "color": legible(line.colour, theme)})
+        shapes.append({"line": {"color": line.colour, "dash": "dash", "width": 1.5}, "type": "line",
+                       "x0": 0, "x1": 1, "xref": "x domain", "y0": line.y, "y1": line.y, "yref": "y"})
+        notes.append(_label(line.label, line.colour, theme, x=1, y=line.y, xanchor="right", yanchor="bottom"))
+    if shapes:
+        fig.update_layout(shapes=shapes, annotations=notes)
     style(fig, lang, title=title, unit=unit, theme=theme)
     return time_axis(fig, lang)
+
+
+def _label(text: str, colour: str, theme: str, **where) -> dict:
+    """A band's or a line's label, as add_hrect/add_hline place it ("top left": x 0, anchored left and top)."""
+    return {"font": {"color": legible(colour, theme), "size": 11}, "showarrow": False, "text": chart_text(text),
+            "xref": "x domain", "yref": "y", **where}

@@ -2,6 +2,7 @@
 empty frames, bad windows refused, counts, rates summed from numerators, cache invalidated by ingest."""
 from datetime import datetime, timezone
 
+import pandas as pd
 import pytest
 
 from core.errors import BadParam
@@ -112,6 +113,36 @@ def test_daily_aqi_per_local_day_from_hourly_means(store):
     assert [ts.tz_convert("Asia/Ho_Chi_Minh").hour for ts in df["time"]] == [0, 0]
     assert list(df["dominant"]) == ["pm25", "pm25"]
     assert aqi_daily("air_1", at(T0 + 5 * 86400), at(T0 + 6 * 86400)).empty
+
+
+def test_daily_aqi_of_every_pollutant_is_the_domain_rule_over_the_hourly_means(store):
+    """The gases' day maxima are taken in the database and PM and O3 grouped from plain rows: the index, its
+    dominant pollutant and the days are what daily_aqi gives over each local day's hourly means."""
+    import math
+
+    from domain.aqi import daily_aqi
+    from queries.kpis import AQI_POLLUTANTS, aqi_daily
+    units = {"pm25": "µg/m³", "pm10": "µg/m³", "o3": "µg/m³", "co": "µg/m³", "so2": "µg/m³", "no2": "µg/m³"}
+    level = {"pm25": 30.0, "pm10": 60.0, "o3": 90.0, "co": 4000.0, "so2": 150.0, "no2": 120.0}
+    obs = []
+    for k, p in enumerate(AQI_POLLUTANTS):
+        # each pollutant its own hours (PM2.5 misses the second day's morning) and its own daily shape
+        obs += [Observation("sensorthings", f"aq{k}", T0 + h * 3600, level[p] * (1 + 0.9 * math.sin(h / 3 + k)))
+                for h in range(60) if not (p == "pm25" and 30 <= h < 38)]
+    Writer(store, T0 + 3 * 86400).write(
+        [DatastreamInfo("sensorthings", f"aq{k}", "5", "Trạm không khí", p, units[p]) for k, p in enumerate(AQI_POLLUTANTS)]
+        + obs)
+    start, end = at(T0 - 86400), at(T0 + 3 * 86400)
+    df = aqi_daily("air_1", start, end)
+    hourly = readings.hourly_means("air_1", AQI_POLLUTANTS, start, end)
+    local_day = (hourly["time"] + pd.Timedelta(hours=7)).dt.floor("D")
+    expected = []
+    for day in sorted(local_day.unique()):
+        of_day = hourly[local_day == day]
+        r = daily_aqi(*(of_day[of_day["parameter"] == p]["mean"].tolist() for p in AQI_POLLUTANTS))
+        expected.append((day - pd.Timedelta(hours=7), r.value, r.dominant))
+    assert len(expected) == 3
+    assert list(zip(df["time"], df["aqi"], df["dominant"])) == expected
 
 
 def test_pond_share_counted_in_the_database_follows_the_domain_rule(store):
