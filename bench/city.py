@@ -170,11 +170,14 @@ def worker_rss_mb(pid: int) -> list[float]:
 
 
 def first_renders(url: str, flush, cookies: list[dict], paths: list[str], reps: int) -> dict:
-    """Each path's first render in a new browser profile (scripts fetched and compiled, then every
-    callback), the Redis cache emptied before each; ends when the page's last callback has answered."""
+    """Each path's first render in a new browser profile (scripts fetched and compiled, the layout, then
+    any callback), the Redis cache emptied before each; ends when the page is drawn (every panel filled,
+    every chart drawn) and its last callback has answered, as the pages part measures (bench.__main__.
+    drawn_and_answered). Until 30/11/2026 this waited for a first callback and ended at the last answer:
+    a page drawn whole with its layout (the city page asks none now) never ended that way."""
     from playwright.sync_api import sync_playwright
 
-    from bench.__main__ import CALLBACK_SINCE, LAST_ANSWER, settle
+    from bench.__main__ import TIMING_BUFFER, CallbacksInFlight, drawn_and_answered
     out = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless=new", "--no-sandbox"])
@@ -184,14 +187,13 @@ def first_renders(url: str, flush, cookies: list[dict], paths: list[str], reps: 
                 flush()
                 ctx = browser.new_context(viewport={"width": 1366, "height": 768})
                 ctx.add_cookies(cookies)
+                ctx.add_init_script(TIMING_BUFFER)
                 page = ctx.new_page()
+                callbacks = CallbacksInFlight(page)
                 page.goto(url + path, wait_until="load")
                 if "/login" in page.url:
                     raise RuntimeError(f"{path}: not signed in")
-                # the first callback sent: before it, the page can look settled and the network quiet
-                page.wait_for_function(CALLBACK_SINCE, arg=0, timeout=60_000)
-                settle(page)
-                got.append(page.evaluate(LAST_ANSWER, 0))
+                got.append(drawn_and_answered(page, 0, callbacks)[0])
                 ctx.close()
             out[path] = round(statistics.median(got))
         browser.close()

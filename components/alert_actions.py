@@ -44,10 +44,12 @@ def alert_popup(alert: dict | None, lang: str, can_act: bool | None = None) -> s
                       actions=popup_actions(alert, lang, can_act))
 
 
-def open_alerts_by_device() -> dict[str, dict]:
+def open_alerts_by_device(commune: str | None = None) -> dict[str, dict]:
+    """Each device's worst open alert. `commune`: only that commune's alerts (and those of no commune), so
+    a commune's map reads its own and not every commune's (nor loses its own past the first 500 of all)."""
     from alerts.queries import open_alerts
     out: dict[str, dict] = {}
-    for a in open_alerts(limit=500).to_dict("records"):    # most severe first: a device shows its worst
+    for a in open_alerts(limit=500, commune=commune).to_dict("records"):    # most severe first: a device shows its worst
         out.setdefault(a["subject"] if is_missing(a["device_id"]) else a["device_id"], a)
     return out
 

@@ -77,8 +77,8 @@ def _commune_switcher(lang: str):
                             toggle_class_name="shell-commune-toggle")
 
 
-def _alert_slot(lang: str):
-    return alert_banner(lang)
+def _alert_slot(lang: str, xa: str | None = None):
+    return alert_banner(lang, xa)
 
 
 def _user_slot(lang: str):
@@ -135,7 +135,7 @@ def layout():
             html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
                       for key, path in nav_entries()], className="shell-links"),
             html.Div([
-                _alert_slot(lang),
+                _alert_slot(lang, first.xa if first.prefilled else None),
                 _commune_switcher(lang),
                 html.Span(id="shell-clock", className="shell-clock"),
                 html.A(t(f"shell.lang_{other_lang}", lang), href=f"/set?lang={other_lang}", id="shell-lang-switch",

@@ -72,7 +72,7 @@ def pillar_grid(lang: str, commune: str | None = None) -> html.Div:
 
 def device_features(states, lang: str, can_act: bool = False, commune: str | None = None) -> dict[str, list]:
     latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
-    alerts_by_device = open_alerts_by_device()
+    alerts_by_device = open_alerts_by_device(commune)
     by_kind: dict[str, list] = {}
     for d in records(states):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:

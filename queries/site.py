@@ -37,10 +37,18 @@ def default_commune() -> str | None:
 
 def commune(commune_id: str | None = None) -> dict:
     """One commune's row (None: the default commune); {} when the store has none."""
-    rows = records(communes())
+    rows = commune_rows()
     if commune_id is None:
-        return rows[0] if rows else {}
-    return next((r for r in rows if r["id"] == commune_id), {})
+        commune_id = default_commune()
+    return dict(rows.get(commune_id) or {})
+
+
+@memoize("site", expire=300, local=True)
+def commune_rows() -> dict[str, dict]:
+    """Every commune's row by id, kept in each process's memory: a page names its commune once per panel
+    (the scope under each figure) and the commune switcher names every commune, so looking one up must not
+    convert the whole communes frame each time (that was O(communes) a lookup, O(communes²) a layout)."""
+    return {r["id"]: r for r in records(communes())}
 
 
 def check_commune(value: str | None) -> str | None:
@@ -119,15 +127,21 @@ def _first(ids) -> str | None:
     return min(ids) if len(ids) else None
 
 
+@memoize("site", expire=300)
 def device_row(device_id: str) -> dict | None:
-    df = devices()
-    found = df[df["id"] == device_id]
+    """One device's row, read by its id (the whole city's device list is not read, cached and filtered for
+    one name: it grows with every commune)."""
+    t = Device.__table__
+    found = frame(select(*[t.c[c] for c in DEVICE_COLUMNS]).where(t.c.id == device_id), DEVICE_COLUMNS)
     return records(found)[0] if not found.empty else None
 
 
+@memoize("site", expire=300)
 def village_row(village_id: str) -> dict | None:
-    df = villages()
-    found = df[df["id"] == village_id]
+    """One village's row, read by its id (as device_row)."""
+    t = Village.__table__
+    cols = ["id", "name", "center_lat", "center_lon", "outline", "population", "households", "commune_id"]
+    found = frame(select(*[t.c[c] for c in cols]).where(t.c.id == village_id), cols)
     return records(found)[0] if not found.empty else None
 
 

@@ -428,3 +428,34 @@ def test_a_communes_share_is_checked_against_its_own_villages_only():
     found = commune_outside_villages(df, where)
     # 75 lies inside the union of all villages (60-90) but outside the demo commune's own (80-90)
     assert [(f["scope"], f["values"]["low"], f["values"]["high"]) for f in found] == [(f"commune:{DEMO}", 80.0, 90.0)]
+
+
+def test_a_communes_map_popups_and_alert_banner_hold_only_its_own_alerts(users):
+    """The overview's map reads its commune's alerts (not every commune's, 500 at most), and the header's
+    banner, now counted with the layout, counts the URL's commune only when the user may see it."""
+    from alerts.engine import apply
+    from alerts.rules import get_rules
+    from components.alert_actions import open_alerts_by_device
+    from components.alert_banner import alert_banner
+    from queries import site
+    from queries.cache import invalidate
+    ids, engine = users
+    rule = next(r for r in get_rules().rules if r.kind == "threshold")
+    with engine.begin() as conn:
+        for dev in ("demo_b_water_1", "water_1"):
+            apply(conn, rule, f"banner-{dev}", severity="critical", cleared=False, now=int(time.time()), name=dev,
+                  device_id=dev)
+    invalidate("alerts")
+    assert "water_1" in open_alerts_by_device(QT) and "demo_b_water_1" not in open_alerts_by_device(QT)
+    assert {"water_1", "demo_b_water_1"} <= set(open_alerts_by_device())
+    ctx = _as(ids["chi_qt"], "chi_qt")
+    try:
+        own = str(alert_banner("vi", QT).to_plotly_json())
+        other = str(alert_banner("vi", DEMO).to_plotly_json())
+    finally:
+        ctx.pop()
+    assert "sev-critical" in own
+    assert "sev-pill" not in other          # refused: nothing of the other commune, not even "no alerts"
+    # one commune's row by id, the default one for None, nothing for an unknown id
+    assert site.commune(DEMO)["id"] == DEMO and site.commune(None)["id"] == site.commune_ids()[0]
+    assert site.commune("no_such_commune") == {}
