@@ -125,11 +125,40 @@ _GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash
 _interpolate_index = app.interpolate_index
 
 
+# A new visitor's browser fetched in series: the scripts (~1 s to fetch and compile), then the renderer asked for
+# the layout (the page's panels, computed by the server then), then the first chart asked for Dash's graph chunk
+# and plotly.js (1.5 MB, 454 KB brotli) and compiled it. On the pages whose first layout draws charts, hints at
+# the top of <head> start the layout, the callback map, the graph chunk and plotly.js with the scripts: the
+# server computes the layout while the browser compiles, and plotly.js runs (`defer`: after the page's scripts)
+# while the browser waits for the layout, so its ~0.4 s of compiling is off the path from layout to drawn; dcc's
+# Graph finds window.Plotly and loads nothing. The renderer's own fetch (GET, same-origin credentials, CORS mode)
+# takes the preloaded answer, so each is still asked once (tests/browser/test_pages.py); the preload's Referer is
+# the page's URL like the renderer's, so it brings the same page (layouts/first_page.py). All from this origin,
+# as the CSP's default-src 'self' wants; no inline script, so the CSP's hashes are unchanged.
+# The other pages (layout in 100-500 ms, no chart) keep Dash's order: with the hints /alerts drew 0.5-1.5 s
+# later in every A/B round (README "Third pass: first render"). CHART_PAGES is checked against the pages'
+# first layouts by tests/integration/test_app.py.
+CHART_PAGES = frozenset({"/environment", "/security", "/feedback", "/services", "/digital", "/meeting"})
+_CHART_PAGE_HINTS = ('<link rel="preload" href="{prefix}_dash-layout" as="fetch" crossorigin="anonymous">'
+                     '<link rel="preload" href="{prefix}_dash-dependencies" as="fetch" crossorigin="anonymous">'
+                     '<link rel="preload" href="{prefix}_dash-component-suites/dash/dcc/async-graph.js" as="script">'
+                     '<script src="{plotly}" defer></script>')
+
+
+def _page_path() -> str:
+    from flask import has_request_context
+    return "/" + app.strip_relative_path(request.path) if has_request_context() else "/"
+
+
 def _index_with_lazy_grid(**kwargs):
     scripts = kwargs.get("scripts", "")
     found = _GRID_TAG.search(scripts)
     if found:
         kwargs["scripts"] = scripts.replace(found.group(0), _LAZY_GRID % json.dumps(found.group(1)))
+    if _page_path() in CHART_PAGES:
+        prefix = app.config.requests_pathname_prefix
+        hints = _CHART_PAGE_HINTS.format(prefix=prefix, plotly=prefix + plotly_bundle.PLOTLY_PATH.lstrip("/"))
+        kwargs["css"] = hints + kwargs.get("css", "")
     return _interpolate_index(**kwargs)
 
 

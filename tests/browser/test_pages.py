@@ -19,6 +19,31 @@ def test_page_loads_clean(page_for, path):
     assert page.locator("h1.page-title").count() == 1
 
 
+@pytest.mark.parametrize("path", ["/environment", "/alerts"])
+def test_the_preloaded_layout_and_plotly_are_fetched_once_and_used(browser, app_url, path):
+    """A chart page's preload hints (app.py) start the layout, the callback map and plotly.js early:
+    the renderer takes the preloaded answers (each asked once, no "preloaded but not used" warning), the
+    page opened is the one drawn, and a chart page's charts are drawn by the plotly.js run early."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    ctx.add_cookies(session_cookies(app_url, "operator"))
+    page = ctx.new_page()
+    asked, warnings = [], []
+    page.on("request", lambda r: asked.append(r.url))
+    page.on("console", lambda m: warnings.append(m.text) if "preload" in m.text else None)
+    page.goto(app_url + path, wait_until="networkidle")
+    settle(page)
+    for name in ("/_dash-layout", "/_dash-dependencies"):
+        assert sum(u.split("?")[0].endswith(name) for u in asked) == 1, (name, asked)
+    plotly_asked = sum(u.split("?")[0].endswith("/plotly/package_data/plotly.min.js") for u in asked)
+    assert plotly_asked == (1 if path == "/environment" else 0), asked
+    assert page.locator("h1.page-title").count() == 1 and page.evaluate("location.pathname") == path
+    if path == "/environment":
+        page.wait_for_function("() => document.querySelectorAll('.dash-graph .main-svg').length > 0", timeout=60_000)
+        assert page.evaluate("typeof window.Plotly.newPlot") == "function"
+    assert not warnings, warnings
+    ctx.close()
+
+
 def test_bad_url_parameters_show_a_message(page_for):
     page, watch = page_for("/environment?period=custom&start=2025-13-45&village=thon_99")
     assert "Ngày không hợp lệ" in page.locator("#env-error").inner_text()

@@ -300,3 +300,52 @@ def test_the_browser_gets_the_cartesian_plotly_bundle_behind_the_sign_in(app):
     r = client.get(PLOTLY_PATH)
     assert r.status_code == 200 and b"plotly.js (cartesian - minified)" in r.data[:200]
     assert client.get(PLOTLY_PATH, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+
+
+def _has_graph(node) -> bool:
+    if isinstance(node, dict):
+        if node.get("type") == "Graph" and node.get("namespace") == "dash_core_components":
+            return True
+        return any(_has_graph(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_graph(v) for v in node)
+    return False
+
+
+def test_a_chart_page_starts_its_layout_and_plotly_with_the_scripts(app):
+    """A new visitor's browser fetches a chart page's layout, the callback map and plotly.js while it compiles
+    Dash's scripts (hints before the first script), from this origin only; the other pages keep Dash's order."""
+    import re
+
+    from app import CHART_PAGES
+    from layouts.plotly_bundle import PLOTLY_PATH
+    client = signed_in_client(app, "viewer")
+    for path in (sorted(CHART_PAGES)[0], "/alerts"):
+        html = client.get(path).get_data(as_text=True)
+        first_script = html.index("<script")
+        hints = ('<link rel="preload" href="/_dash-layout" as="fetch" crossorigin="anonymous">',
+                 '<link rel="preload" href="/_dash-dependencies" as="fetch" crossorigin="anonymous">',
+                 f'<script src="{PLOTLY_PATH}" defer></script>')
+        if path in CHART_PAGES:
+            assert all(-1 < html.find(h) <= first_script for h in hints), path
+            assert all(h.startswith("/") and not h.startswith("//")
+                       for h in re.findall(r'<link rel="preload" href="([^"]+)"', html))
+        else:
+            assert "preload" not in html and PLOTLY_PATH not in html, path
+
+
+def test_the_chart_pages_are_the_pages_whose_first_layout_draws_a_chart(app):
+    """CHART_PAGES (plotly.js run before the layout arrives) is exactly the pages whose first layout holds a
+    chart: a page missing from it loses the head start, one wrongly in it compiles 1.5 MB for nothing."""
+    import dash
+
+    from app import CHART_PAGES
+    client = signed_in_client(app)
+    with_charts = set()
+    for page in dash.page_registry.values():
+        path = page["path"]
+        if page.get("path_template") or path.startswith("/wall") or path == "/404":
+            continue
+        if _has_graph(_layout_for(client, f"http://localhost{path}")):
+            with_charts.add(path)
+    assert with_charts == set(CHART_PAGES)
