@@ -252,6 +252,22 @@ def signed_in(url: str, cookies=None, user: str = BENCH_USER, password: str = BE
     return s
 
 
+def wait_until_healthy(proc, url: str, what: str, tries: int = 120, pause_s: float = 0.5):
+    """(proc, url) once `url`/healthz answers; kills the process and raises if it never does or exits first
+    (every server the benchmark starts: the app's gunicorn, the naive chart server, the city's and A/B's)."""
+    for _ in range(tries):
+        try:
+            if requests.get(url + "/healthz", timeout=2).ok:
+                return proc, url
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(pause_s)
+    proc.kill()
+    raise RuntimeError(f"{what} did not start")
+
+
 def start_app(db: str, cache: Path, workers: int = 2):
     _bench_user(db)
     port = free_port()
@@ -259,16 +275,7 @@ def start_app(db: str, cache: Path, workers: int = 2):
     log = open(cache.parent / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
                              "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if requests.get(url + "/healthz", timeout=2).ok:
-                return proc, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the app did not start")
+    return wait_until_healthy(proc, f"http://127.0.0.1:{port}", "the app")
 
 
 def callback_body(output: str, outputs: list[dict], inputs: list[dict], state=None) -> dict:
@@ -386,16 +393,7 @@ def naive_chart_server(naive_path: Path):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from bench.__main__ import serve_naive_chart; "
                              "serve_naive_chart(sys.argv[1], int(sys.argv[2]))", str(naive_path), str(port)], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if requests.get(url + "/healthz", timeout=2).ok:
-                return proc, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    proc.kill()
-    raise RuntimeError("the naive chart server did not start")
+    return wait_until_healthy(proc, f"http://127.0.0.1:{port}", "the naive chart server", pause_s=0.25)
 
 
 def figure_values(payload: dict) -> list[float]:

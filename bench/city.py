@@ -146,22 +146,11 @@ def store_size(db: str) -> dict:
 
 def start_web(env: dict, port: int):
     """gunicorn, 2 workers, as a web host of the scale-out runs (no ingest in it)."""
-    import requests
     log = open(Path(env["CACHE_DIR"]).parent / "city-app.log", "a")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "2",
                              "-b", f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if requests.get(url + "/healthz", timeout=2).ok:
-                return proc, url
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"the app did not start (log in {log.name})")
+    from bench.__main__ import wait_until_healthy
+    return wait_until_healthy(proc, f"http://127.0.0.1:{port}", f"the app (log in {log.name})", tries=240)
 
 
 def worker_rss_mb(pid: int) -> list[float]:

@@ -26,22 +26,11 @@ VIEWER, PASSWORD = "bench-kept-viewer", "a long password for the kept-answer ben
 
 
 def _start(root: Path, port: int, env: dict):
-    import requests
     log = open(Path(env["CACHE_DIR"]).parent / f"kept-ab-{port}.log", "a")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), "-w", "2", "-b",
                              f"127.0.0.1:{port}", "app:server"], cwd=root, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if requests.get(url + "/healthz", timeout=2).ok:
-                return proc, url
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"{root}: the app did not start (log in {log.name})")
+    from bench.__main__ import wait_until_healthy
+    return wait_until_healthy(proc, f"http://127.0.0.1:{port}", f"{root}: the app (log in {log.name})", tries=240)
 
 
 def _load(url: str, pid: int, session, bodies: list[dict], viewers: int, n: int, pace: float | None) -> dict:
