@@ -95,33 +95,55 @@ pages.guard_all_layouts()        # URL parameters reach layouts cleaned; repeats
 with server.test_request_context("/"):
     server.preprocess_request()   # runs Dash's first-request hooks: its set-up and the pages router
 
-# AG Grid's bundle (1.3 MB, a third of the scripts) is compiled by every first visit although only the pages with
-# a table show one. Its script tag is replaced by a stand-in namespace whose AgGrid loads the real bundle when a
-# grid first renders (React.lazy), and 3 s after the page settles otherwise, so moving to a page with a table
-# later finds it ready. The real bundle then takes its namespace back; the grid mounts once from it.
-_LAZY_GRID = """<script>(function () {
-  var src = %s, loading = null, stub = {};
+# Component bundles that most pages never draw are not compiled by every first visit: AG Grid's (1.3 MB, a third of
+# the scripts; only the pages with a table show one), dash-leaflet's (300 KB, 70 ms of the main thread on a page with
+# no map) and dash_table's (Dash registers it; no page uses it). Their script tag is replaced by a stand-in namespace:
+# each component it is asked for (the renderer asks `window[namespace][type]`) loads the real bundle when it first
+# renders (React.lazy), and every stand-in loads it 3 s after the page settles otherwise, so moving to a page with a
+# table or a map later finds it ready. The real bundle then takes its namespace back; the component mounts once from it.
+_LAZY_NAMESPACE = """<script>(function () {
+  var src = %(src)s, ns = %(ns)s, loading = null, stand_ins = {};
   function load() {
     if (!loading) {
       loading = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
         s.src = src;
-        s.onload = function () { resolve(window.dash_ag_grid); };
+        s.onload = function () { resolve(window[ns]); };
         s.onerror = function (e) { loading = null; s.remove(); reject(e); };   // a later render tries again
         document.head.appendChild(s);
       });
     }
     return loading;
   }
-  var Real = React.lazy(function () { return load().then(function (ns) { return {default: ns.AgGrid}; }); });
-  stub.AgGrid = function (props) {
-    return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
-  };
-  window.dash_ag_grid = stub;
+  function standIn(type) {
+    var Real = React.lazy(function () { return load().then(function (real) { return {default: real[type]}; }); });
+    return function (props) {
+      return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
+    };
+  }
+  // components only (capitalised names): anything else asked of the namespace is not there, as in the real one
+  window[ns] = new Proxy({}, {get: function (_target, type) {
+    if (typeof type !== "string" || !/^[A-Z]/.test(type)) return undefined;
+    return stand_ins[type] || (stand_ins[type] = standIn(type));
+  }});
   // the prefetch is a courtesy: with the server away (the watchdog says so) it fails quietly
   window.addEventListener("load", function () { setTimeout(function () { load().catch(function () {}); }, 3000); });
 })();</script>"""
-_GRID_TAG = re.compile(r'<script src="(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"></script>')
+def _suite_tag(bundle: str) -> re.Pattern:
+    """Dash's script tag of one component suite's bundle (its URL carries a version fingerprint)."""
+    return re.compile(r'<script src="([^"]*/_dash-component-suites/%s\.[^"]+\.js)"></script>' % re.escape(bundle))
+
+
+# The pages whose first layout draws a map (tests/integration/test_app.py checks it against the layouts): they keep
+# dash-leaflet's script, since the map is on their first screen; the wall draws maps in its slides.
+MAP_PAGES = frozenset({"/", "/environment", "/feedback", "/security", "/city", "/wall"})
+# namespace -> (its script tag, whether the page at this path keeps the real script)
+_LAZY_BUNDLES = {
+    "dash_ag_grid": (_suite_tag("dash_ag_grid/dash_ag_grid"), lambda path: False),
+    "dash_leaflet": (_suite_tag("dash_leaflet/dash_leaflet"), lambda path: path in MAP_PAGES or path.startswith("/wall/")),
+    "dash_table": (_suite_tag("dash/dash_table/bundle"), lambda path: False),
+}
+_POLYFILL_TAG = _suite_tag("dash/deps/polyfill@7")
 _interpolate_index = app.interpolate_index
 
 
@@ -150,19 +172,23 @@ def _page_path() -> str:
     return "/" + app.strip_relative_path(request.path) if has_request_context() else "/"
 
 
-def _index_with_lazy_grid(**kwargs):
-    scripts = kwargs.get("scripts", "")
-    found = _GRID_TAG.search(scripts)
-    if found:
-        kwargs["scripts"] = scripts.replace(found.group(0), _LAZY_GRID % json.dumps(found.group(1)))
-    if _page_path() in CHART_PAGES:
+def _index_with_lazy_bundles(**kwargs):
+    scripts, path = kwargs.get("scripts", ""), _page_path()
+    for namespace, (tag, kept) in _LAZY_BUNDLES.items():
+        found = tag.search(scripts)
+        if found and not kept(path):
+            scripts = scripts.replace(found.group(0), _LAZY_NAMESPACE % {"src": json.dumps(found.group(1)),
+                                                                       "ns": json.dumps(namespace)})
+    # Dash's babel-polyfill: assets/01_regenerator-runtime.js gives its bundles the one part they use (VENDORED.md)
+    kwargs["scripts"] = _POLYFILL_TAG.sub("", scripts, count=1)
+    if path in CHART_PAGES:
         prefix = app.config.requests_pathname_prefix
         hints = _CHART_PAGE_HINTS.format(prefix=prefix, plotly=prefix + plotly_bundle.PLOTLY_PATH.lstrip("/"))
         kwargs["css"] = hints + kwargs.get("css", "")
     return _interpolate_index(**kwargs)
 
 
-app.interpolate_index = _index_with_lazy_grid
+app.interpolate_index = _index_with_lazy_bundles
 
 
 # sign-in, roles, wall tokens, CSRF checks and security headers (README "Users and access"); after Dash's

@@ -554,9 +554,14 @@ def content_security_policy(script_hashes: list[str]) -> dict:
 
 def _headers(server: Flask, dash_app) -> None:
     from flask_talisman import Talisman
-    with server.test_request_context("/"):
-        html = dash_app.index()
-    server.config["CSP_SCRIPT_HASHES"] = inline_script_hashes(html)
+    import dash
+    # the page's inline scripts depend on its path (app.py leaves out the bundles a page does not draw): the
+    # hashes of every page's start-up scripts, each once
+    hashes: list[str] = []
+    for path in ["/"] + [page["path"] for page in dash.page_registry.values()]:
+        with server.test_request_context(path):
+            hashes += [h for h in inline_script_hashes(dash_app.index()) if h not in hashes]
+    server.config["CSP_SCRIPT_HASHES"] = hashes
     talisman = Talisman(server, force_https=False, session_cookie_secure=False, frame_options="DENY",
              content_security_policy=content_security_policy(server.config["CSP_SCRIPT_HASHES"]),
              referrer_policy="same-origin", strict_transport_security=True, x_content_type_options=True,

@@ -44,6 +44,31 @@ def test_the_preloaded_layout_and_plotly_are_fetched_once_and_used(browser, app_
     ctx.close()
 
 
+def test_bundles_a_page_does_not_draw_load_when_a_later_page_draws_them(browser, app_url):
+    """/services has no map and no table: its first visit runs dash-leaflet's and AG Grid's stand-ins (app.py),
+    and Dash's polyfill is not fetched. Moving at once (before the 3 s prefetch) to the overview draws its map
+    with its markers, then /alerts draws its table, with no error on the way."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    ctx.add_cookies(session_cookies(app_url, "operator"))
+    page = ctx.new_page()
+    asked, errors = [], []
+    page.on("request", lambda r: asked.append(r.url.split("?")[0]))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url + "/services", wait_until="domcontentloaded")
+    page.wait_for_function("() => document.querySelector('h1.page-title')", timeout=60_000)
+    assert not any("/dash_leaflet/dash_leaflet." in u or "/dash_ag_grid/dash_ag_grid." in u for u in asked), asked
+    assert not any("polyfill@" in u for u in asked) and page.evaluate("typeof regeneratorRuntime.mark") == "function"
+    page.locator(".shell-links a[href='/'], .shell-links a[href^='/?']").first.click()
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-container path.mk').length > 0", timeout=60_000)
+    assert sum("/dash_leaflet/dash_leaflet." in u for u in asked) == 1
+    page.locator(".shell-links a[href^='/alerts']").first.click()
+    page.wait_for_function("() => document.querySelector('.ag-root')", timeout=60_000)
+    settle(page)
+    assert not errors, errors
+    ctx.close()
+
+
 def test_bad_url_parameters_show_a_message(page_for):
     page, watch = page_for("/environment?period=custom&start=2025-13-45&village=thon_99")
     assert "Ngày không hợp lệ" in page.locator("#env-error").inner_text()

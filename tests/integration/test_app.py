@@ -303,12 +303,16 @@ def test_the_browser_gets_the_cartesian_plotly_bundle_behind_the_sign_in(app):
 
 
 def _has_graph(node) -> bool:
+    return _has_component(node, "dash_core_components", "Graph")
+
+
+def _has_component(node, namespace: str, type_: str | None = None) -> bool:
     if isinstance(node, dict):
-        if node.get("type") == "Graph" and node.get("namespace") == "dash_core_components":
+        if node.get("namespace") == namespace and type_ in (None, node.get("type")):
             return True
-        return any(_has_graph(v) for v in node.values())
+        return any(_has_component(v, namespace, type_) for v in node.values())
     if isinstance(node, list):
-        return any(_has_graph(v) for v in node)
+        return any(_has_component(v, namespace, type_) for v in node)
     return False
 
 
@@ -349,3 +353,21 @@ def test_the_chart_pages_are_the_pages_whose_first_layout_draws_a_chart(app):
         if _has_graph(_layout_for(client, f"http://localhost{path}")):
             with_charts.add(path)
     assert with_charts == set(CHART_PAGES)
+
+
+def test_the_map_pages_are_the_pages_whose_first_layout_draws_a_map(app):
+    """MAP_PAGES keep dash-leaflet's script (app.py); every other page gets the stand-in that loads it on
+    demand: a map page missing from it draws its map one round trip late, a page wrongly in it compiles
+    300 KB for nothing. The wall, which draws maps in its slides, keeps it too."""
+    import dash
+
+    from app import MAP_PAGES
+    client = signed_in_client(app)
+    with_maps = set()
+    for page in dash.page_registry.values():
+        path = page["path"]
+        if page.get("path_template") or path.startswith("/wall") or path == "/404":
+            continue
+        if _has_component(_layout_for(client, f"http://localhost{path}"), "dash_leaflet"):
+            with_maps.add(path)
+    assert with_maps | {"/wall"} == set(MAP_PAGES)

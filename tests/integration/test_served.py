@@ -98,12 +98,28 @@ def test_bundles_are_compressed_and_cacheable_for_a_year(client):
     assert "Content-Encoding" not in plain.headers and brotli.decompress(r.data) == plain.data
 
 
-def test_ag_grid_loads_only_when_a_grid_renders(client):
-    """The first visit of a page without a table does not fetch and compile AG Grid's 1.3 MB bundle: the
-    index carries a stand-in that loads it when a grid renders; the bundle itself is still served."""
+def test_bundles_load_only_on_the_pages_that_draw_them(client):
+    """A first visit does not fetch and compile what its page does not draw: AG Grid (1.3 MB) and dash_table
+    on no page, dash-leaflet on the pages without a map; each is replaced by a stand-in namespace that loads
+    it when one of its components renders (the bundles are still served). Dash's babel-polyfill is left out
+    for the regenerator runtime its bundles call (assets/VENDORED.md); every inline script is in the CSP."""
     import re
-    index = client.get("/").get_data(as_text=True)
-    assert not re.search(r'<script src="[^"]*dash_ag_grid[^"]*"', index)
-    src = re.search(r'var src = "(/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js)"', index)
-    assert src and "window.dash_ag_grid = stub" in index
-    assert client.get(src.group(1)).status_code == 200
+
+    from app import MAP_PAGES
+    from auth.web import inline_script_hashes
+    assert "/" in MAP_PAGES and "/services" not in MAP_PAGES
+    for path in ("/", "/services"):
+        r = client.get(path)
+        index = r.get_data(as_text=True)
+        for namespace, bundle, tag_kept in (("dash_ag_grid", r'dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js', False),
+                                            ("dash_table", r'dash/dash_table/bundle\.[^"]+\.js', False),
+                                            ("dash_leaflet", r'dash_leaflet/dash_leaflet\.[^"]+\.js', path == "/")):
+            tag = re.search(r'<script src="(/_dash-component-suites/%s)"></script>' % bundle, index)
+            stand_in = re.search(r'var src = "(/_dash-component-suites/%s)", ns = "%s"' % (bundle, namespace), index)
+            assert bool(tag) == tag_kept and bool(stand_in) == (not tag_kept), (path, namespace)
+            assert client.get((tag or stand_in).group(1)).status_code == 200
+        assert "polyfill@" not in index and "/assets/01_regenerator-runtime.js" in index
+        csp = r.headers["Content-Security-Policy"]
+        assert all(h in csp for h in inline_script_hashes(index)), path
+
+
