@@ -17,7 +17,10 @@ def _panel_menu(page, panel_id: str):
     wrap = page.locator(f"[id*='\"panel\":\"{panel_id}\"']").first
     wrap.wait_for(state="visible", timeout=60000)
     wrap.locator(".panel-export-toggle").click()
-    return wrap
+    menu = page.locator(".panel-export-menu")       # assets/40_exports.js opens one menu, on <body>
+    menu.wait_for(state="visible", timeout=10000)
+    assert menu.count() == 1
+    return menu
 
 
 def test_export_menu_downloads_the_panels_image_and_data(page_for):
@@ -37,7 +40,11 @@ def test_export_menu_downloads_the_panels_image_and_data(page_for):
     assert "# Tiêu đề,Phản ánh quá hạn" in text and "# Dữ liệu mô phỏng" in text
     assert urlparse(page.url).path == "/"                             # the download left the page where it was
     wrap = _panel_menu(page, "env.aqi_now")
+    assert [a.get_attribute("href").split("?")[0] for a in wrap.locator("a").all()] == \
+        [f"/export/env.aqi_now.{fmt}" for fmt in ("png", "svg", "pdf", "csv", "xlsx")]
     page.screenshot(path=str(SHOTS / "export-menu-1366x768.png"))
+    page.keyboard.press("Escape")
+    assert page.locator(".panel-export-menu").count() == 0
     assert not watch.errors, watch.errors
 
 
