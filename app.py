@@ -76,7 +76,8 @@ def _ensure_sync_remembered(sync: dict = {}):  # noqa: B006 - one per process, o
         try:
             return func if sync[func] else ensure_sync(func)
         except KeyError:
-            sync[func] = ensure_sync(func) is func
+            if len(sync) < 10_000:    # hooks and views are a fixed set; anything made per request is not kept
+                sync[func] = ensure_sync(func) is func
             return ensure_sync(func)
         except TypeError:          # an unhashable callable: asked every time, as before
             return ensure_sync(func)

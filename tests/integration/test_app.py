@@ -302,10 +302,6 @@ def test_the_browser_gets_the_cartesian_plotly_bundle_behind_the_sign_in(app):
     assert client.get(PLOTLY_PATH, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
 
 
-def _has_graph(node) -> bool:
-    return _has_component(node, "dash_core_components", "Graph")
-
-
 def _has_component(node, namespace: str, type_: str | None = None) -> bool:
     if isinstance(node, dict):
         if node.get("namespace") == namespace and type_ in (None, node.get("type")):
@@ -338,36 +334,29 @@ def test_a_chart_page_starts_its_layout_and_plotly_with_the_scripts(app):
             assert "preload" not in html and PLOTLY_PATH not in html, path
 
 
-def test_the_chart_pages_are_the_pages_whose_first_layout_draws_a_chart(app):
-    """CHART_PAGES (plotly.js run before the layout arrives) is exactly the pages whose first layout holds a
-    chart: a page missing from it loses the head start, one wrongly in it compiles 1.5 MB for nothing."""
+def _pages_whose_first_layout_has(client, namespace: str, type_: str | None = None) -> set[str]:
+    """The plain pages (no template, not the wall, not 404) whose first layout holds such a component."""
     import dash
-
-    from app import CHART_PAGES
-    client = signed_in_client(app)
-    with_charts = set()
+    found = set()
     for page in dash.page_registry.values():
         path = page["path"]
         if page.get("path_template") or path.startswith("/wall") or path == "/404":
             continue
-        if _has_graph(_layout_for(client, f"http://localhost{path}")):
-            with_charts.add(path)
-    assert with_charts == set(CHART_PAGES)
+        if _has_component(_layout_for(client, f"http://localhost{path}"), namespace, type_):
+            found.add(path)
+    return found
+
+
+def test_the_chart_pages_are_the_pages_whose_first_layout_draws_a_chart(app):
+    """CHART_PAGES (plotly.js run before the layout arrives) is exactly the pages whose first layout holds a
+    chart: a page missing from it loses the head start, one wrongly in it compiles 1.5 MB for nothing."""
+    from app import CHART_PAGES
+    assert _pages_whose_first_layout_has(signed_in_client(app), "dash_core_components", "Graph") == set(CHART_PAGES)
 
 
 def test_the_map_pages_are_the_pages_whose_first_layout_draws_a_map(app):
     """MAP_PAGES keep dash-leaflet's script (app.py); every other page gets the stand-in that loads it on
     demand: a map page missing from it draws its map one round trip late, a page wrongly in it compiles
     300 KB for nothing. The wall, which draws maps in its slides, keeps it too."""
-    import dash
-
     from app import MAP_PAGES
-    client = signed_in_client(app)
-    with_maps = set()
-    for page in dash.page_registry.values():
-        path = page["path"]
-        if page.get("path_template") or path.startswith("/wall") or path == "/404":
-            continue
-        if _has_component(_layout_for(client, f"http://localhost{path}"), "dash_leaflet"):
-            with_maps.add(path)
-    assert with_maps | {"/wall"} == set(MAP_PAGES)
+    assert _pages_whose_first_layout_has(signed_in_client(app), "dash_leaflet") | {"/wall"} == set(MAP_PAGES)
