@@ -118,8 +118,12 @@ _LAZY_NAMESPACE = """<script>(function () {
   }
   function standIn(type) {
     var Real = React.lazy(function () { return load().then(function (real) { return {default: real[type]}; }); });
+    // while it loads, a box of the component's size marked loading (as Dash marks a pending component), so
+    // nothing jumps when it arrives and a page counts as drawn only once it is there
     return function (props) {
-      return React.createElement(React.Suspense, {fallback: null}, React.createElement(Real, props));
+      var waiting = React.createElement("div", {className: "lazy-bundle " + (props.className || ""), style: props.style,
+                                                "data-dash-is-loading": "true"});
+      return React.createElement(React.Suspense, {fallback: waiting}, React.createElement(Real, props));
     };
   }
   // components only (capitalised names): anything else asked of the namespace is not there, as in the real one
@@ -135,12 +139,16 @@ def _suite_tag(bundle: str) -> re.Pattern:
     return re.compile(r'<script src="([^"]*/_dash-component-suites/%s\.[^"]+\.js)"></script>' % re.escape(bundle))
 
 
-# The pages whose first layout draws a map (tests/integration/test_app.py checks it against the layouts): they keep
-# dash-leaflet's script, since the map is on their first screen; the wall draws maps in its slides.
+# The pages whose first layout draws a map or a table (tests/integration/test_app.py checks both against the
+# layouts) keep that bundle's script, since it is on their first screen; the wall draws maps in its slides. A page
+# with a table also starts AG Grid's second part (the community grid, which its bundle loads when a grid renders)
+# with its scripts.
 MAP_PAGES = frozenset({"/", "/environment", "/feedback", "/security", "/city", "/wall"})
+GRID_PAGES = frozenset({"/alerts", "/feedback", "/admin/audit"})
+_GRID_PAGE_HINT = '<link rel="preload" href="{prefix}_dash-component-suites/dash_ag_grid/async-community.js" as="script">'
 # namespace -> (its script tag, whether the page at this path keeps the real script)
 _LAZY_BUNDLES = {
-    "dash_ag_grid": (_suite_tag("dash_ag_grid/dash_ag_grid"), lambda path: False),
+    "dash_ag_grid": (_suite_tag("dash_ag_grid/dash_ag_grid"), lambda path: path in GRID_PAGES),
     "dash_leaflet": (_suite_tag("dash_leaflet/dash_leaflet"), lambda path: path in MAP_PAGES or path.startswith("/wall/")),
     "dash_table": (_suite_tag("dash/dash_table/bundle"), lambda path: False),
 }
@@ -182,10 +190,12 @@ def _index_with_lazy_bundles(**kwargs):
                                                                        "ns": json.dumps(namespace)})
     # Dash's babel-polyfill: assets/01_regenerator-runtime.js gives its bundles the one part they use (VENDORED.md)
     kwargs["scripts"] = _POLYFILL_TAG.sub("", scripts, count=1)
+    prefix = app.config.requests_pathname_prefix
     if path in CHART_PAGES:
-        prefix = app.config.requests_pathname_prefix
         hints = _CHART_PAGE_HINTS.format(prefix=prefix, plotly=prefix + plotly_bundle.PLOTLY_PATH.lstrip("/"))
         kwargs["css"] = hints + kwargs.get("css", "")
+    if path in GRID_PAGES:
+        kwargs["css"] = _GRID_PAGE_HINT.format(prefix=prefix) + kwargs.get("css", "")
     return _interpolate_index(**kwargs)
 
 

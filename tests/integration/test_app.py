@@ -360,3 +360,10 @@ def test_the_map_pages_are_the_pages_whose_first_layout_draws_a_map(app):
     300 KB for nothing. The wall, which draws maps in its slides, keeps it too."""
     from app import MAP_PAGES
     assert _pages_whose_first_layout_has(signed_in_client(app), "dash_leaflet") | {"/wall"} == set(MAP_PAGES)
+
+
+def test_the_grid_pages_are_the_pages_whose_first_layout_draws_a_table(app):
+    """GRID_PAGES keep AG Grid's script and start its community part early (app.py); elsewhere a stand-in loads
+    it when a table first renders."""
+    from app import GRID_PAGES
+    assert _pages_whose_first_layout_has(signed_in_client(app), "dash_ag_grid") == set(GRID_PAGES)

@@ -105,19 +105,20 @@ def test_bundles_load_only_on_the_pages_that_draw_them(client):
     for the regenerator runtime its bundles call (assets/VENDORED.md); every inline script is in the CSP."""
     import re
 
-    from app import MAP_PAGES
+    from app import GRID_PAGES, MAP_PAGES
     from auth.web import inline_script_hashes
-    assert "/" in MAP_PAGES and "/services" not in MAP_PAGES
-    for path in ("/", "/services"):
+    assert "/" in MAP_PAGES and "/services" not in MAP_PAGES | GRID_PAGES and "/alerts" in GRID_PAGES - MAP_PAGES
+    for path in ("/", "/services", "/alerts"):
         r = client.get(path)
         index = r.get_data(as_text=True)
-        for namespace, bundle, tag_kept in (("dash_ag_grid", r'dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js', False),
+        for namespace, bundle, tag_kept in (("dash_ag_grid", r'dash_ag_grid/dash_ag_grid\.[^"]+\.min\.js', path == "/alerts"),
                                             ("dash_table", r'dash/dash_table/bundle\.[^"]+\.js', False),
                                             ("dash_leaflet", r'dash_leaflet/dash_leaflet\.[^"]+\.js', path == "/")):
             tag = re.search(r'<script src="(/_dash-component-suites/%s)"></script>' % bundle, index)
             stand_in = re.search(r'var src = "(/_dash-component-suites/%s)", ns = "%s"' % (bundle, namespace), index)
             assert bool(tag) == tag_kept and bool(stand_in) == (not tag_kept), (path, namespace)
             assert client.get((tag or stand_in).group(1)).status_code == 200
+        assert ("dash_ag_grid/async-community.js" in index) == (path == "/alerts")     # a table page starts it early
         assert "polyfill@" not in index and "/assets/01_regenerator-runtime.js" in index
         csp = r.headers["Content-Security-Policy"]
         assert all(h in csp for h in inline_script_hashes(index)), path
