@@ -207,7 +207,7 @@ app.interpolate_index = _index_with_lazy_bundles
 from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
-plotly_bundle.install(server)    # the cartesian plotly.js (1.5 MB) at Dash's plotly.js URL, behind the sign-in gate
+plotly_bundle.install(server)    # plotly.js with scatter, bar, heatmap only (1.1 MB) at Dash's plotly.js URL, behind the sign-in gate
 
 
 # --- what travels: compression, cache headers, kept callback answers ------------------------------------

@@ -1,15 +1,19 @@
-"""plotly.js for the browser: the cartesian bundle (1.5 MB) in place of the full one (4.8 MB).
+"""plotly.js for the browser: a custom bundle of plotly.js 4.1.1 with only the trace types the app draws.
 
 Dash loads plotly.js when a page first draws a chart, from one URL (`PLOTLY_PATH`, the copy inside the
 plotly package). A new visitor's browser then fetches and compiles all 4.8 MB of it, maps, 3-D and
-WebGL included, although the app's charts are only scatter, bar and heatmap traces; compiling it was
-most of the main thread's time on a first visit (README "Benchmarks", first render). The same URL is
-answered here with plotly.js's own cartesian distribution of the same version (npm
-`plotly.js-cartesian-dist-min`, vendored in vendor/, see assets/VENDORED.md), which has the trace types
-below. Chart images drawn on the server (reports/images.py, kaleido) still use the full bundle.
+WebGL included, although the app's charts are only scatter, bar and heatmap traces. The same URL is
+answered here with a bundle of plotly.js's core (which holds scatter) plus the bar and heatmap traces and
+the calendars component, built from the npm package of the same version the way plotly.js builds its own
+partial bundles (vendor/plotly-build/, recipe and checksum in assets/VENDORED.md): 1.11 MB (313 KB with
+brotli), against 1.5 MB (410 KB) for plotly's cartesian distribution served before. Compiling and running it
+on a first visit took 110 ms of main-thread CPU instead of 325 ms (Chromium trace, EvaluateScript, medians
+of alternating runs; README "Benchmarks"). Chart images drawn on the server (reports/images.py, kaleido)
+still use the full bundle.
 
-tests/unit/test_plotly_bundle.py checks that every trace the code builds is one of `TRACE_TYPES`: a new
-kind of chart outside them needs the full bundle back (remove `install`) or another distribution."""
+tests/unit/test_plotly_bundle.py checks that every trace the code builds is one of `TRACE_TYPES` and that
+the vendored bundle registers exactly those: a new kind of chart needs its trace added to `TRACE_TYPES`
+and the bundle rebuilt with it (vendor/plotly-build/build.sh, assets/VENDORED.md)."""
 from __future__ import annotations
 
 import hashlib
@@ -18,10 +22,9 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 PLOTLY_PATH = "/_dash-component-suites/plotly/package_data/plotly.min.js"
-BUNDLE = Path(__file__).resolve().parent.parent / "vendor" / "plotly-cartesian-4.1.1.min.js"
-# the trace modules of plotly.js-cartesian-dist-min 4.1.1 (its README)
-TRACE_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image",
-                         "pie", "scatter", "scatterternary", "violin"})
+BUNDLE = Path(__file__).resolve().parent.parent / "vendor" / "plotly-custom-4.1.1.min.js"
+# the trace modules the bundle registers (vendor/plotly-build/build.sh's default list)
+TRACE_TYPES = frozenset({"scatter", "bar", "heatmap"})
 
 
 def install(server: Flask) -> None:
@@ -29,8 +32,8 @@ def install(server: Flask) -> None:
     etag = hashlib.blake2b(body, digest_size=12).hexdigest()
 
     @server.before_request
-    def cartesian_plotly():
-        """Dash's plotly.js URL answered with the cartesian bundle (compressed once per worker by
+    def custom_plotly():
+        """Dash's plotly.js URL answered with the custom bundle (compressed once per worker by
         flask-compress's static cache, like every other bundle; revalidated by ETag since the URL carries
         no version)."""
         if request.path != PLOTLY_PATH:

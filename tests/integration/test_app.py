@@ -293,12 +293,12 @@ def test_the_commune_of_the_opened_url_is_the_one_drawn_and_named(app):
     assert _find(refused, "shell-commune-error")["props"]["children"]      # said in the header, as the callback did
 
 
-def test_the_browser_gets_the_cartesian_plotly_bundle_behind_the_sign_in(app):
+def test_the_browser_gets_the_custom_plotly_bundle_behind_the_sign_in(app):
     from layouts.plotly_bundle import PLOTLY_PATH
     assert app.server.test_client().get(PLOTLY_PATH).status_code in (302, 401)
     client = signed_in_client(app, "viewer")
     r = client.get(PLOTLY_PATH)
-    assert r.status_code == 200 and b"plotly.js (cartesian - minified)" in r.data[:200]
+    assert r.status_code == 200 and b"plotly.js (custom - minified)" in r.data[:200]
     assert client.get(PLOTLY_PATH, headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
 
 
