@@ -18,12 +18,14 @@ DRAW_EACH = """async () => {
         const trace = type === 'heatmap'
             ? {type, x: ['2026-03-05', '2026-04-05'], y: ['a', 'b'], z: [[1234.5, 2], [3, 4]]}
             : {type, x: ['2026-03-05', '2026-04-05', '2026-05-05'], y: [1234.5, 2, 3]};
-        await Plotly.newPlot(div, [trace], {separators: ',.', xaxis: {hoverformat: '%d/%m/%Y'}, hovermode: 'closest'},
-                             {locale: 'vi'});
+        const layout = {separators: ',.', xaxis: {hoverformat: '%d/%m/%Y'}, hovermode: 'closest'};
+        await Plotly.newPlot(div, [trace], layout, {locale: 'vi'});
         // a heatmap is hovered at a place (its first cell), the others at their first point
-        Plotly.Fx.hover(div, type === 'heatmap' ? {xval: Date.UTC(2026, 2, 5), yval: 0} : [{curveNumber: 0, pointNumber: 0}]);
+        Plotly.Fx.hover(div, type === 'heatmap' ? {xval: Date.UTC(2026, 2, 5), yval: 0}
+                                                : [{curveNumber: 0, pointNumber: 0}]);
+        const marks = {heatmap: '.hm image', bar: '.point', scatter: '.scatterlayer .trace'}[type];
         out[type] = {drawn: div.querySelectorAll('.main-svg').length > 0,
-                     points: div.querySelectorAll(type === 'heatmap' ? '.hm image' : (type === 'bar' ? '.point' : '.scatterlayer .trace')).length,
+                     points: div.querySelectorAll(marks).length,
                      ticks: [...div.querySelectorAll('.xtick text')].map(t => t.textContent),
                      hover: [...div.querySelectorAll('.hoverlayer text')].map(t => t.textContent).join(' | '),
                      modebar: [...div.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title'))};
