@@ -21,11 +21,18 @@ ALL_TYPES = set(TRACE_CLASSES.values())
 
 
 def traces_built(paths) -> set[str]:
-    """The plotly.js type of every trace the code builds: `go.<Trace>(...)` and `fig.add_<trace>(...)`."""
+    """The plotly.js type of every trace the code builds: `go.<Trace>(...)`, `fig.add_<trace>(...)` and a
+    trace written as a dict (`{"type": "<trace>", ...}`, components/figures/base.py `figure`)."""
     found: set[str] = set()
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if (isinstance(key, ast.Constant) and key.value == "type" and isinstance(value, ast.Constant)
+                            and value.value in ALL_TYPES):
+                        found.add(value.value)
+                continue
             if not isinstance(node, ast.Attribute):
                 continue
             if isinstance(node.value, ast.Name) and node.value.id == "go" and node.attr in TRACE_CLASSES:
@@ -50,8 +57,9 @@ def test_every_trace_the_app_draws_is_in_the_cartesian_bundle():
 def test_the_scan_would_see_a_trace_outside_the_bundle(tmp_path):
     code = tmp_path / "chart.py"
     code.write_text("import plotly.graph_objects as go\nfig = go.Figure(go.Scattermap(lat=[1], lon=[2]))\n"
-                    "fig.add_choropleth(z=[1])\nfig.add_hline(y=1)\n")
-    assert traces_built([code]) == {"scattermap", "choropleth"}
+                    "fig.add_choropleth(z=[1])\nfig.add_hline(y=1)\n"
+                    "trace = {'type': 'densitymap', 'z': [1]}\nshape = {'type': 'line', 'x0': 0}\n")
+    assert traces_built([code]) == {"scattermap", "choropleth", "densitymap"}
     assert not traces_built([code]) <= TRACE_TYPES
 
 
