@@ -2,8 +2,8 @@
 separators (1.234,5), dates as dd/mm, local time, and an honest empty state."""
 from __future__ import annotations
 
-import orjson
 import numpy as np
+import orjson
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -52,16 +52,6 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     way), and exports render it as before. Values must be plotly's own forms (a colorscale as its list of
     [position, colour], arrays as numpy arrays or lists)."""
     return go.Figure({"data": data, "layout": layout}, _validate=False)
-
-
-def merge(into: dict, extra: dict) -> dict:
-    """`extra` merged into `into` (nested dicts merged, anything else replaced), as update_layout does."""
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            merge(into[key], value)
-        else:
-            into[key] = value
-    return into
 
 
 def legible(colour: str, theme: str = "light") -> str:
