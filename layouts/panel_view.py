@@ -112,6 +112,10 @@ def render(panel_id: str, data: PanelData, lang: str, theme: str, size: str = "p
         figure = panel.figure(data, lang, theme)
         if size == "wall":
             figure.update_layout(font={"size": 22}, margin={"l": 70, "r": 30, "t": 40, "b": 60})
+        # the figure as the JSON dict plotly.js receives, made once here: Dash's serialiser and the slot's
+        # fingerprint (only_changed) would each convert (deep-copy) a go.Figure again
+        if hasattr(figure, "to_plotly_json"):
+            figure = figure.to_plotly_json()
         body = graph({"type": "panel-graph", **key} if key else None, size="fill" if size == "wall" else height,
                      figure=figure, lang=lang, filename=panel.id, mode_bar=size != "wall", className="panel-graph")
     else:

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.bars import bar
-from components.figures.base import daily_axis, local_x, no_data, style
+from components.figures.base import daily_axis_props, figure, local_x, no_data, style_layout
 from components.figures.timeseries import Band, Line, timeseries
 from core.errors import BadParam
 from core.formatting import fmt_datetime, fmt_number
@@ -312,11 +312,11 @@ def aqi_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
         return no_data(lang, theme)
     colours = [aqi_domain.band(v).colour if v is not None and v == v else "#9aa0a6" for v in daily["aqi"]]
     days = local_x(daily["time"])
-    fig = go.Figure(go.Bar(x=days, y=daily["aqi"], marker_color=colours,
-                           marker_line={"color": "#555", "width": 0.5},
-                           hovertemplate="%{x|%d/%m/%Y}: VN_AQI %{y}<extra></extra>"))
-    style(fig, lang, title=t("env.aqi_daily", lang), theme=theme, legend=False)
-    return daily_axis(fig, days)
+    layout = style_layout(lang, title=t("env.aqi_daily", lang), theme=theme, legend=False)
+    layout["xaxis"].update(daily_axis_props(days))
+    return figure([{"type": "bar", "x": days, "y": daily["aqi"].to_numpy(),
+                    "marker": {"color": colours, "line": {"color": "#555", "width": 0.5}},
+                    "hovertemplate": "%{x|%d/%m/%Y}: VN_AQI %{y}<extra></extra>"}], layout)
 
 
 register(Panel("env.aqi_daily", "VN_AQI theo ngày", "Daily VN_AQI", "environment", "chart", SOURCES, aqi_daily_data,
@@ -394,12 +394,12 @@ def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     if rain is None or rain.empty:
         return no_data(lang, theme)
     days = local_x(rain["time"])
-    fig = go.Figure(go.Bar(x=days, y=rain["total"],
-                           marker_color=["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
-                                         for v in rain["total"]],
-                           hovertemplate="%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"))
-    style(fig, lang, unit="mm", theme=theme, legend=False)
-    return daily_axis(fig, days)
+    layout = style_layout(lang, unit="mm", theme=theme, legend=False)
+    layout["xaxis"].update(daily_axis_props(days))
+    return figure([{"type": "bar", "x": days, "y": rain["total"].to_numpy(),
+                    "marker": {"color": ["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
+                                         for v in rain["total"]]},
+                    "hovertemplate": "%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"}], layout)
 
 
 register(Panel("env.rain_daily", "Lượng mưa theo ngày", "Daily rainfall", "environment", "chart", SOURCES,

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.bars import bar
-from components.figures.base import no_data, style
+from components.figures.base import figure, no_data, style_layout
 from core.errors import BadParam
 from core.formatting import fmt_date, fmt_datetime, fmt_number
 from core.i18n import t
@@ -186,11 +186,11 @@ def weekly_bars(weeks, lang: str, theme: str) -> go.Figure:
         return no_data(lang, theme)
     labels = [f"{a:%d/%m}–{b:%d/%m}" for a, b in zip(weeks["first"], weeks["last"])]
     name = t("stage.received", lang)
-    fig = go.Figure(go.Bar(x=labels, y=weeks["count"], name=name, marker_color=RECEIVED_COLOUR,
-                           hovertemplate="%{x}: %{y:,} " + t("unit.reports", lang) + "<extra></extra>"))
-    style(fig, lang, theme=theme, legend=False, hover_time=False)
-    fig.update_xaxes(type="category")
-    return fig
+    layout = style_layout(lang, theme=theme, legend=False)
+    layout["xaxis"]["type"] = "category"
+    return figure([{"type": "bar", "x": labels, "y": weeks["count"].to_numpy(), "name": name,
+                    "marker": {"color": RECEIVED_COLOUR},
+                    "hovertemplate": "%{x}: %{y:,} " + t("unit.reports", lang) + "<extra></extra>"}], layout)
 
 
 register(Panel("fb.weekly", "Phản ánh theo tuần", "Reports by week", "government", "chart", SOURCES, weekly_data,

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.bars import indicator_trend
-from components.figures.base import no_data, style
+from components.figures.base import figure, no_data, style_layout
 from core.errors import BadParam
 from core.formatting import fmt_date, fmt_number, fmt_period
 from core.i18n import t
@@ -173,11 +173,13 @@ def dossiers_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     if frame is None or frame.empty:
         return no_data(lang, theme)
     x = frame["week_start"].dt.tz_convert(LOCAL_TZ)
-    fig = go.Figure([go.Bar(x=x, y=frame["on_time"], name=t("svc.on_time", lang), marker_color="#1e8e3e"),
-                     go.Bar(x=x, y=frame["late"], name=t("svc.late", lang), marker_color="#d93025")])
-    fig.update_layout(barmode="stack")
-    style(fig, lang, theme=theme, unit=t("svc.received", lang))
-    return fig.update_xaxes(tickformat="%d/%m")
+    layout = style_layout(lang, theme=theme, unit=t("svc.received", lang))
+    layout["barmode"] = "stack"
+    layout["xaxis"]["tickformat"] = "%d/%m"
+    return figure([{"type": "bar", "x": x, "y": frame["on_time"].to_numpy(), "name": t("svc.on_time", lang),
+                    "marker": {"color": "#1e8e3e"}},
+                   {"type": "bar", "x": x, "y": frame["late"].to_numpy(), "name": t("svc.late", lang),
+                    "marker": {"color": "#d93025"}}], layout)
 
 
 register(Panel("svc.dossiers", "Hồ sơ thủ tục hành chính theo tuần", "Administrative dossiers by week", "government",

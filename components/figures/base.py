@@ -3,6 +3,7 @@ separators (1.234,5), dates as dd/mm, local time, and an honest empty state."""
 from __future__ import annotations
 
 import numpy as np
+import orjson
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -35,6 +36,22 @@ def _slim(name: str) -> str:
 
 
 TEMPLATES = {"light": _slim("plotly_white"), "dark": _slim("plotly_dark")}
+# the same templates as plain JSON: what plotly.js receives as layout.template (a figure built by figure()
+# gets its own copy: orjson's round trip is ~6x cheaper than copy.deepcopy of these few hundred values)
+_TEMPLATE_JSON = {theme: orjson.dumps(pio.templates[name].to_plotly_json()) for theme, name in TEMPLATES.items()}
+
+
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts (traces with their "type", a full layout), not validated by plotly.py.
+
+    Validation is most of what a chart cost to build (each update_layout validated and deep-copied its
+    values again, ≈10-20 ms a chart): the builders here write exactly what plotly.js receives, so they
+    skip it. What plotly.js receives is the same as the validated figure's (to_plotly_json: arrays still
+    base64-encoded): tests/unit/test_figure_dicts.py holds the two equal. The figure stays a go.Figure, so
+    callers still change it (update_layout, update_traces, add_annotation: unvalidated too, merged the same
+    way), and exports render it as before. Values must be plotly's own forms (a colorscale as its list of
+    [position, colour], arrays as numpy arrays or lists)."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 def legible(colour: str, theme: str = "light") -> str:
@@ -46,18 +63,41 @@ def legible(colour: str, theme: str = "light") -> str:
     return "#" + "".join(f"{round(c + (255 - c) * 0.45):02x}" for c in rgb)
 
 
+def style_layout(lang: str = "vi", *, title: str | None = None, unit: str | None = None, theme: str = "light",
+                 legend: bool = True) -> dict:
+    """The layout every chart shares, as the dict `style` gives a figure (for `figure`)."""
+    c = THEMES.get(theme, THEMES["light"])
+    layout = {
+        "template": orjson.loads(_TEMPLATE_JSON["dark" if theme == "dark" else "light"]),
+        "separators": plotly_separators(lang), "font": {"family": FONT, "color": c["text"], "size": 14},
+        "paper_bgcolor": c["paper"], "plot_bgcolor": c["plot"], "colorway": list(PALETTE),
+        "margin": {"l": 56, "r": 16, "t": 40 if title else (40 if legend else 12), "b": 96 if title and legend else 40},
+        "showlegend": legend, "hoverlabel": {"font": {"family": FONT}}, "autosize": True,
+        "xaxis": {"gridcolor": c["grid"], "zerolinecolor": c["grid"]},
+        "yaxis": {"gridcolor": c["grid"], "zerolinecolor": c["grid"]}}
+    # titles and axis titles often carry a source's name (a station, a camera): shown as text, never markup;
+    # none is {} (what update_layout(title=None) left: the same JSON as before)
+    layout["title"] = {"text": chart_text(title), "x": 0, "font": {"size": 15}} if title else {}
+    # above the plot (just below a plot it ran into the two-line date ticks); under a title it would
+    # collide with the title when it wraps, so a titled chart keeps its legend at the foot of the figure
+    layout["legend"] = ({"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0} if title else
+                        {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}) if legend else {}
+    if unit:
+        layout["yaxis"]["title"] = {"text": chart_text(unit)}
+    return layout
+
+
 def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: str | None = None,
           theme: str = "light", legend: bool = True, hover_time: bool = True) -> go.Figure:
+    """`style_layout` given to a validated figure (the exports' own figures); the builders here start their
+    figures from style_layout instead (`figure`)."""
     c = THEMES.get(theme, THEMES["light"])
     fig.update_layout(
         template=TEMPLATES["dark" if theme == "dark" else "light"],
         separators=plotly_separators(lang), font={"family": FONT, "color": c["text"], "size": 14},
         paper_bgcolor=c["paper"], plot_bgcolor=c["plot"], colorway=PALETTE,
         margin={"l": 56, "r": 16, "t": 40 if title else (40 if legend else 12), "b": 96 if title and legend else 40},
-        # titles and axis titles often carry a source's name (a station, a camera): shown as text, never markup
         title={"text": chart_text(title), "x": 0, "font": {"size": 15}} if title else None,
-        # above the plot (just below a plot it ran into the two-line date ticks); under a title it would
-        # collide with the title when it wraps, so a titled chart keeps its legend at the foot of the figure
         legend=({"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0} if title else
                 {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}) if legend else None, showlegend=legend,
         hoverlabel={"font": {"family": FONT}}, autosize=True)
@@ -66,38 +106,49 @@ def style(fig: go.Figure, lang: str = "vi", *, title: str | None = None, unit: s
     return fig
 
 
+def time_axis_props() -> dict:
+    """dd/mm dates and 24-hour times on a local-time axis: an x axis's properties."""
+    return {"tickformatstops": [{"dtickrange": [None, 86400000], "value": "%H:%M\n%d/%m"},
+                                {"dtickrange": [86400000, None], "value": "%d/%m\n%Y"}],
+            "hoverformat": "%d/%m/%Y %H:%M"}
+
+
 def time_axis(fig: go.Figure, lang: str = "vi") -> go.Figure:
     """dd/mm dates and 24-hour times on a local-time axis."""
-    fig.update_xaxes(tickformatstops=[
-        {"dtickrange": [None, 86400000], "value": "%H:%M\n%d/%m"},
-        {"dtickrange": [86400000, None], "value": "%d/%m\n%Y"}], hoverformat="%d/%m/%Y %H:%M")
+    fig.update_xaxes(**time_axis_props())
     return fig
 
 
 DAY_MS = 86_400_000
 
 
+def daily_axis_props(days, most: int = 12) -> dict:
+    """What `daily_axis` sets on the x axis ({} for no days)."""
+    days = pd.to_datetime(pd.Series(days)).dropna()
+    if days.empty:
+        return {}
+    first, last = days.min().normalize(), days.max().normalize()
+    step = max(1, -(-((last - first).days + 1) // most))
+    return {"tickmode": "linear", "tick0": first.strftime("%Y-%m-%d"), "dtick": step * DAY_MS,
+            "tickformat": "%d/%m", "hoverformat": "%d/%m/%Y"}
+
+
 def daily_axis(fig: go.Figure, days, most: int = 12) -> go.Figure:
     """A chart of one bar per day: a tick under each day's bar (every k-th day when there are more than
     `most`), each at local midnight, labelled dd/mm. Plotly's own ticks on a chart of two or three days fall
     every 12 hours and print each date twice ("29/11 29/11 30/11"). `days`: the bars' local datetimes."""
-    days = pd.to_datetime(pd.Series(days)).dropna()
-    if days.empty:
-        return fig
-    first, last = days.min().normalize(), days.max().normalize()
-    step = max(1, -(-((last - first).days + 1) // most))
-    return fig.update_xaxes(tickmode="linear", tick0=first.strftime("%Y-%m-%d"), dtick=step * DAY_MS,
-                            tickformat="%d/%m", hoverformat="%d/%m/%Y")
+    props = daily_axis_props(days, most)
+    return fig.update_xaxes(**props) if props else fig
 
 
 def message(text: str, theme: str = "light") -> go.Figure:
     """An empty chart that says why it is empty ("Không có dữ liệu"), never an axis at zero."""
-    fig = go.Figure()
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 16, "color": THEMES.get(theme, THEMES["light"])["text"]})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return style(fig, legend=False, theme=theme)
+    layout = style_layout(legend=False, theme=theme)
+    layout["annotations"] = [{"font": {"size": 16, "color": THEMES.get(theme, THEMES["light"])["text"]},
+                              "showarrow": False, "text": text, "x": 0.5, "xref": "paper", "y": 0.5, "yref": "paper"}]
+    layout["xaxis"]["visible"] = False
+    layout["yaxis"]["visible"] = False
+    return figure([], layout)
 
 
 def no_data(lang: str, theme: str = "light") -> go.Figure:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, legible, local_x, no_data, style, time_axis
+from components.figures.base import PALETTE, figure, legible, local_x, no_data, style_layout, time_axis_props
 from core.text import chart_text
 
 
@@ -33,25 +33,27 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
     Gaps stay gaps: a missing hour is not drawn as a line through zero."""
     if frame is None or frame.empty:
         return no_data(lang, theme)
-    fig = go.Figure()
+    traces = []
     names = names or {}
     for i, (device, part) in enumerate(frame.groupby("device", sort=True)):
         x = local_x(part["time"])
         colour = PALETTE[i % len(PALETTE)]
         name = chart_text(names.get(device, device))      # legend and hover: a station's name as text
         if show_range and "min" in part and (part["max"] - part["min"]).abs().sum() > 0:
-            fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([part["max"].to_numpy(), part["min"].to_numpy()[::-1]]),
-                            fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
-                            hoverinfo="skip", showlegend=False, legendgroup=name)
-        fig.add_scatter(x=x, y=part["value"], name=name, mode=mode, line={"color": colour, "width": 2},
-                        legendgroup=name, connectgaps=False,
-                        hovertemplate="%{y:,.2f} " + chart_text(unit, "") + "<extra>" + name + "</extra>")
+            traces.append({"type": "scatter", "x": np.concatenate([x, x[::-1]]),
+                           "y": np.concatenate([part["max"].to_numpy(), part["min"].to_numpy()[::-1]]),
+                           "fill": "toself", "fillcolor": colour, "opacity": 0.15, "line": {"width": 0},
+                           "hoverinfo": "skip", "showlegend": False, "legendgroup": name})
+        traces.append({"type": "scatter", "x": x, "y": part["value"].to_numpy(), "name": name, "mode": mode,
+                       "line": {"color": colour, "width": 2}, "legendgroup": name, "connectgaps": False,
+                       "hovertemplate": "%{y:,.2f} " + chart_text(unit, "") + "<extra>" + name + "</extra>"})
     lo_data = float(frame[["value", "min"]].min().min()) if "min" in frame else float(frame["value"].min())
     hi_data = float(frame[["value", "max"]].max().max()) if "max" in frame else float(frame["value"].max())
     pad = max((hi_data - lo_data) * 0.1, 1e-6)
     # what fig.add_hrect / fig.add_hline draw (a shape across the x domain and its label), written out and
     # given to the layout at once: each add_ call validated the whole layout again, ≈12 ms a line or band,
     # most of a river-level chart's cost. tests/unit/test_timeseries_shapes.py holds the two the same.
+    # The whole figure is written so (components.figures.base.figure): plotly.py validates none of it.
     shapes, notes = [], []
     for i, band in enumerate(bands):
         # an open-ended band ("DO > 4 mg/L") is drawn to the edge of what is on the chart
@@ -66,10 +68,11 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
         shapes.append({"line": {"color": line.colour, "dash": "dash", "width": 1.5}, "type": "line",
                        "x0": 0, "x1": 1, "xref": "x domain", "y0": line.y, "y1": line.y, "yref": "y"})
         notes.append(_label(line.label, line.colour, theme, x=1, y=line.y, xanchor="right", yanchor="bottom"))
+    layout = style_layout(lang, title=title, unit=unit, theme=theme)
     if shapes:
-        fig.update_layout(shapes=shapes, annotations=notes)
-    style(fig, lang, title=title, unit=unit, theme=theme)
-    return time_axis(fig, lang)
+        layout.update(shapes=shapes, annotations=notes)
+    layout["xaxis"].update(time_axis_props())
+    return figure(traces, layout)
 
 
 def _label(text: str, colour: str, theme: str, **where) -> dict:
