@@ -50,15 +50,25 @@ def clicked_id(click, key: str = "id") -> str | None:
 
 
 def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
-    """A device's latest readings for its popup: parameter name, value with its decimals, unit, time."""
+    """A device's latest readings for its popup: parameter name, value with its decimals, unit, time.
+    `latest`: its rows of readings.latest, as a frame or as records (readings_by_device)."""
     from core.formatting import fmt_number, fmt_time
     from domain.parameters import PARAMETERS
     out = []
-    for r in latest.head(limit).to_dict("records"):
+    for r in (latest[:limit] if isinstance(latest, list) else latest.head(limit).to_dict("records")):
         p = PARAMETERS.get(r["parameter"])
         name = (p.vi if lang == "vi" else p.en) if p else r["parameter"]
         out.append(f"{name}: {fmt_number(r['value'], lang, p.decimals if p else 2)} {source_text(r['unit'], '')} "
                    f"({fmt_time(r['time'].to_pydatetime())})")
+    return out
+
+
+def readings_by_device(latest) -> dict[str, list[dict]]:
+    """readings.latest's rows grouped by device, in its order: one pass, instead of filtering the frame once
+    for each marker's popup."""
+    out: dict[str, list[dict]] = {}
+    for r in latest.to_dict("records"):
+        out.setdefault(r["device"], []).append(r)
     return out
 
 

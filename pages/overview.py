@@ -19,7 +19,8 @@ from auth.context import can
 from components.errors import error_alert
 from core.errors import BadParam
 from components.alert_actions import alert_popup, open_alerts_by_device
-from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
+from components.map import (DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines,
+                            readings_by_device)
 from components.page import card, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
@@ -110,14 +111,14 @@ def pillar_grid(lang: str, commune: str | None = None) -> html.Div:
 
 
 def device_features(states, lang: str, can_act: bool = False, commune: str | None = None) -> dict[str, list]:
-    latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
+    latest = readings_by_device(readings.latest(device_ids=tuple(states["id"]) if not states.empty else None))
     alerts_by_device = open_alerts_by_device(commune)
     by_kind: dict[str, list] = {}
     for d in records(states):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
-        lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
+        lines += reading_lines(latest.get(d["id"], []), lang, 6)
         dev = quote(str(d["id"]), safe="")
         link = {"camera": f"/security?camera={dev}", "wifi": "/digital?"}.get(d["kind"], f"/environment?station={dev}")
         if commune:     # the device's page, for its commune
