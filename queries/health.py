@@ -129,15 +129,26 @@ def recent_rejects(limit: int = 100, source: str | None = None, commune: str | N
 
 def freshness(source: str, now: int | None = None) -> dict:
     """The card's view of one source: state, times (None where missing), simulated."""
-    df = sources(now)
-    rows = records(df[df["source"] == source])
-    if not rows:
+    seen = freshness_by_source(now).get(source)
+    if seen is None:
         return {"state": "never", "last_success_time": None, "last_data_time": None, "stale": True, "simulated": False,
                 "down_since_time": None}
-    r = rows[0]
-    return {"state": r["state"], "last_success_time": r["last_success_time"], "last_data_time": r["last_data_time"],
-            "stale": r["state"] in ("stale", "down", "never"), "simulated": bool(r["simulated"]), "down_since_time": r["down_since_time"],
-            "last_attempt_time": r["last_attempt_time"], "poll_interval_s": r["poll_interval_s"]}
+    return dict(seen)
+
+
+@memoize("health", expire=30, local=True)
+def freshness_by_source(now: int | None = None) -> dict[str, dict]:
+    """Every source's card view, by source, from one pass over sources(): each panel of a page asks for its
+    sources' (a page of 14 panels asked 14 times, each filtering every source of every commune in a frame
+    read again from the cache); kept in each process's memory, under the "health" tag's version."""
+    out: dict[str, dict] = {}
+    for r in records(sources(now)):
+        out.setdefault(r["source"], {
+            "state": r["state"], "last_success_time": r["last_success_time"], "last_data_time": r["last_data_time"],
+            "stale": r["state"] in ("stale", "down", "never"), "simulated": bool(r["simulated"]),
+            "down_since_time": r["down_since_time"], "last_attempt_time": r["last_attempt_time"],
+            "poll_interval_s": r["poll_interval_s"]})
+    return out
 
 
 @memoize("health", expire=30)
