@@ -116,6 +116,25 @@ def test_the_overview_comes_with_its_markers_alerts_and_changes_and_the_tick_ref
         ctx.close()
 
 
+def test_the_commune_switcher_opens_the_page_shown_for_the_other_commune(page_for):
+    """Its links come with the layout for the page opened, and follow the page when the user moves on."""
+    page, watch = page_for("/")
+
+    def hrefs():
+        page.locator(".shell-commune-toggle").click()
+        links = page.locator("#shell-commune-switch a.dropdown-item[href*='xa=']")
+        links.first.wait_for(state="visible")
+        got = sorted(links.evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+        page.locator(".shell-commune-toggle").click()
+        return got
+    assert hrefs() == ["/?xa=demo_xa_b", "/?xa=quang_tho"]
+    page.locator("a[href^='/environment']").first.click()
+    page.wait_for_function("() => location.pathname === '/environment'")
+    settle(page)
+    assert hrefs() == ["/environment?xa=demo_xa_b", "/environment?xa=quang_tho"]
+    assert not watch.errors, watch.errors
+
+
 def test_language_switch_changes_every_visible_string(page_for):
     page, _ = page_for("/")
     vi = page.locator("header").inner_text() + page.locator("main").inner_text()

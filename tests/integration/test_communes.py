@@ -522,3 +522,12 @@ def test_the_overviews_first_layout_holds_its_communes_markers_and_alerts_and_no
         values = [1, 0, None] if seen_id != "ov-changes-seen" else [1, None]     # tick, (alert done), commune
         assert json.loads(_run(client, app_module.app, prefix, values + [seen]))["response"] == {}, seen_id
         assert json.loads(_run(client, app_module.app, prefix, values + [None]))["response"], seen_id  # vs. a bare store
+
+    # a user allowed both: the switcher's links open the page drawn, for each commune, from the layout on
+    users.create_user(cli_actor(), "all-viewer", "viewer", "a long test password")
+    every = _signed_in_as(app_module.app, "all-viewer")
+    links = {}
+    layout = _layout_for(every, f"http://localhost/environment?xa={DEMO}&period=30d")
+    for cid in (QT, DEMO):
+        links[cid] = _find(layout, {"type": "commune-link", "xa": cid})["props"]["href"]
+    assert links == {QT: f"/environment?xa={QT}", DEMO: f"/environment?xa={DEMO}"}
