@@ -6,7 +6,6 @@ import logging
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-
 from urllib.parse import quote
 
 import dash
