@@ -495,9 +495,14 @@ def naive_write_rate(n: int) -> dict:
             "rows_per_cpu_s": round(n / max(cpu, 1e-6))}
 
 
-def postgres_database(admin_url: str, prefix: str = "bench_"):
-    """A fresh database on the PostgreSQL server at admin_url, dropped by the returned function."""
+def postgres_database(admin_url: str, prefix: str | None = None):
+    """A fresh database on the PostgreSQL server at admin_url, dropped by the returned function. Its name
+    starts with `prefix`, else BENCH_PG_PREFIX, else "bench_" (on a shared server, the prefix you were given)."""
+    import re
     import uuid
+    prefix = prefix or os.environ.get("BENCH_PG_PREFIX") or "bench_"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,30}", prefix):
+        raise SystemExit(f"BENCH_PG_PREFIX {prefix!r}: lower-case letters, digits and _ only")
 
     import psycopg
     name = f"{prefix}{uuid.uuid4().hex[:8]}"

@@ -50,15 +50,25 @@ def clicked_id(click, key: str = "id") -> str | None:
 
 
 def reading_lines(latest, lang: str, limit: int = 8) -> list[str]:
-    """A device's latest readings for its popup: parameter name, value with its decimals, unit, time."""
+    """A device's latest readings for its popup: parameter name, value with its decimals, unit, time.
+    `latest`: its rows of readings.latest, as a frame or as records (readings_by_device)."""
     from core.formatting import fmt_number, fmt_time
     from domain.parameters import PARAMETERS
     out = []
-    for r in latest.head(limit).to_dict("records"):
+    for r in (latest[:limit] if isinstance(latest, list) else latest.head(limit).to_dict("records")):
         p = PARAMETERS.get(r["parameter"])
         name = (p.vi if lang == "vi" else p.en) if p else r["parameter"]
         out.append(f"{name}: {fmt_number(r['value'], lang, p.decimals if p else 2)} {source_text(r['unit'], '')} "
                    f"({fmt_time(r['time'].to_pydatetime())})")
+    return out
+
+
+def readings_by_device(latest) -> dict[str, list[dict]]:
+    """readings.latest's rows grouped by device, in its order: one pass, instead of filtering the frame once
+    for each marker's popup."""
+    out: dict[str, list[dict]] = {}
+    for r in latest.to_dict("records"):
+        out.setdefault(r["device"], []).append(r)
     return out
 
 
@@ -111,11 +121,13 @@ def empty() -> dict:
 
 
 def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], selected_village: str | None = None,
-             height_class: str = "map-box", drill_villages: bool = True, commune: str | None = None) -> dl.MapContainer:
+             height_class: str = "map-box", drill_villages: bool = True, commune: str | None = None,
+             data: dict[str, list] | None = None) -> dl.MapContainer:
     """A page's map of one commune (None: the default one), built once in its layout from the store's
-    site (memoised, so no query on most renders): village outlines plus one empty GeoJSON layer per (key,
-    name, checked, cluster). Callbacks then send only each layer's data, so a refresh moves points, not
-    the whole map, and the operator's zoom and layer choices stay."""
+    site (memoised, so no query on most renders): village outlines plus one GeoJSON layer per (key,
+    name, checked, cluster), empty or with its first features (`data`: key -> features, drawn with the
+    layout so the first render waits for no callback). Callbacks then send only each layer's data, so a
+    refresh moves points, not the whole map, and the operator's zoom and layer choices stay."""
     import pandas as pd
 
     from queries import site
@@ -131,7 +143,7 @@ def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], 
     layer_id = {"type": "village-layer", "page": prefix} if drill_villages else f"{prefix}-villages-layer"
     overlays = [(t("map.villages", lang), village_layer(villages, selected_village, lang, layer_id), True)]
     for key, name, checked, cluster in layers:
-        overlays.append((name, points_layer([], f"{prefix}-{key}", cluster=cluster), checked))
+        overlays.append((name, points_layer((data or {}).get(key) or [], f"{prefix}-{key}", cluster=cluster), checked))
     return commune_map(f"{prefix}-leaflet", center, zoom, overlays, height_class)
 
 

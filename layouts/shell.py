@@ -9,6 +9,8 @@ Pages passes it to every layout unchanged, the filter sync already carries param
 and no page has to be registered once per commune."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html
 
@@ -55,9 +57,10 @@ def _first_commune() -> str | None:
     return allowed[0] if allowed else ""     # "": a user with no commune, the header names none
 
 
-def _commune_switcher(lang: str):
+def _commune_switcher(lang: str, pathname: str | None = None):
     """The communes this user may see, when more than one: each link opens the same page for that commune
-    (its href follows the page, clientside below); the city page, which shows them side by side."""
+    (`pathname`: the page the layout draws, else the overview; the href then follows the page, clientside
+    below, called only when the page changes); the city page, which shows them side by side."""
     try:
         from auth.communes import allowed_communes
         from queries.site import commune
@@ -66,11 +69,13 @@ def _commune_switcher(lang: str):
         return None
     if len(allowed) < 2:
         return None
+    path = pathname if pathname and pathname.startswith("/") and not pathname.startswith("//") else "/"
     items = [dbc.DropdownMenuItem(t("city.title", lang), href="/city", id="shell-commune-city")]
     items.append(dbc.DropdownMenuItem(divider=True))
     for cid in allowed:
         c = commune(cid)
-        items.append(dbc.DropdownMenuItem(c.get("name") if lang == "vi" else c.get("name_en"), href=f"/?xa={cid}",
+        items.append(dbc.DropdownMenuItem(c.get("name") if lang == "vi" else c.get("name_en"),
+                                          href=f"{path}?xa={quote(cid, safe='')}",
                                           external_link=True, id={"type": "commune-link", "xa": cid}))
     return dbc.DropdownMenu(items, label=html.I(className="bi bi-geo-alt", title=t("shell.commune_switch", lang)),
                             id="shell-commune-switch", size="sm", color="link", align_end=True,
@@ -136,7 +141,7 @@ def layout():
                       for key, path in nav_entries()], className="shell-links"),
             html.Div([
                 _alert_slot(lang, first.xa if first.prefilled else None),
-                _commune_switcher(lang),
+                _commune_switcher(lang, first.pathname),
                 html.Span(_clock_now(), id="shell-clock", className="shell-clock"),
                 html.A(t(f"shell.lang_{other_lang}", lang), href=f"/set?lang={other_lang}", id="shell-lang-switch",
                        title=t(f"shell.lang_{other_lang}", lang)),
@@ -236,7 +241,7 @@ clientside_callback(
         return ids.map(id => (path || '/') + '?xa=' + encodeURIComponent(id.xa));
     }""",
     Output({"type": "commune-link", "xa": ALL}, "href"), Input("shell-url", "pathname"),
-    State({"type": "commune-link", "xa": ALL}, "id"))
+    State({"type": "commune-link", "xa": ALL}, "id"), prevent_initial_call=True)
 
 # The brand opens the overview of the commune being shown.
 clientside_callback(

@@ -10,7 +10,8 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from auth.communes import resolve_commune
 from components.alert_actions import alert_popup, open_alerts_by_device
 from components.filters import extra_filter, fid, filter_bar, period_filter, shown_period, village_filter
-from components.map import STATE_COLOURS, clicked_id, feature, kind_label, mark_selected, page_map, popup_html, reading_lines
+from components.map import (STATE_COLOURS, clicked_id, feature, kind_label, mark_selected, page_map, popup_html,
+                            reading_lines, readings_by_device)
 from components.page import card, only_changed, page_header, village_options
 from core.errors import AppError
 from core.i18n import t
@@ -72,13 +73,13 @@ def update_map(_tick, _done, xa, seen):
     except AppError:
         return only_changed([{"type": "FeatureCollection", "features": []}], seen)
     states = kpis.device_states(commune=commune)
-    latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
-    alerts_by_device = open_alerts_by_device()
+    latest = readings_by_device(readings.latest(device_ids=tuple(states["id"]) if not states.empty else None))
+    alerts_by_device = open_alerts_by_device(commune)     # its own commune's, not every commune's
     feats = []
     for d in records(states[states["kind"].isin(["water_station", "air_station", "water_gauge", "rain_gauge"])]):
         if d["lat"] is None or d["lat"] != d["lat"]:
             continue
-        lines = [kind_label(d["kind"], lang)] + reading_lines(latest[latest["device"] == d["id"]], lang)
+        lines = [kind_label(d["kind"], lang)] + reading_lines(latest.get(d["id"], []), lang)
         popup = popup_html(d["name"], lines) + alert_popup(alerts_by_device.get(d["id"]), lang)
         feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
                              popup=popup, color=STATE_COLOURS.get(d["state"], "#5f6368"),

@@ -2,20 +2,24 @@
 against last week and its target; every device on the map by state; open alerts; what changed."""
 from __future__ import annotations
 
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-import time
-from datetime import datetime, timedelta, timezone
-
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
+from flask import has_request_context
 
 from auth.communes import resolve_commune
 from auth.context import can
 from components.errors import error_alert
 from core.errors import BadParam
 from components.alert_actions import alert_popup, open_alerts_by_device
-from components.map import DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines
+from components.map import (DEVICE_KINDS, STATE_COLOURS, feature, kind_label, page_map, popup_html, reading_lines,
+                            readings_by_device)
 from components.page import card, only_changed, page_header
 from core.formatting import fmt_datetime, fmt_number
 from core.i18n import t
@@ -29,25 +33,60 @@ from queries.base import records
 from queries.cache import memoize
 
 dash.register_page(__name__, path="/", order=0, nav="overview", title="Tổng quan – Bộ não số")
+log = logging.getLogger(__name__)
 P = "ov"
 KINDS = DEVICE_KINDS
 
 
 def layout(xa: str | None = None, **_):
+    """The page with its pillars, map markers, open alerts and changes already drawn for the URL's commune
+    (in a request): a first visit waits for no callback. The three callbacks below only refresh (the tick,
+    an alert action, another commune), and their `-seen` stores start with what the layout drew, so a
+    refresh that brings nothing new sends nothing."""
     lang = current_lang()
-    commune = resolve_commune(xa)
+    commune = resolve_commune(xa)       # refused (another's, unknown): safe_layout says so, draws the default
+    first = first_view(lang, commune) if has_request_context() else None
+    layers, alerts, changed = first or ({}, (None, None), (None, None))
     return html.Div([
         page_header(t("overview.title", lang)),
-        *[dcc.Store(id=f"{P}-{part}-seen") for part in ("map", "alerts", "changes")],
+        dcc.Store(id=f"{P}-map-seen", data=layers.get("seen")),
+        dcc.Store(id=f"{P}-alerts-seen", data=alerts[1]),
+        dcc.Store(id=f"{P}-changes-seen", data=changed[1]),
         pillar_grid(lang, commune),
         html.Div([
             card(t("overview.map", lang), page_map(P, lang, [(f"layer-{k}", t(f"kind.{k}", lang), k != "loudspeaker",
                                                               k == "camera") for k in KINDS], drill_villages=False,
-                                                     commune=commune)),
-            html.Div([card(t("overview.alerts", lang), html.Div(id=f"{P}-alerts")),
-                      card(t("overview.changes", lang), html.Div(id=f"{P}-changes"))]),
+                                                     commune=commune, data=layers.get("features"))),
+            html.Div([card(t("overview.alerts", lang), html.Div(alerts[0], id=f"{P}-alerts")),
+                      card(t("overview.changes", lang), html.Div(changed[0], id=f"{P}-changes"))]),
         ], className="grid-2"),
     ])
+
+
+def first_view(lang: str, commune: str | None) -> tuple[dict, tuple, tuple]:
+    """What the three refresh callbacks would answer first, for a commune already resolved for this user:
+    ({"features": layer key -> features, "seen": fingerprints}, (alert list, seen), (changes, seen)). A part
+    that fails is logged with a reference and said in its card (the map stays empty); its `-seen` store
+    stays empty, so the next refresh draws it again."""
+    minute = int(time.time()) // 60
+
+    def drawn(part: str, values, failed):
+        try:
+            values = values()
+            return values, only_changed(values, None)[-1]
+        except Exception:  # noqa: BLE001 - one card's failure must not take the page down
+            ref = uuid.uuid4().hex[:8]
+            log.exception("overview %s not drawn in the layout %s", part, ref)
+            return failed(ref), None
+
+    def said(ref):
+        return [dbc.Alert(t("error.internal", lang, ref=ref), color="danger", className="mb-0")]
+
+    fcs, map_seen = drawn("map", lambda: device_layers(lang, minute, can("operator"), commune), lambda _ref: [])
+    alerts, alerts_seen = drawn("alerts", lambda: [alert_list(lang, commune)], said)
+    changed, changes_seen = drawn("changes", lambda: [changes(lang, minute, commune)], said)
+    layers = {"features": {f"layer-{k}": fc["features"] for k, fc in zip(KINDS, fcs)}, "seen": map_seen}
+    return layers, (alerts[0], alerts_seen), (changed[0], changes_seen)
 
 
 PILLARS = (
@@ -71,14 +110,14 @@ def pillar_grid(lang: str, commune: str | None = None) -> html.Div:
 
 
 def device_features(states, lang: str, can_act: bool = False, commune: str | None = None) -> dict[str, list]:
-    latest = readings.latest(device_ids=tuple(states["id"]) if not states.empty else None)
+    latest = readings_by_device(readings.latest(device_ids=tuple(states["id"]) if not states.empty else None))
     alerts_by_device = open_alerts_by_device(commune)
     by_kind: dict[str, list] = {}
     for d in records(states):
         if d["lat"] is None or d["lon"] is None or d["lat"] != d["lat"]:
             continue
         lines = [f"{kind_label(d['kind'], lang)} · {t('state.' + d['state'], lang) if d['state'] != 'none' else t('map.no_live_source', lang)}"]
-        lines += reading_lines(latest[latest["device"] == d["id"]], lang, 6)
+        lines += reading_lines(latest.get(d["id"], []), lang, 6)
         dev = quote(str(d["id"]), safe="")
         link = {"camera": f"/security?camera={dev}", "wifi": "/digital?"}.get(d["kind"], f"/environment?station={dev}")
         if commune:     # the device's page, for its commune
@@ -94,7 +133,7 @@ def device_features(states, lang: str, can_act: bool = False, commune: str | Non
 
 @callback([Output(f"{P}-layer-{k}", "data") for k in KINDS], Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), Input("shell-commune", "data"),
-          State(f"{P}-map-seen", "data"))
+          State(f"{P}-map-seen", "data"), prevent_initial_call=True)
 def update_map(_tick, _done, xa, seen):
     try:
         commune = resolve_commune(xa)
@@ -111,7 +150,8 @@ def device_layers(lang: str, minute: int, can_act: bool = False, commune: str | 
 
 
 @callback(Output(f"{P}-alerts", "children"), Output(f"{P}-alerts-seen", "data"), Input("shell-tick", "n_intervals"),
-          Input("shell-alert-done", "data"), Input("shell-commune", "data"), State(f"{P}-alerts-seen", "data"))
+          Input("shell-alert-done", "data"), Input("shell-commune", "data"), State(f"{P}-alerts-seen", "data"),
+          prevent_initial_call=True)
 def update_alerts(_tick, _done, xa, seen):
     lang = current_lang()
     try:
@@ -140,7 +180,7 @@ def alert_list(lang: str, commune: str | None = None):
 
 
 @callback(Output(f"{P}-changes", "children"), Output(f"{P}-changes-seen", "data"), Input("shell-tick", "n_intervals"),
-          Input("shell-commune", "data"), State(f"{P}-changes-seen", "data"))
+          Input("shell-commune", "data"), State(f"{P}-changes-seen", "data"), prevent_initial_call=True)
 def update_changes(_, xa, seen):
     lang = current_lang()
     try:

@@ -15,8 +15,7 @@ SOURCES = ("indicators",)
 def _indicator_data(panel_id: str, code: str):
     def data(filters: Filters) -> PanelData:
         commune = filters.commune_id()
-        latest = indicators.latest_values((code,), indicators.commune_scope(commune))
-        row = latest.iloc[0].to_dict() if not latest.empty else {}
+        row = dict(indicators.latest_by_indicator(indicators.commune_scope(commune)).get(code) or {})
         value = row.get("value")
         return make_data(panel_id, SOURCES, value=None if value is None or value != value else float(value),
                          extra={"previous": row.get("previous_value"), "target": row.get("target"),

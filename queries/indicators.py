@@ -74,6 +74,16 @@ def latest_values(codes: tuple[str, ...] | None = None, scope: str | None = None
     return pd.DataFrame(out, columns=cols)
 
 
+@memoize("indicators", expire=300, local=True)
+def latest_by_indicator(scope: str | None = None) -> dict[str, dict]:
+    """latest_values(scope=...)'s monthly rows by indicator, kept in each process's memory: a page's KPI
+    panels each want one indicator's row (five on the overview), read from this instead of a query and a
+    frame each; the overview's "what changed" reads the same latest_values answer."""
+    rows = latest_values(scope=scope or commune_scope()).to_dict("records")
+    # a number missing in one indicator's row is None (its own frame's object column) whatever the others hold
+    return {r["indicator"]: {k: None if isinstance(v, float) and v != v else v for k, v in r.items()} for r in rows}
+
+
 @memoize("indicators", expire=300)
 def newest_by_scope(code: str, scopes: tuple[str, ...], period_kind: str = "month") -> dict[str, tuple]:
     """{scope: (value, period)} of one indicator's newest reported period in each scope that reported it, in

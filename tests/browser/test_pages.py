@@ -115,6 +115,53 @@ def test_the_city_page_comes_with_its_table_and_a_new_period_redraws_it(browser,
         ctx.close()
 
 
+def test_the_overview_comes_with_its_markers_alerts_and_changes_and_the_tick_refreshes_them(browser, app_url):
+    """A first visit of `/` gets the map's markers, the open alerts and the changes with the page (no
+    callback is asked for them); the refresh tick asks the three callbacks, which send nothing unchanged
+    (the markers stay, their popups open)."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    ctx.add_cookies([{"name": "lang", "value": "vi", "url": app_url}] + session_cookies(app_url, "operator"))
+    try:
+        page = ctx.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.post_data or "") if "_dash-update-component" in r.url else None)
+        page.goto(app_url + "/", wait_until="networkidle")
+        settle(page)
+        assert page.locator("#ov-leaflet path.mk-dev-water_2").count() == 1
+        assert page.locator("#ov-alerts .sev-pill").count() >= 1
+        assert page.locator("#ov-changes").inner_text().strip()
+        ours = ("ov-layer-", "ov-alerts", "ov-changes")
+        assert not [body for body in asked if any(o in body for o in ours)]
+        page.evaluate("() => window.dash_clientside.set_props('shell-tick', {n_intervals: 7})")
+        page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+        settle(page)
+        for o in ours:
+            assert [body for body in asked if o in body], o
+        click_on_map(page, "#ov-leaflet path.mk-dev-water_2")
+        page.locator(".leaflet-popup .popup-act").first.wait_for(state="visible")
+    finally:
+        ctx.close()
+
+
+def test_the_commune_switcher_opens_the_page_shown_for_the_other_commune(page_for):
+    """Its links come with the layout for the page opened, and follow the page when the user moves on."""
+    page, watch = page_for("/")
+
+    def hrefs():
+        page.locator(".shell-commune-toggle").click()
+        links = page.locator("#shell-commune-switch a.dropdown-item[href*='xa=']")
+        links.first.wait_for(state="visible")
+        got = sorted(links.evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+        page.locator(".shell-commune-toggle").click()
+        return got
+    assert hrefs() == ["/?xa=demo_xa_b", "/?xa=quang_tho"]
+    page.locator("a[href^='/environment']").first.click()
+    page.wait_for_function("() => location.pathname === '/environment'")
+    settle(page)
+    assert hrefs() == ["/environment?xa=demo_xa_b", "/environment?xa=quang_tho"]
+    assert not watch.errors, watch.errors
+
+
 def test_language_switch_changes_every_visible_string(page_for):
     page, _ = page_for("/")
     vi = page.locator("header").inner_text() + page.locator("main").inner_text()

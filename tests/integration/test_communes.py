@@ -459,3 +459,75 @@ def test_a_communes_map_popups_and_alert_banner_hold_only_its_own_alerts(users):
     # one commune's row by id, the default one for None, nothing for an unknown id
     assert site.commune(DEMO)["id"] == DEMO and site.commune(None)["id"] == site.commune_ids()[0]
     assert site.commune("no_such_commune") == {}
+
+
+def test_the_overviews_first_layout_holds_its_communes_markers_and_alerts_and_no_others(sqlite_url, use_store,
+                                                                                      engine_for, monkeypatch):
+    """`/` comes drawn in the first layout with its map's markers (popups with the operator's alert
+    buttons), its open alerts and its changes, for the URL's commune only when the user may see it; the
+    `-seen` stores hold what was drawn, so the first refresh with nothing new sends nothing."""
+    import json
+
+    use_store(sqlite_url)
+    from alerts.engine import apply
+    from alerts.rules import get_rules
+    from auth.cli import cli_actor
+    from commands import users
+    from components.map import DEVICE_KINDS
+    from core.settings import get_settings
+    from ingest.site_sync import sync_site
+    from queries.cache import invalidate
+    from tests.integration.test_app import _find, _layout_for
+    from tests.integration.test_hostile_input import SignedIn, _run
+    engine = engine_for(sqlite_url)
+    sync_site(engine)
+    rule = next(r for r in get_rules().rules if r.kind == "threshold")
+    with engine.begin() as conn:
+        for dev in ("demo_b_water_1", "water_1"):
+            apply(conn, rule, f"first-{dev}", severity="critical", cleared=False, now=int(time.time()), name=dev,
+                  device_id=dev)
+    invalidate("alerts")
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
+    get_settings.cache_clear()
+    import app as app_module
+    users.create_user(cli_actor(), "qt-operator", "operator", "a long test password")
+    users.set_communes(cli_actor(), "qt-operator", [QT])
+    client = SignedIn(_signed_in_as(app_module.app, "qt-operator"))
+    client.set_cookie("lang", "vi")
+
+    def drawn(layout) -> tuple[dict, str, str]:
+        feats = {f["id"]: f["properties"] for k in DEVICE_KINDS
+                 for f in _find(layout, f"ov-layer-{k}")["props"]["data"]["features"]}
+        return (feats, json.dumps(_find(layout, "ov-alerts")["props"].get("children")),
+                json.dumps(_find(layout, "ov-changes")["props"].get("children")))
+
+    for referer in ("http://localhost/", f"http://localhost/?xa={QT}", f"http://localhost/?xa={DEMO}"):
+        layout = _layout_for(client, referer)
+        feats, alerts, changes = drawn(layout)
+        assert "water_1" in feats and "air_1" in feats, referer
+        assert not [d for d in feats if d.startswith("demo_b_")], referer          # nothing of the other commune
+        assert 'data-alert-act="acknowledge"' in feats["water_1"]["popup"]         # an operator's buttons
+        assert "first-water_1" not in feats["air_1"]["popup"]
+        assert "sev-critical" in alerts and "demo_b" not in alerts and "demo_b" not in json.dumps(layout)
+        assert changes != "null"                                                   # drawn, not awaited
+    refused = _layout_for(client, f"http://localhost/?xa={DEMO}")
+    assert _find(refused, "shell-commune-error")["props"]["children"]              # and said so
+
+    # the first refresh (the tick) brings nothing new: the stores already hold what the layout drew
+    layout = _layout_for(client, "http://localhost/")
+    for prefix, seen_id in (("..ov-layer-", "ov-map-seen"), ("..ov-alerts.", "ov-alerts-seen"),
+                            ("..ov-changes.", "ov-changes-seen")):
+        seen = _find(layout, seen_id)["props"]["data"]
+        assert seen, seen_id
+        values = [1, 0, None] if seen_id != "ov-changes-seen" else [1, None]     # tick, (alert done), commune
+        assert json.loads(_run(client, app_module.app, prefix, values + [seen]))["response"] == {}, seen_id
+        assert json.loads(_run(client, app_module.app, prefix, values + [None]))["response"], seen_id  # vs. a bare store
+
+    # a user allowed both: the switcher's links open the page drawn, for each commune, from the layout on
+    users.create_user(cli_actor(), "all-viewer", "viewer", "a long test password")
+    every = _signed_in_as(app_module.app, "all-viewer")
+    links = {}
+    layout = _layout_for(every, f"http://localhost/environment?xa={DEMO}&period=30d")
+    for cid in (QT, DEMO):
+        links[cid] = _find(layout, {"type": "commune-link", "xa": cid})["props"]["href"]
+    assert links == {QT: f"/environment?xa={QT}", DEMO: f"/environment?xa={DEMO}"}

@@ -263,6 +263,12 @@ def test_hostile_records_reach_html_only_escaped_and_missing_ones_read_as_a_dash
         text = _run(client, app, prefix, values)
         assert "<img" not in text and "<script" not in text, prefix
         assert "&lt;img src=x" in text, prefix                              # the hostile name is there, as text
+    # the overview draws its markers in the first layout too: escaped there as well
+    from tests.integration.test_app import _find, _layout_for
+    from components.map import DEVICE_KINDS
+    layout = _layout_for(client, "http://localhost/")
+    layers = json.dumps([_find(layout, f"ov-layer-{k}")["props"]["data"] for k in DEVICE_KINDS])
+    assert "<img" not in layers and "<script" not in layers and "&lt;img src=x" in layers
     assert not unhandled
 
 
