@@ -89,8 +89,9 @@ def list_view(filters: dict, lang: str) -> tuple:
         return [], [], empty()
     cols = [{"field": c, "headerName": t(f"fb.col_{c if c != 'description' else 'desc'}", lang),
              **({"maxWidth": w} if w else {"flex": 2} if c == "description" else {})} for c, w in COLUMNS]
+    names = site.service_names(lang)
     feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=source_text(r["description"], source_text(r["id"])),
-                     popup=popup_html(r["id"], [category_name(r, lang),
+                     popup=popup_html(r["id"], [category_name(r, lang, names),
                                                 source_text(r["description"], t("fb.no_description", lang)),
                                                 source_text(r.get("address"), ""),
                                                 t("fb.deadline", lang, d=fmt_date(r["deadline_time"]))
