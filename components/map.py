@@ -122,11 +122,11 @@ def empty() -> dict:
 
 def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], selected_village: str | None = None,
              height_class: str = "map-box", drill_villages: bool = True, commune: str | None = None,
-             data: dict[str, list] | None = None) -> dl.MapContainer:
+             data: dict[str, dict] | None = None) -> dl.MapContainer:
     """A page's map of one commune (None: the default one), built once in its layout from the store's
-    site (memoised, so no query on most renders): village outlines plus one GeoJSON layer per (key,
-    name, checked, cluster), empty or with its first features (`data`: key -> features, drawn with the
-    layout so the first render waits for no callback). Callbacks then send only each layer's data, so a
+    site (memoised, so no query on most renders): village outlines plus one empty GeoJSON layer per (key,
+    name, checked, cluster), or holding the FeatureCollection `data` gives for its key (what the page's
+    callback would send first, drawn with the layout). Callbacks then send only each layer's data, so a
     refresh moves points, not the whole map, and the operator's zoom and layer choices stay."""
     import pandas as pd
 
@@ -143,7 +143,8 @@ def page_map(prefix: str, lang: str, layers: list[tuple[str, str, bool, bool]], 
     layer_id = {"type": "village-layer", "page": prefix} if drill_villages else f"{prefix}-villages-layer"
     overlays = [(t("map.villages", lang), village_layer(villages, selected_village, lang, layer_id), True)]
     for key, name, checked, cluster in layers:
-        overlays.append((name, points_layer((data or {}).get(key) or [], f"{prefix}-{key}", cluster=cluster), checked))
+        features = ((data or {}).get(key) or {}).get("features") or []
+        overlays.append((name, points_layer(features, f"{prefix}-{key}", cluster=cluster), checked))
     return commune_map(f"{prefix}-leaflet", center, zoom, overlays, height_class)
 
 

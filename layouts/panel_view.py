@@ -172,6 +172,25 @@ def first_content(panel_id: str, spec: dict, n: int) -> tuple:
         return dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger", className="panel-error"), None
 
 
+def first_answer(view, fallback: tuple, *args) -> tuple[tuple, object]:
+    """(what a page's live callback would answer to its first call, message): the page's own content drawn
+    with its layout, by the function the callback calls, so a first visit (and a dcc.Link from another
+    page) waits for no callback; the callback then only follows changes. `view` says an expected problem
+    (a refused commune, a bad filter) in its own outputs, as the callback does; anything unexpected is
+    logged with a reference and answered with `fallback` and a message saying the reference: the layout
+    never fails for it, and the next refresh tries again. Outside a request (Dash calling a layout bare at
+    start-up) nothing is asked: `fallback`."""
+    from flask import has_request_context
+    if not has_request_context():
+        return fallback, None
+    try:
+        return tuple(view(*args)), None
+    except Exception:  # noqa: BLE001 - one part's failure must not take its page down
+        ref = uuid.uuid4().hex[:8]
+        log.exception("%s not drawn in the layout %s", getattr(view, "__name__", view), ref)
+        return fallback, dbc.Alert(t("error.internal", current_lang(), ref=ref), color="danger", className="mb-2")
+
+
 def pinned(filters: dict, pin: dict) -> dict:
     """The filters a slot asks with: the page's, with what the slot pins put over them."""
     return Filters.from_mapping({**filters, **pin}).as_dict()

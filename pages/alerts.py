@@ -26,6 +26,7 @@ from core.formatting import fmt_datetime, is_missing
 from core.i18n import t
 from core.text import source_text
 from layouts.context import current_lang
+from layouts.panel_view import first_answer
 from queries.base import records
 from queries import site
 
@@ -58,33 +59,46 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
     commune = resolve_commune(xa)
     if alert not in (None, "") and alert_id_of(alert) is None:
         raise BadParam("error.bad_alert_id", value=alert, param="alert")
+    state = state if state in STATES else "active"
+    selected = alert_id_of(alert)
+    # the list, the opened alert and its buttons as the callbacks would send them first: no callback on a
+    # first visit (update_list checks the commune and the village again, as it does for the store's)
+    shown_village = str(village)[:40] if village else None      # what the village filter holds (village_filter)
+    (rows, cols, error), problem = first_answer(list_view, ([], [], None), severity, kind, shown_village, state, xa, lang)
+    (detail,), detail_problem = first_answer(lambda: (detail_view(selected, lang),), (t("alerts.pick", lang),))
+    (ack_off, resolve_off), _ = first_answer(action_state, (True, True), selected)
     return html.Div([
         page_header(t("alerts.title", lang)),
         filter_bar(extra_filter("severity", t("alerts.severity", lang), [(s, t(f"severity.{s}", lang)) for s in SEVERITIES], severity),
                    extra_filter("kind", t("alerts.kind", lang), [(k, t(f"alert_kind.{k}", lang)) for k in KINDS], kind),
                    village_filter(lang, village_options(commune), village),
                    extra_filter("state", t("alerts.state", lang), [(s, t(f"alert_state.{s}", lang)) for s in STATES],
-                                state if state in STATES else "active")),
-        html.Div(id=f"{P}-error"),
+                                state)),
+        html.Div([problem or error, detail_problem], id=f"{P}-error"),
         html.Div([
             card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "100%", getRowId="params.data.id",
-                                                   className="alerts-grid"), className="alerts-list"),
+                                                   className="alerts-grid", rowData=rows, columnDefs=cols),
+                 className="alerts-list"),
             card(t("alerts.detail", lang), html.Div([
-                html.Div(t("alerts.pick", lang), id=f"{P}-detail", className="muted"),
-                dcc.Store(id=f"{P}-selected", data=alert_id_of(alert)),
-                _actions(lang) if can("operator") else html.Div(id=f"{P}-action-result"),
+                html.Div(detail, id=f"{P}-detail", className="muted"),
+                # 0 (no alert: alert_id_of refuses it) rather than None: a memory Store mounted with None
+                # reports a change of its data (undefined in its backstore), which would ask show_detail
+                # again for what the layout has just drawn
+                dcc.Store(id=f"{P}-selected", data=selected if selected is not None else 0),
+                _actions(lang, ack_off, resolve_off) if can("operator") else html.Div(id=f"{P}-action-result"),
             ]), className="alerts-detail"),
         ], className="alerts-layout"),
     ])
 
 
-def _actions(lang: str) -> html.Div:
-    """Note and buttons, for operators and administrators only."""
+def _actions(lang: str, ack_off: bool = True, resolve_off: bool = True) -> html.Div:
+    """Note and buttons, for operators and administrators only (enabled as enable_actions says)."""
     return html.Div([
         dbc.Label(t("alerts.note", lang), html_for=f"{P}-note", className="mt-2"),
         dbc.Textarea(id=f"{P}-note", maxLength=2000, rows=2),
-        html.Div([dbc.Button(t("alerts.ack", lang), id=f"{P}-ack", color="warning", className="me-2", disabled=True),
-                  dbc.Button(t("alerts.resolve", lang), id=f"{P}-resolve", color="success", disabled=True)],
+        html.Div([dbc.Button(t("alerts.ack", lang), id=f"{P}-ack", color="warning", className="me-2",
+                             disabled=ack_off),
+                  dbc.Button(t("alerts.resolve", lang), id=f"{P}-resolve", color="success", disabled=resolve_off)],
                  className="mt-2"),
         html.Div(id=f"{P}-action-result", className="mt-2"),
     ], className="mt-3")
@@ -93,9 +107,16 @@ def _actions(lang: str) -> html.Div:
 @callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-grid", "columnDefs"), Output(f"{P}-error", "children"),
           Input(fid("severity"), "value"), Input(fid("kind"), "value"), Input(fid("village"), "value"),
           Input(fid("state"), "value"), Input("shell-tick", "n_intervals"), Input(f"{P}-action-result", "children"),
-          Input("shell-alert-done", "data"), Input("shell-commune", "data"))
+          Input("shell-alert-done", "data"), Input("shell-commune", "data"), prevent_initial_call=True)
 def update_list(severity, kind, village, state, _tick, _done, _done_elsewhere, xa):
-    lang = current_lang()
+    """The list again when a filter changes, every minute, after an action and when the commune changes
+    (the layout drew the first one)."""
+    return list_view(severity, kind, village, state, xa, current_lang())
+
+
+def list_view(severity, kind, village, state, xa, lang: str) -> tuple:
+    """(grid rows, grid columns, error) for the filters and the URL's commune, checked against the user here
+    (a refused one: no rows, the reason). Grid cells are text: AG Grid renders no HTML in them."""
     try:
         commune = resolve_commune(xa)
         village = site.check_village(village, commune)
@@ -128,9 +149,15 @@ def select_alert(rows):
     return alert_id if alert_id is not None else no_update
 
 
-@callback(Output(f"{P}-detail", "children"), Input(f"{P}-selected", "data"), Input(f"{P}-action-result", "children"))
+@callback(Output(f"{P}-detail", "children"), Input(f"{P}-selected", "data"), Input(f"{P}-action-result", "children"),
+          prevent_initial_call=True)
 def show_detail(alert_id, _done):
-    lang = current_lang()
+    """The opened alert again when another is picked or after an action (the layout drew the first one)."""
+    return detail_view(alert_id, current_lang())
+
+
+def detail_view(alert_id, lang: str):
+    """One alert's summary and history; another commune's alert reads as unknown."""
     alert_id = alert_id_of(alert_id)
     if not alert_id:
         return t("alerts.pick", lang)
@@ -153,9 +180,15 @@ def show_detail(alert_id, _done):
 
 
 @callback(Output(f"{P}-ack", "disabled"), Output(f"{P}-resolve", "disabled"),
-          Input(f"{P}-selected", "data"), Input(f"{P}-action-result", "children"))
+          Input(f"{P}-selected", "data"), Input(f"{P}-action-result", "children"), prevent_initial_call=True)
 def enable_actions(alert_id, _done):
-    """Nothing selected, nothing to act on: acknowledge only an open alert, resolve any unresolved one."""
+    """The buttons again when another alert is picked or after an action (the layout set them first)."""
+    return action_state(alert_id)
+
+
+def action_state(alert_id) -> tuple[bool, bool]:
+    """(acknowledge disabled, resolve disabled). Nothing selected, nothing to act on: acknowledge only an
+    open alert, resolve any unresolved one."""
     alert_id = alert_id_of(alert_id)
     alert = alert_by_id(alert_id) if alert_id is not None else None
     if alert is None or not may_see(alert["commune_id"]):

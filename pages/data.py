@@ -27,6 +27,7 @@ from core.i18n import TABLE, t
 from core.settings import get_settings
 from core.text import source_text
 from layouts.context import current_lang
+from layouts.panel_view import first_answer
 from queries import crosschecks, health
 from queries.base import records
 
@@ -35,15 +36,22 @@ P = "data"
 MAX_UPLOAD = 20_000_000
 
 
-def layout(**_):
+def layout(xa: str | None = None, **_):
+    """The page with every table already drawn for the URL's commune (checked against the user by the same
+    functions the callbacks call: a refused one is said where they say it): a first visit waits for no
+    callback; the callbacks redraw them every minute, after an upload and when the commune changes."""
     lang = current_lang()
+    (health_now, rejects_now, recent_now), problem = first_answer(health_view, (None, None, None), xa, lang)
+    (checks_now,), checks_problem = first_answer(lambda: (checks_view(lang),), (None,))
+    (unmapped_now,), unmapped_problem = first_answer(lambda: (unmapped_view(xa, lang),), (None,))
     return html.Div([
         page_header(t("data.title", lang)),
-        card(t("data.health", lang), html.Div(id=f"{P}-health")),
-        card(t("xcheck.title", lang), html.Div(id=f"{P}-checks")),
-        html.Div([card(t("data.rejects", lang), html.Div(id=f"{P}-rejects", className="list-scroll")),
-                  card(t("data.recent", lang), html.Div(id=f"{P}-recent", className="list-scroll"))], className="grid-2"),
-        card(t("data.unmapped", lang), html.Div(id=f"{P}-unmapped")),
+        card(t("data.health", lang), html.Div(problem or health_now, id=f"{P}-health")),
+        card(t("xcheck.title", lang), html.Div(checks_problem or checks_now, id=f"{P}-checks")),
+        html.Div([card(t("data.rejects", lang), html.Div(rejects_now, id=f"{P}-rejects", className="list-scroll")),
+                  card(t("data.recent", lang), html.Div(recent_now, id=f"{P}-recent", className="list-scroll"))],
+                 className="grid-2"),
+        card(t("data.unmapped", lang), html.Div(unmapped_problem or unmapped_now, id=f"{P}-unmapped")),
         _upload_card(lang) if can("operator") else html.Div(id=f"{P}-stored"),
     ])
 
@@ -87,9 +95,16 @@ def _push_link(r: dict, lang: str) -> html.Div:
 
 
 @callback(Output(f"{P}-health", "children"), Output(f"{P}-rejects", "children"), Output(f"{P}-recent", "children"),
-          Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"), Input("shell-commune", "data"))
+          Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"), Input("shell-commune", "data"),
+          prevent_initial_call=True)
 def update_health(_tick, _stored, xa=None):
-    lang = current_lang()
+    """Every minute, after an upload and when the commune changes (the layout drew the first ones)."""
+    return health_view(xa, current_lang())
+
+
+def health_view(xa, lang: str) -> tuple:
+    """(sources' health, rejects by reason, recent rejects) of the URL's commune, checked against the user
+    here (a refused one: the reason, and nothing of it). Dash renders every source string as text."""
     try:
         commune = resolve_commune(xa)
     except BadParam as err:      # nothing of a commune the user may not see
@@ -131,16 +146,25 @@ def update_health(_tick, _stored, xa=None):
     return table, rej_table, rec_list
 
 
-@callback(Output(f"{P}-checks", "children"), Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"))
+@callback(Output(f"{P}-checks", "children"), Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"),
+          prevent_initial_call=True)
 def update_crosschecks(_tick, _stored):
-    return crosscheck_table(crosschecks.findings(), current_lang())
+    return checks_view(current_lang())
 
 
-@callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"), Input("shell-commune", "data"))
+def checks_view(lang: str):
+    return crosscheck_table(crosschecks.findings(), lang)
+
+
+@callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"), Input("shell-commune", "data"),
+          prevent_initial_call=True)
 def update_unmapped(_tick, xa=None):
+    return unmapped_view(xa, current_lang())
+
+
+def unmapped_view(xa, lang: str):
     """Datastreams the server has and the dashboard cannot place, with the site-file line that maps
     them. Every string here comes from the server: Dash renders it as text, never as HTML."""
-    lang = current_lang()
     try:
         commune = resolve_commune(xa)
     except BadParam as err:

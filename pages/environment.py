@@ -16,7 +16,7 @@ from components.page import card, only_changed, page_header, village_options
 from core.errors import AppError
 from core.i18n import t
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, filters_error, slot
+from layouts.panel_view import bar_filters, filters_error, first_answer, slot
 from panels.environment import POND_PARAMS, parameter_name
 from queries.base import records
 from queries import kpis, readings, site
@@ -38,15 +38,19 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     filters = bar_filters(shown_period(period, start), {"start": start, "end": end}, village=village,
                           device=station, parameter=parameter, commune=commune)
     gauges = records(site.devices("water_gauge", commune=commune))
+    # the station layer as update_map would send it first (and its fingerprint): no callback on a first visit
+    (stations_now, seen), problem = first_answer(lambda: only_changed([map_layer(commune, lang)], None), (_EMPTY, None))
     return html.Div([
         page_header(t("env.title", lang)),
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(commune), village),
                    extra_filter("station", t("filter.station", lang), stations, station),
                    extra_filter("parameter", t("env.parameter", lang), params, parameter)),
-        filters_error(P, filters, "water_station"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
+        filters_error(P, filters, "water_station"), problem,
+        dcc.Store(id=f"{P}-map-seen", data=seen), dcc.Store(id=f"{P}-map-mark"),
         html.Div([
             slot("env.pond_series", filters, id=f"{P}-pond", height="lg"),
-            card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)], commune=commune)),
+            card(t("env.stations", lang), page_map(P, lang, [("stations", t("env.stations", lang), True, False)], commune=commune,
+                                                   data={"stations": stations_now})),
         ], className="grid-2"),
         html.Div([slot("env.pond_compare", filters, id=f"{P}-compare"), slot("env.aqi_daily", filters, id=f"{P}-aqi")],
                  className="grid-2"),
@@ -64,14 +68,25 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
 mark_selected(P, "stations", "station")
 
 
+_EMPTY = {"type": "FeatureCollection", "features": []}
+
+
 @callback(Output(f"{P}-stations", "data"), Output(f"{P}-map-seen", "data"), Input("shell-tick", "n_intervals"),
-          Input("shell-alert-done", "data"), Input("shell-commune", "data"), State(f"{P}-map-seen", "data"))
+          Input("shell-alert-done", "data"), Input("shell-commune", "data"), State(f"{P}-map-seen", "data"),
+          prevent_initial_call=True)
 def update_map(_tick, _done, xa, seen):
-    lang = current_lang()
+    """The station layer again every minute, after an alert is handled and when the commune changes; only
+    if it changed (the layout drew the first one and its fingerprint)."""
     try:
         commune = resolve_commune(xa)
     except AppError:
-        return only_changed([{"type": "FeatureCollection", "features": []}], seen)
+        return only_changed([_EMPTY], seen)
+    return only_changed([map_layer(commune, current_lang())], seen)
+
+
+def map_layer(commune: str | None, lang: str) -> dict:
+    """The commune's stations and gauges as GeoJSON, coloured by state, each popup with its latest readings
+    and open alerts (escaped: popups are HTML in dash-leaflet)."""
     states = kpis.device_states(commune=commune)
     latest = readings_by_device(readings.latest(device_ids=tuple(states["id"]) if not states.empty else None))
     alerts_by_device = open_alerts_by_device(commune)     # its own commune's, not every commune's
@@ -84,7 +99,7 @@ def update_map(_tick, _done, xa, seen):
         feats.append(feature(d["lat"], d["lon"], id=d["id"], tooltip=d["name"],
                              popup=popup, color=STATE_COLOURS.get(d["state"], "#5f6368"),
                              kind=d["kind"]))
-    return only_changed([{"type": "FeatureCollection", "features": feats}], seen)
+    return {"type": "FeatureCollection", "features": feats}
 
 
 @callback(Output(fid("station"), "value"), Input(f"{P}-stations", "clickData"), State(fid("station"), "value"),

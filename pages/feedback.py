@@ -18,7 +18,7 @@ from core.formatting import fmt_date, fmt_datetime
 from core.i18n import t
 from core.text import is_missing, source_text
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, filters_error, slot
+from layouts.panel_view import bar_filters, filters_error, first_answer, slot
 from panels import data_for
 from panels.base import Filters
 from panels.feedback import STAGES, category_name, list_rows
@@ -39,22 +39,24 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     cats = list(site.service_names(lang).items())
     filters = bar_filters(shown_period(period, start), {"start": start, "end": end}, village=village,
                           category=category, stage=stage, commune=commune)
+    # the list as update_list would send it first (grid rows and columns, map layer): no callback on a first visit
+    (rows, cols, reports_now), problem = first_answer(list_view, ([], [], empty()), filters, lang)
     return html.Div([
         page_header(t("fb.title", lang)),
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(commune), village),
                    extra_filter("category", t("filter.category", lang), cats, category),
                    extra_filter("stage", t("fb.stage_filter", lang), [(s, t(f"stage.{s}", lang)) for s in STAGES], stage)),
-        filters_error(P, filters),
+        filters_error(P, filters), problem,
         html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("fb.summary", filters, id=f"{P}-summary"), slot("fb.weekly", filters, id=f"{P}-weeks", height="sm")],
                  className="grid-2"),
         html.Div([slot("fb.categories", filters, id=f"{P}-cats"), slot("fb.villages", filters, id=f"{P}-villages")],
                  className="grid-2"),
         html.Div([card(t("fb.map", lang), page_map(P, lang, [("reports", t("map.reports", lang), True, True)], village,
-                                                 commune=commune)),
+                                                 commune=commune, data={"reports": reports_now})),
                   card(t("fb.history", lang), html.Div(t("fb.pick", lang), id=f"{P}-history", className="muted"))],
                  className="grid-2"),
-        card(t("fb.list", lang), list_grid(f"{P}-grid", lang, 20, "32rem")),
+        card(t("fb.list", lang), list_grid(f"{P}-grid", lang, 20, "32rem", rowData=rows, columnDefs=cols)),
     ])
 
 
@@ -64,23 +66,32 @@ COLUMNS = (("id", 160), ("time", 150), ("category", None), ("village", 110), ("s
 
 @callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-grid", "columnDefs"), Output(f"{P}-reports", "data"),
           *period_inputs(), Input(fid("village"), "value"), Input(fid("category"), "value"),
-          Input(fid("stage"), "value"), Input("shell-tick", "n_intervals"), Input("shell-commune", "data"))
+          Input(fid("stage"), "value"), Input("shell-tick", "n_intervals"), Input("shell-commune", "data"),
+          prevent_initial_call=True)
 def update_list(period, dates, village, category, stage, _tick, xa):
-    """The list panel's reports as the page's grid and map layer (what makes them interactive is the
-    page's: a row or a marker opens the report's history)."""
-    lang = current_lang()
+    """The list again when the filters change, every minute and when the commune changes (the layout drew
+    the first one)."""
     try:
         commune = resolve_commune(xa)     # the URL's commune, checked against the user on the server
     except BadParam:
         return [], [], empty()            # the panels above say why
-    data = data_for("fb.list", Filters.from_mapping(bar_filters(period, dates, village=village, category=category,
-                                                                 stage=stage, commune=commune)))
+    return list_view(bar_filters(period, dates, village=village, category=category, stage=stage, commune=commune),
+                     current_lang())
+
+
+def list_view(filters: dict, lang: str) -> tuple:
+    """(grid rows, grid columns, map layer): the list panel's reports for these filters (their commune
+    already checked against the user) as the page's grid and map layer; what makes them interactive is the
+    page's: a row or a marker opens the report's history. Grid cells are text (AG Grid renders no HTML
+    here), popups are HTML escaped by popup_html."""
+    data = data_for("fb.list", Filters.from_mapping(filters))
     if data.error is not None or data.frame is None:     # the message is the page's, above its panels
         return [], [], empty()
     cols = [{"field": c, "headerName": t(f"fb.col_{c if c != 'description' else 'desc'}", lang),
              **({"maxWidth": w} if w else {"flex": 2} if c == "description" else {})} for c, w in COLUMNS]
+    names = site.service_names(lang)
     feats = [feature(r["lat"], r["lon"], id=r["id"], tooltip=source_text(r["description"], source_text(r["id"])),
-                     popup=popup_html(r["id"], [category_name(r, lang),
+                     popup=popup_html(r["id"], [category_name(r, lang, names),
                                                 source_text(r["description"], t("fb.no_description", lang)),
                                                 source_text(r.get("address"), ""),
                                                 t("fb.deadline", lang, d=fmt_date(r["deadline_time"]))

@@ -2,16 +2,12 @@
 against last week and its target; every device on the map by state; open alerts; what changed."""
 from __future__ import annotations
 
-import logging
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
-from flask import has_request_context
 
 from auth.communes import resolve_commune
 from auth.context import can
@@ -26,14 +22,13 @@ from core.i18n import t
 from core.text import source_text
 from domain.flood import relative_text
 from layouts.context import current_lang
-from layouts.panel_view import slot
+from layouts.panel_view import first_answer, slot
 from alerts.queries import counts_by_severity, open_alerts
 from queries import events, health, indicators, kpis, readings, reports
 from queries.base import records
 from queries.cache import memoize
 
 dash.register_page(__name__, path="/", order=0, nav="overview", title="Tổng quan – Bộ não số")
-log = logging.getLogger(__name__)
 P = "ov"
 KINDS = DEVICE_KINDS
 
@@ -45,8 +40,7 @@ def layout(xa: str | None = None, **_):
     refresh that brings nothing new sends nothing."""
     lang = current_lang()
     commune = resolve_commune(xa)       # refused (another's, unknown): safe_layout says so, draws the default
-    first = first_view(lang, commune) if has_request_context() else None
-    layers, alerts, changed = first or ({}, (None, None), (None, None))
+    layers, alerts, changed = first_view(lang, commune)     # outside a request: nothing asked, all empty
     return html.Div([
         page_header(t("overview.title", lang)),
         dcc.Store(id=f"{P}-map-seen", data=layers.get("seen")),
@@ -65,27 +59,21 @@ def layout(xa: str | None = None, **_):
 
 def first_view(lang: str, commune: str | None) -> tuple[dict, tuple, tuple]:
     """What the three refresh callbacks would answer first, for a commune already resolved for this user:
-    ({"features": layer key -> features, "seen": fingerprints}, (alert list, seen), (changes, seen)). A part
+    ({"features": layer key -> FeatureCollection, "seen": fingerprints}, (alert list, seen), (changes, seen)). A part
     that fails is logged with a reference and said in its card (the map stays empty); its `-seen` store
     stays empty, so the next refresh draws it again."""
     minute = int(time.time()) // 60
 
-    def drawn(part: str, values, failed):
-        try:
-            values = values()
-            return values, only_changed(values, None)[-1]
-        except Exception:  # noqa: BLE001 - one card's failure must not take the page down
-            ref = uuid.uuid4().hex[:8]
-            log.exception("overview %s not drawn in the layout %s", part, ref)
-            return failed(ref), None
+    def drawn(view, failed):
+        values, problem = first_answer(view, None)
+        if values is None:       # failed (said with its reference) or outside a request
+            return failed(problem), None
+        return list(values), only_changed(list(values), None)[-1]
 
-    def said(ref):
-        return [dbc.Alert(t("error.internal", lang, ref=ref), color="danger", className="mb-0")]
-
-    fcs, map_seen = drawn("map", lambda: device_layers(lang, minute, can("operator"), commune), lambda _ref: [])
-    alerts, alerts_seen = drawn("alerts", lambda: [alert_list(lang, commune)], said)
-    changed, changes_seen = drawn("changes", lambda: [changes(lang, minute, commune)], said)
-    layers = {"features": {f"layer-{k}": fc["features"] for k, fc in zip(KINDS, fcs)}, "seen": map_seen}
+    fcs, map_seen = drawn(lambda: device_layers(lang, minute, can("operator"), commune), lambda _problem: [])
+    alerts, alerts_seen = drawn(lambda: [alert_list(lang, commune)], lambda problem: [problem])
+    changed, changes_seen = drawn(lambda: [changes(lang, minute, commune)], lambda problem: [problem])
+    layers = {"features": {f"layer-{k}": fc for k, fc in zip(KINDS, fcs)}, "seen": map_seen}
     return layers, (alerts[0], alerts_seen), (changed[0], changes_seen)
 
 

@@ -19,7 +19,7 @@ from core.formatting import fmt_datetime
 from core.i18n import t
 from core.text import source_text
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, filters_error, slot
+from layouts.panel_view import bar_filters, filters_error, first_answer, slot
 from panels.security import LABELS
 from queries.base import records
 from queries import events, site
@@ -38,16 +38,22 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
     cams = list(zip(devs["id"], devs["name"]))
     filters = bar_filters(shown_period(period, start), {"start": start, "end": end}, village=village, device=camera,
                           label=label, commune=commune)
+    # the camera layer, online count and offline list as update_map would send them first, with their
+    # fingerprints: a first visit waits for no callback, and the first refresh sends nothing unchanged
+    (cameras_now, online, offline, seen), problem = first_answer(
+        lambda: only_changed(list(map_view(commune, lang)), None), (_EMPTY, None, None, None))
     return html.Div([
         page_header(t("sec.title", lang)),
         filter_bar(*period_filter(lang, period, start, end), village_filter(lang, village_options(commune), village),
                    extra_filter("camera", t("filter.camera", lang), cams, camera),
                    extra_filter("label", t("filter.label", lang), [(x, t(f"label.{x}", lang)) for x in LABELS], label)),
-        filters_error(P, filters, "camera"), dcc.Store(id=f"{P}-map-seen"), dcc.Store(id=f"{P}-map-mark"),
+        filters_error(P, filters, "camera"), problem,
+        dcc.Store(id=f"{P}-map-seen", data=seen), dcc.Store(id=f"{P}-map-mark"),
         html.Div([card(t("sec.map", lang), html.Div([
-                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)], commune=commune),
-                           html.Div(id=f"{P}-offline", className="mt-2")]),
-                       extra=[html.Span(id=f"{P}-online")]),
+                           page_map(P, lang, [("cameras", t("kind.camera", lang), True, True)], commune=commune,
+                                    data={"cameras": cameras_now}),
+                           html.Div(offline, id=f"{P}-offline", className="mt-2")]),
+                       extra=[html.Span(online, id=f"{P}-online")]),
                   slot("sec.hour_weekday", filters, id=f"{P}-heat", height="lg")], className="grid-2"),
         html.Div([slot("sec.by_camera", filters, id=f"{P}-cams", height="lg"),
                   html.Div([slot("sec.by_label", filters, id=f"{P}-labels", height="sm"),
@@ -60,16 +66,26 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
 mark_selected(P, "cameras", "camera")
 
 
+_EMPTY = {"type": "FeatureCollection", "features": []}
+
+
 @callback(Output(f"{P}-cameras", "data"), Output(f"{P}-online", "children"), Output(f"{P}-offline", "children"),
           Output(f"{P}-map-seen", "data"),
           Input("shell-tick", "n_intervals"), Input("shell-alert-done", "data"), Input("shell-commune", "data"),
-          State(f"{P}-map-seen", "data"))
+          State(f"{P}-map-seen", "data"), prevent_initial_call=True)
 def update_map(_tick, _done, xa, seen):
-    lang = current_lang()
+    """The camera layer, online count and offline list again every minute, after an alert is handled and when
+    the commune changes; only what changed (the layout drew the first ones and their fingerprints)."""
     try:
         commune = resolve_commune(xa)
     except AppError:
         commune = ""    # nobody's: an empty map; the header says why
+    return only_changed(list(map_view(commune, current_lang())), seen)
+
+
+def map_view(commune: str | None, lang: str) -> tuple:
+    """(cameras as GeoJSON, online count with the source's freshness, offline list) of the commune ("":
+    nobody's, all empty). Popups are HTML in dash-leaflet: popup_html escapes every source string."""
     status = events.camera_status(commune=commune) if commune != "" else events.camera_status().iloc[0:0]
     alerts_by_device = open_alerts_by_device()   # a person at night, a flood-watch detection: act from the marker
     feats = []
@@ -89,7 +105,7 @@ def update_map(_tick, _done, xa, seen):
     else:
         summary = [html.Span(t("sec.online", lang, on=int(status["online"].fillna(False).sum()), n=len(status)),
                              className="muted me-2")]
-    return only_changed([m, summary + freshness_badge(fresh("frigate"), lang), offline_cameras(status, dict(village_options(commune or None)), lang)], seen)
+    return m, summary + freshness_badge(fresh("frigate"), lang), offline_cameras(status, dict(village_options(commune or None)), lang)
 
 
 @callback(Output(fid("camera"), "value"), Input(f"{P}-cameras", "clickData"), Input(BY_CAMERA, "clickData"),
