@@ -90,17 +90,23 @@ def test_filters_change_the_chart_and_the_url(page_for):
     assert "parameter" not in page.locator("a[href^='/security']").first.get_attribute("href")
 
 
+def _operator_page_asking(browser, app_url, path: str):
+    """(context, page, the callback bodies it has asked) for an operator in Vietnamese, the page settled."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    ctx.add_cookies([{"name": "lang", "value": "vi", "url": app_url}] + session_cookies(app_url, "operator"))
+    page = ctx.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.post_data or "") if "_dash-update-component" in r.url else None)
+    page.goto(app_url + path, wait_until="networkidle")
+    settle(page)
+    return ctx, page, asked
+
+
 def test_the_city_page_comes_with_its_table_and_a_new_period_redraws_it(browser, app_url):
     """The first visit gets the communes' table with the page (no callback is asked for it); choosing
     another period asks the city callback once and redraws the table and the period it covers."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    ctx.add_cookies([{"name": "lang", "value": "vi", "url": app_url}] + session_cookies(app_url, "operator"))
+    ctx, page, asked = _operator_page_asking(browser, app_url, "/city")
     try:
-        page = ctx.new_page()
-        asked: list[str] = []
-        page.on("request", lambda r: asked.append(r.post_data or "") if "_dash-update-component" in r.url else None)
-        page.goto(app_url + "/city", wait_until="networkidle")
-        settle(page)
         rows = page.locator(".city-table tbody tr")
         assert rows.count() == 2, page.locator("main").inner_text()[:500]
         assert "/?xa=demo_xa_b" in page.locator(".city-table").inner_html()
@@ -119,14 +125,8 @@ def test_the_overview_comes_with_its_markers_alerts_and_changes_and_the_tick_ref
     """A first visit of `/` gets the map's markers, the open alerts and the changes with the page (no
     callback is asked for them); the refresh tick asks the three callbacks, which send nothing unchanged
     (the markers stay, their popups open)."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    ctx.add_cookies([{"name": "lang", "value": "vi", "url": app_url}] + session_cookies(app_url, "operator"))
+    ctx, page, asked = _operator_page_asking(browser, app_url, "/")
     try:
-        page = ctx.new_page()
-        asked: list[str] = []
-        page.on("request", lambda r: asked.append(r.post_data or "") if "_dash-update-component" in r.url else None)
-        page.goto(app_url + "/", wait_until="networkidle")
-        settle(page)
         assert page.locator("#ov-leaflet path.mk-dev-water_2").count() == 1
         assert page.locator("#ov-alerts .sev-pill").count() >= 1
         assert page.locator("#ov-changes").inner_text().strip()

@@ -137,6 +137,18 @@ def test_simulator_communes_setting_picks_and_orders_the_communes(monkeypatch):
 
 # --- a store with both communes, ingested from the simulator ---------------------------------------
 
+def open_alert_in_both(engine, subject: str, severity: str) -> None:
+    """One open alert of the first threshold rule on a pond station of each commune (subject `<subject>-<device>`),
+    stored as the alert engine stores it."""
+    from alerts.engine import apply
+    from alerts.rules import get_rules
+    rule = next(r for r in get_rules().rules if r.kind == "threshold")
+    with engine.begin() as conn:
+        for dev in ("demo_b_water_1", "water_1"):
+            apply(conn, rule, f"{subject}-{dev}", severity=severity, cleared=False, now=int(time.time()), name=dev,
+                  device_id=dev)
+
+
 @pytest.fixture(scope="module")
 def two_communes(tmp_path_factory):
     from ingest.runner import backfill
@@ -378,17 +390,12 @@ def test_a_kept_answer_for_one_commune_is_never_served_to_a_user_refused_it(sqli
 
 
 def test_an_operator_cannot_act_on_another_communes_alert(users):
-    from alerts.engine import apply
-    from alerts.rules import get_rules
     from commands import alerts as alert_commands
     from commands.base import Actor, PermissionDenied
     from store.models import Alert, AuditEntry
     ids, engine = users
-    rule = next(r for r in get_rules().rules if r.kind == "threshold")
-    with engine.begin() as conn:
-        for dev in ("demo_b_water_1", "water_1"):
-            apply(conn, rule, f"test-{dev}", severity="high", cleared=False, now=int(time.time()), name=dev,
-                  device_id=dev)
+    open_alert_in_both(engine, "test", "high")
+    with engine.connect() as conn:
         by_device = dict(conn.execute(select(Alert.device_id, Alert.id).where(Alert.subject.like("test-%"))).all())
         communes = dict(conn.execute(select(Alert.device_id, Alert.commune_id).where(Alert.subject.like("test-%"))).all())
     assert communes == {"demo_b_water_1": DEMO, "water_1": QT}
@@ -433,18 +440,12 @@ def test_a_communes_share_is_checked_against_its_own_villages_only():
 def test_a_communes_map_popups_and_alert_banner_hold_only_its_own_alerts(users):
     """The overview's map reads its commune's alerts (not every commune's, 500 at most), and the header's
     banner, now counted with the layout, counts the URL's commune only when the user may see it."""
-    from alerts.engine import apply
-    from alerts.rules import get_rules
     from components.alert_actions import open_alerts_by_device
     from components.alert_banner import alert_banner
     from queries import site
     from queries.cache import invalidate
     ids, engine = users
-    rule = next(r for r in get_rules().rules if r.kind == "threshold")
-    with engine.begin() as conn:
-        for dev in ("demo_b_water_1", "water_1"):
-            apply(conn, rule, f"banner-{dev}", severity="critical", cleared=False, now=int(time.time()), name=dev,
-                  device_id=dev)
+    open_alert_in_both(engine, "banner", "critical")
     invalidate("alerts")
     assert "water_1" in open_alerts_by_device(QT) and "demo_b_water_1" not in open_alerts_by_device(QT)
     assert {"water_1", "demo_b_water_1"} <= set(open_alerts_by_device())
@@ -469,8 +470,6 @@ def test_the_overviews_first_layout_holds_its_communes_markers_and_alerts_and_no
     import json
 
     use_store(sqlite_url)
-    from alerts.engine import apply
-    from alerts.rules import get_rules
     from auth.cli import cli_actor
     from commands import users
     from components.map import DEVICE_KINDS
@@ -481,11 +480,7 @@ def test_the_overviews_first_layout_holds_its_communes_markers_and_alerts_and_no
     from tests.integration.test_hostile_input import SignedIn, _run
     engine = engine_for(sqlite_url)
     sync_site(engine)
-    rule = next(r for r in get_rules().rules if r.kind == "threshold")
-    with engine.begin() as conn:
-        for dev in ("demo_b_water_1", "water_1"):
-            apply(conn, rule, f"first-{dev}", severity="critical", cleared=False, now=int(time.time()), name=dev,
-                  device_id=dev)
+    open_alert_in_both(engine, "first", "critical")
     invalidate("alerts")
     monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
     get_settings.cache_clear()

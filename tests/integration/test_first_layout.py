@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.integration.test_communes import DEMO, QT, _as, two_communes, users  # noqa: F401 - fixtures
+from tests.integration.test_communes import DEMO, QT, _as, open_alert_in_both, two_communes, users  # noqa: F401 - fixtures
 
 REFUSED = "Tài khoản không được xem số liệu của xã này"
 
@@ -49,15 +49,9 @@ def _page(path: str):
 @pytest.fixture
 def alerts_in_both(users):
     """One open critical alert on a pond station of each commune."""
-    from alerts.engine import apply
-    from alerts.rules import get_rules
     from queries.cache import invalidate
     ids, engine = users
-    rule = next(r for r in get_rules().rules if r.kind == "threshold")
-    with engine.begin() as conn:
-        for dev in ("demo_b_water_1", "water_1"):
-            apply(conn, rule, f"first-{dev}", severity="critical", cleared=False, now=int(time.time()), name=dev,
-                  device_id=dev)
+    open_alert_in_both(engine, "first", "critical")
     invalidate("alerts")
     return ids
 
