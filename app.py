@@ -182,6 +182,8 @@ def _page_path() -> str:
 
 
 def _index_with_lazy_bundles(**kwargs):
+    """Dash's page for the path asked: stand-ins for the bundles it does not draw, no babel-polyfill, and the
+    early starts of a chart page (layout, plotly.js) or a table page (AG Grid's community part)."""
     scripts, path = kwargs.get("scripts", ""), _page_path()
     for namespace, (tag, kept) in _LAZY_BUNDLES.items():
         found = tag.search(scripts)
