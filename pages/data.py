@@ -42,7 +42,7 @@ def layout(xa: str | None = None, **_):
     callback; the callbacks redraw them every minute, after an upload and when the commune changes."""
     lang = current_lang()
     (health_now, rejects_now, recent_now), problem = first_answer(health_view, (None, None, None), xa, lang)
-    (checks_now,), checks_problem = first_answer(lambda: (checks_view(lang),), (None,))
+    (checks_now,), checks_problem = first_answer(lambda: (checks_view(xa, lang),), (None,))
     (unmapped_now,), unmapped_problem = first_answer(lambda: (unmapped_view(xa, lang),), (None,))
     return html.Div([
         page_header(t("data.title", lang)),
@@ -147,13 +147,20 @@ def health_view(xa, lang: str) -> tuple:
 
 
 @callback(Output(f"{P}-checks", "children"), Input("shell-tick", "n_intervals"), Input(f"{P}-stored", "children"),
-          prevent_initial_call=True)
-def update_crosschecks(_tick, _stored):
-    return checks_view(current_lang())
+          Input("shell-commune", "data"), prevent_initial_call=True)
+def update_crosschecks(_tick, _stored, xa):
+    return checks_view(xa, current_lang())
 
 
-def checks_view(lang: str):
-    return crosscheck_table(crosschecks.findings(), lang)
+def checks_view(xa, lang: str):
+    """The cross-checks' findings of the URL's commune, checked against the user (another commune's
+    devices and indicators are not shown to a user who may not see them)."""
+    try:
+        commune = resolve_commune(xa)
+    except BadParam as err:
+        return error_alert(err, lang)
+    # None: nothing migrated yet, no commune to keep apart
+    return crosscheck_table(crosschecks.findings_for(commune) if commune else crosschecks.findings(), lang)
 
 
 @callback(Output(f"{P}-unmapped", "children"), Input("shell-tick", "n_intervals"), Input("shell-commune", "data"),

@@ -199,3 +199,27 @@ def findings(now: int | None = None) -> pd.DataFrame:
     df["rank"] = df["check"].map({c: i for i, c in enumerate(CHECKS)})
     return df.sort_values(["rank", "period"], ascending=[True, False], na_position="last") \
         .drop(columns="rank").reset_index(drop=True)
+
+
+def findings_for(commune: str, now: int | None = None) -> pd.DataFrame:
+    """findings() of one commune only: an indicator's by its scope (`commune:<id>`, or a village of it), a
+    device's by the device's commune. A finding that names neither (a province-wide scope) is nobody's
+    commune and is left out: a commune's user sees its own commune's data only."""
+    df = findings(now)
+    if df.empty:
+        return df
+    devices = site.devices()
+    device_commune = dict(zip(devices["id"], devices["commune_id"]))
+    known = site.villages()
+    village_commune = dict(zip(known["id"], known["commune_id"]))
+
+    def commune_of(subject, scope) -> str | None:
+        scope = scope if isinstance(scope, str) else ""
+        if scope.startswith("commune:"):
+            return scope.removeprefix("commune:")
+        if scope.startswith("village:"):
+            return village_commune.get(scope.removeprefix("village:"))
+        return device_commune.get(subject)
+
+    mask = [commune_of(subject, scope) == commune for subject, scope in zip(df["subject"], df["scope"])]
+    return df[mask].reset_index(drop=True)

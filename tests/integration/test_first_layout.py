@@ -162,7 +162,7 @@ def test_the_data_page_draws_its_tables_in_the_layout_for_the_urls_commune(users
         layout = _json(_page("/data")())
         health = _json(list(data.update_health(0, None, None)))
         unmapped = _json(data.update_unmapped(0, None))
-        checks = _json(data.update_crosschecks(0, None))
+        checks = _json(data.update_crosschecks(0, None, None))
         forged = _json(_page("/data")(xa=DEMO))
     finally:
         ctx.pop()
@@ -193,3 +193,25 @@ def test_a_failing_part_is_said_with_a_reference_and_the_layout_still_draws(user
     assert _find(layout, "fb-grid")["rowData"] == [] and "fb-kpis" in json.dumps(layout)
     import re
     assert re.search(r"Đã xảy ra lỗi \(mã [0-9a-f]{8}\)", json.dumps(layout, ensure_ascii=False))
+
+
+def test_cross_check_findings_are_shown_for_the_users_commune_only(users, monkeypatch):
+    """/data's cross-checks: a finding belongs to the commune of its device or of its indicator's scope
+    (the commune or one of its villages); a user sees their commune's only, and a province-wide one none."""
+    import pandas as pd
+
+    from queries import crosschecks, site
+    demo_village = site.villages(DEMO)["id"].iloc[0]
+    qt_village = site.villages(QT)["id"].iloc[0]
+    rows = [("device_stopped", "water_1", None), ("device_stopped", "demo_b_water_1", None),
+            ("composite_766", "x766", f"commune:{QT}"), ("composite_766", "x766", f"commune:{DEMO}"),
+            ("counter_backwards", "gov.a", f"village:{qt_village}"), ("counter_backwards", "gov.a", f"village:{demo_village}"),
+            ("rate_vs_parts", "gov.b", "province:hue")]
+    frame = pd.DataFrame([{"check": c, "severity": "warning", "subject": subj, "scope": scope, "period": None,
+                           "time": None, "values": {}} for c, subj, scope in rows], columns=crosschecks.FINDING_COLUMNS)
+    monkeypatch.setattr(crosschecks, "findings", lambda now=None: frame)
+    mine = crosschecks.findings_for(QT)
+    assert list(mine["subject"]) == ["water_1", "x766", "gov.a"]
+    assert list(mine["scope"])[1:] == [f"commune:{QT}", f"village:{qt_village}"]
+    theirs = crosschecks.findings_for(DEMO)
+    assert "water_1" not in set(theirs["subject"]) and len(theirs) == 3
