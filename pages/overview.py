@@ -186,8 +186,7 @@ def changes(lang: str, minute: int, commune: str | None = None):
     st = reports.report_stats(day, now, commune=commune)
     if st["received"]:
         items.append(t("change.reports_new", lang, n=st["received"]))
-    resolved = reports.reports(now - timedelta(days=120), now, stage="resolved", limit=5000, commune=commune)
-    n_res = int((resolved["closed_time"] >= day).sum()) if not resolved.empty else 0
+    n_res = reports.resolved_count(now - timedelta(days=120), now, day, commune=commune)
     if n_res:
         items.append(t("change.reports_resolved", lang, n=n_res))
     ev = events.event_counts(day, now, "label", commune=commune)

@@ -121,6 +121,16 @@ def report_stats_by_commune(start, end, communes: tuple[str, ...], village: str 
 
 
 @memoize("reports", expire=60)
+def resolved_count(start, end, closed_since, commune: str | None = None) -> int:
+    """Reports requested in [start, end) and resolved since `closed_since`, counted in the database (the
+    overview's "what changed" read up to 5,000 reports to count a day's)."""
+    stmt = _where(select(func.count()).select_from(Report), start, end, None, None, "resolved", commune) \
+        .where(Report.closed_t >= epoch(closed_since))
+    with get_engine().connect() as conn:
+        return int(conn.execute(stmt).scalar() or 0)
+
+
+@memoize("reports", expire=60)
 def reports(start, end, village: str | None = None, service_code: str | None = None, stage: str | None = None,
             limit: int = 500, now: int | None = None, commune: str | None = None) -> pd.DataFrame:
     now = int(now or time.time())

@@ -183,6 +183,26 @@ def test_ingest_gives_each_report_and_device_its_commune(two_communes, engine_fo
     assert registered == []
 
 
+def test_resolved_reports_are_counted_in_the_database_as_the_frame_counts_them(two_communes, use_store):
+    """The overview's "reports resolved in the last day" (queries/reports.resolved_count) is what counting the
+    resolved reports' frame gives, for each commune and for all, at several cut-offs."""
+    use_store(two_communes)
+    from datetime import datetime, timedelta, timezone
+
+    from queries import reports
+    now = datetime.now(timezone.utc)
+    start = now - timedelta(days=120)
+    for commune in (QT, DEMO, None):
+        frame = reports.reports(start, now, stage="resolved", limit=5000, commune=commune)
+        for days in (1, 7, 60):
+            since = now - timedelta(days=days)
+            expected = int((frame["closed_time"] >= since).sum()) if not frame.empty else 0
+            assert reports.resolved_count(start, now, since, commune=commune) == expected, (commune, days)
+    everyone = reports.resolved_count(start, now, now - timedelta(days=60))
+    assert everyone > 0 and everyone == sum(reports.resolved_count(start, now, now - timedelta(days=60), commune=c)
+                                            for c in (QT, DEMO))
+
+
 def test_panels_answer_for_the_commune_asked_about(two_communes, use_store):
     use_store(two_communes)
     from panels import Filters, data_for
