@@ -209,7 +209,8 @@ def _counted(panel_id: str, by: str, filters: Filters) -> PanelData:
 def categories_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     if data.frame is None or data.frame.empty:
         return no_data(lang, theme)
-    names = data.extra.get("names", {}).get(lang, {})
+    # the categories by their names in the viewer's language (the store's catalogue), not their codes
+    names = data.extra.get("names", {}).get(lang) or site.service_names(lang)
     return bar(data.frame, x="service_code", lang=lang, labels=names, theme=theme, horizontal=True)
 
 

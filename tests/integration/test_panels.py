@@ -52,6 +52,16 @@ def test_every_panel_on_simulated_data(filled, use_store):
     assert datas["env.pond_series"].frame is not None and not datas["env.pond_series"].frame.empty
     assert datas["fb.reports_week"].extra.get("this_week")
     assert datas["env.pond_series"].start < datas["env.pond_series"].end
+    # the categories chart names each category in the viewer's language, never by its code
+    from panels import get_panel
+    from queries import site
+    cats = datas["fb.categories"]
+    assert cats.frame is not None and not cats.frame.empty
+    for lang in ("vi", "en"):
+        shown = list(get_panel("fb.categories").figure(cats, lang, "light").data[0].y)
+        names = site.service_names(lang)
+        assert shown and all(label in names.values() for label in shown), (lang, shown)
+        assert not set(shown) & set(cats.frame["service_code"]) - set(names.values())
 
 
 def test_every_panel_on_a_degraded_store(tmp_path, use_store):
