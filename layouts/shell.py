@@ -14,8 +14,6 @@ from urllib.parse import quote
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html
 
-import dash_bootstrap_components as dbc
-
 from auth.context import can, current_actor, current_wall
 from components.alert_actions import action_dialog
 from components.alert_banner import alert_banner
@@ -70,16 +68,26 @@ def _commune_switcher(lang: str, pathname: str | None = None):
     if len(allowed) < 2:
         return None
     path = pathname if pathname and pathname.startswith("/") and not pathname.startswith("//") else "/"
-    items = [dbc.DropdownMenuItem(t("city.title", lang), href="/city", id="shell-commune-city")]
-    items.append(dbc.DropdownMenuItem(divider=True))
+    items = [dcc.Link(t("city.title", lang), href="/city", id="shell-commune-city", className="dropdown-item"),
+             html.Hr(className="dropdown-divider")]
     for cid in allowed:
         c = commune(cid)
-        items.append(dbc.DropdownMenuItem(c.get("name") if lang == "vi" else c.get("name_en"),
-                                          href=f"{path}?xa={quote(cid, safe='')}",
-                                          external_link=True, id={"type": "commune-link", "xa": cid}))
-    return dbc.DropdownMenu(items, label=html.I(className="bi bi-geo-alt", title=t("shell.commune_switch", lang)),
-                            id="shell-commune-switch", size="sm", color="link", align_end=True,
-                            toggle_class_name="shell-commune-toggle")
+        # a plain link: opening another commune reloads the page, so every store starts from its URL
+        items.append(html.A(c.get("name") if lang == "vi" else c.get("name_en"), href=f"{path}?xa={quote(cid, safe='')}",
+                            id={"type": "commune-link", "xa": cid}, className="dropdown-item"))
+    return shell_menu("shell-commune-switch", html.I(className="bi bi-geo-alt"), items, toggle_class="shell-commune-toggle",
+                      title=t("shell.commune_switch", lang))
+
+
+def shell_menu(menu_id: str, label, items: list, *, toggle_class: str, class_name: str = "", title: str | None = None):
+    """A header menu as the browser's own disclosure (<details>/<summary>), styled as Bootstrap's dropdown.
+    dbc.DropdownMenu positioned its closed menus with Popper when the page first rendered: ~60 ms of a first
+    visit's main thread, on every page, for menus nobody had opened. This one costs nothing until opened, is
+    keyboard-operable as it is, and assets/15_menus.js closes it on a click elsewhere, Escape or a choice."""
+    return html.Details([
+        html.Summary(label, className=f"dropdown-toggle {toggle_class}", title=title, **{"aria-haspopup": "menu"}),
+        html.Div(items, className="dropdown-menu dropdown-menu-end show shell-menu-list", role="menu"),
+    ], id=menu_id, className=f"shell-menu {class_name}".strip())
 
 
 def _alert_slot(lang: str, xa: str | None = None):
@@ -92,18 +100,16 @@ def _user_slot(lang: str):
     if actor.role is None:
         return None
     from auth.web import csrf_token
-    items = [dbc.DropdownMenuItem(f"{actor.label} · {t(f'role.{actor.role}', lang)}", header=True)]
-    items += [dbc.DropdownMenuItem(t(f"nav.{key}", lang), href=path, id=f"shell-nav-{key}")
+    items = [html.H6(f"{actor.label} · {t(f'role.{actor.role}', lang)}", className="dropdown-header")]
+    items += [dcc.Link(t(f"nav.{key}", lang), href=path, id=f"shell-nav-{key}", className="dropdown-item")
               for key, path in nav_entries("user")]
-    items.append(dbc.DropdownMenuItem(divider=True))
+    items.append(html.Hr(className="dropdown-divider"))
     items.append(html.Form([dcc.Input(type="hidden", name="csrf_token", value=csrf_token(), id="shell-sign-out-token"),
                             html.Button([html.I(className="bi bi-box-arrow-right me-2"), t("auth.sign_out", lang)],
                                         type="submit", className="dropdown-item", id="shell-sign-out")],
                            action="/logout", method="POST"))
     label = html.Span([html.I(className="bi bi-person-circle me-1"), html.Span(actor.label, className="shell-user-name")])
-    return dbc.DropdownMenu(items, label=label,
-                            id="shell-user", className="shell-user", align_end=True, size="sm", color="link",
-                            toggle_class_name="shell-user-toggle")
+    return shell_menu("shell-user", label, items, toggle_class="shell-user-toggle", class_name="shell-user")
 
 
 def _wall_shell():

@@ -162,6 +162,34 @@ def test_the_commune_switcher_opens_the_page_shown_for_the_other_commune(page_fo
     assert not watch.errors, watch.errors
 
 
+def test_the_user_menu_opens_closes_and_moves_in_place(page_for):
+    """The header's menus are the browser's <details> (layouts/shell.py, shell_menu; no Popper at first
+    render): a click opens the user menu, a click elsewhere or Escape closes it (focus back on its toggle),
+    and picking an administrator's page moves there in place (no reload) and closes the menu."""
+    page, watch = page_for("/alerts", user="admin")
+    menu, toggle = page.locator("#shell-user"), page.locator("#shell-user summary")
+    entries = page.locator("#shell-user .shell-menu-list")
+    assert not entries.is_visible()
+    toggle.click()
+    entries.wait_for(state="visible")
+    assert "Quản trị" in menu.inner_text() and page.locator("#shell-nav-audit").is_visible()
+    page.locator("h1.page-title").click()
+    entries.wait_for(state="hidden")
+    toggle.click()
+    entries.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    entries.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.closest('#shell-user') !== null")
+    page.evaluate("window.__same_document = true")
+    toggle.click()
+    page.locator("#shell-nav-audit").click()
+    page.wait_for_function("() => location.pathname === '/admin/audit'")
+    settle(page)
+    assert page.evaluate("window.__same_document === true")       # moved in place: the scripts did not reload
+    assert not entries.is_visible()
+    assert not watch.errors, watch.errors
+
+
 def test_language_switch_changes_every_visible_string(page_for):
     page, _ = page_for("/")
     vi = page.locator("header").inner_text() + page.locator("main").inner_text()
