@@ -751,6 +751,28 @@ def exports_measure(work: Path, reps: int) -> dict:
     return out
 
 
+def reference_ms(rounds: int = 5) -> float:
+    """Median ms of a fixed pure-Python workload (sorting and summing 200,000 ints, a dict of them): one
+    number that says how fast this run's machine was. Absolute figures of runs taken on different days
+    (this machine is a shared VM: the same back-fill took 16.6 and 28.2 ingest CPU-s on 30/11/2026) compare
+    only once divided by it; the ratios against the naive paths, measured in the same run, need nothing."""
+    import random
+    values = random.Random(766).sample(range(10_000_000), 200_000)
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        ordered = sorted(values)
+        index = {v: i for i, v in enumerate(ordered)}
+        sum(index[v] for v in values[:100_000])
+        times.append((time.perf_counter() - t) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "python": sys.version.split()[0], "reference_ms": reference_ms(),
+            "load_average": round(os.getloadavg()[0], 2)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("--smoke", action="store_true", help="tiny data, for the test suite")
@@ -777,7 +799,7 @@ def main(argv=None) -> int:
     work = args.store or Path(tempfile.mkdtemp(prefix="bench-"))
     work.mkdir(parents=True, exist_ok=True)
     if set(only) == {"city"}:      # the city part builds its own PostgreSQL store: no SQLite year first
-        results = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        results = {"machine": machine(),
                    "mode": "smoke" if args.smoke else "full", "taken_at": datetime.now().isoformat(), "parts": only}
         city_part(results, args, work)
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -797,7 +819,7 @@ def main(argv=None) -> int:
     reuse = args.store is not None and meta.exists() and db_path.exists()
     now = json.loads(meta.read_text())["now"] if reuse else int(time.time())
     sim, sim_url = start_in_thread(port=free_port(), seed=766, site_file=ROOT / "sites" / "quang_tho.yaml", now_fn=lambda: now)
-    results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+    results: dict = {"machine": machine(),
                      "mode": "smoke" if args.smoke else "full", "days": days, "taken_at": datetime.now().isoformat(),
                      "parts": only}
     print(f"(work files and the app's log in {work})", flush=True)
@@ -1278,6 +1300,9 @@ def report(r: dict) -> None:
     ]
     print_city(r)
     print(f"\nBenchmark ({r['mode']}, {r['days']} days, {r['backfill']['readings']:,} readings; parts {','.join(r['parts'])})")
+    if r["machine"].get("reference_ms"):
+        print(f"(machine: reference workload {r['machine']['reference_ms']} ms, load {r['machine']['load_average']}; "
+              "compare absolute figures of other runs through it)")
     print(f"{'measure':<58} {'measured':<44} {'target':<28} met")
     for row in rows:
         try:
