@@ -109,8 +109,9 @@ def _is_user_action() -> bool:
 # --- sessions kept briefly for callbacks -------------------------------------------------------------------
 
 class KeptSessions:
-    """The sessions this worker read lately, for callback requests only (a page refresh sends a dozen a
-    minute per screen; a page itself always reads its session from the store).
+    """The sessions this worker read lately, for callback requests and Dash's component bundles only (a page
+    refresh sends a dozen callbacks a minute per screen, a first visit a dozen bundles at once; a page itself
+    always reads its session from the store).
 
     An entry is used only while all of these hold, else the session is read from the store as before:
     - the "sessions" tag's version read for this request (one exchange with the cache, shared with the
@@ -155,6 +156,13 @@ kept_sessions = KeptSessions()
 
 def _is_callback() -> bool:
     return request.method == "POST" and request.path == "/_dash-update-component"
+
+
+def _is_bundle() -> bool:
+    """A script of Dash's component suites (fingerprinted, cached for a year): a first visit asks for a dozen
+    at once, each behind the sign-in gate; reading the session from the store for each was most of what
+    serving one cost (≈3-7 ms of a worker, while the same worker computes the page's layout)."""
+    return request.method == "GET" and request.path.startswith("/_dash-component-suites/")
 
 
 # --- wall tokens ---------------------------------------------------------------------------------------
@@ -308,7 +316,7 @@ def init_app(server: Flask, dash_app) -> None:
         now = get_settings()
         idle_s, absolute_s, touch, ip = (now.session_idle_minutes * 60, now.session_absolute_hours * 3600,
                                          _is_user_action(), client_ip())
-        keep = _is_callback() and isinstance(session_id, str)
+        keep = (_is_callback() or _is_bundle()) and isinstance(session_id, str)
         version = data_cache.tag_version(user_commands.SESSIONS_TAG) if keep else None
         if keep:
             actor = kept_sessions.get(session_id, ip, version, idle_s, absolute_s, touch)

@@ -586,6 +586,25 @@ def test_a_session_kept_for_callbacks_ends_at_once_when_signed_out_anywhere(web)
     assert refused.status_code == 401 and refused.headers.get("X-Answer") is None
 
 
+def test_component_bundles_use_the_kept_session_and_stop_at_sign_out(web):
+    """A first visit asks for a dozen of Dash's bundles at once: they use the session kept for callbacks
+    (auth.web._is_bundle), with the same bounds: a sign-out anywhere refuses the very next one."""
+    app, engine = web
+    from auth.web import kept_sessions
+    from commands import users
+    from commands.base import Actor
+    c = signed_in(app, "viewer")
+    bundles = re.findall(r'src="(/_dash-component-suites/[^"]+)"', c.get("/alerts").get_data(as_text=True))
+    assert len(bundles) >= 3
+    sid = _live_session(engine)
+    kept_sessions.drop(sid)
+    assert c.get(bundles[0]).status_code == 200
+    assert sid in kept_sessions._kept                      # kept by the bundle's request
+    assert all(c.get(b).status_code == 200 for b in bundles[1:])
+    users.sign_out(Actor("viewer", "viewer", None, "", None, sid))
+    assert c.get(bundles[0]).status_code == 401
+
+
 def test_a_kept_answer_carries_the_pages_security_headers_and_needs_the_same_checks(web):
     """Callbacks get talisman's headers copied from the first one (auth.web._headers_kept_for_callbacks) and skip
     the limiter while no limit applies to them: the headers must be those a page gets, on a fresh answer and
