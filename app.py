@@ -21,7 +21,7 @@ from auth.context import current_actor
 from core.i18n import t
 from core.logging import configure
 from core.settings import get_settings
-from layouts import guards, pages, plotly_bundle, shell
+from layouts import guards, pages, plotly_bundle, renderer_backport, shell
 from layouts.context import current_lang, current_theme
 from queries import cache as data_cache
 from reports import routes as report_routes
@@ -210,6 +210,7 @@ from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
 plotly_bundle.install(server)    # plotly.js with scatter, bar, heatmap only (1.1 MB) at Dash's plotly.js URL, behind the sign-in gate
+renderer_backport.install(server)    # Dash's renderer without its O(components²) first render (plotly/dash#3934)
 
 
 # --- what travels: compression, cache headers, kept callback answers ------------------------------------

@@ -44,6 +44,30 @@ def test_the_preloaded_layout_and_plotly_are_fetched_once_and_used(browser, app_
     ctx.close()
 
 
+def test_a_first_render_does_not_reset_every_component(browser, app_url):
+    """Dash 4.4.1's renderer reset each component's state as it first mounted: one store dispatch per
+    component (~370 on the overview), each re-running every component's selector. The renderer served
+    carries upstream's fix (layouts/renderer_backport.py): no reset on a first render, and the page works."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    ctx.add_cookies(session_cookies(app_url, "operator"))
+    ctx.add_init_script("""
+        window.__dispatched = [];
+        let store;
+        Object.defineProperty(window, 'store', {configurable: true, get() { return store; }, set(s) {
+            store = s;
+            const dispatch = s.dispatch;
+            s.dispatch = function (action) { window.__dispatched.push(action && action.type); return dispatch.apply(this, arguments); };
+        }});""")
+    page = ctx.new_page()
+    page.goto(app_url + "/", wait_until="networkidle")
+    settle(page)
+    dispatched = page.evaluate("window.__dispatched")
+    assert "SET_LAYOUT" in dispatched                   # the trap saw the renderer's store
+    assert dispatched.count("RESET_COMPONENT_STATE") == 0, len(dispatched)
+    assert page.locator("#ov-leaflet").count() == 1 and page.locator(".panel-body").count() > 5
+    ctx.close()
+
+
 def test_bundles_a_page_does_not_draw_load_when_a_later_page_draws_them(browser, app_url):
     """/services has no map and no table: its first visit runs dash-leaflet's and AG Grid's stand-ins (app.py),
     and Dash's polyfill is not fetched. Moving at once (before the 3 s prefetch) to the overview draws its map

@@ -96,6 +96,9 @@ def test_bundles_are_compressed_and_cacheable_for_a_year(client):
     assert "max-age=31536000" in r.headers["Cache-Control"] and "immutable" in r.headers["Cache-Control"]
     plain = client.get(src.group(1), headers={"Accept-Encoding": ""})
     assert "Content-Encoding" not in plain.headers and brotli.decompress(r.data) == plain.data
+    # the renderer served is Dash's with the backport of plotly/dash#3934 (layouts/renderer_backport.py)
+    from layouts.renderer_backport import PATCHED_EFFECT
+    assert plain.data.count(PATCHED_EFFECT.encode()) == 1
 
 
 def test_bundles_load_only_on_the_pages_that_draw_them(client):
