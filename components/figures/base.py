@@ -218,7 +218,10 @@ def style_layout(lang: str = "vi", *, title: str | None = None, unit: str | None
         "margin": {"l": 56, "r": 16, "t": 40 if title else (40 if legend else 12), "b": 96 if title and legend else 40},
         "showlegend": legend, "hoverlabel": {"font": {"family": FONT}}, "autosize": True,
         "xaxis": {"gridcolor": c["grid"], "zerolinecolor": c["grid"]},
-        "yaxis": {"gridcolor": c["grid"], "zerolinecolor": c["grid"]}}
+        # the y axis's labels widen the margin beside it, never above or below: a tick at the plot's top
+        # edge overhangs it by half a label (9 px), which the 12 px top margin holds, yet plotly's push for
+        # it widened the margin and drew the chart twice
+        "yaxis": {"gridcolor": c["grid"], "zerolinecolor": c["grid"], "automargin": "left+right"}}
     # titles and axis titles often carry a source's name (a station, a camera): shown as text, never markup;
     # none is {} (what update_layout(title=None) left: the same JSON as before)
     layout["title"] = {"text": chart_text(title), "x": 0, "font": {"size": 15}} if title else {}
@@ -266,7 +269,7 @@ def time_axis(fig: go.Figure, lang: str = "vi") -> go.Figure:
 DAY_MS = 86_400_000
 
 
-def daily_axis_props(days, most: int = 12) -> dict:
+def daily_axis_props(days, most: int = 10) -> dict:
     """What `daily_axis` sets on the x axis ({} for no days)."""
     days = pd.to_datetime(pd.Series(days)).dropna()
     if days.empty:
@@ -277,10 +280,11 @@ def daily_axis_props(days, most: int = 12) -> dict:
             "tickformat": "%d/%m", "hoverformat": "%d/%m/%Y"}
 
 
-def daily_axis(fig: go.Figure, days, most: int = 12) -> go.Figure:
+def daily_axis(fig: go.Figure, days, most: int = 10) -> go.Figure:
     """A chart of one bar per day: a tick under each day's bar (every k-th day when there are more than
     `most`), each at local midnight, labelled dd/mm. Plotly's own ticks on a chart of two or three days fall
-    every 12 hours and print each date twice ("29/11 29/11 30/11"). `days`: the bars' local datetimes."""
+    every 12 hours and print each date twice ("29/11 29/11 30/11"). `days`: the bars' local datetimes. At most
+    10 labels: 12 did not fit side by side in a two-column panel and turned (and widened the margin)."""
     props = daily_axis_props(days, most)
     return fig.update_xaxes(**props) if props else fig
 
