@@ -188,6 +188,9 @@ def weekly_bars(weeks, lang: str, theme: str) -> go.Figure:
     name = t("stage.received", lang)
     layout = style_layout(lang, theme=theme, legend=False)
     layout["xaxis"]["type"] = "category"
+    # at most 5 labels ("01/12–07/12" is 85 px): a year's 52 fit side by side in no panel, and turned upright
+    # under a margin plotly widened for them (drawing the chart twice)
+    layout["xaxis"]["nticks"] = 5
     return figure([{"type": "bar", "x": labels, "y": weeks["count"].to_numpy(), "name": name,
                     "marker": {"color": RECEIVED_COLOUR},
                     "hovertemplate": "%{x}: %{y:,} " + t("unit.reports", lang) + "<extra></extra>"}], layout)

@@ -69,9 +69,14 @@ def hour_weekday(frame: pd.DataFrame, *, lang: str, title: str | None = None, th
     trace = {"type": "heatmap", "z": grid.to_numpy(), "x": [f"{h:02d}:00" for h in range(24)],
              "y": list(WEEKDAYS.get(lang, WEEKDAYS["vi"])),
              "colorscale": [list(c) for c in (HEAT_DARK if theme == "dark" else BLUES)],
-             "hovertemplate": "%{y} %{x}: %{z:,}<extra></extra>", "colorbar": {"thickness": 12}}
+             "hovertemplate": "%{y} %{x}: %{z:,}<extra></extra>",
+             # at the plot's edge (+ its 10 px pad; plotly's x 1.02 adds 2 % of the plot's width): the room it
+             # takes is the same on every screen, so the margin made for it (fit_margins) holds
+             "colorbar": {"thickness": 12, "x": 1}}
     layout = style_layout(lang, title=title, theme=theme, legend=False)
     layout["yaxis"]["autorange"] = "reversed"
+    # every third hour: 24 labels side by side did not fit a panel and turned upright, under a taller margin
+    layout["xaxis"]["dtick"] = 3
     return figure([trace], layout)
 
 
