@@ -29,7 +29,7 @@ from components.page import GRAPH_HEIGHTS, graph, only_changed
 from core.errors import BadParam
 from core.i18n import t
 from layouts.context import current_lang, current_theme
-from panels import Filters, PanelData, data_for, get_panel
+from panels import Filters, PanelData, data_for, get_panel, prefetch
 from panels.base import Image, Tag
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,20 @@ def slot(panel_id: str, filters: dict | None = None, n: int = 0, size: str = "pa
         dcc.Store(id={"type": "panel-seen", **key}, data=seen),
         html.Div(first, id={"type": "panel", **key}, className="panel-body"),
     ], className=f"panel-slot panel-size-{size} {className}".strip(), **({"id": id} if id else {}))
+
+
+def slots(panel_ids, filters: dict | None = None) -> list:
+    """slot() for each of these panels, under the same filters, their numbers asked for together first
+    (panels.prefetch: a row of KPI cards' period summaries in one query, not one or two a card). The
+    prefetch only fills the cache: each slot then draws as slot() always does, so one that fails here
+    (logged) or a commune this user may not see (each slot says so) changes nothing but the cost."""
+    try:
+        prefetch(panel_ids, slot_filters(pinned(filters or {}, {})))
+    except BadParam:
+        pass
+    except Exception:  # noqa: BLE001 - each slot asks for its own numbers (and reports a failure) anyway
+        log.exception("panels %s not prefetched", ", ".join(panel_ids))
+    return [slot(panel_id, filters) for panel_id in panel_ids]
 
 
 def first_content(panel_id: str, spec: dict, n: int) -> tuple:
@@ -286,6 +300,14 @@ def update_panel(spec, _tick, shell_commune, slot_id, seen):
     return only_changed([drawn], seen)
 
 
+def slot_filters(filters, shell_commune: str | None = None) -> Filters:
+    """The Filters a slot's panel is asked with: its spec's, with the slot's own commune (a page's or a wall
+    slide's), else the URL's (?xa=, via the shell); both come from the browser, so the commune is checked
+    against the user here, on the server (BadParam when refused)."""
+    filters = Filters.from_mapping(filters)
+    return replace(filters, commune=resolve_commune(filters.commune or shell_commune))
+
+
 def draw(panel_id, spec, slot_no, shell_commune):
     """A slot's content for its spec: cached data drawn at the slot's size. Raises BadParam for a panel,
     filter or commune it cannot show."""
@@ -293,10 +315,7 @@ def draw(panel_id, spec, slot_no, shell_commune):
     size = spec.get("size") if spec.get("size") in ("page", "wall") else "page"
     lang = current_lang()
     theme = "dark" if size == "wall" else current_theme()
-    filters = Filters.from_mapping(spec.get("filters"))
-    # the slot's own commune (a page's or a wall slide's), else the URL's (?xa=, via the shell); both come
-    # from the browser, so the commune is checked against the user here, on the server
-    filters = replace(filters, commune=resolve_commune(filters.commune or shell_commune))
+    filters = slot_filters(spec.get("filters"), shell_commune)
     data = data_for(panel_id, filters)
     key = {"panel": panel_id, "slot": slot_no}
     height = spec.get("height") if spec.get("height") in GRAPH_HEIGHTS else "md"

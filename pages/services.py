@@ -11,7 +11,7 @@ from components.filters import filter_bar, period_filter, shown_period
 from components.page import page_header
 from core.i18n import t
 from layouts.context import current_lang
-from layouts.panel_view import bar_filters, filters_error, slot
+from layouts.panel_view import bar_filters, filters_error, slot, slots
 from panels.services import PERIOD_CODES
 
 dash.register_page(__name__, path="/services", order=4, title="Dịch vụ công – Bộ não số", nav="services")
@@ -28,7 +28,7 @@ def layout(period: str = DEFAULT_PERIOD, start: str | None = None, end: str | No
         page_header(t("svc.title", lang)),
         filter_bar(*period_filter(lang, period, start, end)),
         filters_error(P, filters),
-        html.Div([slot(pid, filters) for pid in KPIS], className="kpi-grid", id=f"{P}-kpis"),
+        html.Div(slots(KPIS, filters), className="kpi-grid", id=f"{P}-kpis"),
         html.Div([slot("svc.dossiers", filters, id=f"{P}-dossiers"), slot("svc.rates", filters, id=f"{P}-rates")],
                  className="grid-2"),
         slot("svc.index766", filters, id=f"{P}-766"),

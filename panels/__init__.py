@@ -12,8 +12,9 @@ from panels.base import REGISTRY, Filters, Panel, PanelData, restrict, with_erro
 from core.errors import BadParam
 from queries import site
 from queries.cache import memoize
+from queries.indicators import period_summary_many     # by name: `panels.indicators` is the panels module
 
-__all__ = ["REGISTRY", "Filters", "Panel", "PanelData", "data_for", "data_for_many", "get_panel"]
+__all__ = ["REGISTRY", "Filters", "Panel", "PanelData", "data_for", "data_for_many", "get_panel", "prefetch"]
 
 
 def get_panel(panel_id: str) -> Panel:
@@ -73,6 +74,26 @@ def data_for_many(panel_id: str, filters: Filters | None, communes) -> dict:
         values = {c: with_error(panel_id, err) for c in ids}
     out.update({asked: values[c] for asked, c in resolved.items()})
     return {asked: out[asked] for asked in communes}
+
+
+def prefetch(panel_ids, filters: Filters | None = None) -> None:
+    """Ask together what the panels among these will each ask of the query layer with these filters (their
+    period summaries: Panel.summaries), so a page drawing them next (data_for, one panel at a time, as ever)
+    finds every answer kept: one query for a page's KPI cards instead of one or two a card. Each panel's
+    own data() still asks for its numbers, so what it shows never depends on having been prefetched.
+    Filters a panel cannot show are left to its data() to refuse."""
+    calls = []
+    for panel_id in panel_ids:
+        panel = get_panel(panel_id)
+        if panel.summaries is None:
+            continue
+        asked = restrict(filters or Filters(), panel.uses)
+        try:
+            calls += panel.summaries(replace(asked, commune=asked.commune_id()))
+        except BadParam:
+            continue
+    if calls:
+        period_summary_many(list(dict.fromkeys(calls)))
 
 
 # Last: the pillar modules register their panels, and some (through panels.week) use data_for above.

@@ -186,6 +186,10 @@ class Panel:
     # page): set-based queries, one per figure for every commune; a panel that has it makes `data` with
     # one_commune(data_many), so a commune's own page and the city page run the same code
     data_many: Callable[[Filters, tuple], dict] | None = None
+    # the indicators.period_summary calls `data` makes, as (code, start, end, scope) (BadParam for filters it
+    # cannot show): a page drawing several such cards asks for all of them in one query first
+    # (panels.prefetch), and each card's own call then finds its answer kept
+    summaries: Callable[[Filters], list[tuple]] | None = None
 
     def title(self, lang: str) -> str:
         return self.title_vi if lang == "vi" else self.title_en

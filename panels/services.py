@@ -33,15 +33,24 @@ def catalogue_name(code: str, lang: str) -> str:
 
 # --- each indicator over the period ----------------------------------------------------------------------
 
-def _period_data(panel_id: str, code: str):
+def _period_calls(code: str):
+    def calls(filters: Filters) -> list[tuple]:
+        """The indicators.period_summary calls of the card: the period, then the one before it (raises
+        BadParam for filters it cannot show)."""
+        start, end = filters.window()
+        scope = indicators.commune_scope(filters.commune_id())
+        return [(code, start, end, scope), (code, *previous_window(start, end), scope)]
+    return calls
+
+
+def _period_data(panel_id: str, summaries):
     def data(filters: Filters) -> PanelData:
         try:
-            start, end = filters.window()
-            commune = filters.commune_id()
+            calls = summaries(filters)
         except BadParam as err:
             return with_error(panel_id, err)
-        now = indicators.period_summary(code, start, end, indicators.commune_scope(commune))
-        before = indicators.period_summary(code, *previous_window(start, end), indicators.commune_scope(commune))
+        now, before = (indicators.period_summary(*call) for call in calls)
+        _, start, end, _ = calls[0]
         return make_data(panel_id, SOURCES, value=now["value"], start=start, end=end,
                          extra={"previous": before["value"], "first": now["first"], "last": now["last"]})
     return data
@@ -61,9 +70,10 @@ for _code in PERIOD_CODES:
     _d = CATALOGUE[_code]
     _vi, _en = (("Điểm 766 (tỉnh công bố)", "766 score (published by the province)") if _code == "index_766_score"
                 else (_d.vi, _d.en))
-    register(Panel(f"svc.{_code}", _vi, _en, "government", "kpi", SOURCES, _period_data(f"svc.{_code}", _code),
+    _calls = _period_calls(_code)
+    register(Panel(f"svc.{_code}", _vi, _en, "government", "kpi", SOURCES, _period_data(f"svc.{_code}", _calls),
                    unit=UNITS.get(_d.unit, ("", ""))[1] if _d.unit != "%" else "%", kpi=_period_kpi(_code),
-                   href="/services"))
+                   href="/services", summaries=_calls))
 
 
 # --- Decision 766 estimated from the data -------------------------------------------------------------------

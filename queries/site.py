@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.errors import BadParam
 from queries.base import frame, records
 from queries.cache import memoize
+from store.engine import get_engine
 from store.models import Commune, Device, Series, Service, Village
 
 DEVICE_COLUMNS = ["id", "kind", "name", "village_id", "lat", "lon", "source", "external_id", "role", "simulated",
@@ -132,8 +133,7 @@ def device_row(device_id: str) -> dict | None:
     """One device's row, read by its id (the whole city's device list is not read, cached and filtered for
     one name: it grows with every commune)."""
     t = Device.__table__
-    found = frame(select(*[t.c[c] for c in DEVICE_COLUMNS]).where(t.c.id == device_id), DEVICE_COLUMNS)
-    return records(found)[0] if not found.empty else None
+    return _row(select(*[t.c[c] for c in DEVICE_COLUMNS]).where(t.c.id == device_id))
 
 
 @memoize("site", expire=300)
@@ -141,8 +141,15 @@ def village_row(village_id: str) -> dict | None:
     """One village's row, read by its id (as device_row)."""
     t = Village.__table__
     cols = ["id", "name", "center_lat", "center_lon", "outline", "population", "households", "commune_id"]
-    found = frame(select(*[t.c[c] for c in cols]).where(t.c.id == village_id), cols)
-    return records(found)[0] if not found.empty else None
+    return _row(select(*[t.c[c] for c in cols]).where(t.c.id == village_id))
+
+
+def _row(stmt) -> dict | None:
+    """One row as a dict (None where SQL has NULL), or None: what records() of its frame would hold, without
+    building a frame for one row (4.5 ms of each panel's scope name)."""
+    with get_engine().connect() as conn:
+        row = conn.execute(stmt).first()
+    return dict(row._mapping) if row is not None else None
 
 
 def flood_levels(device: dict) -> dict | None:

@@ -143,6 +143,48 @@ def test_the_grouped_queries_answer_what_the_single_commune_ones_do(city):
     assert len(gauges[QT]) and gauges[EMPTY]["level"].isna().all()
 
 
+def test_a_pages_period_cards_are_asked_in_one_query_and_answer_what_each_asks_alone(city):
+    """panels.prefetch asks every period card's summaries (this period and the one before) in one query and
+    keeps each under the key the card's own period_summary call reads: the cards then run no query of their
+    own, and every number is the one period_summary computes alone, for a commune with data and one without."""
+    from sqlalchemy import event
+
+    from panels import REGISTRY, Filters, data_for, prefetch
+    from queries import indicators
+    from queries.cache import clear
+    from store.engine import get_engine
+    cards = [pid for pid, panel in REGISTRY.items() if panel.summaries is not None]
+    assert len(cards) >= 8
+    asked = []
+
+    def count(conn, cursor, statement, *args):
+        if "indicator_values" in statement:
+            asked.append(statement)
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        for commune in (QT, EMPTY):
+            for period in ("90d", "year"):
+                filters = Filters(period=period, commune=commune)
+                calls = [call for pid in cards for call in REGISTRY[pid].summaries(filters)]
+                clear()
+                asked.clear()
+                prefetch(cards, filters)
+                assert len(asked) == 1
+                got = [data_for(pid, filters) for pid in cards]
+                assert len(asked) == 1          # every card found its summaries kept
+                assert indicators.period_summary_many(calls) == [indicators.period_summary.uncached(*c) for c in calls]
+                for pid, data in zip(cards, got):
+                    alone = REGISTRY[pid].data(filters)
+                    assert (data.value, data.extra) == (alone.value, alone.extra)
+                known = [d.value for d in got if d.value is not None]
+                assert bool(known) == (commune == QT)      # the empty commune: no data, never 0
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+    clear()
+    prefetch(cards, Filters(period="nonsense", commune=QT))      # refused filters: left to each card to say
+    assert data_for(cards[0], Filters(period="nonsense", commune=QT)).error.key == "error.bad_period"
+
+
 def test_filters_are_checked_per_commune(city):
     """A village or a device is one commune's: the others refuse it, each in words; an unknown commune
     is refused alone."""
