@@ -1,7 +1,9 @@
 """The browser gets a plotly.js bundle with only the trace types the app draws (layouts/plotly_bundle.py):
 every trace the code that draws for the browser builds must be one of `TRACE_TYPES`, or the chart would not
 draw at all; the vendored bundle must register exactly those, be of the plotly.js version the figures are
-built for, and be the file the recipe in assets/VENDORED.md builds."""
+built for, and be the file the recipe in assets/VENDORED.md builds. It also leaves out the components no
+chart uses (vendor/plotly-build/build.mjs): a figure key needing one of them would be ignored without a
+word, so the code must set none."""
 from __future__ import annotations
 
 import ast
@@ -24,6 +26,12 @@ TRACE_CLASSES = {name: cls().type for name, cls in ((n, getattr(go, n)) for n in
                  if isinstance(cls, type) and issubclass(cls, BaseTraceType) and cls is not BaseTraceType}
 ALL_TYPES = set(TRACE_CLASSES.values())
 EXPRESS = "plotly.express"          # px.* builds traces of its own choosing: not allowed unseen
+# the components build.mjs leaves out, with the figure keys (and plotly.py methods) that would need each
+LEFT_OUT_KEYS = {"calendars": {"calendar", "xcalendar", "ycalendar", "zcalendar"},
+                 "images": {"images", "add_layout_image"}, "updatemenus": {"updatemenus"}, "sliders": {"sliders"},
+                 "rangeslider": {"rangeslider"}, "rangeselector": {"rangeselector"},
+                 "errorbars": {"error_x", "error_y"},
+                 "annotations3d": set()}    # they live in a 3-D scene, which no trace of the bundle draws
 
 
 def traces_built(paths) -> set[str]:
@@ -49,6 +57,27 @@ def traces_built(paths) -> set[str]:
                         isinstance(node, ast.ImportFrom) and node.module == "plotly"
                         and any(a.name == "express" for a in node.names)):
                     found.add(EXPRESS)
+    return found
+
+
+def left_out_keys_set(paths) -> set[str]:
+    """The keys of `LEFT_OUT_KEYS` the code names: as a keyword (`error_y=`, plotly.py's
+    `xaxis_rangeslider_visible=`), a dict key (`{"images": ...}`, `{"xaxis.rangeslider.visible": ...}`) or a
+    method (`fig.add_layout_image`), alone or as a part between `_` or `.`."""
+    keys = set().union(*LEFT_OUT_KEYS.values())
+    pattern = re.compile(r"(?:^|[_.])(%s)(?=$|[_.])" % "|".join(sorted(keys, key=len, reverse=True)))
+    found: set[str] = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.keyword) and node.arg:
+                names.append(node.arg)
+            elif isinstance(node, ast.Dict):
+                names += [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            elif isinstance(node, ast.Attribute):
+                names.append(node.attr)
+            for name in names:
+                found |= {m.group(1) for m in pattern.finditer(name)}
     return found
 
 
@@ -115,3 +144,28 @@ def test_the_build_recipe_makes_these_traces_and_this_file():
     assert lock["packages"][""]["dependencies"] == deps
     digest = hashlib.sha256(BUNDLE.read_bytes()).hexdigest()
     assert digest in (ROOT / "assets" / "VENDORED.md").read_text(encoding="utf-8")
+
+
+def test_no_chart_needs_a_component_the_bundle_leaves_out():
+    assert not left_out_keys_set(browser_files())
+
+
+def test_the_scan_would_see_a_key_of_a_component_left_out(tmp_path):
+    code = tmp_path / "chart.py"
+    code.write_text("fig.update_layout(xaxis_rangeslider_visible=True)\nfig.add_layout_image(source='x')\n"
+                    "trace = {'type': 'bar', 'error_y': {'array': [1]}}\nfig.relayout({'xaxis.rangeselector.x': 0})\n"
+                    "go.Scatter(x=[1], xcalendar='nepali')\n"
+                    "fine = {'gridcolor': 1, 'data-images': 2, 'isocalendar': 3}\nd.isocalendar()\n")
+    assert left_out_keys_set([code]) == {"rangeslider", "add_layout_image", "error_y", "rangeselector", "xcalendar"}
+
+
+def test_the_bundle_registers_no_component_left_out():
+    """The vendored bundle defines none of the components build.mjs leaves out (each would be
+    `{moduleType:"component",name:"<name>",...}`), and build.mjs leaves out exactly those of `LEFT_OUT_KEYS`."""
+    text = BUNDLE.read_text(encoding="utf-8")
+    components = set(re.findall(r'moduleType:"component",name:"([a-z0-9]+)"', text))
+    assert {"fx", "legend", "shapes", "annotations", "modebar"} <= components      # the ones the charts use
+    assert not components & set(LEFT_OUT_KEYS), components & set(LEFT_OUT_KEYS)
+    recipe = (BUILD_DIR / "build.mjs").read_text(encoding="utf-8")
+    core_left_out = set(re.findall(r"'([a-z0-9]+)'", re.search(r"const CORE_LEFT_OUT = \[([^\]]*)\]", recipe).group(1)))
+    assert core_left_out | {"calendars"} == set(LEFT_OUT_KEYS)

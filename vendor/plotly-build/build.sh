@@ -1,6 +1,7 @@
 #!/bin/bash
-# Rebuilds vendor/plotly-custom-4.1.1.min.js: plotly.js 4.1.1's core (scatter) + bar + heatmap (+ the
-# calendars component, as in every plotly.js bundle), built the way plotly.js builds its own partial bundles
+# Rebuilds vendor/plotly-custom-4.1.1.min.js: plotly.js 4.1.1's core (scatter) + bar + heatmap, without the
+# components no chart of the app uses (calendars, images, updatemenus, sliders, rangeslider, rangeselector,
+# errorbars, annotations3d: build.mjs says why), built the way plotly.js builds its own partial bundles
 # (assets/VENDORED.md). Needs Node.js >= 18 and the npm registry, at build time only; the app never runs it
 # and CI does not either. The versions are those of package-lock.json (npm ci), so a rebuild gives the same
 # bytes: compare the printed sha256 with assets/VENDORED.md.
