@@ -30,6 +30,9 @@ def test_bench_smoke_produces_every_figure():
     assert all(size > 0 for size in r["exports"]["sizes_bytes"].values())
     assert set(r["page_render"]) == {"/", "/environment"}
     assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
+    # the floor: the same first layouts as static HTML, the environment page's charts drawn by plotly.js alone
+    assert all(v["floor_ms"] > 0 for v in r["page_render"].values())
+    assert r["page_render"]["/environment"]["charts"] > 0 and r["page_render"]["/"]["charts"] == 0
     push = r["mqtt_push"]      # skipped (with its reason) only where no Mosquitto answers
     assert "skipped" in push or (push["stored"] == push["published"] > 0 and push["max_ms"] > 0)
     wall = r["wall"]
