@@ -334,6 +334,12 @@ def city_measure(admin_url: str, redis_url: str, work: Path, smoke: bool, port: 
                 print(f"  city: {n} communes: first renders ...", flush=True)
                 renders = first_renders(url, cache.flushdb, cookies, ["/city", f"/?xa={last}"], density["page_reps"])
                 stage["city_page_ms"], stage["commune_overview_ms"] = renders["/city"], renders[f"/?xa={last}"]
+                # their floor: the same first layouts as static HTML, with no client at all (bench/floor.py)
+                from bench.__main__ import DRAWN
+                from bench.floor import floor_renders
+                floors = floor_renders(url, s, ["/city", f"/?xa={last}"], density["page_reps"], DRAWN)
+                stage["city_page_floor_ms"] = floors["/city"]["floor_ms"]
+                stage["commune_overview_floor_ms"] = floors[f"/?xa={last}"]["floor_ms"]
                 print(f"  city: {n} communes: {density['viewers']} viewers ...", flush=True)
                 stage["viewers"] = viewer_load(url, s, communes, density["viewers"], density["requests"],
                                                density["rate"], proc.pid)
@@ -371,6 +377,8 @@ def city_table(r: dict) -> list[str]:
         row("readings stored", lambda s: f"{s['readings']:,}"),
         row("store size (PostgreSQL database)", lambda s: f"{s['store_mb']:,} MB"),
         row("city page first render, cold (target ≤ 1 000 ms)", lambda s: f"{s['city_page_ms']:,} ms"),
+        row("... its floor: the same first layout as static HTML, no client",
+            lambda s: f"{s['city_page_floor_ms']:,} ms" if "city_page_floor_ms" in s else "–"),
         row("... its figures in one process, cold: CPU-ms ours / naive (one commune at a time)",
             lambda s: f"{s['city_figures']['ours']['cpu_ms']:,} / {s['city_figures']['naive']['cpu_ms']:,}"
             if "city_figures" in s else "–"),
@@ -378,6 +386,8 @@ def city_table(r: dict) -> list[str]:
             lambda s: f"{s['city_figures']['ours']['wall_ms']:,} / {s['city_figures']['naive']['wall_ms']:,}"
             if "city_figures" in s else "–"),
         row("one commune's overview first render, cold (≤ 1 000 ms)", lambda s: f"{s['commune_overview_ms']:,} ms"),
+        row("... its floor: the same first layout as static HTML, no client",
+            lambda s: f"{s['commune_overview_floor_ms']:,} ms" if "commune_overview_floor_ms" in s else "–"),
         row(f"{first['viewers']} viewers, {first['paced_at']} req/s sent across communes: answered req/s (≥ 200)",
             lambda s: s["viewers"]["paced"]["req_per_s"]),
         row("... p95 (≤ 300 ms) / median, from when each was due",

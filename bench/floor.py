@@ -153,7 +153,7 @@ def build_site(directory: Path, url: str, session, paths, query: str = "") -> di
         stylesheets = [re.sub(r"\?.*$", "", href) for href in
                        re.findall(r'<link rel="stylesheet" href="(/assets/[^"]+)"', index)]
         layout = session.get(url + "/_dash-layout", headers={"Referer": url + path + query}, timeout=120).json()
-        name = "page" + (path.strip("/").replace("/", "-") or "-overview") + ".html"
+        name = "page-" + (re.sub(r"[^A-Za-z0-9_]+", "-", path).strip("-") or "overview") + ".html"   # "/?xa=…" too
         (directory / name).write_text(page_document(layout, stylesheets), encoding="utf-8")
         files[path] = name
     return files

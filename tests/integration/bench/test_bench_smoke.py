@@ -50,6 +50,7 @@ def test_bench_smoke_produces_every_figure():
         assert 0 < one["readings"] < two["readings"] and 0 < one["store_mb"] <= two["store_mb"]
         for stage in (one, two):
             assert stage["city_page_ms"] > 0 and stage["commune_overview_ms"] > 0
+            assert stage["city_page_floor_ms"] > 0 and stage["commune_overview_floor_ms"] > 0
             figures = stage["city_figures"]     # the city page's figures in-process, ours beside the naive path
             assert figures["ours"]["cpu_ms"] > 0 and figures["naive"]["cpu_ms"] > 0 and figures["naive"]["wall_ms"] > 0
             for load in ("paced", "saturated"):
