@@ -29,7 +29,7 @@ def test_bench_smoke_produces_every_figure():
     assert r["exports"]["cold_first_png_ms"] > 0 and r["exports"]["weekly"]["pdf_bytes"] > 10_000
     assert all(size > 0 for size in r["exports"]["sizes_bytes"].values())
     assert set(r["page_render"]) == {"/", "/environment"}
-    assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 for v in r["page_render"].values())
+    assert all(v["in_app_ms"] > 0 and v["full_ms"] > 0 and v["returning_ms"] > 0 for v in r["page_render"].values())
     # the floor: the same first layouts as static HTML, the environment page's charts drawn by plotly.js alone
     assert all(v["floor_ms"] > 0 for v in r["page_render"].values())
     assert r["page_render"]["/environment"]["charts"] > 0 and r["page_render"]["/"]["charts"] == 0
