@@ -80,7 +80,9 @@ def serve(with_simulator: bool, backfill_days: int | None = None, workers: int |
     children: list[subprocess.Popen] = []
     env = dict(os.environ)
 
-    def stop(*_):
+    def stop():
+        """The children stopped newest first (the web, ingest, then the simulator), each given 10 s."""
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)      # a second SIGTERM must not cut the waits short
         for child in reversed(children):
             if child.poll() is None:
                 child.terminate()
@@ -88,9 +90,19 @@ def serve(with_simulator: bool, backfill_days: int | None = None, workers: int |
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                print(f"{' '.join(map(str, child.args[1:3]))} (pid {child.pid}) did not stop within 10 s: killed",
+                      file=sys.stderr, flush=True)
                 child.kill()
+                child.wait()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    def on_sigterm(*_):
+        """Unwinds what the main thread is waiting on; the `finally` below then stops the children. Not
+        stopped from here: the main thread is inside `web.wait()`, which holds that Popen's wait lock, so
+        the handler's `web.wait(timeout=10)` could never take it: gunicorn, stopped within a second, was
+        "killed" after 10 s, and serve took ~15 s to stop."""
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         if with_simulator:
             children.append(subprocess.Popen([sys.executable, "manage.py", "simulate"], cwd=ROOT, env=env))

@@ -64,6 +64,43 @@ def test_web_only_serve_runs_gunicorn_workers_and_no_ingest(sqlite_url, tmp_path
     assert "web only, 3 workers" in proc.stdout.read()
 
 
+def test_serve_stops_its_children_on_sigterm_without_killing_any(tmp_path):
+    """What systemd or a container runtime sends `manage.py serve` to stop it: every child (simulator,
+    ingest, gunicorn) is asked to stop and is waited for, none has to be killed, and serve exits 0. Until
+    30/11/2026 the handler waited for the children from inside the main thread's own `web.wait()`, whose
+    lock it could never take: gunicorn, long stopped, was "killed" after 10 s, and serve took ~15 s. With
+    that handler back, stop() reports the kill and this test fails."""
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'brain.db'}", CACHE_DIR=str(tmp_path / "cache"),
+               PORT=str(port), SIMULATOR="1", SIMULATOR_PORT=str(free_port()), BACKFILL_DAYS="0",
+               SECRET_KEY="s" * 40, LOG_LEVEL="WARNING")
+    for name in ("SENSORTHINGS_URL", "FRIGATE_URL", "OPEN311_URL", "INDICATORS_URL"):
+        env.pop(name, None)
+    log = tmp_path / "serve.log"
+    proc = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"serve did not answer: {log.read_text()[-3000:]}")
+        children = psutil.Process(proc.pid).children()
+        assert len(children) == 3, [c.cmdline() for c in children]       # simulator, ingest, gunicorn
+        proc.terminate()                                                 # SIGTERM to serve alone
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = log.read_text()
+    assert "killed" not in out, out[-3000:]
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
 @pytest.mark.postgres
 def test_a_second_ingest_process_stands_by_until_the_leader_is_gone(store_url, engine_for, site, simulator_url,
                                                                      tmp_path):
