@@ -14,6 +14,18 @@ import requests
 from tests.conftest import ROOT, free_port
 
 
+def _answers_healthz(proc: subprocess.Popen, port: int, limit_s: float) -> bool:
+    """True once the server `proc` started answers /healthz on `port`; False if it exits or `limit_s` passes."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                return True
+        except requests.RequestException:
+            time.sleep(0.5)
+    return False
+
+
 def test_importing_the_web_app_starts_no_scheduler(sqlite_url, tmp_path):
     """What every gunicorn worker does on start: import app. No scheduler module, no scheduler thread."""
     code = ("import sys, threading, app; "
@@ -43,14 +55,7 @@ def test_web_only_serve_runs_gunicorn_workers_and_no_ingest(sqlite_url, tmp_path
     proc = subprocess.Popen([sys.executable, "manage.py", "serve", "--no-ingest"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
+        if not _answers_healthz(proc, port, 90):
             pytest.fail("the web-only server did not answer")
         tree = psutil.Process(proc.pid).children(recursive=True)
         lines = [" ".join(p.cmdline()) for p in tree]
@@ -80,14 +85,7 @@ def test_serve_stops_its_children_on_sigterm_without_killing_any(tmp_path):
     proc = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=env, stdout=log.open("w"),
                             stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
+        if not _answers_healthz(proc, port, 180):
             pytest.fail(f"serve did not answer: {log.read_text()[-3000:]}")
         children = psutil.Process(proc.pid).children()
         assert len(children) == 3, [c.cmdline() for c in children]       # simulator, ingest, gunicorn
