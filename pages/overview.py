@@ -92,7 +92,7 @@ def pillar_grid(lang: str, commune: str | None = None) -> html.Div:
     scope = {"commune": commune} if commune else None
     def pillar(key, panel_ids):
         return html.Div([html.Div(t(f"pillar.{key}", lang), className="fw-semibold mb-1"),
-                         html.Div([slot(pid, scope) for pid in panel_ids], className="kpi-grid")])
+                         html.Div([slot(pid, scope) for pid in panel_ids], className="kpi-grid pillar-cards")])
     blocks = [pillar(key, ids) for key, ids in PILLARS]
     return html.Div([html.Div(blocks[:2], className="grid-2"), html.Div(blocks[2:], className="grid-3")])
 

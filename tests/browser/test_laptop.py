@@ -95,3 +95,25 @@ def test_security_lists_events_under_headers_and_offline_cameras_by_name(page_fo
     else:
         assert "Camera mất kết nối" in offline or "Tất cả camera đang hoạt động" in offline, offline
     assert not watch.errors, watch.errors
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1920, 1080), (3840, 2160)])
+def test_each_pillar_of_the_overview_fills_its_column(page_for, width, height):
+    """A pillar's cards share its column: none leaves an empty track at its right (auto-fill did, for the
+    economy's three cards at 1920 px, and wrapped their unit "triệu đồng/ha/năm" under the value)."""
+    page, watch = page_for("/", width, height, theme="dark")
+    gaps = page.evaluate("""() => [...document.querySelectorAll('#_pages_content .kpi-grid')].map(grid => {
+        const right = grid.getBoundingClientRect().right;
+        const cards = [...grid.children].map(c => c.getBoundingClientRect().right);
+        return [grid.children.length, Math.round(right - Math.max(...cards))];
+    })""")
+    assert len(gaps) == 5, gaps                                  # the five pillars
+    assert all(count > 0 and gap <= 2 for count, gap in gaps), (width, gaps)
+    # each card's value and its unit on one line
+    # (boxes, not computed line heights: the page is zoomed on large screens)
+    wrapped = page.evaluate("""() => [...document.querySelectorAll('#_pages_content .kpi-grid .kpi-unit')].filter(unit => {
+        const value = unit.closest('.kpi-value').getBoundingClientRect();
+        return unit.getClientRects().length > 1 || unit.getBoundingClientRect().top > value.top + value.height / 2;
+    }).map(unit => unit.closest('.kpi').querySelector('.kpi-label').textContent)""")
+    assert not wrapped, (width, wrapped)
+    assert not watch.errors, watch.errors
