@@ -127,3 +127,45 @@ def test_bundles_load_only_on_the_pages_that_draw_them(client):
         assert all(h in csp for h in inline_script_hashes(index)), path
 
 
+
+
+def test_bundles_are_compressed_before_the_first_visitor_asks(client, monkeypatch):
+    """Each gunicorn worker compresses every bundle a first visit fetches as it starts (gunicorn.conf.py), so the
+    first visitors after a start (a wall reloading after a restart among them) get them from the cache."""
+    import re
+
+    import app as app_module
+    warmed = app_module.warm_static_compression()
+    prefix = "/_dash-component-suites/"
+    assert {prefix + chunk for chunk in app_module.WARM_CHUNKS} <= set(warmed)    # every chunk named is served
+    index = client.get("/environment").get_data(as_text=True)
+    scripts = [u for u in re.findall(r'(/_dash-component-suites/[^"\\]+\.js)', index)]
+    assert any("dash_renderer" in u for u in scripts) and any("plotly.min.js" in u for u in scripts)
+    assert set(scripts) <= set(warmed), set(scripts) - set(warmed)
+    plain = {url: client.get(url, headers={"Accept-Encoding": ""}).data for url in scripts[:3] + [prefix + "dash/dcc/async-graph.js"]}
+
+    def no_compressing(*_args, **_kwargs):
+        raise AssertionError("compressed while a visitor waited")
+    import flask_compress.flask_compress as flask_compress_module
+    monkeypatch.setattr(flask_compress_module, "_compress_data", no_compressing)
+    for url, body in plain.items():
+        br = client.get(url, headers={"Accept-Encoding": "br"})
+        gz = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert br.headers["Content-Encoding"] == "br" and brotli.decompress(br.data) == body, url
+        assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.data) == body, url
+
+
+def test_the_warm_up_opens_static_bundles_only_and_only_from_inside(client):
+    """The gate lets the app's own warm-up (a WSGI environ key no request can set) fetch bundles unsigned, and
+    nothing else; a visitor sending a header of that name is still asked to sign in."""
+    import app as app_module
+    from auth.web import WARM_UP_ENVIRON
+    inside = {WARM_UP_ENVIRON: True}
+    anonymous = app_module.server.test_client()
+    bundle = "/_dash-component-suites/dash/dcc/async-graph.js"
+    assert anonymous.get(bundle, environ_base=inside).status_code == 200
+    assert anonymous.get(bundle).status_code == 401
+    assert anonymous.get(bundle, headers={WARM_UP_ENVIRON: "True", "Brain-Static-Warm-Up": "1"}).status_code == 401
+    assert anonymous.get("/", environ_base=inside).status_code == 302            # a page: the sign-in form
+    assert anonymous.get("/_dash-layout", environ_base=inside).status_code == 401
+    assert anonymous.post("/_dash-update-component", json=pond_request(), environ_base=inside).status_code == 403
