@@ -245,44 +245,7 @@ def _static_key(req) -> str:
 
 server.config.update(COMPRESS_ALGORITHM=["br", "gzip"], COMPRESS_BR_LEVEL=5, COMPRESS_LEVEL=6, COMPRESS_MIN_SIZE=1024,
                      COMPRESS_CACHE_BACKEND=_StaticCompressed, COMPRESS_CACHE_KEY=_static_key)
-compression = Compress(server)
-
-# The chunks a first screen asks for once its scripts run (webpack loads them by these names, unversioned): the
-# graph, the filter bar's dropdown and date pickers, the data page's upload, AG Grid's community part, the
-# map's GeoJSON layer. tests/integration/test_served.py checks each is one Dash serves.
-WARM_CHUNKS = ("dash/dcc/async-graph.js", "dash/dcc/async-dropdown.js", "dash/dcc/async-datepicker.js",
-               "dash/dcc/async-upload.js", "dash_ag_grid/async-community.js", "dash_leaflet/async-GeoJSON.js")
-# pages whose first screens between them name every bundle: the map's (/), the table's (/alerts), plotly.js (a chart page)
-WARM_PAGES = ("/", "/alerts", "/environment")
-
-
-def warm_static_compression() -> list[str]:
-    """Every bundle of Dash's component suites a first visit fetches (3.9 MB: React, the renderer, the
-    components, plotly.js and the chunks above), compressed now (brotli and gzip) into this worker's
-    flask-compress cache, so that no visitor waits for it. Compressed on first use instead, the first visits
-    after a start paid ≈ 0.3 CPU-s in each worker, on the two cores that also compute their layout and run their
-    browser's scripts; a wall reloading after a restart paid it too. (The assets, a few small files, are
-    streamed by Flask and compressed as they go, never kept: nothing to warm.)
-    Called by each gunicorn worker before it takes requests (gunicorn.conf.py); each request goes through the
-    whole app as a browser's would (the gate lets this process's own requests through for static bundles
-    only, auth/web.py WARM_UP_ENVIRON). Returns the URLs warmed."""
-    from auth.web import WARM_UP_ENVIRON
-    client = server.test_client()
-    client.get("/healthz")           # Dash's set-up on its first request: the assets walked, the scripts listed
-    urls = {f"{app.config.requests_pathname_prefix}_dash-component-suites/{chunk}" for chunk in WARM_CHUNKS}
-    for path in WARM_PAGES:
-        with server.test_request_context(path):
-            index = app.index()
-        urls.update(re.findall(r'(/_dash-component-suites/[^"\'\s<>\\]+)', index))
-    warmed = []
-    for url in sorted(urls):
-        answers = [client.get(url, headers={"Accept-Encoding": encoding}, environ_base={WARM_UP_ENVIRON: True}, buffered=True)
-                   for encoding in ("br", "gzip")]
-        if all(a.status_code == 200 for a in answers):
-            warmed.append(url)
-        else:
-            log.warning("bundle %s not warmed: HTTP %s", url, [a.status_code for a in answers])
-    return warmed
+Compress(server)
 
 
 def _callback_parts(body: dict) -> tuple | None:

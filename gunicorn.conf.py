@@ -28,13 +28,6 @@ accesslog = None
 worker_tmp_dir = "/dev/shm"
 
 
-def post_worker_init(worker):
-    # the bundles compressed before the first visitor asks (app.py warm_static_compression); a speed-up only,
-    # so a failure is logged and the worker serves anyway (compressing each bundle on first use, as before)
-    try:
-        from app import warm_static_compression
-        warm_static_compression()
-    except Exception:  # noqa: BLE001
-        worker.log.exception("bundles not compressed ahead")
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn hook signature
     gc.collect()
     gc.freeze()

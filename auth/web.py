@@ -45,11 +45,6 @@ CSRF_COOKIE = "_csrf_token"          # the name dash-renderer reads and echoes a
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/set", "/login/oidc", "/login/oidc/callback", "/_favicon.ico",
                           "/healthz"})
 PUBLIC_PREFIXES = ("/assets/",)
-# set in the WSGI environ by the app's own start-up (app.py warm_static_compression), never from a request: a
-# server puts a client's headers under HTTP_* keys, so no visitor can send it. It opens the static bundles
-# (GET, Dash's component suites and the assets) and nothing else.
-WARM_UP_ENVIRON = "brain.static_warm_up"
-WARM_UP_PREFIXES = ("/_dash-component-suites/", "/assets/")
 # what a wall's page needs besides /wall itself: Dash's scripts, layout and callbacks, map tiles, snapshots
 WALL_PREFIXES = ("/assets/", "/_dash-component-suites/", "/tiles/", "/media/snapshot/")
 WALL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_favicon.ico", "/_dash-update-component"})
@@ -398,8 +393,6 @@ def _gate():
                   problem)
             return _deny(403)
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
-        return None
-    if request.environ.get(WARM_UP_ENVIRON) is True and request.method == "GET" and path.startswith(WARM_UP_PREFIXES):
         return None
     ip = client_ip()
     token = request.args.get("token")
