@@ -1,7 +1,7 @@
 /* plotly.js `vi` locale. `format` is vendored from plotly.js-locales 3.7.0 (vi.js, MIT, Plotly, Inc.);
-   its `dictionary` ships empty, so the mode bar's words are translated here (ours). Registered the way
-   plotly.js's own dist/plotly-locale-*.js files do it: Dash loads plotly.js only when a chart first
-   needs it, so until then the locale waits in window.PlotlyLocales, which plotly.js reads at load. */
+   its `dictionary` ships empty, so the mode bar's words are translated here (ours). plotly.js runs after
+   this file (a chart page starts it with `defer`; other pages load it when a chart first needs it), so the
+   locale is registered on the Plotly that plotly.js sets on window (below). */
 (function () {
   var locale = {
     moduleType: 'locale',
@@ -45,10 +45,22 @@
       date: '%d/%m/%Y'
     }
   };
-  if (typeof window.Plotly === 'undefined' || !window.Plotly.register) {
-    window.PlotlyLocales = window.PlotlyLocales || [];
-    window.PlotlyLocales.push(locale);
-  } else {
-    window.Plotly.register(locale);
-  }
+  // plotly.js can run twice on a chart page: the page starts it early (`defer`, app.py CHART_PAGES), and dcc's
+  // Graph, when it mounts before that copy has run, adds a second <script> for it (its loader looks at
+  // window.Plotly only). Each run builds a new Plotly with an empty locale registry, and the second one's
+  // `window.Plotly = Plotly` left the charts without this locale (the mode bar in English). So window.Plotly
+  // keeps the first copy that arrives (a later one's assignment is ignored: every chart is drawn by the same
+  // copy), and this locale is registered on it however and whenever it arrives.
+  var kept = window.Plotly && window.Plotly.register ? window.Plotly : undefined;
+  if (kept) { kept.register(locale); }
+  Object.defineProperty(window, 'Plotly', {
+    configurable: true,
+    enumerable: true,
+    get: function () { return kept; },
+    set: function (value) {
+      if (kept || !value || !value.register) { return; }
+      kept = value;
+      kept.register(locale);
+    }
+  });
 })();

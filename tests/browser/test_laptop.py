@@ -117,3 +117,29 @@ def test_each_pillar_of_the_overview_fills_its_column(page_for, width, height):
     }).map(unit => unit.closest('.kpi').querySelector('.kpi-label').textContent)""")
     assert not wrapped, (width, wrapped)
     assert not watch.errors, watch.errors
+
+
+def test_the_vietnamese_mode_bar_survives_plotly_js_running_twice(page_for):
+    """A chart page starts plotly.js early (`defer`), and dcc's Graph adds a second <script> for it when it mounts
+    before that copy has run; the second run used to replace window.Plotly with a copy that had no `vi` locale
+    (the mode bar in English, in about one first visit in two on a fast machine). Forced here: plotly.js loaded
+    again after the page is drawn keeps the first copy, and a chart drawn then speaks Vietnamese."""
+    page, watch = page_for("/environment", 1366, 768, lang="vi", theme="light")
+    outcome = page.evaluate("""async () => {
+        const first = window.Plotly;
+        const src = [...document.scripts].map(s => s.src).find(s => s.includes('plotly.min.js'));
+        await new Promise((resolve, reject) => {
+            const again = document.createElement('script');
+            again.src = src; again.async = true; again.onload = resolve; again.onerror = reject;
+            document.head.appendChild(again);
+        });
+        const box = document.createElement('div');
+        box.style.width = '400px'; box.style.height = '300px';
+        document.body.appendChild(box);
+        await window.Plotly.newPlot(box, [{x: [1, 2], y: [3, 4]}], {}, {locale: 'vi', displayModeBar: true});
+        const titles = [...box.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title'));
+        return {same: window.Plotly === first, titles};
+    }""")
+    assert outcome["same"], "a second run of plotly.js replaced the copy the charts were drawn with"
+    assert "Tải biểu đồ về (PNG)" in outcome["titles"], outcome["titles"]
+    assert not watch.errors, watch.errors
