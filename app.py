@@ -209,6 +209,7 @@ app.interpolate_index = _index_with_lazy_bundles
 from auth.web import init_app as init_access  # noqa: E402
 
 init_access(server, app)
+guards.install_commune_check(server)    # after the gate: a page opened for a commune the user may not see
 plotly_bundle.install(server)    # plotly.js with scatter, bar, heatmap only (1.1 MB) at Dash's plotly.js URL, behind the sign-in gate
 renderer_backport.install(server)    # Dash's renderer without its O(components²) first render (plotly/dash#3934)
 

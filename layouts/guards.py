@@ -217,6 +217,55 @@ def install(app) -> None:
         return response
 
 
+# where a refused ?xa= waits for the page's first layout to say so (layouts/shell.py), after the redirect below
+COMMUNE_REFUSED = "commune_refused"
+COMMUNE_ERRORS = frozenset({"error.commune_forbidden", "error.unknown_commune"})
+
+
+def install_commune_check(server) -> None:
+    """A page opened with `?xa=` naming a commune the user may not see (or none there is) is answered with a
+    redirect to the same page without it: the user's own commune, with the refusal said once in the header.
+    Drawn at that URL instead, the page showed the refusal over the user's own commune from its layout, then
+    the refusal in every panel at the first refresh, whose callbacks read the URL's commune. Registered after
+    the sign-in gate (app.py): a visitor not signed in is sent to sign in first; a wall names its own commune."""
+    from flask import redirect, session
+    from urllib.parse import urlencode
+
+    @server.before_request
+    def commune_in_url():
+        if request.method != "GET" or len(request.args.getlist("xa")) != 1:
+            return None
+        if request.url_rule is None or request.url_rule.rule not in ("/", "/<path:path>"):
+            return None                                   # not a page of Dash's: exports and the rest check their own
+        from auth.communes import resolve_commune
+        from auth.context import current_actor, current_wall
+        from core.errors import BadParam
+        if current_wall() is not None or current_actor().role is None:
+            return None
+        try:
+            resolve_commune(request.args.get("xa"))       # audits a refusal
+            return None
+        except BadParam as err:
+            if err.key not in COMMUNE_ERRORS:
+                return None
+            session[COMMUNE_REFUSED] = {"key": err.key, "value": source_text(err.values.get("value", ""), limit=40)}
+            rest = [(k, v) for k, v in request.args.items(multi=True) if k != "xa"]
+            return redirect(request.path + ("?" + urlencode(rest) if rest else ""))
+
+
+def refused_commune_message(lang: str):
+    """The refusal a redirect above left for this page's first layout, once (None when there is none)."""
+    from flask import has_request_context, session
+    if not has_request_context() or not request.path.endswith("/_dash-layout"):
+        return None
+    refused = session.pop(COMMUNE_REFUSED, None)
+    if not isinstance(refused, dict) or refused.get("key") not in COMMUNE_ERRORS:
+        return None
+    from components.errors import error_alert
+    from core.errors import BadParam
+    return error_alert(BadParam(refused["key"], value=str(refused.get("value", ""))[:40]), lang)
+
+
 def _template_regex(template: str):
     """/wall/<name> -> a pattern matching /wall/anything-but-a-slash."""
     import re

@@ -23,6 +23,7 @@ from core.i18n import t
 from core.timeutil import LOCAL_TZ
 from layouts.context import current_lang, current_theme
 from layouts.first_page import first_page
+from layouts.guards import refused_commune_message
 
 def nav_entries(menu: str = "bar") -> list[tuple[str, str]]:
     """(key, path) of the pages the signed-in user may open, from Dash's page registry, in page order.
@@ -129,6 +130,8 @@ def layout():
     else:
         (name, parent), commune_problem = _commune_name(lang, _first_commune()), None
         parent = f" · {parent}" if parent else ""
+    # a full load of another commune's URL was redirected to the user's own (layouts/guards.py): say why, once
+    commune_problem = commune_problem or refused_commune_message(lang)
     other_lang = "en" if lang == "vi" else "vi"
     other_theme = "light" if theme == "dark" else "dark"
     return html.Div([

@@ -196,3 +196,30 @@ def test_the_sign_in_page_renders_under_the_csp_in_both_languages(browser, app_u
         assert not watch.errors, watch.errors
     finally:
         ctx.close()
+
+
+def test_a_link_to_a_commune_the_user_may_not_see_opens_their_own_and_says_why(page_for, app_db):
+    """A leader of one commune follows a link to another's page: the browser lands on the same page for their own
+    commune (the URL without ?xa=), the header says why, and the panels, drawn for their commune, stay so when
+    they refresh (they used to turn into refusals at the first refresh, reading the URL's commune)."""
+    from auth.cli import cli_actor
+    from commands import users
+    from commands.users import UserError
+    from store.engine import make_engine
+    engine = make_engine(app_db)
+    try:
+        users.create_user(cli_actor(), "qt-only", "viewer", PASSWORD, "Cán bộ Quảng Thọ", engine=engine)
+    except UserError:
+        pass                                          # made by an earlier run against the same store
+    users.set_communes(cli_actor(), "qt-only", ["quang_tho"], engine=engine)
+    page, watch = page_for("/environment?xa=demo_xa_b&period=7d", user="qt-only")
+    url = page.evaluate("location.pathname + location.search")       # (the filter bar adds its own parameters)
+    assert url.startswith("/environment?period=7d") and "xa=" not in url, url
+    assert "Tài khoản không được xem số liệu của xã này" in page.locator("#shell-commune-error").inner_text()
+    assert "Quảng Thọ" in page.locator("#shell-commune-name").inner_text()
+    # a refresh of every panel (the shell's tick, as every 60 s): none refuses
+    page.evaluate("() => window.dash_clientside.set_props('shell-tick', {n_intervals: 99})")
+    settle(page)
+    assert page.locator("#_pages_content .panel-body").count() > 0
+    assert "Tài khoản không được xem" not in page.locator("#_pages_content").inner_text()
+    assert not watch.errors, watch.errors

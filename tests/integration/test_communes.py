@@ -292,6 +292,54 @@ def test_a_user_is_refused_another_communes_data_on_the_server(users):
     assert ("chi_qt", DEMO) in denied
 
 
+def test_a_page_opened_for_a_commune_the_user_may_not_see_opens_their_own_and_says_why(sqlite_url, use_store,
+                                                                                       engine_for, monkeypatch):
+    """A full load of `?xa=<another's commune>` is redirected to the same page without it (the user's own commune,
+    other parameters kept), audited, and the header says why in that page's first layout, once: drawn at the
+    forged URL, the page showed the user's commune under the refusal and then, at the first refresh, the refusal
+    in every panel (their callbacks read the URL's commune)."""
+    import json
+
+    use_store(sqlite_url)
+    from auth.cli import cli_actor
+    from commands import users
+    from core.settings import get_settings
+    from ingest.site_sync import sync_site
+    from store.models import AuditEntry
+    from tests.integration.test_app import _find, _layout_for
+    engine = engine_for(sqlite_url)
+    sync_site(engine)
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10000 per minute")
+    get_settings.cache_clear()
+    import app as app_module
+    users.create_user(cli_actor(), "qt-only", "viewer", "a long test password")
+    users.set_communes(cli_actor(), "qt-only", [QT])
+    client = _signed_in_as(app_module.app, "qt-only")
+    client.set_cookie("lang", "vi")
+
+    r = client.get(f"/environment?period=30d&xa={DEMO}&village=v1")
+    assert r.status_code == 302 and r.headers["Location"] == "/environment?period=30d&village=v1"
+    said = json.dumps(_find(_layout_for(client, "http://localhost/environment?period=30d&village=v1"),
+                            "shell-commune-error")["props"].get("children"), ensure_ascii=False)
+    assert "Tài khoản không được xem số liệu của xã này" in said and DEMO in said
+    again = _layout_for(client, "http://localhost/environment?period=30d&village=v1")
+    assert not _find(again, "shell-commune-error")["props"].get("children")          # said once
+    with engine.connect() as conn:
+        assert conn.execute(select(AuditEntry.id).where(AuditEntry.action == "commune.denied",
+                                                        AuditEntry.actor == "qt-only")).first()
+    # a commune that does not exist: the same, with its own words; the user's own: the page, drawn for it
+    r = client.get("/?xa=<img src=x onerror=alert(1)>")
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    said = json.dumps(_find(_layout_for(client, "http://localhost/"), "shell-commune-error")["props"].get("children"),
+                      ensure_ascii=False)
+    assert "<img src=x onerror=alert(1)>" in said and "dangerouslySetInnerHTML" not in said     # text, not HTML
+    assert client.get(f"/?xa={QT}").status_code == 200
+    assert client.get(f"/?xa={DEMO}&xa={QT}").status_code == 200      # repeated: the page says so (layouts/pages.py)
+    # not a page: the layout and the exports check the commune themselves, and nobody is redirected
+    assert client.get(f"/_dash-layout?xa={DEMO}").status_code == 200
+    assert client.get(f"/export/fb.reports_overdue.csv?xa={DEMO}").status_code != 302
+
+
 def test_the_switcher_order_and_every_commune_for_an_unrestricted_user(users):
     from auth.communes import allowed_communes, resolve_commune
     ids, _ = users
