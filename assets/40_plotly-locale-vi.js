@@ -51,16 +51,26 @@
   // `window.Plotly = Plotly` left the charts without this locale (the mode bar in English). So window.Plotly
   // keeps the first copy that arrives (a later one's assignment is ignored: every chart is drawn by the same
   // copy), and this locale is registered on it however and whenever it arrives.
+  // Other files may ask for that copy before any chart is drawn with it: window.brainWhenPlotly(fn) calls fn
+  // with it as soon as it is there (at once if it already is), before plotly.js's own code returns.
   var kept = window.Plotly && window.Plotly.register ? window.Plotly : undefined;
-  if (kept) { kept.register(locale); }
+  var waiting = [];
+  function arrived(value) {
+    kept = value;
+    kept.register(locale);
+    waiting.splice(0).forEach(function (fn) { fn(kept); });
+  }
+  window.brainWhenPlotly = function (fn) {
+    if (kept) { fn(kept); } else { waiting.push(fn); }
+  };
+  if (kept) { arrived(kept); }
   Object.defineProperty(window, 'Plotly', {
     configurable: true,
     enumerable: true,
     get: function () { return kept; },
     set: function (value) {
       if (kept || !value || !value.register) { return; }
-      kept = value;
-      kept.register(locale);
+      arrived(value);
     }
   });
 })();

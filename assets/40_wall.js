@@ -152,35 +152,81 @@
   };
 
   // Chart text on the wall follows the screen: ~2 % of its height (≥ 1.8 vh for ticks), at 1080p and 4K alike.
+  // The sizes as plotly.js attribute paths, for a chart of this box and layout.
+  function wallSizes(gd, layout) {
+    var size = chartTextSize();
+    var update = {'font.size': size, 'legend.font.size': size, 'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size,
+                  // a tick every ~3 lines of text: at 4K a short chart otherwise crowds its labels together
+                  'yaxis.nticks': Math.max(3, Math.floor(gd.clientHeight / (size * 3)))};
+    if (hasTitle(layout)) {
+      update['title.font.size'] = Math.round(size * 1.15);
+      update['margin.t'] = Math.round(size * 2.4);     // room for the title above the plot, not over the panel head
+    }
+    (layout.annotations || []).forEach(function (_a, i) {   // threshold and band labels
+      update['annotations[' + i + '].font.size'] = Math.round(size * 0.9);
+    });
+    return update;
+  }
+  // A figure arrives with the server's sizes (it does not know the screen). On the wall it is given the wall's
+  // before plotly.js draws it, so every chart is drawn once, at its size: the figure drawn then redrawn a
+  // frame later meant a flash of small text on every slide and refresh, and twice the drawing on the wall's PC.
+  function withWallSizes(gd, layout) {
+    var sized = Object.assign({}, layout || {});
+    var update = wallSizes(gd, sized);
+    if (typeof sized.title === 'string') { sized.title = {text: sized.title}; }
+    Object.keys(update).forEach(function (path) {
+      var keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+      var at = sized;
+      for (var i = 0; i < keys.length - 1; i++) {   // copy each object on the way: the figure is Dash's props
+        var next = at[keys[i]];
+        next = Array.isArray(next) ? next.slice() : Object.assign({}, next || {});
+        at[keys[i]] = next;
+        at = next;
+      }
+      at[keys[keys.length - 1]] = update[path];
+    });
+    return sized;
+  }
+  function onWall(gd) {
+    var el = typeof gd === 'string' ? document.getElementById(gd) : gd;
+    return !!(el && el.closest && el.closest('.wall'));
+  }
+  window.brainWhenPlotly && window.brainWhenPlotly(function (Plotly) {
+    ['newPlot', 'react'].forEach(function (name) {
+      var draw = Plotly[name];
+      Plotly[name] = function (gd, data, layout) {
+        if (!onWall(gd)) { return draw.apply(this, arguments); }
+        var el = typeof gd === 'string' ? document.getElementById(gd) : gd;
+        var args = Array.prototype.slice.call(arguments);
+        if (data && !Array.isArray(data) && typeof data === 'object') {      // (gd, {data, layout, config, frames})
+          args[1] = Object.assign({}, data, {layout: withWallSizes(el, data.layout)});
+        } else {                                                           // (gd, data, layout, config)
+          args[2] = withWallSizes(el, layout);
+        }
+        return draw.apply(this, args);
+      };
+    });
+  });
+  // After a change of window size (or a chart drawn before the above was in place) the drawn charts are resized.
   function scaleCharts() {
     if (!window.Plotly) { return; }
     var size = chartTextSize();
     document.querySelectorAll('.wall .js-plotly-plot').forEach(function (gd) {
-      // compare with the drawn layout, not a flag: a refreshed figure arrives with the server's sizes (and
-      // at 1920x1080 its base font is already the wall's, while its title and band labels are not)
+      // compare with the drawn layout, not a flag (at 1920x1080 the server's base font is already the wall's,
+      // while its title and band labels are not)
       if (!gd.layout || (chartScaled(gd, size) && !gd.__wallRescale)) { return; }
       gd.__wallRescale = false;
-      var update = {'font.size': size, 'legend.font.size': size, 'xaxis.tickfont.size': size, 'yaxis.tickfont.size': size,
-                    // a tick every ~3 lines of text: at 4K a short chart otherwise crowds its labels together
-                    'yaxis.nticks': Math.max(3, Math.floor(gd.clientHeight / (size * 3)))};
-      if (hasTitle(gd)) {
-        update['title.font.size'] = Math.round(size * 1.15);
-        update['margin.t'] = Math.round(size * 2.4);     // room for the title above the plot, not over the panel head
-      }
-      (gd.layout.annotations || []).forEach(function (_a, i) {   // threshold and band labels
-        update['annotations[' + i + '].font.size'] = Math.round(size * 0.9);
-      });
-      window.Plotly.relayout(gd, update);
+      window.Plotly.relayout(gd, wallSizes(gd, gd.layout));
     });
   }
-  function hasTitle(gd) {
-    var title = gd.layout.title;
+  function hasTitle(layout) {
+    var title = layout.title;
     return !!(title && (typeof title === 'string' || title.text));
   }
   function chartScaled(gd, size) {
     var layout = gd.layout;
     if (!layout || !layout.font || layout.font.size !== size) { return false; }
-    if (hasTitle(gd) && !(layout.title.font && layout.title.font.size === Math.round(size * 1.15))) { return false; }
+    if (hasTitle(layout) && !(layout.title.font && layout.title.font.size === Math.round(size * 1.15))) { return false; }
     return (layout.annotations || []).every(function (a) { return a.font && a.font.size === Math.round(size * 0.9); });
   }
   // A page shown as a slide was laid out for a laptop: it is scaled down to fit one screen (slides made

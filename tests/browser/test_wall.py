@@ -24,6 +24,10 @@ walls:
         hours: [22, 6]
         slides:
           - {title_vi: "Ban đêm", panels: [env.river_now], duration_s: 60}
+      - name: evening
+        hours: [18, 22]
+        slides:
+          - {title_vi: "Biểu đồ", panels: [env.pond_series, env.rain_daily], columns: 2, duration_s: 60}
       - name: day
         slides:
           - {title_vi: "Một", panels: [env.aqi_now, fb.reports_overdue], columns: 2, duration_s: 4}
@@ -116,6 +120,39 @@ def test_the_time_of_day_picks_the_playlist(walls, wall_page):
     assert _step(page) == "night:0"
     page, _ = wall_page(f"{url}/wall/test?wall_hour=6")
     assert _step(page) == "day:0"
+
+
+# the font size of every chart tick as it is first put on screen (before any later change to it)
+FIRST_TICK_SIZES = """
+window.__firstTickSizes = [];
+new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => {
+    if (node.nodeType !== 1 || !node.closest || !node.closest('.wall')) return;
+    [node, ...node.querySelectorAll('text')].filter(el => el.matches('.xtick text, .ytick text'))
+        .forEach(el => window.__firstTickSizes.push(parseFloat(el.style.fontSize)));
+}))).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_a_wall_chart_is_drawn_once_at_the_wall_text_size(walls, browser):
+    """The server draws a figure for a laptop; on a 4K wall its text was drawn at that size and redrawn at the
+    wall's a frame later: a flash of small text on every slide and refresh, and every chart drawn twice."""
+    url, _db = walls
+    ctx = browser.new_context(viewport={"width": 3840, "height": 2160}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    ctx.add_cookies(session_cookies(url, "viewer"))
+    ctx.add_init_script(FIRST_TICK_SIZES)
+    page = ctx.new_page()
+    watch = Watch(page)
+    page.goto(f"{url}/wall/test?wall_hour=19", wait_until="load")
+    page.wait_for_function("() => document.body.getAttribute('data-wall-drawn') === 'evening:0'", timeout=60000)
+    assert _title(page) == "Biểu đồ"
+    page.wait_for_timeout(500)
+    charts = page.locator("#wall-slide .js-plotly-plot").count()
+    sizes = page.evaluate("() => window.__firstTickSizes")
+    wall_size = round(2160 * 0.02)
+    assert charts == 2 and len(sizes) >= 4 * charts, (charts, sizes)
+    assert min(sizes) == wall_size, sorted(set(sizes))           # never drawn small first
+    ctx.close()
+    assert not watch.errors, watch.errors
 
 
 def test_an_alert_takes_over_the_wall_plays_a_sound_and_the_playlist_resumes_after_acknowledgement(walls, wall_page):
