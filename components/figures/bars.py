@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, figure, legible, local_x, no_data, style_layout, time_axis_props
+from components.figures.base import figure, legible, local_x, no_data, series_colour, style_layout, time_axis_props
 from core.text import chart_text
 
 # on the dark theme the empty cells are the card's own colour, not a white glare
@@ -24,7 +24,7 @@ def bar(frame: pd.DataFrame, *, x: str, y: str = "count", lang: str, labels: dic
         return no_data(lang, theme)
     labels = labels or {}
     cats = [chart_text(labels.get(v, v)) for v in frame[x]]     # ticks and hover: a source's names as text
-    colour = [((colours or {}).get(v) or PALETTE[0]) for v in frame[x]]
+    colour = [((colours or {}).get(v) or series_colour(0, theme)) for v in frame[x]]
     values = frame[y].to_numpy()
     trace = ({"type": "bar", "y": cats, "x": values, "orientation": "h"} if horizontal
              else {"type": "bar", "x": cats, "y": values})
@@ -51,7 +51,7 @@ def stacked_by_time(frame: pd.DataFrame, *, time_col: str, group: str, lang: str
         return no_data(lang, theme)
     traces = [{"type": "bar", "x": local_x(part[time_col]), "y": part["count"].to_numpy(),
                "name": chart_text((labels or {}).get(key, key)),
-               "marker": {"color": (colours or {}).get(key, PALETTE[i % len(PALETTE)])}}
+               "marker": {"color": (colours or {}).get(key, series_colour(i, theme))}}
               for i, (key, part) in enumerate(frame.groupby(group, sort=True))]
     layout = style_layout(lang, title=title, theme=theme)
     layout["barmode"] = "stack"
@@ -90,7 +90,7 @@ def indicator_trend(frame: pd.DataFrame, *, lang: str, names: dict[str, str], un
         name = chart_text(names.get(code, code))
         traces.append({"type": "scatter", "x": local_x(part["period_start"]), "y": part["value"].to_numpy(), "name": name,
                        "mode": "lines+markers", "connectgaps": False,
-                       "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                       "line": {"color": series_colour(i, theme), "width": 2},
                        "hovertemplate": "%{y:,.1f} " + chart_text(unit, "") + "<extra>" + name + "</extra>"})
     layout = style_layout(lang, title=title, unit=unit, theme=theme)
     if target is not None:

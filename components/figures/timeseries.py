@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.base import PALETTE, figure, legible, local_x, no_data, style_layout, time_axis_props
+from components.figures.base import figure, legible, local_x, no_data, series_colour, style_layout, time_axis_props
 from core.text import chart_text
 
 
@@ -37,7 +37,7 @@ def timeseries(frame: pd.DataFrame, *, lang: str, unit: str, names: dict[str, st
     names = names or {}
     for i, (device, part) in enumerate(frame.groupby("device", sort=True)):
         x = local_x(part["time"])
-        colour = PALETTE[i % len(PALETTE)]
+        colour = series_colour(i, theme)
         name = chart_text(names.get(device, device))      # legend and hover: a station's name as text
         if show_range and "min" in part and (part["max"] - part["min"]).abs().sum() > 0:
             traces.append({"type": "scatter", "x": np.concatenate([x, x[::-1]]),

@@ -81,3 +81,30 @@ def test_a_sources_names_reach_a_chart_as_text_not_markup():
                                           "period_start": pd.date_range("2025-01-01", periods=1, tz="UTC")}),
                             lang="vi", names={"x": "<script>"}, unit="%")
     assert trend.data[0].name == "&lt;script&gt;"
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_series_read_on_the_dark_cards_of_the_wall():
+    """Every series colour of a dark chart stands out from a dark card (#1c2230) by 3:1 at least (WCAG's
+    figure for graphics), as the light palette does on white; the light theme keeps its palette."""
+    times = pd.date_range("2025-10-01", periods=2, freq="h", tz="UTC")
+    series = pd.DataFrame({"time": list(times) * 10, "device": [f"d{i}" for i in range(10) for _ in range(2)],
+                           "value": [float(v) for v in range(20)]})
+    dark = timeseries(series, lang="vi", unit="mg/L", theme="dark")
+    light = timeseries(series, lang="vi", unit="mg/L", theme="light")
+    dark_colours = [t.line.color for t in dark.data if t.mode == "lines"]
+    assert len(dark_colours) == 10 and len(set(dark_colours)) == 10
+    assert min(_contrast(c, "#1c2230") for c in dark_colours) >= 3.0
+    assert min(_contrast(c, "#1c2230") for c in dark.layout.colorway) >= 3.0
+    assert [t.line.color for t in light.data if t.mode == "lines"][0] == "#0b5cad"
+    bars = bar(pd.DataFrame({"label": ["a", "b"], "count": [1, 2]}), x="label", lang="vi", theme="dark")
+    assert all(_contrast(c, "#1c2230") >= 3.0 for c in bars.data[0].marker.color)
