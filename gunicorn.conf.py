@@ -26,6 +26,10 @@ timeout = 60
 graceful_timeout = 10
 accesslog = None
 worker_tmp_dir = "/dev/shm"
+# gunicorn 25+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): every instance on a
+# machine (a second deployment, the benchmark's servers, the tests') took it over from the one before. Nothing
+# here uses `gunicornc`; `manage.py serve` and the process manager start and stop the workers.
+control_socket_disable = True
 
 
 def post_worker_init(worker):  # noqa: ARG001 - gunicorn hook signature

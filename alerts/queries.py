@@ -75,12 +75,18 @@ def alert_history(alert_id: int) -> pd.DataFrame:
                  ("time",))
 
 
-def wall_alarms(severities: tuple[str, ...], hold_s: int, now: int, limit: int = 10) -> list[dict]:
-    """Alerts that take over a wall: open (nobody acknowledged them yet), of the wall's severities, and
-    opened within its hold time (0: however long ago). Worst first, then newest. Read fresh, not
+def wall_alarms(severities: tuple[str, ...], hold_s: int, now: int, limit: int = 10, *,
+                rules: tuple[str, ...] = (), commune: str | None = None) -> list[dict]:
+    """Alerts that take over a wall: open (nobody acknowledged them yet), of the wall's severities and
+    rules (none named: every rule), of its commune (a wall opened for one, `?xa=`) or of none (a source's),
+    and opened within its hold time (0: however long ago). Worst first, then newest. Read fresh, not
     memoised: a wall asks every second and must see an alert within five of its being stored."""
     t = Alert.__table__
     stmt = select(*[t.c[c] for c in COLUMNS]).where(t.c.state == "open", t.c.severity.in_(severities))
+    if rules:
+        stmt = stmt.where(t.c.rule_id.in_(rules))
+    if commune:
+        stmt = stmt.where(t.c.commune_id.is_(None) | (t.c.commune_id == commune))
     if hold_s > 0:
         stmt = stmt.where(t.c.opened_t >= now - hold_s)
     df = _frame(stmt.order_by(t.c.opened_t.desc()).limit(200))

@@ -38,8 +38,8 @@ class WallsWriteFailed(AppError):
 
 
 def reference_problems(walls: WallsFile, raw: dict, pages: Collection[str] | None = None) -> list[Problem]:
-    """What the file names that does not exist: panels, pages (when the app's list is given), filters
-    and their values, cycle values."""
+    """What the file names that does not exist: alert rules, panels, pages (when the app's list is given),
+    filters and their values, cycle values."""
     from core.site import get_site
     from domain.parameters import PARAMETERS
     from panels import REGISTRY
@@ -48,7 +48,13 @@ def reference_problems(walls: WallsFile, raw: dict, pages: Collection[str] | Non
     villages = {v.id for v in site.villages}
     devices = {d.id for d in site.devices}
     found: list[Problem] = []
+    from alerts.rules import get_rules
+    rule_ids = {r.id for r in get_rules().rules}
     for w, wall in enumerate(walls.walls):
+        for i, rule in enumerate(wall.alarm_rules):
+            if rule not in rule_ids:
+                found.append(Problem(where_of(("walls", w, "alarm_rules", i), raw), "walls.problem.unknown_rule",
+                                     {"value": rule[:60]}))
         for p, playlist in enumerate(wall.playlists):
             for s, slide in enumerate(playlist.slides):
                 base = ("walls", w, "playlists", p, "slides", s)

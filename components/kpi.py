@@ -21,8 +21,11 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
              target: float | None = None, fresh: dict | None = None, note: str | None = None,
              page: str = "overview", href: str | None = None, accent: str | None = None,
              covers: str | None = None) -> html.Div:
-    """accent: a colour that carries meaning (the AQI band), shown as the card's left edge."""
+    """accent: a colour that carries meaning (the AQI band), shown as the card's left edge. On a stale card
+    (its source down or late past its limit) the value is struck through, and what is said of it (the
+    trend, the target met or not, the band) is greyed: green "met" under "source down" read as all well."""
     stale = bool(fresh) and fresh.get("state") in ("stale", "down", "never")
+    verdict = (lambda cls: "trend-stale") if stale else (lambda cls: cls)
     if is_missing(value):
         body = [html.Div(t("common.no_data", lang), className="kpi-nodata")]
     else:
@@ -34,12 +37,12 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
         arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
         meta.append(html.Span(f"{arrow} {fmt_number(abs(delta), lang, decimals)} "
                               f"{previous_label or t('kpi.vs_last_week', lang)}",
-                              className=trend_class(delta, direction)))
+                              className=verdict(trend_class(delta, direction))))
     if not is_missing(target):
         met = (not is_missing(value)) and ((value >= target) if direction != "down" else (value <= target))
         meta.append(html.Span(t("kpi.target", lang, value=fmt_number(target, lang, decimals)) + " · "
                               + (t("common.met", lang) if met else t("common.not_met", lang)),
-                              className="trend-good" if met else "trend-bad"))
+                              className=verdict("trend-good" if met else "trend-bad")))
     if note:
         meta.append(html.Span(note))
     if fresh:
@@ -49,7 +52,7 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
     state = (fresh or {}).get("state")
     card = html.Div(inner, className="kpi" + (" stale" if stale else "") + (" late" if state == "late" else ""),
                     id={"type": "kpi", "page": page, "key": key},
-                    style={"borderLeft": f"0.5rem solid {accent}"} if accent else None)
+                    style={"borderLeft": f"0.5rem solid {accent}"} if accent and not stale else None)
     return dcc.Link(card, href=href, style={"textDecoration": "none", "color": "inherit"}) if href else card
 
 

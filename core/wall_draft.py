@@ -153,7 +153,7 @@ def set_field(draft: dict, key: object, value) -> None:
             target["page"] = None
     elif name == "sound":
         target["sound"] = bool(value)
-    elif name in ("panels", "alarm_severities"):
+    elif name in ("panels", "alarm_severities", "alarm_rules"):
         target[name] = [v for v in (value or []) if isinstance(v, str)]
     elif value is None and name in ("name", "page"):
         target[name] = ""             # still a name / still a page slide: validation asks for one

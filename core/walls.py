@@ -83,6 +83,9 @@ class Wall(_Strict):
     title_en: str = ""
     playlists: list[Playlist] = Field(min_length=1, max_length=24)
     alarm_severities: list[Severity] = Field(default_factory=lambda: ["critical", "high"])
+    # the alert rules (sites/alert_rules.yaml ids) whose alerts take this wall; empty: every rule's. A flood
+    # screen that took every medium alert was held for weeks by overdue citizen reports
+    alarm_rules: list[str] = Field(default_factory=list, max_length=64)
     alarm_hold_s: int = Field(default=900, ge=0)   # an unacknowledged alarm holds the screen this long (0: until acknowledged)
     sound: bool = True
 
@@ -188,6 +191,8 @@ def dump_walls(walls: WallsFile, header: str = "") -> str:
     filters on one line (as the shipped file is written)."""
     data = walls.model_dump(mode="json")
     for wall in data["walls"]:
+        if not wall.get("alarm_rules"):
+            wall.pop("alarm_rules", None)           # every rule's alerts: the default, not written
         for playlist in wall["playlists"]:
             if playlist.get("hours") is None:
                 playlist.pop("hours", None)

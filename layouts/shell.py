@@ -129,7 +129,6 @@ def layout():
         name, parent, commune_problem = commune_header(first.xa, lang)
     else:
         (name, parent), commune_problem = _commune_name(lang, _first_commune()), None
-        parent = f" · {parent}" if parent else ""
     # a full load of another commune's URL was redirected to the user's own (layouts/guards.py): say why, once
     commune_problem = commune_problem or refused_commune_message(lang)
     other_lang = "en" if lang == "vi" else "vi"
@@ -143,7 +142,9 @@ def layout():
         dcc.Store(id="shell-commune", **({"data": first.xa} if first.prefilled and first.xa else {})),
         html.Header([
             dcc.Link([t("app.brain", lang), " · ", html.Span(name, id="shell-commune-name"),
-                      html.Small([t("app.title", lang), html.Span(parent, id="shell-commune-parent")])],
+                      # on a laptop the parent commune stays and the app's title gives way (10_app.css)
+                      html.Small([html.Span(t("app.title", lang), className="shell-app-title"),
+                                  html.Span(parent, id="shell-commune-parent", className="shell-commune-parent")])],
                      href="/", className="shell-brand", id="shell-brand"),
             # dcc.Link: moving between pages swaps the page in place, with no reload of the scripts
             html.Nav([dcc.Link(t(f"nav.{key}", lang), href=path, id={"type": "nav", "page": key, "path": path})
@@ -269,7 +270,7 @@ def update_commune_name(xa):
 
 
 def commune_header(xa, lang: str):
-    """(name, " · parent", refusal message or None) for the header, for the URL's commune `xa`."""
+    """(name, parent, refusal message or None) for the header, for the URL's commune `xa`."""
     from auth.communes import resolve_commune
     try:
         commune = resolve_commune(xa)
@@ -281,4 +282,4 @@ def commune_header(xa, lang: str):
         except BadParam:            # no commune at all for this user: the header names none
             return t("app.title", lang), "", problem
     name, parent = _commune_name(lang, commune)
-    return name, f" · {parent}" if parent else "", problem
+    return name, parent, problem

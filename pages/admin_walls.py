@@ -10,6 +10,7 @@ value from the form, folds them into the draft and, for the buttons, draws the f
 never loses focus, and the draft is always what the form shows."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import dash
@@ -181,6 +182,18 @@ def wall_picker(draft: dict, sel: dict, lang: str):
                     className="wadm-wall-picker")
 
 
+def _rule_options(chosen, lang: str) -> list[dict]:
+    """The alert rules as the wall's rule filter offers them (a rule named in the file but not in the rules
+    file stays listed, so the check can say so)."""
+    from alerts.rules import get_rules
+    rules = get_rules().rules
+    # a title's placeholders ("{device}") as an ellipsis: the rule, not one of its alerts
+    options = [{"label": f"{r.id}: " + re.sub(r"\{[a-z_]+\}", "…", r.title_vi if lang == "vi" else r.title_en),
+                "value": r.id} for r in rules]
+    known = {r.id for r in rules}
+    return options + [{"label": f"⚠ {r}", "value": r} for r in chosen or [] if isinstance(r, str) and r not in known]
+
+
 def wall_card(wall: dict, w: int, n_walls: int, lang: str):
     at = str(w)
     name = wall.get("name") if isinstance(wall.get("name"), str) else ""
@@ -199,6 +212,14 @@ def wall_card(wall: dict, w: int, n_walls: int, lang: str):
             _label(t("walls.field.alarm_severities", lang),
                    dbc.Checklist(id=_f(at, "alarm_severities"), value=severities, inline=True,
                                  options=[{"label": t(f"severity.{s}", lang), "value": s} for s in SEVERITIES])),
+        ], className="wadm-row"),
+        html.Div([
+            _label(t("walls.field.alarm_rules", lang),
+                   dcc.Dropdown(id=_f(at, "alarm_rules"), options=_rule_options(wall.get("alarm_rules"), lang),
+                                value=[r for r in wall.get("alarm_rules") or [] if isinstance(r, str)], multi=True,
+                                placeholder=t("wall_admin.rules_help", lang), className="wadm-dropdown",
+                                labels=_dd_labels(lang)),
+                   "wadm-grow"),
         ], className="wadm-row"),
         html.Div([
             _number(at, "alarm_hold_s", wall.get("alarm_hold_s"), lang, 0, 86400),
@@ -406,13 +427,12 @@ _SUMMARY_WORDS = {"added": "wall_admin.sum.added", "removed": "wall_admin.sum.re
 def summary_in_words(summary: str, lang: str) -> str:
     """The audit row's short summary ("main/day #1: duration_s 25→40") with the file's field names said
     as the form labels them ("Thời lượng (giây) 25→40")."""
-    import re
 
     def word(m):
         key = _SUMMARY_WORDS.get(m.group(0)) or f"walls.field.{m.group(0)}"
         return t(key, lang).lower() if lang == "vi" and key.startswith("wall_admin.sum") else t(key, lang)
     names = sorted({*_SUMMARY_WORDS, "title_vi", "title_en", "panels", "page", "duration_s", "filters", "cycle",
-                    "columns", "alarm_severities", "alarm_hold_s", "sound"}, key=len, reverse=True)
+                    "columns", "alarm_severities", "alarm_rules", "alarm_hold_s", "sound"}, key=len, reverse=True)
     return re.sub(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", word, summary)
 
 

@@ -76,7 +76,7 @@ def layout(severity: str | None = None, kind: str | None = None, village: str | 
                                 state)),
         html.Div([problem or error, detail_problem], id=f"{P}-error"),
         html.Div([
-            card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "100%", getRowId="params.data.id",
+            card(t("alerts.list", lang), list_grid(f"{P}-grid", lang, 15, "100%", getRowId="params.data.id + ''",
                                                    className="alerts-grid", rowData=rows, columnDefs=cols),
                  className="alerts-list"),
             card(t("alerts.detail", lang), html.Div([

@@ -30,7 +30,7 @@ from layouts.context import current_lang
 from layouts.panel_view import slot
 from queries import events, health
 from queries.base import records
-from queries.site import site_view
+from queries.site import commune as commune_row, commune_rows, site_view
 
 TITLE = "Màn hình tường – Bộ não số"
 CONFIG_POLL_MS = 20_000     # an open wall asks whether its walls file changed (README "The wall")
@@ -55,13 +55,22 @@ def wall_config(wall: Wall) -> dict:
             "version": walls_version()}
 
 
-def layout(name: str | None = None, **_):
+def _wall_commune(xa) -> str | None:
+    """The commune a wall was opened for (`?xa=`, the shell's store) when it is one of the store's; else
+    None: the wall is the deployment's (its alarms of every commune, its header the default commune's)."""
+    return xa if isinstance(xa, str) and xa in commune_rows() else None
+
+
+def layout(name: str | None = None, xa: str | None = None, **_):
     lang = current_lang()
     try:
         wall = _wall(name)
     except BadParam as err:
         return html.Div(error_alert(err, lang), className="wall wall-missing")
-    commune = site_view().commune
+    row = commune_row(_wall_commune(xa)) or {}
+    default = site_view().commune
+    commune_name = (row.get("name") if lang == "vi" else row.get("name_en") or row.get("name")) or (
+        default.name if lang == "vi" else default.name_en)
     return html.Div([
         dcc.Store(id="wall-config", data=wall_config(wall)),
         dcc.Store(id="wall-position"), dcc.Store(id="wall-current"), dcc.Store(id="wall-alarms"),
@@ -69,7 +78,7 @@ def layout(name: str | None = None, **_):
         dcc.Interval(id="wall-alarm-poll", interval=1000),
         dcc.Interval(id="wall-config-poll", interval=CONFIG_POLL_MS),
         html.Div([
-            html.Div([html.Div(commune.name if lang == "vi" else commune.name_en, className="wall-commune"),
+            html.Div([html.Div(commune_name, className="wall-commune"),
                       html.Div(wall.title_vi if lang == "vi" else (wall.title_en or wall.title_vi),
                                className="wall-title")]),
             html.Div(id="wall-slide-title", className="wall-slide-title"),
@@ -191,9 +200,14 @@ def update_freshness(_tick, _config):
 
 # --- alarm takeover ------------------------------------------------------------------------------------------------
 
+def _alarms_of(wall: Wall, commune_id) -> list[dict]:
+    return wall_alarms(tuple(wall.alarm_severities), wall.alarm_hold_s, int(time.time()),
+                       rules=tuple(wall.alarm_rules), commune=_wall_commune(commune_id))
+
+
 @callback(Output("wall-alarms", "data"), Input("wall-alarm-poll", "n_intervals"), State("wall-config", "data"),
-          State("wall-alarms", "data"))
-def poll_alarms(_n, config, previous):
+          State("wall-alarms", "data"), State("shell-commune", "data"))
+def poll_alarms(_n, config, previous, commune_id=None):
     """Ids of the alerts that hold this wall, worst first; nothing is sent while they stay the same."""
     if not isinstance(config, dict):
         return no_update
@@ -201,7 +215,7 @@ def poll_alarms(_n, config, previous):
         wall = _wall(str(config.get("wall") or "")[:40] or None)
     except BadParam:
         return no_update
-    found = wall_alarms(tuple(wall.alarm_severities), wall.alarm_hold_s, int(time.time()))
+    found = _alarms_of(wall, commune_id)
     ids = [int(a["id"]) for a in found]
     if isinstance(previous, dict) and previous.get("ids") == ids:
         return no_update
@@ -235,9 +249,13 @@ def _nearest_camera(lat: float, lon: float) -> str | None:
 
 
 def _alarm_map(alert: dict, lang: str):
+    """(the map of where it is, its device, its village); no map for an alert of no place (a source down):
+    the commune's outline alone said nothing, and left half the screen an empty box."""
     site = site_view()
     device = site.device(alert["device_id"]) if alert.get("device_id") else None
     village = site.village(alert["village_id"] or (device.village if device else None) or "")
+    if village is None and (device is None or device.lat is None):
+        return None, device, village
     center = (device.lat, device.lon) if device and device.lat is not None else \
         (village.center if village else site.commune.center)
     layers = list(base_layers())
@@ -285,15 +303,17 @@ def alarm_view(alert: dict, others: int, lang: str):
                   html.Span(t("wall.more_alarms", lang, n=others), className="wall-alarm-more") if others else None],
                  className="wall-alarm-head"),
         html.Div([html.Div(facts, className="wall-alarm-facts"),
-                  html.Div(the_map, className="wall-alarm-mapbox"),
-                  snapshot], className="wall-alarm-body" + (" with-snapshot" if snapshot else "")),
+                  html.Div(the_map, className="wall-alarm-mapbox") if the_map is not None else None,
+                  snapshot], className="wall-alarm-body" + (" with-snapshot" if snapshot else "")
+                 + (" no-map" if the_map is None else "")),
         html.Div(t("wall.ack_hint", lang, id=alert["id"]), className="wall-alarm-foot"),
-    ], className=f"wall-alarm-inner sev-{alert['severity']}", **{"data-alert": str(alert["id"])})
+        # its own class: the pills' `.sev-*` painted the whole screen red or orange, under pale labels
+    ], className=f"wall-alarm-inner wall-alarm-{alert['severity']}", **{"data-alert": str(alert["id"])})
 
 
 @callback(Output("wall-alarm", "children"), Output("wall-alarm", "hidden"), Input("wall-alarms", "data"),
-          State("wall-config", "data"))
-def draw_alarm(alarms, config):
+          State("wall-config", "data"), State("shell-commune", "data"))
+def draw_alarm(alarms, config, commune_id=None):
     if not isinstance(alarms, dict) or not alarms.get("ids"):
         return [], True
     lang = current_lang()
@@ -301,7 +321,7 @@ def draw_alarm(alarms, config):
         wall = _wall(str((config or {}).get("wall") or "")[:40] or None)
     except BadParam:
         return [], True
-    found = wall_alarms(tuple(wall.alarm_severities), wall.alarm_hold_s, int(time.time()))
+    found = _alarms_of(wall, commune_id)
     if not found:
         return [], True
     return alarm_view(found[0], len(found) - 1, lang), False

@@ -86,6 +86,8 @@ STRINGS = {
     "walls.field.title_en": ("Tiêu đề tiếng Anh", "Title in English"),
     "walls.field.playlists": ("Danh sách trình chiếu", "Playlists"),
     "walls.field.alarm_severities": ("Cảnh báo chiếm màn hình", "Alerts that take the screen"),
+    "walls.field.alarm_rules": ("Chỉ cảnh báo của các quy tắc", "Only alerts of the rules"),
+    "wall_admin.rules_help": ("Để trống: cảnh báo của mọi quy tắc.", "Empty: alerts of every rule."),
     "walls.field.alarm_hold_s": ("Giữ cảnh báo (giây)", "Hold an alert (s)"),
     "walls.field.sound": ("Âm báo", "Sound"),
     "walls.field.hours": ("Giờ", "Hours"),
@@ -130,6 +132,7 @@ STRINGS = {
     "walls.problem.unknown_panel": ("không có ô số liệu “{value}”", "no panel “{value}”"),
     "walls.problem.unknown_page": ("không có trang “{value}”", "no page “{value}”"),
     "walls.problem.unknown_filter": ("không có bộ lọc “{value}”", "no filter “{value}”"),
+    "walls.problem.unknown_rule": ("không có quy tắc cảnh báo “{value}”", "no alert rule “{value}”"),
     "walls.problem.unknown_value": ("không có “{value}”", "“{value}” does not exist"),
     "walls.problem.other": ("không hợp lệ ({msg})", "is not valid ({msg})"),
 }

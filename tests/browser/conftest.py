@@ -143,11 +143,13 @@ def browser():
 
 
 class Watch:
-    """Console errors and failed callbacks seen by a page."""
+    """Console errors, AG Grid's warnings (a misused option, e.g. a row id that is not a string) and failed
+    callbacks seen by a page."""
 
     def __init__(self, page):
         self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" or (
+            m.type == "warning" and "AG Grid" in m.text) else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 

@@ -66,6 +66,21 @@ def test_kpi_card_no_data_trend_colour_and_target():
     assert "96,7" in text and "0,5" in text and "Chưa đạt" in text
 
 
+def test_a_stale_card_says_nothing_in_green_or_red_of_its_old_value():
+    """Under "source down" a card read "target 9 · met" in green and kept its band's colour: all well, on a
+    value nobody has confirmed for hours. Its trend, target verdict and band are greyed; a fresh card keeps them."""
+    def classes(card) -> str:
+        return str(card.to_plotly_json())
+    down = {"state": "down", "since_time": "2026-12-01T09:37:00", "source": "sensorthings"}
+    fresh = {"state": "ok", "source": "sensorthings"}
+    for state, colours in ((down, False), (fresh, True)):
+        card = kpi_card("k", "Điểm Wi-Fi hoạt động", 9, "điểm", "vi", previous=8, target=9, fresh=state,
+                        accent="#1e8e3e", decimals=0)
+        text = classes(card)
+        assert "Đạt" in text and ("trend-good" in text) is colours and ("trend-stale" in text) is not colours
+        assert ("#1e8e3e" in text) is colours
+
+
 def test_a_sources_names_reach_a_chart_as_text_not_markup():
     """Plotly reads <b>, <br>, <a href> in titles, ticks, legends and hovers: a camera or station name
     from a source is escaped there (shown as written) and adds no markup."""
