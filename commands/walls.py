@@ -40,6 +40,7 @@ class WallsWriteFailed(AppError):
 def reference_problems(walls: WallsFile, raw: dict, pages: Collection[str] | None = None) -> list[Problem]:
     """What the file names that does not exist: alert rules, panels, pages (when the app's list is given),
     filters and their values, cycle values."""
+    from alerts.rules import get_rules
     from core.site import get_site
     from domain.parameters import PARAMETERS
     from panels import REGISTRY
@@ -47,9 +48,8 @@ def reference_problems(walls: WallsFile, raw: dict, pages: Collection[str] | Non
     site = get_site()
     villages = {v.id for v in site.villages}
     devices = {d.id for d in site.devices}
-    found: list[Problem] = []
-    from alerts.rules import get_rules
     rule_ids = {r.id for r in get_rules().rules}
+    found: list[Problem] = []
     for w, wall in enumerate(walls.walls):
         for i, rule in enumerate(wall.alarm_rules):
             if rule not in rule_ids:

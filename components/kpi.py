@@ -25,7 +25,10 @@ def kpi_card(key: str, label: str, value: float | None, unit: str, lang: str, *,
     (its source down or late past its limit) the value is struck through, and what is said of it (the
     trend, the target met or not, the band) is greyed: green "met" under "source down" read as all well."""
     stale = bool(fresh) and fresh.get("state") in ("stale", "down", "never")
-    verdict = (lambda cls: "trend-stale") if stale else (lambda cls: cls)
+
+    def verdict(colour_class: str) -> str:
+        return "trend-stale" if stale else colour_class
+
     if is_missing(value):
         body = [html.Div(t("common.no_data", lang), className="kpi-nodata")]
     else:

@@ -4,9 +4,10 @@ No navigation, dark, the commune's name, a clock and date in Vietnamese, a line 
 source is, and the connection watchdog (assets/30_watchdog.js). Slides rotate in the browser (assets/
 40_wall.js) with their own durations, cycle through villages or devices, and follow the playlist of the
 time of day (core/walls.py); each slide is drawn here from panels (layouts/panel_view.py) at wall size.
-An alert of the wall's severities takes over every screen within a few seconds of being stored (a
-one-second poll of one indexed query), plays a sound and stays until acknowledged or for the wall's
-hold time; then the playlist resumes where it stopped."""
+An alert of the wall's severities (and rules, when it names some; of its commune, when opened for one)
+takes over every screen within a few seconds of being stored (a one-second poll of one indexed query),
+plays a sound and stays until acknowledged or for the wall's hold time; then the playlist resumes where it
+stopped."""
 from __future__ import annotations
 
 import math
