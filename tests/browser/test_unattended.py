@@ -44,6 +44,14 @@ def _open(browser, url: str, path: str):
     return ctx, page, watch
 
 
+# what a card says of its freshness ("Dữ liệu cũ, cập nhật lúc 01/12/2026 09:42") past the card's right edge
+STICKING_OUT = """() => [...document.querySelectorAll('.kpi')].flatMap(card => {
+    const edge = card.getBoundingClientRect().right;
+    return [...card.querySelectorAll('.kpi-meta > *')].filter(el => el.getBoundingClientRect().right > edge + 1)
+        .map(el => el.innerText.slice(0, 60));
+})"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_renders_with_a_source_down_and_every_optional_field_missing(browser, degraded, path):
     url, _db, _base = degraded
@@ -53,6 +61,7 @@ def test_every_page_renders_with_a_source_down_and_every_optional_field_missing(
         assert page.locator("#shell-error").inner_text().strip() == ""
         body = page.locator("main").inner_text()
         assert "nan" not in body.split() and "NaT" not in body and "Traceback" not in body
+        assert not page.evaluate(STICKING_OUT), page.evaluate(STICKING_OUT)
     finally:
         ctx.close()
 
