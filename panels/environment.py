@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.bars import bar
-from components.figures.base import daily_axis_props, figure, local_x, no_data, style_layout
+from components.figures.base import daily_axis_props, figure, local_x, no_data, series_colour, style_layout
 from components.figures.timeseries import Band, Line, timeseries
 from core.errors import BadParam
 from core.formatting import fmt_datetime, fmt_number
@@ -396,9 +396,13 @@ def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     days = local_x(rain["time"])
     layout = style_layout(lang, unit="mm", theme=theme, legend=False)
     layout["xaxis"].update(daily_axis_props(days))
+    # rain is never below 0: a dry day is a bar of 0 on an axis from 0 (all-dry days drew an empty -1..1 axis),
+    # its amount written on it
+    layout["yaxis"]["rangemode"] = "tozero"
     return figure([{"type": "bar", "x": days, "y": rain["total"].to_numpy(),
-                    "marker": {"color": ["#d93025" if v > 100 else "#e8710a" if v > 50 else "#0b5cad"
+                    "marker": {"color": ["#d93025" if v > 100 else "#e8710a" if v > 50 else series_colour(0, theme)
                                          for v in rain["total"]]},
+                    "texttemplate": "%{y:,.1f}", "textposition": "outside", "cliponaxis": False,
                     "hovertemplate": "%{x|%d/%m/%Y}: %{y:,.1f} mm<extra></extra>"}], layout)
 
 
