@@ -399,6 +399,7 @@ def rain_daily_figure(data: PanelData, lang: str, theme: str) -> go.Figure:
     # rain is never below 0: a dry day is a bar of 0 on an axis from 0 (all-dry days drew an empty -1..1 axis),
     # its amount written on it
     layout["yaxis"]["rangemode"] = "tozero"
+    layout["uniformtext"] = {"mode": "hide", "minsize": 10}     # a month or a year of bars: no amounts too small to read
     return figure([{"type": "bar", "x": days, "y": rain["total"].to_numpy(),
                     "marker": {"color": ["#d93025" if v > 100 else "#e8710a" if v > 50 else series_colour(0, theme)
                                          for v in rain["total"]]},
